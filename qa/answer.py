@@ -1,0 +1,77 @@
+"""The answer contract: what every answerer returns and every interface formats.
+
+``{"question", "answer", "abstained", "mode", "notice", "citations": [...]}``; each citation's
+``quote`` equals the stored document text ``[start:end]``, and every ``[n]`` in ``answer`` has one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from vectorstore.errors import ArchiveQAError
+
+Mode = Literal["extractive", "llm"]
+MAX_QUESTION_CHARS = 1000
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+class Citation(BaseModel):
+    """One verified passage of a source document, with its archival citation."""
+
+    n: int = Field(description="The number used as [n] in the answer text.")
+    document_id: str
+    title: str
+    chunk_id: str
+    quote: str = Field(description="Verbatim text of the document: text[start:end].")
+    start: int
+    end: int
+    citation: str | None = Field(description="Archival citation (archive, fond, delo ...).")
+    url: str | None
+    date: str | None = None
+
+
+class Answer(BaseModel):
+    """A cited answer, or an abstention said plainly."""
+
+    question: str
+    answer: str
+    abstained: bool
+    mode: Mode
+    notice: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+def cited_numbers(text: str) -> set[int]:
+    """The citation numbers ``[n]`` used in an answer text."""
+    return {int(n) for n in _MARKER.findall(text)}
+
+
+def abstention(question: str, mode: Mode, notice: str | None = None, reason: str = "") -> Answer:
+    """The plain refusal given when the documents do not support an answer."""
+    text = "I can't answer that from the documents in this collection"
+    text += f": {reason}." if reason else "."
+    return Answer(question=question, answer=text, abstained=True, mode=mode, notice=notice)
+
+
+def strip_markers(text: str) -> str:
+    """`text` without ``[n]`` markers (footnote references in sources, stray ones from a model)."""
+    return _MARKER.sub("", text)
+
+
+class QuestionError(ArchiveQAError):
+    """The question cannot be asked as given."""
+
+
+def check_question(question: str) -> str:
+    """The question, trimmed; `QuestionError` when it is empty or too long."""
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("the question is empty: type what you want to know.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}."
+        )
+    return question

@@ -1,0 +1,52 @@
+"""Settings: every knob archive-qa reads from the environment (or a .env file), with safe defaults.
+
+Only the entry points (the CLI and the app factory) create a `Settings`; everything below them
+takes its collaborators as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "archive-qa"
+
+
+class Settings(BaseSettings):
+    """archive-qa's configuration; the field names are the environment variable names."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    archive_qa_data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder of the embedded Chroma store (ignored when CHROMA_HOST is set).",
+    )
+    chroma_host: str | None = Field(
+        default=None, description="Host of a Chroma server; when set, it replaces the folder."
+    )
+    chroma_port: int = Field(default=8000, description="Port of the Chroma server.")
+    openai_api_key: SecretStr | None = Field(
+        default=None, description="Key for an OpenAI or OpenAI-compatible server: enables LLM mode."
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server (Ollama, vLLM, llama.cpp): enables LLM mode.",
+    )
+    archive_qa_model: str = Field(default="gpt-4o-mini", description="Chat model name for LLM mode.")
+    archive_qa_llm_timeout: float = Field(
+        default=60.0, description="Seconds to wait for the model before the offline fallback."
+    )
+    archive_qa_top_k: int = Field(default=16, ge=1, le=100, description="Chunks retrieved per question.")
+
+    @property
+    def llm_configured(self) -> bool:
+        """LLM mode is on when a key or an OpenAI-compatible server is configured."""
+        return bool(self.openai_api_key and self.openai_api_key.get_secret_value()) or bool(
+            self.openai_base_url
+        )

@@ -1,0 +1,184 @@
+"""The command line: ingest, ask, documents, serve, eval, reset. Formats what `qa` returns."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from vectorstore.errors import ArchiveQAError
+
+EXAMPLES = """examples:
+  archive-qa ask "What did Stalin offer?"
+  archive-qa ask --json "Who is Filippov?"
+  archive-qa ask --json - < questions.txt      one JSON answer per line
+  archive-qa ingest ../shared/corpus/frus1951v07p2/*.txt
+  archive-qa serve --port 7860
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; print errors plainly and return a non-zero status on failure."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ArchiveQAError as exc:
+        print(f"archive-qa: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="archive-qa",
+        description="Ask questions of historical archive documents; every answer cites verbatim, "
+        "checked passages. Works offline; set OPENAI_API_KEY or OPENAI_BASE_URL for LLM answers.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", help="answer a question with cited sources")
+    ask.add_argument("question", help='the question, or "-" to read one question per stdin line')
+    ask.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+    ask.set_defaults(run=_ask)
+
+    ingest = commands.add_parser("ingest", help="add or update documents (.txt, .md)")
+    ingest.add_argument("paths", nargs="+", type=Path, help="document files")
+    ingest.set_defaults(run=_ingest)
+
+    documents = commands.add_parser("documents", help="list the indexed documents")
+    documents.add_argument("--json", action="store_true", help="print JSON")
+    documents.set_defaults(run=_documents)
+
+    serve = commands.add_parser("serve", help="start the web app (chat page and POST /api/ask)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default: %(default)s)")
+    serve.set_defaults(run=_serve)
+
+    evaluate = commands.add_parser("eval", help="score a question file (JSONL)")
+    evaluate.add_argument("file", type=Path, help="questions in the shared/eval schema")
+    evaluate.add_argument("--json", type=Path, metavar="OUT", help="also write the report here")
+    evaluate.set_defaults(run=_eval)
+
+    reset = commands.add_parser("reset", help="delete every indexed document (to rebuild)")
+    reset.add_argument("--yes", action="store_true", help="confirm")
+    reset.set_defaults(run=_reset)
+    return parser
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from qa.settings import Settings
+
+    return Settings()
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from qa.assembly import open_archive
+    from ui.format import answer_as_text
+
+    archive = open_archive(_settings())
+    if args.question != "-":
+        answer = archive.ask(args.question)
+        print(answer.model_dump_json(indent=2) if args.json else answer_as_text(answer))
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            print(archive.ask(line).model_dump_json(), flush=True)
+        except ArchiveQAError as exc:
+            print(json.dumps({"question": line.strip(), "error": str(exc)}), flush=True)
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from qa.assembly import open_store
+    from vectorstore.records import load_record
+
+    store = open_store(_settings())
+    added = replaced = unchanged = 0
+    failed: list[str] = []
+    for path in tqdm(args.paths, desc="Ingesting", unit="file", file=sys.stderr):
+        try:
+            result = store.ingest(load_record(path))
+        except ArchiveQAError as exc:
+            failed.append(str(exc))
+            tqdm.write(f"skipped: {exc}", file=sys.stderr)
+            continue
+        if result.unchanged:
+            unchanged += 1
+        elif result.removed:
+            replaced += 1
+        else:
+            added += 1
+    print(
+        f"{added} added, {replaced} updated, {unchanged} unchanged, {len(failed)} failed; "
+        f"{store.chunk_count()} passages indexed."
+    )
+    return 1 if failed else 0
+
+
+def _documents(args: argparse.Namespace) -> int:
+    from qa.assembly import ensure_default_document, open_store
+
+    store = open_store(_settings())
+    ensure_default_document(store)
+    records = store.records()
+    if args.json:
+        rows = [
+            {"id": r.id, "title": r.title, "date": r.date, "citation": r.citation, "url": r.url,
+             "chars": len(r.text)}
+            for r in records
+        ]  # fmt: skip
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in records:
+        print(f"{r.id:28}  {r.date or 'undated':10}  {r.title}")
+    print(f"{len(records)} documents")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    serve(_settings(), host=args.host, port=args.port)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from qa.assembly import open_archive
+    from qa.evaluation import evaluate, load_questions
+
+    questions = load_questions(args.file)
+    archive = open_archive(_settings())
+    report = evaluate(questions, archive.ask, archive.text_of)
+    for v in report.verdicts:
+        mark = "ok  " if v.correct else "FAIL"
+        print(f"{mark} {v.id:6} {v.question}")
+        if not v.correct:
+            print(f"       answer: {v.answer[:200]}")
+    print(json.dumps(report.summary, indent=2))
+    if args.json:
+        args.json.write_text(report.to_json(), encoding="utf-8")
+    return 0
+
+
+def _reset(args: argparse.Namespace) -> int:
+    from qa.assembly import open_client
+    from vectorstore.store import reset
+
+    if not args.yes:
+        raise ArchiveQAError("this deletes every indexed document; run `archive-qa reset --yes`.")
+    reset(open_client(_settings()))
+    print("The index is empty; the bundled telegram is added again on the next ask.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""Chunking: a `Record` -> `Chunk`s of whole sentences, each with its section and offsets.
+
+Sentences are the unit of citation, so the splitter is exposed too (`split_sentences`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from vectorstore.records import Record, strip_span
+
+CHUNK_CHARS = 700
+# Sections that are about the document rather than in it are indexed too: a title or a summary
+# answers "who sent this?" as well as the body does.
+SKIPPED_SECTIONS = frozenset({"Date", "Document", "Original Language"})
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# A sentence ends at . ! ? (maybe followed by closing quotes or brackets) before whitespace, or
+# at a line break: in these records, single line breaks separate heading lines and list items.
+_SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*(?=\s)|(?=\n)""")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Maj|Capt|Adm|Sen|Rep|Gov|Amb|Secy|Sec|St|Jr|Sr|No|Nos|Vol|"
+    r"p|pp|f|ff|op|d|ll|vol|ed|cf|viz|etc|i\.e|e\.g|U\.S|U\.N|U\.K|a\.m|p\.m)|\b[A-Z])\.$"
+)
+
+_ENUMERATOR = re.compile(r"""\s*["“(\[]?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]""")
+
+
+@dataclass(frozen=True)
+class Span:
+    """``text[start:end]`` of a record's stored text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable piece of a record; ``record.text[start:end] == text``."""
+
+    id: str
+    document_id: str
+    section: str
+    start: int
+    end: int
+    text: str
+
+
+def split_record(record: Record, *, chunk_chars: int = CHUNK_CHARS) -> list[Chunk]:
+    """Split a record into chunks of whole sentences within one paragraph run and one section."""
+    chunks: list[Chunk] = []
+    for section in record.sections:
+        if section.name in SKIPPED_SECTIONS:
+            continue
+        for span in _pack(record.text, section.start, section.end, chunk_chars):
+            piece = record.text[span.start : span.end]
+            chunks.append(
+                Chunk(
+                    id=_chunk_id(record.id, section.name, span, piece),
+                    document_id=record.id,
+                    section=section.name,
+                    start=span.start,
+                    end=span.end,
+                    text=piece,
+                )
+            )
+    return chunks
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """The sentences of ``text[start:end]`` as spans into `text`, whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        cut = match.end()
+        if cut < end and text[cut] != "\n" and _continues(text, cursor, cut):
+            continue
+        span = _trim(text, cursor, cut)
+        if span.end > span.start:
+            spans.append(span)
+        cursor = cut
+    tail = _trim(text, cursor, end)
+    if tail.end > tail.start:
+        spans.append(tail)
+    return spans
+
+
+def _continues(text: str, cursor: int, cut: int) -> bool:
+    """Whether the full stop before `cut` ends an abbreviation or a list number, not a sentence."""
+    if _ENUMERATOR.fullmatch(text, cursor, cut):
+        return True
+    return _ABBREVIATION.search(text, max(cursor, cut - 8), cut) is not None
+
+
+def _pack(text: str, start: int, end: int, limit: int) -> Iterator[Span]:
+    """Greedily pack consecutive sentences into spans of at most `limit` characters.
+
+    A paragraph break ends a chunk once it holds half the limit, so chunks follow paragraphs
+    where paragraphs are long enough to stand alone.
+    """
+    current: Span | None = None
+    for paragraph in _paragraphs(text, start, end):
+        for sentence in split_sentences(text, paragraph.start, paragraph.end):
+            if current is not None and sentence.end - current.start > limit:
+                yield current
+                current = None
+            current = Span(current.start if current else sentence.start, sentence.end)
+        if current is not None and current.end - current.start >= limit // 2:
+            yield current
+            current = None
+    if current is not None:
+        yield current
+
+
+def _paragraphs(text: str, start: int, end: int) -> Iterator[Span]:
+    cursor = start
+    for match in _PARAGRAPH_BREAK.finditer(text, start, end):
+        yield _trim(text, cursor, match.start())
+        cursor = match.end()
+    yield _trim(text, cursor, end)
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    return Span(*strip_span(text, start, end))
+
+
+def _chunk_id(document_id: str, section: str, span: Span, piece: str) -> str:
+    digest = hashlib.sha256(f"{document_id}\x1f{section}\x1f{span.start}\x1f{piece}".encode())
+    return f"{document_id}:{digest.hexdigest()[:16]}"

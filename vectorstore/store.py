@@ -1,0 +1,269 @@
+"""Store: records and their chunks in Chroma (embedded in a folder, or a Chroma server).
+
+Two collections: ``archive_qa_chunks`` (chunk text + embeddings + offsets) and
+``archive_qa_documents`` (each record's full text and metadata, so any quote can be checked and
+shown in context). Both live in Chroma, so several app replicas can share one Chroma server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Where
+
+from vectorstore.chunks import Chunk, split_record
+from vectorstore.embeddings import MODEL_ID, MiniLMEmbeddingFunction
+from vectorstore.errors import ModelMismatchError, StoreError
+from vectorstore.records import Record, Section
+
+CHUNKS = "archive_qa_chunks"
+DOCUMENTS = "archive_qa_documents"
+_ADD_BATCH = 256
+# The documents collection is looked up by id only; Chroma still wants a vector per row.
+_PLACEHOLDER_VECTOR = [1.0]
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A chunk returned by a search, with its cosine similarity to the query."""
+
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest changed: chunks added and removed (both 0 when the file was unchanged)."""
+
+    document_id: str
+    title: str
+    added: int
+    removed: int
+
+    @property
+    def unchanged(self) -> bool:
+        return self.added == 0 and self.removed == 0
+
+
+def connect(*, data_dir: Path | None = None, host: str | None = None, port: int = 8000) -> ClientAPI:
+    """A Chroma client: a server when `host` is given, else a persistent folder."""
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, settings=settings)
+        if data_dir is None:
+            raise StoreError("no data directory given: set ARCHIVE_QA_DATA_DIR or CHROMA_HOST.")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(data_dir), settings=settings)
+    except StoreError:
+        raise
+    except Exception as exc:
+        where = f"the Chroma server at {host}:{port}" if host else f"the store in {data_dir}"
+        raise StoreError(
+            f"cannot open {where}: {exc}. Check that the server is running, "
+            "or that the folder is writable and not in use by another archive-qa process."
+        ) from exc
+
+
+class Store:
+    """Records and chunks in Chroma, embedded with the model the collection was built with."""
+
+    def __init__(self, client: ClientAPI) -> None:
+        self.client = client
+        self._chunks = self._open_chunks()
+        self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
+
+    def _open_chunks(self) -> Collection:
+        try:
+            collection = self.client.get_or_create_collection(
+                CHUNKS,
+                embedding_function=MiniLMEmbeddingFunction(),  # type: ignore[arg-type]
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": MODEL_ID},
+            )
+        except ValueError as exc:
+            raise ModelMismatchError(_mismatch_message(f"another embedding function ({exc})")) from exc
+        built_with = (collection.metadata or {}).get("embedding_model")
+        if built_with != MODEL_ID:
+            raise ModelMismatchError(_mismatch_message(repr(built_with)))
+        return collection
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def ingest(self, record: Record) -> IngestResult:
+        """Add or replace one record. Re-ingesting an unchanged record changes nothing."""
+        chunks = {c.id: c for c in split_record(record)}
+        old_ids = set(self._chunks.get(where={"document_id": record.id}, include=[])["ids"])
+        new_ids = [i for i in chunks if i not in old_ids]
+        stale = sorted(old_ids - chunks.keys())
+        # New chunks and text first, stale chunks last: an interrupted ingest loses nothing.
+        for first in range(0, len(new_ids), _ADD_BATCH):
+            batch = [chunks[i] for i in new_ids[first : first + _ADD_BATCH]]
+            self._chunks.add(
+                ids=[c.id for c in batch],
+                documents=[c.text for c in batch],
+                metadatas=[_chunk_metadata(c, record) for c in batch],
+            )
+        if new_ids or stale or not self._has_document(record):
+            self._documents.upsert(
+                ids=[record.id],
+                documents=[record.text],
+                embeddings=[_PLACEHOLDER_VECTOR],
+                metadatas=[_record_metadata(record)],
+            )
+        if stale:
+            self._chunks.delete(ids=stale)
+        return IngestResult(record.id, record.title, added=len(new_ids), removed=len(stale))
+
+    def delete(self, document_id: str) -> bool:
+        """Remove a record and all its chunks; False if it was not there."""
+        if not self._documents.get(ids=[document_id], include=[])["ids"]:
+            return False
+        self._chunks.delete(where={"document_id": document_id})
+        self._documents.delete(ids=[document_id])
+        return True
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        return self._documents.count() == 0
+
+    def chunk_count(self) -> int:
+        return self._chunks.count()
+
+    def records(self) -> list[Record]:
+        """Every stored record, text included, ordered by date then title."""
+        rows = self._documents.get(include=["documents", "metadatas"])
+        found = [
+            _record_from_row(i, text or "", meta or {})
+            for i, text, meta in zip(
+                rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
+            )
+        ]
+        return sorted(found, key=lambda r: (r.date or "9999", r.title))
+
+    def record(self, document_id: str) -> Record | None:
+        """One stored record with its full text, or None."""
+        return self.records_by_id([document_id]).get(document_id)
+
+    def records_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = self._documents.get(ids=wanted, include=["documents", "metadatas"])
+        return {
+            i: _record_from_row(i, text or "", meta or {})
+            for i, text, meta in zip(
+                rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
+            )
+        }
+
+    def search(self, query: str, *, k: int, where: Where | None = None) -> list[ScoredChunk]:
+        """The `k` chunks nearest to `query` by cosine similarity, best first."""
+        total = self._chunks.count()
+        if total == 0 or not query.strip():
+            return []
+        result = self._chunks.query(
+            query_texts=[query],
+            n_results=min(k, total),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = result["ids"][0]
+        texts = (result["documents"] or [[]])[0]
+        metas = (result["metadatas"] or [[]])[0]
+        distances = (result["distances"] or [[]])[0]
+        return [
+            ScoredChunk(_chunk_from_row(i, t or "", m or {}), 1.0 - float(d))
+            for i, t, m, d in zip(ids, texts, metas, distances, strict=True)
+        ]
+
+    def _has_document(self, record: Record) -> bool:
+        rows = self._documents.get(ids=[record.id], include=["metadatas"])
+        metas = rows["metadatas"] or []
+        return bool(metas) and (metas[0] or {}).get("text_sha256") == _sha(record.text)
+
+
+def reset(client: ClientAPI) -> None:
+    """Drop both collections (used to rebuild after a model change)."""
+    for name in (CHUNKS, DOCUMENTS):
+        try:
+            client.delete_collection(name)
+        except Exception:  # noqa: S110 - a missing collection is what we want anyway
+            pass
+
+
+def _mismatch_message(built_with: str) -> str:
+    return (
+        f"this index was built with embedding model {built_with}, but archive-qa now uses "
+        f"{MODEL_ID!r}; vectors from different models cannot be compared. Rebuild it: "
+        "`archive-qa reset --yes`, then `archive-qa ingest` your documents again."
+    )
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _chunk_metadata(chunk: Chunk, record: Record) -> dict[str, str | int]:
+    return {
+        "document_id": chunk.document_id,
+        "section": chunk.section,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": record.title,
+        "date": record.date or "",
+    }
+
+
+def _chunk_from_row(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
+    return Chunk(
+        id=chunk_id,
+        document_id=str(meta["document_id"]),
+        section=str(meta.get("section", "")),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+    )
+
+
+def _record_metadata(record: Record) -> dict[str, str]:
+    return {
+        "title": record.title,
+        "source": record.source,
+        "date": record.date or "",
+        "citation": record.citation or "",
+        "url": record.url or "",
+        "summary": record.summary or "",
+        "original_language": record.original_language or "",
+        "sections": json.dumps([[s.name, s.start, s.end] for s in record.sections]),
+        "extra": json.dumps(record.extra),
+        "text_sha256": _sha(record.text),
+    }
+
+
+def _record_from_row(record_id: str, text: str, meta: Mapping[str, Any]) -> Record:
+    def optional(key: str) -> str | None:
+        return str(meta.get(key) or "") or None
+
+    return Record(
+        id=record_id,
+        title=str(meta.get("title", record_id)),
+        text=text,
+        sections=tuple(Section(n, s, e) for n, s, e in json.loads(str(meta.get("sections", "[]")))),
+        source=str(meta.get("source", "")),
+        date=optional("date"),
+        citation=optional("citation"),
+        url=optional("url"),
+        summary=optional("summary"),
+        original_language=optional("original_language"),
+        extra=json.loads(str(meta.get("extra", "{}"))),
+    )
