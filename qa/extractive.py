@@ -22,11 +22,11 @@ from vectorstore.embeddings import MiniLMEncoder
 
 # Calibrated on the question sets in eval/ (see eval/README.md): below this the best sentence is
 # too weak to be an answer.
-ABSTAIN_BELOW = 0.42
+ABSTAIN_BELOW = 0.34
 # Further sentences join the answer when they score this close to the best one.
 KEEP_WITHIN = 0.06
 MAX_SENTENCES = 3
-_SHORTLIST = 32
+_SHORTLIST = 64
 _WEIGHTS = {"meaning": 0.55, "words": 0.30, "chunk": 0.15}
 # Sentences about a document rather than in it answer fewer questions.
 _SECTION_WEIGHT = {"Title": 0.9, "Citation": 0.85, "Summary": 0.9}
@@ -132,7 +132,8 @@ def _word_overlap(
 ) -> list[float]:
     """Share of the question's vocabulary in each sentence, rare words weighing more.
 
-    A word found only in the sentence's document title counts half.
+    A word of the document's title counts half for every sentence of that document, the title
+    included: it tells which document, not which passage.
     """
     unique = set(terms)
     if not unique:
@@ -141,7 +142,7 @@ def _word_overlap(
     idf = {t: math.log(1 + len(bags) / (1 + df[t])) for t in unique}
     total = sum(idf.values())
     return [
-        sum(idf[t] * (1.0 if t in bag else 0.5 if t in ctx else 0.0) for t in unique) / total
+        sum(idf[t] * (0.5 if t in ctx else 1.0 if t in bag else 0.0) for t in unique) / total
         for bag, ctx in zip(bags, contexts, strict=True)
     ]
 

@@ -82,6 +82,11 @@ class Store:
         self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
 
     def _open_chunks(self) -> Collection:
+        existing = {c.name: c for c in self.client.list_collections()}
+        if CHUNKS in existing:
+            built_with = (existing[CHUNKS].metadata or {}).get("embedding_model")
+            if built_with != MODEL_ID:
+                raise ModelMismatchError(_mismatch_message(repr(built_with)))
         try:
             collection = self.client.get_or_create_collection(
                 CHUNKS,
@@ -90,10 +95,7 @@ class Store:
                 metadata={"embedding_model": MODEL_ID},
             )
         except ValueError as exc:
-            raise ModelMismatchError(_mismatch_message(f"another embedding function ({exc})")) from exc
-        built_with = (collection.metadata or {}).get("embedding_model")
-        if built_with != MODEL_ID:
-            raise ModelMismatchError(_mismatch_message(repr(built_with)))
+            raise ModelMismatchError(_mismatch_message("another embedding function")) from exc
         return collection
 
     # -- writing ---------------------------------------------------------------------------

@@ -1,0 +1,38 @@
+"""Shared fixtures: real Chroma stores in temporary folders, seeded with real documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.assembly import Archive, bundled_document, open_archive
+from qa.settings import Settings
+from vectorstore.records import Record, load_record
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FRUS = SHARED / "corpus" / "frus1951v07p2"
+
+
+@pytest.fixture(autouse=True)
+def _no_llm_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see a developer's real key or server."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "ARCHIVE_QA_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def seed() -> Record:
+    return load_record(bundled_document())
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    return Settings(_env_file=None, archive_qa_data_dir=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    """The default archive a new user gets: the bundled telegram, offline answers."""
+    yield open_archive(make_settings(tmp_path_factory.mktemp("archive")))

@@ -1,0 +1,38 @@
+"""Chunking and sentence splitting: offsets into the stored text, and sentence boundaries."""
+
+from __future__ import annotations
+
+from vectorstore.chunks import split_record, split_sentences
+from vectorstore.records import Record
+
+
+def test_every_chunk_is_the_stored_text_at_its_offsets(seed: Record) -> None:
+    chunks = split_record(seed)
+    assert chunks
+    for chunk in chunks:
+        assert seed.text[chunk.start : chunk.end] == chunk.text
+        assert chunk.document_id == seed.id
+        assert seed.section_at(chunk.start) == chunk.section
+
+
+def test_chunk_ids_depend_only_on_content(seed: Record) -> None:
+    assert [c.id for c in split_record(seed)] == [c.id for c in split_record(seed)]
+
+
+def test_the_offer_sentence_is_one_sentence(seed: Record) -> None:
+    spans = split_sentences(seed.text)
+    sentences = [seed.text[s.start : s.end] for s in spans]
+    assert (
+        "If you have made such a decision, then we are ready to send you a division of jet "
+        "fighter planes—124 pieces for covering these troops." in sentences
+    )
+
+
+def test_abbreviations_and_list_numbers_do_not_end_sentences() -> None:
+    text = '"1. The English appealed.\n\nMr. Acheson met Gen. Bradley at 3 p.m. today. Then he left.'
+    sentences = [text[s.start : s.end] for s in split_sentences(text)]
+    assert sentences == [
+        '"1. The English appealed.',
+        "Mr. Acheson met Gen. Bradley at 3 p.m. today.",
+        "Then he left.",
+    ]

@@ -1,0 +1,99 @@
+"""The command line end to end, in a subprocess like a user's shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FRUS, SHARED
+
+
+def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHROMA_"))}
+    env["ARCHIVE_QA_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "ui.cli", *args],
+        input=stdin, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli")
+
+
+def test_ask_seeds_an_empty_store_and_prints_a_cited_answer(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "Who would train the Chinese pilots?")
+    assert result.returncode == 0, result.stderr
+    assert "with the help of our pilots" in result.stdout
+    assert "[1] \"We intend to train Chinese pilots" in result.stdout
+    assert "APRF, Fond 45, Opis 1, Delo 331" in result.stdout
+
+
+def test_ask_json_prints_the_answer_contract(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "--json", "Who would train the Chinese pilots?")
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"question", "answer", "abstained", "mode", "notice", "citations"}
+    citation = answer["citations"][0]
+    assert set(citation) >= {"n", "document_id", "title", "chunk_id", "quote", "start", "end", "citation", "url"}
+
+
+def test_ask_reads_one_question_per_line_from_stdin(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "--json", "-", stdin="Who is Filippov?\n\nWhat is the recipe for borscht?\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in lines] == ["Who is Filippov?", "What is the recipe for borscht?"]
+    assert [a["abstained"] for a in lines] == [False, True]
+
+
+def test_asking_does_not_load_the_web_or_llm_stack(data_dir: Path) -> None:
+    code = (
+        "import sys; from ui.cli import main; main(['ask', 'Who is Filippov?']);"
+        "print(sorted(m for m in ('gradio', 'langchain_openai', 'openai') if m in sys.modules))"
+    )
+    env = {**os.environ, "ARCHIVE_QA_DATA_DIR": str(data_dir)}
+    env.pop("OPENAI_API_KEY", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_ingest_skips_a_bad_file_keeps_the_rest_and_fails_the_run(tmp_path: Path) -> None:
+    bad = tmp_path / "scan.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    result = run(tmp_path / "db", "ingest", str(FRUS / "0001.txt"), str(bad), str(FRUS / "0003.txt"))
+    assert result.returncode == 1
+    assert "scan.pdf: unsupported file type '.pdf'" in result.stderr
+    assert "2 added, 0 updated, 0 unchanged, 1 failed" in result.stdout
+    listed = run(tmp_path / "db", "documents", "--json")
+    ids = {d["id"] for d in json.loads(listed.stdout)}
+    assert {"frus1951v07p2-d1", "frus1951v07p2-d3"} <= ids
+    again = run(tmp_path / "db", "ingest", str(FRUS / "0001.txt"))
+    assert again.returncode == 0 and "0 added, 0 updated, 1 unchanged, 0 failed" in again.stdout
+
+
+def test_eval_scores_the_dev_questions(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = run(data_dir, "eval", str(SHARED / "eval" / "dev_questions.jsonl"), "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert report["summary"]["questions"] == 12
+    assert report["summary"]["verbatim_rate"] == 1.0
+    assert report["summary"]["abstained_correctly"] >= 2
+
+
+def test_errors_are_one_readable_line_and_a_nonzero_exit(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "  ")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "archive-qa: error: the question is empty: type what you want to know."
+    reset = run(data_dir, "reset")
+    assert reset.returncode == 1 and "archive-qa reset --yes" in reset.stderr
+
+
+def test_help_lists_every_command() -> None:
+    result = subprocess.run([sys.executable, "-m", "ui.cli", "--help"], capture_output=True, text=True)
+    for command in ("ask", "ingest", "documents", "serve", "eval", "reset"):
+        assert command in result.stdout

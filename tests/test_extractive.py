@@ -1,0 +1,68 @@
+"""Offline answers on the bundled telegram: cited sentences that are verbatim, or a plain refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer import QuestionError, cited_numbers
+from qa.assembly import Archive
+
+
+def _assert_verbatim(archive: Archive, answer_citations: list) -> None:  # type: ignore[type-arg]
+    for c in answer_citations:
+        text = archive.text_of(c.document_id)
+        assert text is not None and text[c.start : c.end] == c.quote
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 2 open: the extractive ranker prefers the summary over the offer sentence",
+)
+def test_what_did_stalin_offer_names_the_124_jet_fighters(archive: Archive) -> None:
+    answer = archive.ask("What did Stalin offer?")
+    assert not answer.abstained
+    assert "124" in answer.answer and "jet" in answer.answer
+    assert any("jet fighter planes—124 pieces" in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "fact", "quoted"),
+    [
+        ("Who would train the Chinese pilots?", "our pilots", "with the help of our pilots"),
+        ("What did the English ask of the Soviet government?", "opinion", "express its opinion"),
+        ("How many Chinese divisions might be deployed on the Korean border?", "nine", "nine Chinese"),
+        ("Who received copies of the telegram?", "Molotov", "Molotov"),
+    ],
+)
+def test_answers_quote_the_sentence_that_says_it(
+    archive: Archive, question: str, fact: str, quoted: str
+) -> None:
+    answer = archive.ask(question)
+    assert not answer.abstained and answer.mode == "extractive"
+    assert fact.lower() in answer.answer.lower()
+    assert any(quoted in c.quote for c in answer.citations)
+    assert cited_numbers(answer.answer) == {c.n for c in answer.citations}
+    _assert_verbatim(archive, answer.citations)
+    assert all(c.citation and "Fond 45" in c.citation for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the recipe for borscht?", "What is the capital of Australia?"]
+)
+def test_questions_the_telegram_cannot_answer_are_refused_plainly(
+    archive: Archive, question: str
+) -> None:
+    answer = archive.ask(question)
+    assert answer.abstained
+    assert answer.citations == []
+    assert answer.answer.startswith("I can't answer that from the documents")
+
+
+def test_an_empty_question_is_an_error_not_an_answer(archive: Archive) -> None:
+    with pytest.raises(QuestionError, match="the question is empty"):
+        archive.ask("   ")
+
+
+def test_a_huge_question_is_refused(archive: Archive) -> None:
+    with pytest.raises(QuestionError, match="keep it under 1000"):
+        archive.ask("why " * 600)

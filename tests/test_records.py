@@ -1,0 +1,97 @@
+"""Loading documents: the archive record layout, plain text, and files that must be refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FRUS
+from vectorstore.errors import LoadError
+from vectorstore.records import Record, load_record, parse_record
+
+
+def test_seed_metadata_is_read_from_the_record_layout(seed: Record) -> None:
+    assert seed.title == "Ciphered telegram, Filippov [Stalin] to Zhou Enlai or Mao Zedong (via Roshchin)"
+    assert seed.date == "1950-07-13"
+    assert seed.url == "https://wilson-center-digital-archive.dvincitest.com/document/110692"
+    assert seed.citation is not None and "APRF, Fond 45, Opis 1, Delo 331, List 85" in seed.citation
+    assert "<https://" not in seed.citation
+    assert seed.original_language == "Russian"
+    assert seed.summary is not None and seed.summary.startswith("Telegram from Stalin to Mao")
+
+
+def test_seed_sections_point_into_the_stored_text(seed: Record) -> None:
+    names = [s.name for s in seed.sections]
+    assert names == ["Date", "Title", "Citation", "Summary", "Original Language", "Contents"]
+    contents = next(s for s in seed.sections if s.name == "Contents")
+    body = seed.text[contents.start : contents.end]
+    assert body.startswith("Translation - English")
+    assert body.endswith("Copies: Stalin (2), Molotov")
+    assert seed.section_at(seed.text.index("124 pieces")) == "Contents"
+
+
+@pytest.mark.parametrize("row", [json.loads(line) for line in (FRUS / "manifest.jsonl").open()])
+def test_frus_records_match_their_manifest(row: dict[str, str]) -> None:
+    record = load_record(FRUS / row["file"])
+    assert record.title == row["title"]
+    assert record.url == row["url"]
+    assert record.id == row["id"]
+    assert record.date == (row["date"] or None)
+    assert {"Citation", "Contents"} <= {s.name for s in record.sections}
+    assert record.extra.get("Source Note", "") == (row["source_note"] or "")
+
+
+def test_plain_markdown_takes_its_title_from_the_first_heading(tmp_path: Path) -> None:
+    path = tmp_path / "notes.md"
+    path.write_text("# Lecture notes on Korea\n\nThe armistice was signed in 1953.\n")
+    record = load_record(path)
+    assert record.title == "Lecture notes on Korea"
+    assert record.id == "notes"
+    assert [s.name for s in record.sections] == ["Contents"]
+
+
+def test_plain_text_without_a_heading_is_titled_from_its_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "kennan_long_telegram.txt"
+    path.write_text("Moscow's reaction to the policy.\r\nSecond line.\r\n")
+    record = load_record(path)
+    assert record.title == "kennan long telegram"
+    assert "\r" not in record.text
+
+
+def test_bold_emphasis_inside_contents_does_not_cut_the_section() -> None:
+    text = "**Title here**\n\n**Citation:**\n\nA citation.\n\n**Contents:**\n\nOne.\n\n**Secret**\n\nTwo."
+    record = parse_record(text, source="x.txt")
+    contents = next(s for s in record.sections if s.name == "Contents")
+    assert record.text[contents.start : contents.end].endswith("Two.")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"  \n\n ", "is empty"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary file"),
+        ("latin1.txt", "Moskva, \u00e9t\u00e9".encode("latin-1"), "not UTF-8"),
+        ("paper.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+    ],
+)
+def test_unusable_files_are_refused_with_a_clear_message(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(LoadError, match=message):
+        load_record(path)
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_text("word " * 1000)
+    with pytest.raises(LoadError, match="over the 0 MB limit: split it"):
+        load_record(path, max_bytes=100)
+
+
+def test_a_folder_is_refused_with_a_hint(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match=r"is a folder: pass the files in it"):
+        load_record(tmp_path)

@@ -1,0 +1,73 @@
+"""The store: idempotent and replacing ingest, model checks, real embeddings, Chroma's server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import chromadb
+import numpy as np
+import pytest
+
+from vectorstore.embeddings import MiniLMEmbeddings, shared_encoder
+from vectorstore.errors import ModelMismatchError
+from vectorstore.records import Record, load_record
+from vectorstore.store import CHUNKS, Store, connect
+
+
+def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, seed: Record) -> None:
+    store = Store(connect(data_dir=tmp_path))
+    first = store.ingest(seed)
+    count = store.chunk_count()
+    second = store.ingest(seed)
+    assert first.added == count > 0
+    assert second.unchanged
+    assert store.chunk_count() == count
+
+
+def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path) -> None:
+    store = Store(connect(data_dir=tmp_path / "db"))
+    path = tmp_path / "memo.md"
+    path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n\nIt reached Seoul on Friday.\n")
+    store.ingest(load_record(path))
+    path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
+    result = store.ingest(load_record(path))
+    assert result.removed >= 1
+    texts = [h.chunk.text for h in store.search("convoy", k=10)]
+    assert not any("Pusan" in t or "Seoul" in t for t in texts)
+    assert any("Inchon" in t for t in texts)
+    record = store.record("memo")
+    assert record is not None and "Inchon" in record.text
+
+
+def test_the_full_text_is_stored_for_checking_quotes(tmp_path: Path, seed: Record) -> None:
+    store = Store(connect(data_dir=tmp_path))
+    store.ingest(seed)
+    stored = store.record(seed.id)
+    assert stored is not None
+    assert stored.text == seed.text
+    assert stored.sections == seed.sections
+    assert stored.citation == seed.citation
+
+
+def test_a_collection_built_with_another_model_is_refused(tmp_path: Path) -> None:
+    client = chromadb.PersistentClient(path=str(tmp_path))
+    client.create_collection(CHUNKS, metadata={"embedding_model": "text-embedding-3-small"})
+    with pytest.raises(ModelMismatchError, match=r"text-embedding-3-small.*archive-qa reset --yes"):
+        Store(client)
+
+
+def test_embeddings_put_related_sentences_closer_than_unrelated_ones() -> None:
+    embeddings = MiniLMEmbeddings()
+    query = np.array(embeddings.embed_query("training fighter pilots"))
+    near, far = (np.array(v) for v in embeddings.embed_documents(
+        ["We intend to train Chinese pilots with the help of our pilots.", "Borscht is a beet soup."]
+    ))  # fmt: skip
+    assert query @ near > query @ far + 0.2
+    assert np.isclose(np.linalg.norm(query), 1.0, atol=1e-4)
+
+
+def test_batched_and_single_embeddings_agree() -> None:
+    texts = ["Short.", "A somewhat longer sentence about the Security Council and Korea."]
+    batched = shared_encoder().encode(texts)
+    single = np.stack([shared_encoder().encode([t])[0] for t in texts])
+    assert np.allclose(batched, single, atol=1e-4)

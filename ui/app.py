@@ -1,0 +1,100 @@
+"""The web app: a Gradio chat page at ``/`` and a JSON API at ``POST /api/ask``, one FastAPI app.
+
+Callbacks only format what `qa` returns; the archive is opened once per process.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from qa.answer import Answer
+from qa.assembly import Archive, open_archive
+from qa.settings import Settings
+from ui.format import answer_as_html
+from vectorstore.errors import ArchiveQAError
+
+# Gradio looks things up on the network at import and launch unless told not to.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import gradio as gr  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.responses import JSONResponse  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+
+TITLE = "archive-qa"
+EXAMPLES = [
+    "What did Stalin offer?",
+    "Who would train the Chinese pilots?",
+    "What did the Soviets think of the English demand?",
+]
+CSS = """
+.aqa-sources { font-size: 0.9em; margin-top: 0.5em; }
+.aqa-sources blockquote { margin: 0.2em 0; padding-left: 0.6em; border-left: 3px solid #d97706; }
+.aqa-abstained { color: #92400e; }
+.aqa-notice { font-size: 0.85em; color: #92400e; }
+"""
+
+
+class AskRequest(BaseModel):
+    question: str
+
+
+def build_app(archive: Archive) -> FastAPI:
+    """The FastAPI app serving the chat page and the JSON API over `archive`."""
+    api = FastAPI(title="archive-qa", description="Cited answers from archive documents.")
+
+    @api.post("/api/ask", response_model=Answer)
+    def ask_api(request: AskRequest) -> Any:
+        try:
+            return archive.ask(request.question)
+        except ArchiveQAError as exc:
+            return JSONResponse(status_code=400, content={"error": str(exc)})
+
+    return gr.mount_gradio_app(api, build_blocks(archive), path="")
+
+
+def build_blocks(archive: Archive) -> gr.Blocks:
+    """The chat page."""
+    titles = ", ".join(r.title for r in archive.store.records()[:3])
+
+    def ask(question: str) -> dict[str, Any]:
+        return archive.ask(question).model_dump()
+
+    def respond(question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+        history = [*history, {"role": "user", "content": question}]
+        try:
+            reply = answer_as_html(archive.ask(question))
+        except ArchiveQAError as exc:
+            reply = f"<p class='aqa-abstained'>{exc}</p>"
+        return "", [*history, {"role": "assistant", "content": reply}]
+
+    with gr.Blocks(title=TITLE) as blocks:
+        gr.Markdown(
+            f"# {TITLE}\nAsk a question about the documents. Every answer quotes its sources "
+            f"verbatim; numbers like [1] point to the quotes under the answer.\n\n"
+            f"*Documents:* {titles}"
+        )
+        chat = gr.Chatbot(label="Answers", height=480, sanitize_html=True)
+        question = gr.Textbox(label="Your question", placeholder="What did Stalin offer?", autofocus=True)
+        with gr.Row():
+            send = gr.Button("Ask", variant="primary")
+            gr.ClearButton([question, chat], value="Clear")
+        gr.Examples(EXAMPLES, inputs=question)
+        send.click(respond, [question, chat], [question, chat], api_name=False)
+        question.submit(respond, [question, chat], [question, chat], api_name=False)
+        # The answer contract for gradio_client users.
+        hidden_in = gr.Textbox(visible=False)
+        hidden_out = gr.JSON(visible=False)
+        hidden_in.submit(ask, hidden_in, hidden_out, api_name="ask")
+    return blocks
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Open the archive and serve the app until interrupted."""
+    import uvicorn
+
+    app = build_app(open_archive(settings))
+    print(f"archive-qa is serving on http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
