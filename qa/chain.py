@@ -26,7 +26,9 @@ class Answerer(Protocol):
         ...
 
 
-def build_chain(retriever: BaseRetriever, store: Store, answerer: Answerer) -> Runnable[str, Answer]:
+def build_chain(
+    retriever: BaseRetriever, store: Store, answerer: Answerer
+) -> Runnable[str, Answer]:
     """The whole path from a question to a checked answer, as one runnable."""
 
     def retrieve(question: str) -> tuple[str, list[Passage]]:
@@ -60,9 +62,11 @@ def verify_answer(answer: Answer, store: Store) -> Answer:
         for c in answer.citations
         if (r := records.get(c.document_id)) is not None and r.text[c.start : c.end] == c.quote
     ]
-    if good and len(good) == len(answer.citations) and cited_numbers(answer.answer) <= {
-        c.n for c in good
-    }:
+    if (
+        good
+        and len(good) == len(answer.citations)
+        and cited_numbers(answer.answer) <= {c.n for c in good}
+    ):
         return answer
     return abstention(
         answer.question,

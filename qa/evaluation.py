@@ -112,7 +112,9 @@ def evaluate(
     return report
 
 
-def judge(q: Question, answer: Answer, text_of: Callable[[str], str | None], seconds: float) -> Verdict:
+def judge(
+    q: Question, answer: Answer, text_of: Callable[[str], str | None], seconds: float
+) -> Verdict:
     """The verdict on one answer."""
     lowered = answer.answer.lower()
     has_facts = all(any(alt.lower() in lowered for alt in group) for group in q.must)

@@ -77,7 +77,7 @@ class LLMAnswerer:
             return abstention(question, "llm", notice, reason="no passage matches it")
         try:
             reply = self._structured.invoke(_messages(question, passages))
-        except Exception as exc:  # noqa: BLE001 - every failure falls back, described safely
+        except Exception as exc:
             log.warning("LLM call failed (%s); using the extractive answer", type(exc).__name__)
             return self._fallback.answer(question, passages, notice=_failure_notice(exc))
         if not isinstance(reply, ModelAnswer) or not reply.answerable:
@@ -97,7 +97,9 @@ def _messages(question: str, passages: list[Passage]) -> list[SystemMessage | Hu
     ]
 
 
-def _verified(question: str, reply: ModelAnswer, passages: list[Passage], notice: str | None) -> Answer:
+def _verified(
+    question: str, reply: ModelAnswer, passages: list[Passage], notice: str | None
+) -> Answer:
     citations: list[Citation] = []
     seen: dict[tuple[str, int, int], int] = {}
     parts: list[str] = []
@@ -120,7 +122,9 @@ def _verified(question: str, reply: ModelAnswer, passages: list[Passage], notice
         if numbers and text:
             parts.append(text + " " + "".join(f"[{n}]" for n in numbers))
     if not parts:
-        return abstention(question, "llm", notice, reason="no quote in the answer could be verified")
+        return abstention(
+            question, "llm", notice, reason="no quote in the answer could be verified"
+        )
     return Answer(
         question=question, answer=" ".join(parts), abstained=False, mode="llm", notice=notice,
         citations=citations,

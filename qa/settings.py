@@ -38,11 +38,15 @@ class Settings(BaseSettings):
         default=None,
         description="OpenAI-compatible server (Ollama, vLLM, llama.cpp): enables LLM mode.",
     )
-    archive_qa_model: str = Field(default="gpt-4o-mini", description="Chat model name for LLM mode.")
+    archive_qa_model: str = Field(
+        default="gpt-4o-mini", description="Chat model name for LLM mode."
+    )
     archive_qa_llm_timeout: float = Field(
         default=60.0, description="Seconds to wait for the model before the offline fallback."
     )
-    archive_qa_top_k: int = Field(default=16, ge=1, le=100, description="Chunks retrieved per question.")
+    archive_qa_top_k: int = Field(
+        default=16, ge=1, le=100, description="Chunks retrieved per question."
+    )
 
     @property
     def llm_configured(self) -> bool:

@@ -57,9 +57,17 @@ def fake_openai_server() -> Iterator[FakeOpenAI]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", 0))
             fake.requests.append(
-                {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": json.loads(self.rfile.read(length))}
+                {
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": json.loads(self.rfile.read(length)),
+                }
             )
-            reply = fake.replies.pop(0) if fake.replies else Reply(500, {"error": {"message": "no reply"}})
+            reply = (
+                fake.replies.pop(0)
+                if fake.replies
+                else Reply(500, {"error": {"message": "no reply"}})
+            )
             data = json.dumps(reply.body).encode()
             self.send_response(reply.status)
             self.send_header("content-type", "application/json")

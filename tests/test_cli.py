@@ -31,7 +31,7 @@ def test_ask_seeds_an_empty_store_and_prints_a_cited_answer(data_dir: Path) -> N
     result = run(data_dir, "ask", "Who would train the Chinese pilots?")
     assert result.returncode == 0, result.stderr
     assert "with the help of our pilots" in result.stdout
-    assert "[1] \"We intend to train Chinese pilots" in result.stdout
+    assert '[1] "We intend to train Chinese pilots' in result.stdout
     assert "APRF, Fond 45, Opis 1, Delo 331" in result.stdout
 
 
@@ -40,11 +40,27 @@ def test_ask_json_prints_the_answer_contract(data_dir: Path) -> None:
     answer = json.loads(result.stdout)
     assert set(answer) == {"question", "answer", "abstained", "mode", "notice", "citations"}
     citation = answer["citations"][0]
-    assert set(citation) >= {"n", "document_id", "title", "chunk_id", "quote", "start", "end", "citation", "url"}
+    assert set(citation) >= {
+        "n",
+        "document_id",
+        "title",
+        "chunk_id",
+        "quote",
+        "start",
+        "end",
+        "citation",
+        "url",
+    }
 
 
 def test_ask_reads_one_question_per_line_from_stdin(data_dir: Path) -> None:
-    result = run(data_dir, "ask", "--json", "-", stdin="Who is Filippov?\n\nWhat is the recipe for borscht?\n")
+    result = run(
+        data_dir,
+        "ask",
+        "--json",
+        "-",
+        stdin="Who is Filippov?\n\nWhat is the recipe for borscht?\n",
+    )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["question"] for a in lines] == ["Who is Filippov?", "What is the recipe for borscht?"]
     assert [a["abstained"] for a in lines] == [False, True]
@@ -64,7 +80,9 @@ def test_asking_does_not_load_the_web_or_llm_stack(data_dir: Path) -> None:
 def test_ingest_skips_a_bad_file_keeps_the_rest_and_fails_the_run(tmp_path: Path) -> None:
     bad = tmp_path / "scan.pdf"
     bad.write_bytes(b"%PDF-1.4")
-    result = run(tmp_path / "db", "ingest", str(FRUS / "0001.txt"), str(bad), str(FRUS / "0003.txt"))
+    result = run(
+        tmp_path / "db", "ingest", str(FRUS / "0001.txt"), str(bad), str(FRUS / "0003.txt")
+    )
     assert result.returncode == 1
     assert "scan.pdf: unsupported file type '.pdf'" in result.stderr
     assert "2 added, 0 updated, 0 unchanged, 1 failed" in result.stdout
@@ -88,12 +106,17 @@ def test_eval_scores_the_dev_questions(data_dir: Path, tmp_path: Path) -> None:
 def test_errors_are_one_readable_line_and_a_nonzero_exit(data_dir: Path) -> None:
     result = run(data_dir, "ask", "  ")
     assert result.returncode == 1
-    assert result.stderr.strip() == "archive-qa: error: the question is empty: type what you want to know."
+    assert (
+        result.stderr.strip()
+        == "archive-qa: error: the question is empty: type what you want to know."
+    )
     reset = run(data_dir, "reset")
     assert reset.returncode == 1 and "archive-qa reset --yes" in reset.stderr
 
 
 def test_help_lists_every_command() -> None:
-    result = subprocess.run([sys.executable, "-m", "ui.cli", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--help"], capture_output=True, text=True
+    )
     for command in ("ask", "ingest", "documents", "serve", "eval", "reset"):
         assert command in result.stdout

@@ -30,7 +30,11 @@ def test_what_did_stalin_offer_names_the_124_jet_fighters(archive: Archive) -> N
     [
         ("Who would train the Chinese pilots?", "our pilots", "with the help of our pilots"),
         ("What did the English ask of the Soviet government?", "opinion", "express its opinion"),
-        ("How many Chinese divisions might be deployed on the Korean border?", "nine", "nine Chinese"),
+        (
+            "How many Chinese divisions might be deployed on the Korean border?",
+            "nine",
+            "nine Chinese",
+        ),
         ("Who received copies of the telegram?", "Molotov", "Molotov"),
     ],
 )

@@ -12,7 +12,9 @@ from qa.assembly import Archive, open_archive
 from tests.conftest import make_settings
 from tests.fake_openai import FakeOpenAI, fake_openai_server
 
-OFFER = "we are ready to send you a division of jet fighter planes—124 pieces for covering these troops"
+OFFER = (
+    "we are ready to send you a division of jet fighter planes—124 pieces for covering these troops"
+)
 FAKE_KEY = "sk-test-DO-NOT-LEAK-1234567890"
 
 
@@ -25,7 +27,10 @@ def server() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def llm_archive(server: FakeOpenAI, tmp_path: Path) -> Archive:
     settings = make_settings(
-        tmp_path, openai_api_key=FAKE_KEY, openai_base_url=server.base_url, archive_qa_model="test-model"
+        tmp_path,
+        openai_api_key=FAKE_KEY,
+        openai_base_url=server.base_url,
+        archive_qa_model="test-model",
     )
     return open_archive(settings)
 
@@ -37,7 +42,9 @@ def _passage_holding(server: FakeOpenAI, text: str) -> str:
     return before[before.rindex('<passage id="') + len('<passage id="') :].split('"')[0]
 
 
-def test_a_verified_quote_becomes_a_numbered_citation(server: FakeOpenAI, llm_archive: Archive) -> None:
+def test_a_verified_quote_becomes_a_numbered_citation(
+    server: FakeOpenAI, llm_archive: Archive
+) -> None:
     # First call discovers the passage ids, second answers with them.
     server.answer_with({"answerable": False, "sentences": []})
     llm_archive.ask("What did Stalin offer?")
@@ -73,7 +80,9 @@ def test_a_fabricated_quote_is_dropped(server: FakeOpenAI, llm_archive: Archive)
     assert "tanks" not in answer.model_dump_json()
 
 
-def test_an_answer_with_no_valid_quote_is_an_abstention(server: FakeOpenAI, llm_archive: Archive) -> None:
+def test_an_answer_with_no_valid_quote_is_an_abstention(
+    server: FakeOpenAI, llm_archive: Archive
+) -> None:
     server.answer_with(
         {"answerable": True, "sentences": [
             {"text": "Stalin offered 500 tanks.", "quotes": [{"passage": "P1", "quote": "five hundred tanks were promised"}]},
@@ -90,7 +99,15 @@ def test_a_rejected_key_falls_back_without_leaking_it(
     server: FakeOpenAI, llm_archive: Archive, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    server.fail_with(401, {"error": {"message": f"Incorrect API key provided: {FAKE_KEY}", "code": "invalid_api_key"}})
+    server.fail_with(
+        401,
+        {
+            "error": {
+                "message": f"Incorrect API key provided: {FAKE_KEY}",
+                "code": "invalid_api_key",
+            }
+        },
+    )
     answer = llm_archive.ask("Who would train the Chinese pilots?")
     assert answer.mode == "extractive" and not answer.abstained
     assert answer.notice is not None and "rejected the API key" in answer.notice

@@ -13,7 +13,10 @@ from vectorstore.records import Record, load_record, parse_record
 
 
 def test_seed_metadata_is_read_from_the_record_layout(seed: Record) -> None:
-    assert seed.title == "Ciphered telegram, Filippov [Stalin] to Zhou Enlai or Mao Zedong (via Roshchin)"
+    assert (
+        seed.title
+        == "Ciphered telegram, Filippov [Stalin] to Zhou Enlai or Mao Zedong (via Roshchin)"
+    )
     assert seed.date == "1950-07-13"
     assert seed.url == "https://wilson-center-digital-archive.dvincitest.com/document/110692"
     assert seed.citation is not None and "APRF, Fond 45, Opis 1, Delo 331, List 85" in seed.citation

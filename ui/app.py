@@ -18,10 +18,10 @@ from vectorstore.errors import ArchiveQAError
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import gradio as gr  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
-from fastapi.responses import JSONResponse  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
+import gradio as gr
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 TITLE = "archive-qa"
 EXAMPLES = [
@@ -77,7 +77,9 @@ def build_blocks(archive: Archive) -> gr.Blocks:
             f"*Documents:* {titles}"
         )
         chat = gr.Chatbot(label="Answers", height=480, sanitize_html=True)
-        question = gr.Textbox(label="Your question", placeholder="What did Stalin offer?", autofocus=True)
+        question = gr.Textbox(
+            label="Your question", placeholder="What did Stalin offer?", autofocus=True
+        )
         with gr.Row():
             send = gr.Button("Ask", variant="primary")
             gr.ClearButton([question, chat], value="Clear")

@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     documents.set_defaults(run=_documents)
 
     serve = commands.add_parser("serve", help="start the web app (chat page and POST /api/ask)")
-    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)"
+    )
     serve.add_argument("--port", type=int, default=7860, help="port (default: %(default)s)")
     serve.set_defaults(run=_serve)
 

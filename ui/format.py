@@ -20,14 +20,18 @@ def answer_as_text(answer: Answer) -> str:
     for c in answer.citations:
         quote = " ".join(c.quote.split())
         lines.append(textwrap.fill(f'[{c.n}] "{quote}"', _WIDTH, subsequent_indent="    "))
-        lines.append(textwrap.fill(_reference(c), _WIDTH, initial_indent="    ", subsequent_indent="    "))
+        lines.append(
+            textwrap.fill(_reference(c), _WIDTH, initial_indent="    ", subsequent_indent="    ")
+        )
     return "\n".join(lines)
 
 
 def answer_as_html(answer: Answer) -> str:
     """The chat form: superscript citation links and, under the answer, the quoted sources."""
     if answer.abstained:
-        body = f'<p class="aqa-abstained"><strong>No answer.</strong> {html.escape(answer.answer)}</p>'
+        body = (
+            f'<p class="aqa-abstained"><strong>No answer.</strong> {html.escape(answer.answer)}</p>'
+        )
     else:
         body = "<p>" + _linked(html.escape(answer.answer), answer) + "</p>"
     notice = f'<p class="aqa-notice">{html.escape(answer.notice)}</p>' if answer.notice else ""
@@ -49,7 +53,11 @@ def _linked(escaped: str, answer: Answer) -> str:
 
 def _source_html(c: Citation) -> str:
     quote = html.escape(" ".join(c.quote.split()))
-    url = f' <a href="{html.escape(c.url)}" target="_blank" rel="noopener">{html.escape(c.url)}</a>' if c.url else ""
+    url = (
+        f' <a href="{html.escape(c.url)}" target="_blank" rel="noopener">{html.escape(c.url)}</a>'
+        if c.url
+        else ""
+    )
     return (
         f'<li id="aqa-source-{c.n}"><blockquote>“{quote}”</blockquote>'
         f"<small>{html.escape(_reference(c, with_url=False))}{url}</small></li>"

@@ -20,7 +20,7 @@ SKIPPED_SECTIONS = frozenset({"Date", "Document", "Original Language"})
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # A sentence ends at . ! ? (maybe followed by closing quotes or brackets) before whitespace, or
 # at a line break: in these records, single line breaks separate heading lines and list items.
-_SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*(?=\s)|(?=\n)""")
+_SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*(?=\s)|(?=\n)""")  # noqa: RUF001
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Maj|Capt|Adm|Sen|Rep|Gov|Amb|Secy|Sec|St|Jr|Sr|No|Nos|Vol|"
     r"p|pp|f|ff|op|d|ll|vol|ed|cf|viz|etc|i\.e|e\.g|U\.S|U\.N|U\.K|a\.m|p\.m)|\b[A-Z])\.$"

@@ -7,6 +7,7 @@ shown in context). Both live in Chroma, so several app replicas can share one Ch
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -53,7 +54,9 @@ class IngestResult:
         return self.added == 0 and self.removed == 0
 
 
-def connect(*, data_dir: Path | None = None, host: str | None = None, port: int = 8000) -> ClientAPI:
+def connect(
+    *, data_dir: Path | None = None, host: str | None = None, port: int = 8000
+) -> ClientAPI:
     """A Chroma client: a server when `host` is given, else a persistent folder."""
     settings = chromadb.Settings(anonymized_telemetry=False)
     try:
@@ -197,10 +200,8 @@ class Store:
 def reset(client: ClientAPI) -> None:
     """Drop both collections (used to rebuild after a model change)."""
     for name in (CHUNKS, DOCUMENTS):
-        try:
+        with contextlib.suppress(Exception):  # a missing collection is what we want anyway
             client.delete_collection(name)
-        except Exception:  # noqa: S110 - a missing collection is what we want anyway
-            pass
 
 
 def _mismatch_message(built_with: str) -> str:
