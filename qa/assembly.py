@@ -27,7 +27,6 @@ class Archive:
 
     store: Store
     chain: Runnable[str, Answer]
-    answerer: Answerer
 
     def ask(self, question: str) -> Answer:
         """Answer one question with verified citations (or an abstention)."""
@@ -78,4 +77,4 @@ def open_archive(settings: Settings, store: Store | None = None) -> Archive:
     ensure_default_document(store)
     answerer = choose_answerer(settings)
     retriever = ArchiveRetriever(store=store, k=settings.archive_qa_top_k)
-    return Archive(store=store, chain=build_chain(retriever, store, answerer), answerer=answerer)
+    return Archive(store=store, chain=build_chain(retriever, store, answerer))

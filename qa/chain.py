@@ -6,6 +6,7 @@ last step re-checks every citation against the stored document text, whichever a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from langchain_core.retrievers import BaseRetriever
@@ -13,6 +14,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from qa.answer import Answer, abstention, cited_numbers
 from qa.retrieval import Passage, to_passages
+from vectorstore.records import Record
 from vectorstore.store import Store
 
 
@@ -34,12 +36,13 @@ def build_chain(
     def retrieve(question: str) -> tuple[str, list[Passage]]:
         return question, to_passages(retriever.invoke(question), store)
 
-    def respond(inputs: tuple[str, list[Passage]]) -> Answer:
+    def respond(inputs: tuple[str, list[Passage]]) -> tuple[Answer, list[Passage]]:
         question, passages = inputs
-        return answerer.answer(question, passages)
+        return answerer.answer(question, passages), passages
 
-    def check(answer: Answer) -> Answer:
-        return verify_answer(answer, store)
+    def check(inputs: tuple[Answer, list[Passage]]) -> Answer:
+        answer, passages = inputs
+        return verify_answer(answer, {p.record.id: p.record for p in passages})
 
     return (
         RunnableLambda(retrieve, name="retrieve")
@@ -48,24 +51,22 @@ def build_chain(
     )
 
 
-def verify_answer(answer: Answer, store: Store) -> Answer:
-    """Drop any citation whose quote is not the stored text at its offsets.
+def verify_answer(answer: Answer, records: Mapping[str, Record]) -> Answer:
+    """The answer if every citation is its record's stored text at its offsets, else a refusal.
 
-    An answer left with an uncited claim marker, or with no citation at all, becomes an
-    abstention: nothing unverified is ever shown.
+    An answer with a claim marker that has no citation, or with a quote that is not the source's
+    text, becomes an abstention: nothing unverified is ever shown.
     """
     if answer.abstained:
         return answer
-    records = store.records_by_id(c.document_id for c in answer.citations)
-    good = [
-        c
+    verified = all(
+        (r := records.get(c.document_id)) is not None and r.text[c.start : c.end] == c.quote
         for c in answer.citations
-        if (r := records.get(c.document_id)) is not None and r.text[c.start : c.end] == c.quote
-    ]
+    )
     if (
-        good
-        and len(good) == len(answer.citations)
-        and cited_numbers(answer.answer) <= {c.n for c in good}
+        verified
+        and answer.citations
+        and cited_numbers(answer.answer) <= {c.n for c in answer.citations}
     ):
         return answer
     return abstention(

@@ -5,23 +5,18 @@ Callbacks only format what `qa` returns; the archive is opened once per process.
 
 from __future__ import annotations
 
-import os
 from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from qa.answer import Answer
 from qa.assembly import Archive, open_archive
 from qa.settings import Settings
 from ui.format import answer_as_html
 from vectorstore.errors import ArchiveQAError
-
-# Gradio looks things up on the network at import and launch unless told not to.
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import gradio as gr
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 TITLE = "archive-qa"
 EXAMPLES = [
@@ -52,12 +47,12 @@ def build_app(archive: Archive) -> FastAPI:
         except ArchiveQAError as exc:
             return JSONResponse(status_code=400, content={"error": str(exc)})
 
-    return gr.mount_gradio_app(api, build_blocks(archive), path="")
+    return gr.mount_gradio_app(api, build_blocks(archive), path="", css=CSS)
 
 
 def build_blocks(archive: Archive) -> gr.Blocks:
     """The chat page."""
-    titles = ", ".join(r.title for r in archive.store.records()[:3])
+    titles = ", ".join(archive.store.titles()[:3])
 
     def ask(question: str) -> dict[str, Any]:
         return archive.ask(question).model_dump()
@@ -94,7 +89,11 @@ def build_blocks(archive: Archive) -> gr.Blocks:
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Open the archive and serve the app until interrupted."""
+    """Open the archive and serve the app until interrupted.
+
+    Set GRADIO_ANALYTICS_ENABLED=False and HF_HUB_OFFLINE=1 before importing this module (the CLI
+    does): Gradio otherwise looks things up on the network.
+    """
     import uvicorn
 
     app = build_app(open_archive(settings))

@@ -1,0 +1,55 @@
+"""The chain's last step: whatever an answerer returns, an unverified quote is never shown."""
+
+from __future__ import annotations
+
+from qa.answer import Answer, Citation
+from qa.assembly import Archive
+from qa.chain import build_chain
+from qa.retrieval import ArchiveRetriever, Passage
+
+TRUE_QUOTE = "We consider such a demand by the English to be impertinent and unacceptable."
+
+
+class ScriptedAnswerer:
+    """An answerer that cites whatever it was told to, at the offsets it was told to."""
+
+    mode = "llm"
+
+    def __init__(self, quote: str, shift: int = 0, text: str = "The Soviets refused. [1]") -> None:
+        self.quote, self.shift, self.text = quote, shift, text
+
+    def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
+        record = next(p.record for p in passages if self.quote in p.record.text)
+        start = record.text.index(self.quote) + self.shift
+        citation = Citation(
+            n=1, document_id=record.id, title=record.title, chunk_id="x", quote=self.quote,
+            start=start, end=start + len(self.quote), citation=record.citation, url=record.url,
+        )  # fmt: skip
+        return Answer(
+            question=question, answer=self.text, abstained=False, mode="llm", citations=[citation]
+        )
+
+
+def _ask(archive: Archive, answerer: ScriptedAnswerer) -> Answer:
+    retriever = ArchiveRetriever(store=archive.store, k=16)
+    return build_chain(retriever, archive.store, answerer).invoke("What did the Soviets think?")
+
+
+def test_a_quote_at_its_true_offsets_is_shown(archive: Archive) -> None:
+    answer = _ask(archive, ScriptedAnswerer(TRUE_QUOTE))
+    assert not answer.abstained
+    assert answer.citations[0].quote == TRUE_QUOTE
+
+
+def test_a_quote_at_wrong_offsets_turns_the_answer_into_a_refusal(archive: Archive) -> None:
+    answer = _ask(archive, ScriptedAnswerer(TRUE_QUOTE, shift=3))
+    assert answer.abstained
+    assert answer.citations == []
+    assert "could not be verified" in answer.answer
+
+
+def test_a_claim_marker_without_a_citation_turns_the_answer_into_a_refusal(
+    archive: Archive,
+) -> None:
+    answer = _ask(archive, ScriptedAnswerer(TRUE_QUOTE, text="They refused [1] and left [2]."))
+    assert answer.abstained
