@@ -62,3 +62,12 @@ def test_gradio_client_gets_the_contract_from_the_named_endpoint(base_url: str) 
     answer = client.predict("Who is Filippov?", api_name="/ask")
     assert not answer["abstained"]
     assert any("Stalin" in c["quote"] for c in answer["citations"])
+
+
+def test_every_example_question_on_the_page_is_answered(archive: Archive) -> None:
+    from ui.app import EXAMPLES
+
+    for question in EXAMPLES:
+        answer = archive.ask(question)
+        assert not answer.abstained, question
+        assert answer.citations, question

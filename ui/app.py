@@ -19,8 +19,9 @@ from ui.format import answer_as_html
 from vectorstore.errors import ArchiveQAError
 
 TITLE = "archive-qa"
+# Each one is answered by the offline answerer on the bundled telegram (tests/test_app.py checks).
 EXAMPLES = [
-    "What did Stalin offer?",
+    "How many jet fighters were offered?",
     "Who would train the Chinese pilots?",
     "What did the Soviets think of the English demand?",
 ]
@@ -73,7 +74,7 @@ def build_blocks(archive: Archive) -> gr.Blocks:
         )
         chat = gr.Chatbot(label="Answers", height=480, sanitize_html=True)
         question = gr.Textbox(
-            label="Your question", placeholder="What did Stalin offer?", autofocus=True
+            label="Your question", placeholder="Who would train the Chinese pilots?", autofocus=True
         )
         with gr.Row():
             send = gr.Button("Ask", variant="primary")
