@@ -27,6 +27,7 @@ class Archive:
 
     store: Store
     chain: Runnable[str, Answer]
+    retriever: ArchiveRetriever
 
     def ask(self, question: str) -> Answer:
         """Answer one question with verified citations (or an abstention)."""
@@ -76,5 +77,5 @@ def open_archive(settings: Settings, store: Store | None = None) -> Archive:
     store = store or open_store(settings)
     ensure_default_document(store)
     answerer = choose_answerer(settings)
-    retriever = ArchiveRetriever(store=store, k=settings.archive_qa_top_k)
-    return Archive(store=store, chain=build_chain(retriever, store, answerer))
+    retriever = ArchiveRetriever(store=store, encoder=shared_encoder(), k=settings.archive_qa_top_k)
+    return Archive(store=store, chain=build_chain(retriever, store, answerer), retriever=retriever)

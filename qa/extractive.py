@@ -19,6 +19,7 @@ from qa.answer import Answer, Citation, abstention, strip_markers
 from qa.retrieval import Passage
 from vectorstore.chunks import split_sentences
 from vectorstore.embeddings import MiniLMEncoder
+from vectorstore.lexical import terms
 
 # Below this the best sentence is too weak to be an answer. Chosen by hand from the best-sentence
 # scores of ../shared/eval/dev_questions.jsonl and eval/telegram_paraphrases.jsonl; answerable
@@ -28,20 +29,10 @@ ABSTAIN_BELOW = 0.34
 KEEP_WITHIN = 0.06
 MAX_SENTENCES = 3
 _SHORTLIST = 64
+_QUESTION_WORD = re.compile(r"[\w'’]+")  # noqa: RUF001 - apostrophes of both kinds
 _WEIGHTS = {"meaning": 0.55, "words": 0.30, "chunk": 0.15}
 # Sentences about a document rather than in it answer fewer questions.
 _SECTION_WEIGHT = {"Title": 0.9, "Citation": 0.85, "Summary": 0.9}
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    tell say said according document documents""".split()  # noqa: SIM905
-)
 
 
 @dataclass(frozen=True)
@@ -63,7 +54,21 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
         """Pick the sentences that answer `question`, or abstain when none does."""
-        ranked = self.rank_sentences(question, passages)
+        names = question_names(question)
+        vocabularies: dict[str, set[str]] = {}
+        for p in passages:
+            if p.record.id not in vocabularies:
+                vocabularies[p.record.id] = set(terms(p.record.text))
+        # A document that never mentions a name in the question cannot answer it.
+        eligible = [p for p in passages if _mentions_all(vocabularies[p.record.id], names)]
+        if passages and not eligible:
+            unknown = [
+                n for n in names if not any(_mentions_all(v, [n]) for v in vocabularies.values())
+            ]
+            missing = unknown or names
+            reason = f"no document found mentions {' or '.join(n.text for n in missing)}"
+            return abstention(question, "extractive", notice, reason=reason)
+        ranked = self.rank_sentences(question, eligible)
         if not ranked or ranked[0].score < self._abstain_below:
             return abstention(question, "extractive", notice, reason="no passage answers it")
         best = ranked[0].score
@@ -85,10 +90,10 @@ class ExtractiveAnswerer:
         ]
         if not sentences:
             return []
-        terms = _terms(question)
-        bags = [Counter(_terms(p.record.text[s:e])) for p, s, e in sentences]
-        context = {p.record.id: set(_terms(p.record.title)) for p, _, _ in sentences}
-        words = _word_overlap(terms, bags, [context[p.record.id] for p, _, _ in sentences])
+        question_terms = terms(question)
+        bags = [Counter(terms(p.record.text[s:e])) for p, s, e in sentences]
+        context = {p.record.id: set(terms(p.record.title)) for p, _, _ in sentences}
+        words = _word_overlap(question_terms, bags, [context[p.record.id] for p, _, _ in sentences])
         rough = [0.5 * w + 0.5 * p.score for w, (p, _, _) in zip(words, sentences, strict=True)]
         shortlist = sorted(range(len(sentences)), key=lambda i: -rough[i])[:_SHORTLIST]
         # A sentence is read in its document's context: "we are ready to send you ..." is
@@ -116,16 +121,33 @@ class ExtractiveAnswerer:
         return sorted(scored, key=lambda s: -s.score)
 
 
-def _terms(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+@dataclass(frozen=True)
+class Name:
+    """A name in a question as written, and the word stems that find it in a text."""
+
+    text: str
+    stems: tuple[str, ...]
 
 
-def _stem(word: str) -> str:
-    """A deliberately crude stemmer: enough to match offer/offered, pilot/pilots."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+def question_names(question: str) -> list[Name]:
+    """The names in a question: runs of capitalised words ("Kim Il Sung" is one name)."""
+    names: list[Name] = []
+    run: list[str] = []
+    for i, word in enumerate([*_QUESTION_WORD.findall(question), ""]):
+        word = re.sub(r"['’]s$", "", word)  # noqa: RUF001
+        if word[:1].isupper() and terms(word) and (i > 0 or word.isupper()):
+            run.append(word)
+            continue
+        if run:
+            stems = tuple(t for w in run for t in terms(w))
+            names.append(Name(" ".join(run), stems))
+        run = []
+    return names
+
+
+def _mentions_all(vocabulary: set[str], names: list[Name]) -> bool:
+    """Whether every name has at least one of its words in the vocabulary ("Soviet Union")."""
+    return all(any(stem in vocabulary for stem in name.stems) for name in names)
 
 
 def _word_overlap(

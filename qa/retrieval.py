@@ -15,8 +15,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from vectorstore.chunks import Chunk
+from vectorstore.embeddings import MiniLMEncoder
 from vectorstore.records import Record
-from vectorstore.store import Store
+from vectorstore.store import ScoredChunk, Store
 
 
 @dataclass(frozen=True)
@@ -29,31 +30,57 @@ class Passage:
 
 
 class ArchiveRetriever(BaseRetriever):
-    """Dense retrieval over the archive's chunks (cosine similarity, best first)."""
+    """Hybrid retrieval: dense (MiniLM cosine) and lexical (BM25) rankings fused by RRF.
+
+    Each returned chunk carries its cosine similarity to the question as ``score``, whichever
+    ranking found it, so answerers can compare all candidates on one scale.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Store
+    encoder: MiniLMEncoder
     k: int = 16
+    depth: int = 40
+    """How deep each ranking is read before fusion."""
+    rrf_k: int = 10
+    """RRF's damping constant: small, so a first place in one ranking beats shared mediocrity."""
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        return [
-            Document(
-                page_content=hit.chunk.text,
-                id=hit.chunk.id,
-                metadata={
-                    "chunk_id": hit.chunk.id,
-                    "document_id": hit.chunk.document_id,
-                    "section": hit.chunk.section,
-                    "start": hit.chunk.start,
-                    "end": hit.chunk.end,
-                    "score": hit.score,
-                },
-            )
-            for hit in self.store.search(query, k=self.k)
-        ]
+        vector = self.encoder.encode([query])[0]
+        dense = self.store.search(vector, k=self.depth)
+        lexical = [chunk_id for chunk_id, _ in self.store.search_words(query, k=self.depth)]
+        fused = fuse_rankings([[hit.chunk.id for hit in dense], lexical], k=self.rrf_k)[: self.k]
+        known = {hit.chunk.id: hit for hit in dense}
+        missing = [i for i in fused if i not in known]
+        known.update((hit.chunk.id, hit) for hit in self.store.chunks_by_id(missing, vector))
+        return [_as_document(known[i]) for i in fused if i in known]
+
+
+def fuse_rankings(rankings: list[list[str]], *, k: int = 60) -> list[str]:
+    """Reciprocal rank fusion (Cormack et al., 2009): ids by the sum of 1 / (k + rank)."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores, key=lambda item: -scores[item])
+
+
+def _as_document(hit: ScoredChunk) -> Document:
+    return Document(
+        page_content=hit.chunk.text,
+        id=hit.chunk.id,
+        metadata={
+            "chunk_id": hit.chunk.id,
+            "document_id": hit.chunk.document_id,
+            "section": hit.chunk.section,
+            "start": hit.chunk.start,
+            "end": hit.chunk.end,
+            "score": hit.score,
+        },
+    )
 
 
 def to_passages(documents: list[Document], store: Store) -> list[Passage]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qa.answer import Answer, Citation
 from qa.assembly import Archive
 from qa.chain import build_chain
-from qa.retrieval import ArchiveRetriever, Passage
+from qa.retrieval import Passage
 
 TRUE_QUOTE = "We consider such a demand by the English to be impertinent and unacceptable."
 
@@ -31,8 +31,9 @@ class ScriptedAnswerer:
 
 
 def _ask(archive: Archive, answerer: ScriptedAnswerer) -> Answer:
-    retriever = ArchiveRetriever(store=archive.store, k=16)
-    return build_chain(retriever, archive.store, answerer).invoke("What did the Soviets think?")
+    return build_chain(archive.retriever, archive.store, answerer).invoke(
+        "What did the Soviets think?"
+    )
 
 
 def test_a_quote_at_its_true_offsets_is_shown(archive: Archive) -> None:

@@ -70,3 +70,17 @@ def test_an_empty_question_is_an_error_not_an_answer(archive: Archive) -> None:
 def test_a_huge_question_is_refused(archive: Archive) -> None:
     with pytest.raises(QuestionError, match="keep it under 1000"):
         archive.ask("why " * 600)
+
+
+def test_a_question_about_someone_the_documents_never_mention_is_refused_by_name(
+    archive: Archive,
+) -> None:
+    answer = archive.ask("What did Truman say to Stalin at Potsdam?")
+    assert answer.abstained
+    assert answer.answer.endswith("no document found mentions Truman or Potsdam.")
+
+
+def test_names_are_matched_by_any_of_their_words(archive: Archive) -> None:
+    answer = archive.ask("What did the Soviet Union plan to do with the Shanghai air divisions?")
+    assert not answer.abstained
+    assert any("aviation divisions in Shanghai" in c.quote for c in answer.citations)

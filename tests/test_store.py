@@ -32,7 +32,15 @@ def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path) -> None:
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
     result = store.ingest(load_record(path))
     assert result.removed >= 1
-    texts = [h.chunk.text for h in store.search("convoy", k=10)]
+    vector = shared_encoder().encode(["convoy"])[0]
+    texts = [h.chunk.text for h in store.search(vector, k=10)]
+    assert [
+        store.record("memo").text[h.chunk.start : h.chunk.end] for h in store.search(vector, k=10)
+    ] == texts  # type: ignore[union-attr]
+    lexical = {chunk_id for chunk_id, _ in store.search_words("Pusan Seoul Inchon", k=10)}
+    assert [h.chunk.text for h in store.chunks_by_id(sorted(lexical), vector)] == [
+        "# Memo\n\nThe convoy left Inchon on Tuesday."
+    ]
     assert not any("Pusan" in t or "Seoul" in t for t in texts)
     assert any("Inchon" in t for t in texts)
     record = store.record("memo")
@@ -71,3 +79,17 @@ def test_batched_and_single_embeddings_agree() -> None:
     batched = shared_encoder().encode(texts)
     single = np.stack([shared_encoder().encode([t])[0] for t in texts])
     assert np.allclose(batched, single, atol=1e-4)
+
+
+def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
+    store = Store(connect(data_dir=tmp_path / "db"))
+    path = tmp_path / "memo.md"
+    path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
+    store.ingest(load_record(path))
+    assert store.search_words("Pusan", k=5)
+    path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
+    store.ingest(load_record(path))
+    assert store.search_words("Pusan", k=5) == []
+    assert store.search_words("Inchon", k=5)
+    assert store.delete("memo")
+    assert store.search_words("Inchon", k=5) == []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from vectorstore.records import Record, strip_span
 
-CHUNK_CHARS = 700
+CHUNK_CHARS = 350
 # Sections that are about the document rather than in it are indexed too: a title or a summary
 # answers "who sent this?" as well as the body does.
 SKIPPED_SECTIONS = frozenset({"Date", "Document", "Original Language"})

@@ -10,19 +10,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Where
 
 from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import MODEL_ID, MiniLMEmbeddingFunction
 from vectorstore.errors import ModelMismatchError, StoreError
+from vectorstore.lexical import LexicalIndex
 from vectorstore.records import Record, Section
 
 CHUNKS = "archive_qa_chunks"
@@ -30,6 +31,8 @@ DOCUMENTS = "archive_qa_documents"
 _ADD_BATCH = 256
 # The documents collection is looked up by id only; Chroma still wants a vector per row.
 _PLACEHOLDER_VECTOR = [1.0]
+# A row of the documents collection that is not a document: the store's change counter.
+_GENERATION = "__archive_qa_generation__"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Store:
         self.client = client
         self._chunks = self._open_chunks()
         self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
+        self._lexical: tuple[int, LexicalIndex] | None = None
 
     def _open_chunks(self) -> Collection:
         existing = {c.name: c for c in self.client.list_collections()}
@@ -126,6 +130,8 @@ class Store:
             )
         if stale:
             self._chunks.delete(ids=stale)
+        if new_ids or stale:
+            self._bump_generation()
         return IngestResult(record.id, record.title, added=len(new_ids), removed=len(stale))
 
     def delete(self, document_id: str) -> bool:
@@ -134,12 +140,27 @@ class Store:
             return False
         self._chunks.delete(where={"document_id": document_id})
         self._documents.delete(ids=[document_id])
+        self._bump_generation()
         return True
+
+    def _generation(self) -> int:
+        """A counter bumped by every change to the chunks, shared through Chroma by all replicas."""
+        rows = self._documents.get(ids=[_GENERATION], include=["metadatas"])
+        metas = rows["metadatas"] or []
+        return int((metas[0] or {}).get("n", 0)) if metas else 0
+
+    def _bump_generation(self) -> None:
+        self._documents.upsert(
+            ids=[_GENERATION],
+            documents=[""],
+            embeddings=[_PLACEHOLDER_VECTOR],
+            metadatas=[{"n": self._generation() + 1}],
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
     def is_empty(self) -> bool:
-        return self._documents.count() == 0
+        return self.chunk_count() == 0
 
     def chunk_count(self) -> int:
         return self._chunks.count()
@@ -152,6 +173,7 @@ class Store:
             for i, text, meta in zip(
                 rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
             )
+            if i != _GENERATION
         ]
         return sorted(found, key=lambda r: (r.date or "9999", r.title))
 
@@ -160,7 +182,9 @@ class Store:
         rows = self._documents.get(include=["metadatas"])
         metas = rows["metadatas"] or []
         return sorted(
-            str((m or {}).get("title", i)) for i, m in zip(rows["ids"], metas, strict=True)
+            str((m or {}).get("title", i))
+            for i, m in zip(rows["ids"], metas, strict=True)
+            if i != _GENERATION
         )
 
     def record(self, document_id: str) -> Record | None:
@@ -179,15 +203,14 @@ class Store:
             )
         }
 
-    def search(self, query: str, *, k: int, where: Where | None = None) -> list[ScoredChunk]:
-        """The `k` chunks nearest to `query` by cosine similarity, best first."""
+    def search(self, vector: Sequence[float], *, k: int) -> list[ScoredChunk]:
+        """The `k` chunks nearest to the query `vector` by cosine similarity, best first."""
         total = self._chunks.count()
-        if total == 0 or not query.strip():
+        if total == 0:
             return []
         result = self._chunks.query(
-            query_texts=[query],
+            query_embeddings=[[float(x) for x in vector]],
             n_results=min(k, total),
-            where=where,
             include=["documents", "metadatas", "distances"],
         )
         ids = result["ids"][0]
@@ -198,6 +221,37 @@ class Store:
             ScoredChunk(_chunk_from_row(i, t or "", m or {}), 1.0 - float(d))
             for i, t, m, d in zip(ids, texts, metas, distances, strict=True)
         ]
+
+    def search_words(self, query: str, *, k: int) -> list[tuple[str, float]]:
+        """The `k` best chunk ids by BM25 over chunk text and document title, best first."""
+        generation = self._generation()
+        if self._lexical is None or self._lexical[0] != generation:
+            rows = self._chunks.get(include=["documents", "metadatas"])
+            texts = [
+                f"{(m or {}).get('title', '')}\n{t or ''}"
+                for t, m in zip(rows["documents"] or [], rows["metadatas"] or [], strict=True)
+            ]
+            self._lexical = (generation, LexicalIndex(rows["ids"], texts))
+        return self._lexical[1].search(query, k=k)
+
+    def chunks_by_id(self, ids: Sequence[str], vector: Sequence[float]) -> list[ScoredChunk]:
+        """The chunks with these ids, scored by cosine similarity to `vector`, in this order."""
+        if not ids:
+            return []
+        rows = self._chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        query = np.asarray(vector, dtype=np.float32)
+        embeddings = rows["embeddings"] if rows["embeddings"] is not None else []
+        found = {
+            i: ScoredChunk(_chunk_from_row(i, t or "", m or {}), float(np.asarray(e) @ query))
+            for i, t, m, e in zip(
+                rows["ids"],
+                rows["documents"] or [],
+                rows["metadatas"] or [],
+                embeddings,
+                strict=True,
+            )
+        }
+        return [found[i] for i in ids if i in found]
 
     def _has_document(self, record: Record) -> bool:
         rows = self._documents.get(ids=[record.id], include=["metadatas"])
