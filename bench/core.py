@@ -70,6 +70,14 @@ def main() -> None:
         figures["warm_answer_seconds_median"] = statistics.median(warm)
         figures["warm_answer_seconds_max"] = max(warm)
 
+        question_sets = [
+            ROOT.parent / "shared/eval/dev_questions.jsonl",
+            ROOT / "eval/telegram_paraphrases.jsonl",
+        ]
+        for path in question_sets:
+            report = evaluate(load_questions(path), archive.ask, archive.text_of)
+            figures[f"eval_{path.stem}_telegram_only"] = report.summary
+
         files = sorted(args.corpus.glob("*.txt"))
         started = time.perf_counter()
         for path in files:
@@ -78,14 +86,9 @@ def main() -> None:
         figures["ingest_seconds"] = time.perf_counter() - started
         figures["chunks_indexed"] = archive.store.chunk_count()
 
-        for name in ("dev_questions.jsonl",):
-            path = ROOT.parent / "shared/eval" / name
+        for path in question_sets:
             report = evaluate(load_questions(path), archive.ask, archive.text_of)
-            figures[f"eval_{name}_with_corpus"] = report.summary
-        own = ROOT / "eval/telegram_paraphrases.jsonl"
-        figures["eval_telegram_paraphrases_with_corpus"] = evaluate(
-            load_questions(own), archive.ask, archive.text_of
-        ).summary
+            figures[f"eval_{path.stem}_with_corpus"] = report.summary
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     text = json.dumps(figures, indent=2)
     print(text)
