@@ -1,9 +1,11 @@
 """Extractive answering (offline, the default): the answer is the sources' own sentences.
 
-Every retrieved chunk is split into sentences; each sentence is scored by its meaning (MiniLM
-cosine to the question), by how much of the question's vocabulary it shares, and by its chunk's
-retrieval score. The best sentences become the answer, each cited; when even the best is weak,
-the answer is an abstention.
+Every retrieved chunk is split into sentences. A sentence is a candidate if it holds the kind of
+fact the question wants (a number for "How many ...?") and the question's names are in it, its
+neighbours or its document's title. Candidates are scored by meaning (MiniLM cosine to the
+question), by the question words they share (related words and neighbouring sentences count
+for less), and by their chunk's retrieval score. The best become the answer, each cited; when
+even the best is weak, the answer is an abstention.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer import Answer, Citation, abstention, strip_markers
+from qa.questions import Question, read_question
 from qa.retrieval import Passage
 from vectorstore.chunks import split_sentences
 from vectorstore.embeddings import MiniLMEncoder
-from vectorstore.lexical import terms
+from vectorstore.lexical import related, terms
+from vectorstore.records import Record
 
 # Below this the best sentence is too weak to be an answer. Chosen by hand from the best-sentence
 # scores of ../shared/eval/dev_questions.jsonl and eval/telegram_paraphrases.jsonl; answerable
@@ -29,9 +33,18 @@ ABSTAIN_BELOW = 0.34
 KEEP_WITHIN = 0.06
 MAX_SENTENCES = 3
 _SHORTLIST = 64
-_QUESTION_WORD = re.compile(r"[\w'’]+")  # noqa: RUF001 - apostrophes of both kinds
+# Neighbouring sentences read with each sentence, and what their words count for.
+_BEFORE, _AFTER = 2, 1
+_CONTEXT_MATCH = 0.5
+_LEAD_IN_MATCH = 0.8
+_POINTS_BACK = re.compile(r"\b(?:such|this|these|those)\b|^\W*(?:it|they|he|she)\b", re.I)
+_RELATED_MATCH = 0.7
 _WEIGHTS = {"meaning": 0.55, "words": 0.30, "chunk": 0.15}
 # Sentences about a document rather than in it answer fewer questions.
+_DESCRIPTIVE_SECTIONS = frozenset({"Summary", "Source Note"})
+# A sentence from a document of another kind than the one asked about ("When was the telegram
+# sent?" asked of a memorandum) is a weaker answer.
+_OTHER_KIND_WEIGHT = 0.85
 _SECTION_WEIGHT = {"Title": 0.9, "Citation": 0.85, "Summary": 0.9}
 
 
@@ -54,23 +67,21 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
         """Pick the sentences that answer `question`, or abstain when none does."""
-        names = question_names(question)
+        asked = read_question(question)
         vocabularies: dict[str, set[str]] = {}
         for p in passages:
             if p.record.id not in vocabularies:
                 vocabularies[p.record.id] = set(terms(p.record.text))
-        # A document that never mentions a name in the question cannot answer it.
-        eligible = [p for p in passages if _mentions_all(vocabularies[p.record.id], names)]
-        if passages and not eligible:
-            unknown = [
-                n for n in names if not any(_mentions_all(v, [n]) for v in vocabularies.values())
-            ]
-            missing = unknown or names
+        missing = [n for n in asked.names if not any(map(n.found_in, vocabularies.values()))]
+        if passages and missing:
             reason = f"no document found mentions {' or '.join(n.text for n in missing)}"
             return abstention(question, "extractive", notice, reason=reason)
-        ranked = self.rank_sentences(question, eligible)
+        ranked = self.rank_sentences(asked, passages)
         if not ranked or ranked[0].score < self._abstain_below:
-            return abstention(question, "extractive", notice, reason="no passage answers it")
+            reason = "no passage answers it"
+            if asked.expects is not None and passages:
+                reason = f"no passage gives {asked.expects.value} for it"
+            return abstention(question, "extractive", notice, reason=reason)
         best = ranked[0].score
         chosen = [s for s in ranked[:MAX_SENTENCES] if s.score >= best - KEEP_WITHIN]
         chosen.sort(key=lambda s: (s.passage.record.id, s.start))
@@ -81,93 +92,148 @@ class ExtractiveAnswerer:
             citations=citations,
         )  # fmt: skip
 
-    def rank_sentences(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
-        """Every sentence of `passages`, scored against `question`, best first."""
-        sentences = [
-            (passage, span.start, span.end)
-            for passage in passages
-            for span in split_sentences(passage.record.text, passage.chunk.start, passage.chunk.end)
+    def rank_sentences(self, question: Question, passages: list[Passage]) -> list[ScoredSentence]:
+        """The sentences of `passages` that could answer `question`, scored, best first.
+
+        A sentence is read with its neighbours and its document's title: "We consider such a
+        demand ... unacceptable" is the Soviet position on the 38th parallel because the
+        sentences before it say what the demand was. It must itself hold the kind of fact asked
+        for, and every name in the question must appear in it, its neighbours or the title.
+        """
+        candidates = [
+            c
+            for c in _candidates(passages)
+            if question.is_answered_by_kind(c.text)
+            and all(n.found_in(c.own | c.context) for n in question.names)
         ]
-        if not sentences:
+        if not candidates:
             return []
-        question_terms = terms(question)
-        bags = [Counter(terms(p.record.text[s:e])) for p, s, e in sentences]
-        context = {p.record.id: set(terms(p.record.title)) for p, _, _ in sentences}
-        words = _word_overlap(question_terms, bags, [context[p.record.id] for p, _, _ in sentences])
-        rough = [0.5 * w + 0.5 * p.score for w, (p, _, _) in zip(words, sentences, strict=True)]
-        shortlist = sorted(range(len(sentences)), key=lambda i: -rough[i])[:_SHORTLIST]
-        # A sentence is read in its document's context: "we are ready to send you ..." is
-        # Stalin's offer because the telegram is Stalin's.
-        texts = [
-            _in_context(p.record.title, p.record.text[s:e])
-            for p, s, e in (sentences[i] for i in shortlist)
-        ]
-        vectors = self._encoder.encode([question, *texts])
-        meaning = vectors[1:] @ vectors[0]
-        scored = [
-            ScoredSentence(
-                passage=sentences[i][0],
-                start=sentences[i][1],
-                end=sentences[i][2],
-                score=_SECTION_WEIGHT.get(sentences[i][0].chunk.section, 1.0)
-                * float(
-                    _WEIGHTS["meaning"] * m
-                    + _WEIGHTS["words"] * words[i]
-                    + _WEIGHTS["chunk"] * sentences[i][0].score
-                ),
-            )
-            for i, m in zip(shortlist, np.asarray(meaning), strict=True)
-        ]
+        words = _word_overlap(question, candidates)
+        rough = [0.5 * w + 0.5 * c.passage.score for w, c in zip(words, candidates, strict=True)]
+        shortlist = sorted(range(len(candidates)), key=lambda i: -rough[i])[:_SHORTLIST]
+        # A sentence is embedded in its document's context too: "we are ready to send you ..."
+        # is Stalin's offer because the telegram is Stalin's.
+        chosen = [candidates[i] for i in shortlist]
+        texts = [_in_context(c.passage.record.title, c.text) for c in chosen]
+        # A sentence that points back ("such a demand") is also read together with the
+        # sentences it points to, and it is judged by the better of the two readings.
+        readings = [f"{c.lead_in} {c.text}" for c in chosen if c.lead_in]
+        vectors = self._encoder.encode([question.text, *texts, *readings])
+        similarity = np.asarray(vectors[1:] @ vectors[0])
+        meaning = similarity[: len(chosen)].copy()
+        with_lead_in = [j for j, c in enumerate(chosen) if c.lead_in]
+        meaning[with_lead_in] = np.maximum(meaning[with_lead_in], similarity[len(chosen) :])
+        scored = []
+        for i, c, m in zip(shortlist, chosen, meaning, strict=True):
+            score = (
+                _WEIGHTS["meaning"] * float(m)
+                + _WEIGHTS["words"] * words[i]
+                + _WEIGHTS["chunk"] * c.passage.score
+            ) * _SECTION_WEIGHT.get(c.passage.chunk.section, 1.0)
+            if question.document_kind and question.document_kind.isdisjoint(c.about):
+                score *= _OTHER_KIND_WEIGHT
+            scored.append(ScoredSentence(c.passage, c.start, c.end, score))
         return sorted(scored, key=lambda s: -s.score)
 
 
 @dataclass(frozen=True)
-class Name:
-    """A name in a question as written, and the word stems that find it in a text."""
+class _Candidate:
+    """A sentence of a retrieved passage with the words around it."""
 
+    passage: Passage
+    start: int
+    end: int
     text: str
-    stems: tuple[str, ...]
+    own: frozenset[str]
+    context: frozenset[str]
+    """Words of the two sentences before it, the one after it, and the document's title and
+    summary."""
+    lead_in: str
+    about: frozenset[str]
+    """Words of the document's title, summary and source note."""
+    """The sentences before it, when it points back to them ("such a demand"); else empty."""
 
 
-def question_names(question: str) -> list[Name]:
-    """The names in a question: runs of capitalised words ("Kim Il Sung" is one name)."""
-    names: list[Name] = []
-    run: list[str] = []
-    for i, word in enumerate([*_QUESTION_WORD.findall(question), ""]):
-        word = re.sub(r"['’]s$", "", word)  # noqa: RUF001
-        if word[:1].isupper() and terms(word) and (i > 0 or word.isupper()):
-            run.append(word)
-            continue
-        if run:
-            stems = tuple(t for w in run for t in terms(w))
-            names.append(Name(" ".join(run), stems))
-        run = []
-    return names
+def _candidates(passages: list[Passage]) -> list[_Candidate]:
+    sentences_of: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    candidates = []
+    for passage in passages:
+        record = passage.record
+        key = (record.id, passage.chunk.section)
+        if key not in sentences_of:
+            section = next(s for s in record.sections if s.name == passage.chunk.section)
+            spans = split_sentences(record.text, section.start, section.end)
+            sentences_of[key] = [(sp.start, sp.end) for sp in spans]
+        sentences = sentences_of[key]
+        about = frozenset(terms(_about(record)))
+        for i, (start, end) in enumerate(sentences):
+            if start < passage.chunk.start or end > passage.chunk.end:
+                continue
+            around = sentences[max(0, i - _BEFORE) : i] + sentences[i + 1 : i + 1 + _AFTER]
+            context = about.union(*(terms(record.text[s:e]) for s, e in around))
+            text = record.text[start:end]
+            before = sentences[max(0, i - _BEFORE) : i]
+            lead_in = (
+                " ".join(record.text[s:e] for s, e in before) if _POINTS_BACK.search(text) else ""
+            )
+            candidates.append(
+                _Candidate(
+                    passage, start, end, text, frozenset(terms(text)), context, lead_in, about
+                )
+            )
+    return candidates
 
 
-def _mentions_all(vocabulary: set[str], names: list[Name]) -> bool:
-    """Whether every name has at least one of its words in the vocabulary ("Soviet Union")."""
-    return all(any(stem in vocabulary for stem in name.stems) for name in names)
+def _about(record: Record) -> str:
+    """What a record says about itself: its title, summary and source note."""
+    described = [s for s in record.sections if s.name in _DESCRIPTIVE_SECTIONS]
+    return " ".join([record.title, *(record.text[s.start : s.end] for s in described)])
 
 
-def _word_overlap(
-    terms: list[str], bags: list[Counter[str]], contexts: list[set[str]]
-) -> list[float]:
-    """Share of the question's vocabulary in each sentence, rare words weighing more.
+def _word_overlap(question: Question, candidates: list[_Candidate]) -> list[float]:
+    """How much of the question's vocabulary each sentence speaks to, rare words weighing more.
 
-    A word of the document's title counts half for every sentence of that document, the title
-    included: it tells which document, not which passage.
+    A question word counts fully when the sentence has it, less for a related word (offer:
+    ready), and less again when it is only in the neighbours or the title: those tell which
+    passage, not which sentence.
     """
-    unique = set(terms)
+    unique = list(dict.fromkeys(question.terms))
     if not unique:
-        return [0.0] * len(bags)
-    df = Counter(t for bag in bags for t in unique if t in bag)
-    idf = {t: math.log(1 + len(bags) / (1 + df[t])) for t in unique}
-    total = sum(idf.values())
+        return [0.0] * len(candidates)
+    df = Counter(t for c in candidates for t in unique if t in c.own)
+    # The focus word counts double where some sentence speaks to it; where none does, it
+    # cannot tell sentences apart.
+    speaks_to_focus = question.focus is not None and any(
+        _match(question.focus, c, focus=True) for c in candidates
+    )
+    weight = {
+        t: math.log(1 + len(candidates) / (1 + df[t]))
+        * (2.0 if t == question.focus and speaks_to_focus else 1.0)
+        for t in unique
+    }
+    total = sum(weight.values())
     return [
-        sum(idf[t] * (0.5 if t in ctx else 1.0 if t in bag else 0.0) for t in unique) / total
-        for bag, ctx in zip(bags, contexts, strict=True)
+        sum(weight[t] * _match(t, c, focus=t == question.focus) for t in unique) / total
+        for c in candidates
     ]
+
+
+def _match(term: str, candidate: _Candidate, *, focus: bool) -> float:
+    kin = related(term)
+    if term in candidate.own:
+        return 1.0
+    if not kin.isdisjoint(candidate.own):
+        return _RELATED_MATCH
+    if focus:
+        # "What was their position?" is answered where the position is stated, not next to it.
+        return 0.0
+    if candidate.lead_in:
+        return _LEAD_IN_MATCH if term in candidate.context else 0.0
+    if term in candidate.context:
+        return _CONTEXT_MATCH
+    if not kin.isdisjoint(candidate.context):
+        return _RELATED_MATCH * _CONTEXT_MATCH
+    return 0.0
 
 
 def _in_context(title: str, sentence: str) -> str:

@@ -40,7 +40,7 @@ class ArchiveRetriever(BaseRetriever):
 
     store: Store
     encoder: MiniLMEncoder
-    k: int = 16
+    k: int = 24
     depth: int = 40
     """How deep each ranking is read before fusion."""
     rrf_k: int = 10

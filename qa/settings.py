@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         default=60.0, description="Seconds to wait for the model before the offline fallback."
     )
     archive_qa_top_k: int = Field(
-        default=16, ge=1, le=100, description="Chunks retrieved per question."
+        default=24, ge=1, le=100, description="Chunks retrieved per question."
     )
 
     @property

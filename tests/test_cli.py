@@ -86,11 +86,22 @@ def test_ingest_skips_a_bad_file_keeps_the_rest_and_fails_the_run(tmp_path: Path
     assert result.returncode == 1
     assert "scan.pdf: unsupported file type '.pdf'" in result.stderr
     assert "2 added, 0 updated, 0 unchanged, 1 failed" in result.stdout
+    assert "the bundled telegram went in first" in result.stderr
     listed = run(tmp_path / "db", "documents", "--json")
     ids = {d["id"] for d in json.loads(listed.stdout)}
-    assert {"frus1951v07p2-d1", "frus1951v07p2-d3"} <= ids
+    assert ids == {"document-110692", "frus1951v07p2-d1", "frus1951v07p2-d3"}
     again = run(tmp_path / "db", "ingest", str(FRUS / "0001.txt"))
     assert again.returncode == 0 and "0 added, 0 updated, 1 unchanged, 0 failed" in again.stdout
+
+
+def test_remove_takes_a_document_out_and_names_an_unknown_id(tmp_path: Path) -> None:
+    run(tmp_path / "db", "ingest", str(FRUS / "0001.txt"))
+    result = run(tmp_path / "db", "remove", "document-110692", "no-such-id")
+    assert result.returncode == 1
+    assert "1 removed; 1 documents left." in result.stdout
+    assert "no document 'no-such-id' is indexed" in result.stderr
+    listed = run(tmp_path / "db", "documents", "--json")
+    assert [d["id"] for d in json.loads(listed.stdout)] == ["frus1951v07p2-d1"]
 
 
 def test_eval_scores_the_dev_questions(data_dir: Path, tmp_path: Path) -> None:

@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     documents.add_argument("--json", action="store_true", help="print JSON")
     documents.set_defaults(run=_documents)
 
+    remove = commands.add_parser("remove", help="take documents out of the index, by id")
+    remove.add_argument("ids", nargs="+", metavar="ID", help="document ids, as `documents` lists")
+    remove.set_defaults(run=_remove)
+
     serve = commands.add_parser("serve", help="start the web app (chat page and POST /api/ask)")
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)"
@@ -101,10 +105,16 @@ def _ask(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from qa.assembly import open_store
+    from qa.assembly import ensure_default_document, open_store
     from vectorstore.records import load_record
 
     store = open_store(_settings())
+    if seeded := ensure_default_document(store):
+        print(
+            f"The index was empty, so the bundled telegram went in first "
+            f"(`archive-qa remove {seeded.document_id}` takes it out).",
+            file=sys.stderr,
+        )
     added = replaced = unchanged = 0
     failed: list[str] = []
     for path in tqdm(args.paths, desc="Ingesting", unit="file", file=sys.stderr):
@@ -145,6 +155,17 @@ def _documents(args: argparse.Namespace) -> int:
         print(f"{r.id:28}  {r.date or 'undated':10}  {r.title}")
     print(f"{len(records)} documents")
     return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from qa.assembly import open_store
+
+    store = open_store(_settings())
+    missing = [d for d in args.ids if not store.delete(d)]
+    for d in missing:
+        print(f"no document {d!r} is indexed; `archive-qa documents` lists them.", file=sys.stderr)
+    print(f"{len(args.ids) - len(missing)} removed; {len(store.titles())} documents left.")
+    return 1 if missing else 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -30,11 +30,78 @@ def terms(text: str) -> list[str]:
 
 
 def _stem(word: str) -> str:
-    """A deliberately crude stemmer: enough to match offer/offered, pilot/pilots."""
+    """A deliberately crude stemmer: enough to match offer/offered, pilot/pilots, copy/copies."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
+            stem = word[: -len(suffix)]
+            # transmitted -> transmit, planned -> plan; but called, passed keep their ending
+            if suffix in ("ing", "ed") and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+                stem = stem[:-1]
+            return stem
     return word
+
+
+# Related words for diplomatic and military records, so a question meets the text's own words.
+# People ask "What did Stalin offer?"; the telegram says "we are ready to send you". Embeddings
+# blur such pairs and BM25 misses them, so questions are widened with these groups before lexical
+# search and before sentences are scored. The groups are the vocabulary of the record type (speech
+# acts, communication, forces, countries and their adjectives), not of any one document.
+_GROUPS = """
+offer propose proposal ready prepared willing
+aid assistance help support supply
+ask request appeal demand urge
+reply respond response answer react reaction
+position view opinion attitude stance consider think believe
+decide decision resolve determine
+plan intend intention
+agree accept consent approve
+refuse reject decline
+warn warning threaten threat
+withdraw retreat evacuate
+channel telegraph telegram cable cipher ciphered wire courier
+message telegram cable letter note dispatch
+send transmit forward dispatch
+troops forces army units divisions
+aircraft planes jets fighters aviation airplanes
+border frontier
+money loan credit dollars rubles funds lend
+meeting talk talks conference conversation
+china chinese
+soviet soviets ussr russia russian russians
+english britain british england
+korea korean koreans
+india indian
+america american americans
+japan japanese
+france french
+"""
+
+
+def _build() -> dict[str, frozenset[str]]:
+    related: dict[str, set[str]] = {}
+    for line in _GROUPS.strip().splitlines():
+        group = set(terms(line))
+        for stem in group:
+            related.setdefault(stem, set()).update(group - {stem})
+    return {stem: frozenset(others) for stem, others in related.items()}
+
+
+_RELATED = _build()
+
+
+def related(stem: str) -> frozenset[str]:
+    """Stems that mean nearly what `stem` means in these records (not `stem` itself)."""
+    return _RELATED.get(stem, frozenset())
+
+
+def widen(stems: list[str]) -> list[str]:
+    """`stems` followed by their related stems, each once."""
+    seen = dict.fromkeys(stems)
+    for stem in stems:
+        seen.update(dict.fromkeys(sorted(related(stem))))
+    return list(seen)
 
 
 class LexicalIndex:
@@ -49,7 +116,7 @@ class LexicalIndex:
 
     def search(self, query: str, *, k: int) -> list[tuple[str, float]]:
         """Up to `k` (id, score) pairs with a positive score, best first."""
-        words = terms(query)
+        words = widen(terms(query))
         if not self._ids or not words:
             return []
         found, scores = self._bm25.retrieve(

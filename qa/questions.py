@@ -1,0 +1,159 @@
+"""Reading a question before answering it: its names, its key word, the kind of answer it wants.
+
+The extractive answerer uses this to judge sentences as a reader would: "How many ...?" is not
+answered by a sentence without a number, and "What did Stalin offer?" is about the offer, so a
+sentence that only names Stalin does not answer it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from vectorstore.lexical import related, terms
+
+_WORD = re.compile(r"[\w'’]+")  # noqa: RUF001 - apostrophes of both kinds
+# Words that ask for an answer without saying what it is about ("What would happen to ...").
+_FILLERS = frozenset(terms("happen kind type sort way many much long mean make made get take"))
+# "Which body did ...", "What military aid did ...": the words between the question word and the
+# verb name the kind of answer, not what it is about.
+_ANSWER_KIND = re.compile(
+    r"^\s*(?:what|which|how\s+much|how\s+many)\s+(?P<kind>(?:\w+\s+){0,3}?)"
+    r"(?:did|do|does|was|were|is|are|would|will|could|should|had|has|have|might|can)\b",
+    re.I,
+)
+
+
+class Expectation(Enum):
+    """The kind of fact a question asks for, when its wording says so."""
+
+    NUMBER = "a number"
+    MONEY = "a sum of money"
+    TIME = "a date or time"
+    DURATION = "a length of time"
+
+
+_EXPECTS = [
+    (
+        re.compile(
+            r"^\s*how\s+much\b.*\b(money|cost|costs|pay|paid|lend|lent|loan|credit)\b", re.I
+        ),
+        Expectation.MONEY,
+    ),
+    (re.compile(r"^\s*how\s+(many|much)\b", re.I), Expectation.NUMBER),
+    (re.compile(r"^\s*how\s+long\b", re.I), Expectation.DURATION),
+    (
+        re.compile(
+            r"^\s*when\b|\b(what|which)\s+(date|day|year|month|time)\b|\bin\s+what\s+year\b", re.I
+        ),
+        Expectation.TIME,
+    ),
+]
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    r"fifty|sixty|seventy|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|"
+    r"billion|billions|dozen|dozens|half"
+)
+_NUMBER = re.compile(rf"\b(?:\d+(?:[,.:]\d+)*|{_NUMBER_WORDS})\b", re.I)
+_UNIT = r"(?:minute|hour|day|week|month|year)s?"
+_DURATION = re.compile(
+    rf"\b(?:(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|several|few)\W+){{1,4}}{_UNIT}\b", re.I
+)
+_MONTHS = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+)
+_TIME = re.compile(
+    rf"\b(?:{_MONTHS})\b\.?|\b1[5-9]\d\d\b|\b20\d\d\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|"
+    r"\b\d{1,2}:\d\d\b|\b(?:yesterday|today|tomorrow|tonight|Monday|Tuesday|Wednesday|Thursday|"
+    r"Friday|Saturday|Sunday)\b"
+)
+_MONEY = re.compile(
+    r"[$£¥€]\s?\d|\b(?:dollars?|rubles?|roubles?|yuan|pounds?|sterling|francs?|yen|marks)\b", re.I
+)
+# "the telegram", "this memorandum": the question is about a document of that kind.
+_DOCUMENT_KIND = re.compile(
+    r"\b(?:the|this|that)\s+(?P<kind>telegram|message|cable|letter|memorandum|memo|note|dispatch|"
+    r"despatch|report|minutes|instruction|estimate|paper|conversation)\b",
+    re.I,
+)
+# A list number opening a sentence ("4. The current Soviet program ...") is not a figure.
+_ENUMERATOR = re.compile(r"""^\s*["“(\[]?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]\s""")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name in a question as written, and the word stems that find it in a text."""
+
+    text: str
+    stems: frozenset[str]
+
+    def found_in(self, vocabulary: set[str] | frozenset[str]) -> bool:
+        """Whether any word of the name ("Soviet Union") or a synonym ("USSR") is in it."""
+        return not self.stems.isdisjoint(vocabulary)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    terms: tuple[str, ...]
+    names: tuple[Name, ...]
+    focus: str | None
+    """The word the answer must speak to: "offer" in "What did Stalin offer?"."""
+    expects: Expectation | None
+    document_kind: frozenset[str]
+    """Stems naming the kind of document asked about ("the telegram"); empty when none is."""
+    counted: frozenset[str] = frozenset()
+    """For "How many tanks ...?": what is counted, with its synonyms."""
+
+    def is_answered_by_kind(self, sentence: str) -> bool:
+        """Whether `sentence` holds the kind of fact asked for (always true when none is)."""
+        if self.expects is None:
+            return True
+        body = _ENUMERATOR.sub(" ", sentence, count=1)
+        if self.expects is Expectation.DURATION:
+            return _DURATION.search(body) is not None
+        if self.expects is Expectation.TIME:
+            return _TIME.search(body) is not None
+        if self.expects is Expectation.MONEY and _MONEY.search(body) is None:
+            return False
+        if self.counted and self.counted.isdisjoint(terms(body)):
+            return False  # 124 jet fighters do not answer "How many tanks?"
+        asked = {m.group().lower() for m in _NUMBER.finditer(self.text)}
+        return any(m.group().lower() not in asked for m in _NUMBER.finditer(body))
+
+
+def read_question(text: str) -> Question:
+    """Analyse a question: its terms, names, focus word and expected kind of answer."""
+    names = _names(text)
+    in_names = {stem for name in names for stem in name.stems}
+    question_terms = tuple(terms(text))
+    kind = _ANSWER_KIND.match(text)
+    kind_terms = terms(kind.group("kind")) if kind else []
+    skipped = in_names | _FILLERS | set(kind_terms)
+    focus = next((t for t in question_terms if t not in skipped), None)
+    expects = next((kind for pattern, kind in _EXPECTS if pattern.search(text)), None)
+    found = _DOCUMENT_KIND.search(text)
+    document_kind = frozenset(terms(found.group("kind"))) if found else frozenset[str]()
+    document_kind = document_kind.union(*map(related, document_kind))
+    counted = frozenset[str]()
+    if expects is Expectation.NUMBER and kind_terms:
+        counted = related(kind_terms[-1]) | {kind_terms[-1]}
+    return Question(text, question_terms, tuple(names), focus, expects, document_kind, counted)
+
+
+def _names(question: str) -> list[Name]:
+    """Runs of capitalised words, not counting the first word ("Kim Il Sung" is one name)."""
+    names: list[Name] = []
+    run: list[str] = []
+    for i, word in enumerate([*_WORD.findall(question), ""]):
+        word = re.sub(r"['’]s$", "", word)  # noqa: RUF001
+        if word[:1].isupper() and terms(word) and (i > 0 or word.isupper()):
+            run.append(word)
+            continue
+        if run:
+            stems = {t for w in run for t in terms(w)}
+            names.append(Name(" ".join(run), frozenset(stems.union(*map(related, stems)))))
+        run = []
+    return names

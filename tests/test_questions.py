@@ -1,0 +1,71 @@
+"""Reading a question: names (with their synonyms), the focus word, the kind of answer wanted."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.questions import Expectation, read_question
+
+
+@pytest.mark.parametrize(
+    ("question", "expects"),
+    [
+        ("How many jet fighters were offered?", Expectation.NUMBER),
+        ("How much money did the USSR lend China in 1950?", Expectation.MONEY),
+        ("How long would the training take?", Expectation.DURATION),
+        ("When was the telegram sent?", Expectation.TIME),
+        ("In what year did the war end?", Expectation.TIME),
+        ("Who would train the Chinese pilots?", None),
+    ],
+)
+def test_the_wording_says_what_kind_of_fact_is_wanted(
+    question: str, expects: Expectation | None
+) -> None:
+    assert read_question(question).expects is expects
+
+
+def test_a_number_already_in_the_question_or_a_list_number_does_not_answer_it() -> None:
+    question = read_question("How many divisions were there in 1950?")
+    assert not question.is_answered_by_kind("4. The divisions arrived in 1950.")
+    assert question.is_answered_by_kind("Nine divisions arrived in 1950.")
+    assert question.is_answered_by_kind("There were 124 divisions.")
+
+
+def test_a_sum_of_money_needs_a_currency() -> None:
+    question = read_question("How much money did the USSR lend China?")
+    assert not question.is_answered_by_kind("One third of China's imports come from the USSR.")
+    assert question.is_answered_by_kind("The USSR lent China $300 million.")
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("What did Stalin offer?", "offer"),
+        ("Which body did the Soviets say should resolve the Korean question?", "resolve"),
+        ("What was the Soviet position on the 38th parallel proposal?", "position"),
+        ("What would happen to the equipment?", "equipment"),
+        ("Who is Filippov?", None),
+    ],
+)
+def test_the_focus_is_what_the_question_asks_about_not_who_or_what_kind(
+    question: str, focus: str | None
+) -> None:
+    assert read_question(question).focus == focus
+
+
+def test_names_are_found_by_their_synonyms() -> None:
+    (soviets,) = read_question("What did the Soviets think?").names
+    assert soviets.text == "Soviets"
+    assert soviets.found_in({"ussr", "moscow"})
+    assert not soviets.found_in({"china"})
+
+
+def test_a_question_about_the_telegram_names_a_document_kind() -> None:
+    assert "telegram" in read_question("When was the telegram sent?").document_kind
+    assert read_question("When was the war over?").document_kind == frozenset()
+
+
+def test_a_count_of_one_thing_is_not_a_count_of_another() -> None:
+    question = read_question("How many tanks did the Soviet Union send?")
+    assert not question.is_answered_by_kind("We are ready to send 124 jet fighter planes.")
+    assert question.is_answered_by_kind("They sent 300 tanks.")
