@@ -1,8 +1,8 @@
 """Extractive answering (offline, the default): the answer is the sources' own sentences.
 
 Every retrieved chunk is split into sentences. A sentence is a candidate if it holds the kind of
-fact the question wants (a number for "How many ...?") and the question's names are in it, its
-neighbours or its document's title. Candidates are scored by meaning (MiniLM cosine to the
+fact the question wants (a number for "How many ...?") and its document mentions the question's
+names. Candidates are scored by meaning (MiniLM cosine to the
 question), by the question words they share (related words and neighbouring sentences count
 for less), and by their chunk's retrieval score. The best become the answer, each cited; when
 even the best is weak, the answer is an abstention.
@@ -28,7 +28,7 @@ from vectorstore.records import Record
 # Below this the best sentence is too weak to be an answer. Chosen by hand from the best-sentence
 # scores of ../shared/eval/dev_questions.jsonl and eval/telegram_paraphrases.jsonl; answerable
 # and unanswerable questions still overlap (0.32-0.55), so this is a compromise, not a calibration.
-ABSTAIN_BELOW = 0.34
+ABSTAIN_BELOW = 0.40
 # Further sentences join the answer when they score this close to the best one.
 KEEP_WITHIN = 0.06
 MAX_SENTENCES = 3
@@ -37,7 +37,11 @@ _SHORTLIST = 64
 _BEFORE, _AFTER = 2, 1
 _CONTEXT_MATCH = 0.5
 _LEAD_IN_MATCH = 0.8
-_POINTS_BACK = re.compile(r"\b(?:such|this|these|those)\b|^\W*(?:it|they|he|she)\b", re.I)
+# Sentences read together with the two before them: those that point back ("such a demand"), and
+# list items, which continue the sentence that introduced the list ("... possibilities: 1. ...").
+_POINTS_BACK = re.compile(
+    r"\b(?:such|this|these|those)\b|^\W*(?:it|they|he|she)\b|^\W*(?:\d{1,2}|[a-h])[.)]\s", re.I
+)
 _RELATED_MATCH = 0.7
 _WEIGHTS = {"meaning": 0.55, "words": 0.30, "chunk": 0.15}
 # Sentences about a document rather than in it answer fewer questions.
@@ -68,10 +72,7 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
         """Pick the sentences that answer `question`, or abstain when none does."""
         asked = read_question(question)
-        vocabularies: dict[str, set[str]] = {}
-        for p in passages:
-            if p.record.id not in vocabularies:
-                vocabularies[p.record.id] = set(terms(p.record.text))
+        vocabularies = _vocabularies(passages)
         missing = [n for n in asked.names if not any(map(n.found_in, vocabularies.values()))]
         if passages and missing:
             reason = f"no document found mentions {' or '.join(n.text for n in missing)}"
@@ -98,13 +99,14 @@ class ExtractiveAnswerer:
         A sentence is read with its neighbours and its document's title: "We consider such a
         demand ... unacceptable" is the Soviet position on the 38th parallel because the
         sentences before it say what the demand was. It must itself hold the kind of fact asked
-        for, and every name in the question must appear in it, its neighbours or the title.
+        for, and every name in the question must appear in its document.
         """
+        vocabularies = _vocabularies(passages)
         candidates = [
             c
             for c in _candidates(passages)
             if question.is_answered_by_kind(c.text)
-            and all(n.found_in(c.own | c.context) for n in question.names)
+            and all(n.found_in(vocabularies[c.passage.record.id]) for n in question.names)
         ]
         if not candidates:
             return []
@@ -134,6 +136,15 @@ class ExtractiveAnswerer:
                 score *= _OTHER_KIND_WEIGHT
             scored.append(ScoredSentence(c.passage, c.start, c.end, score))
         return sorted(scored, key=lambda s: -s.score)
+
+
+def _vocabularies(passages: list[Passage]) -> dict[str, set[str]]:
+    """The words of each retrieved document, by document id."""
+    vocabularies: dict[str, set[str]] = {}
+    for p in passages:
+        if p.record.id not in vocabularies:
+            vocabularies[p.record.id] = set(terms(p.record.text))
+    return vocabularies
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from vectorstore.lexical import related, terms
+from vectorstore.lexical import is_nationality, related, terms
 
 _WORD = re.compile(r"[\w'’]+")  # noqa: RUF001 - apostrophes of both kinds
 # Words that ask for an answer without saying what it is about ("What would happen to ...").
@@ -65,13 +65,14 @@ _MONTHS = (
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
 )
 _TIME = re.compile(
-    rf"\b(?:{_MONTHS})\b\.?|\b1[5-9]\d\d\b|\b20\d\d\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|"
+    rf"\b(?:{_MONTHS})\b\.?|\b1[7-9]\d\d\b|\b20\d\d\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|"
     r"\b\d{1,2}:\d\d\b|\b(?:yesterday|today|tomorrow|tonight|Monday|Tuesday|Wednesday|Thursday|"
     r"Friday|Saturday|Sunday)\b"
 )
 _MONEY = re.compile(
     r"[$£¥€]\s?\d|\b(?:dollars?|rubles?|roubles?|yuan|pounds?|sterling|francs?|yen|marks)\b", re.I
 )
+_HOW_MANY = re.compile(r"^\s*how\s+many\s+(?P<words>(?:[\w-]+\s+){0,3}[\w-]+)", re.I)
 # "the telegram", "this memorandum": the question is about a document of that kind.
 _DOCUMENT_KIND = re.compile(
     r"\b(?:the|this|that)\s+(?P<kind>telegram|message|cable|letter|memorandum|memo|note|dispatch|"
@@ -131,20 +132,33 @@ def read_question(text: str) -> Question:
     question_terms = tuple(terms(text))
     kind = _ANSWER_KIND.match(text)
     kind_terms = terms(kind.group("kind")) if kind else []
-    skipped = in_names | _FILLERS | set(kind_terms)
+    skipped = in_names | _FILLERS | set(kind_terms) | set(filter(is_nationality, question_terms))
     focus = next((t for t in question_terms if t not in skipped), None)
     expects = next((kind for pattern, kind in _EXPECTS if pattern.search(text)), None)
     found = _DOCUMENT_KIND.search(text)
     document_kind = frozenset(terms(found.group("kind"))) if found else frozenset[str]()
     document_kind = document_kind.union(*map(related, document_kind))
-    counted = frozenset[str]()
-    if expects is Expectation.NUMBER and kind_terms:
-        counted = related(kind_terms[-1]) | {kind_terms[-1]}
+    counted = frozenset(terms(_counted_noun(text)))
+    counted = (
+        counted.union(*map(related, counted)) if expects is Expectation.NUMBER else frozenset()
+    )
     return Question(text, question_terms, tuple(names), focus, expects, document_kind, counted)
 
 
+def _counted_noun(question: str) -> str:
+    """ "How many Soviet pilots flew ...?" -> "pilots": the first plural among the next words."""
+    found = _HOW_MANY.match(question)
+    if not found:
+        return ""
+    words = found.group("words").split()
+    return next((w for w in words if w.endswith("s") and not w.endswith("ss")), words[0])
+
+
 def _names(question: str) -> list[Name]:
-    """Runs of capitalised words, not counting the first word ("Kim Il Sung" is one name)."""
+    """Runs of capitalised words, not counting the first word ("Kim Il Sung" is one name).
+
+    A country or its adjective alone ("Soviet", "the English") is not kept as a name.
+    """
     names: list[Name] = []
     run: list[str] = []
     for i, word in enumerate([*_WORD.findall(question), ""]):
@@ -152,7 +166,7 @@ def _names(question: str) -> list[Name]:
         if word[:1].isupper() and terms(word) and (i > 0 or word.isupper()):
             run.append(word)
             continue
-        if run:
+        if run and not all(map(is_nationality, (t for w in run for t in terms(w)))):
             stems = {t for w in run for t in terms(w)}
             names.append(Name(" ".join(run), frozenset(stems.union(*map(related, stems)))))
         run = []

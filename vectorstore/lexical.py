@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 import bm25s
+import snowballstemmer
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _STOPWORDS = frozenset(
@@ -25,22 +27,36 @@ _STOPWORDS = frozenset(
 
 
 def terms(text: str) -> list[str]:
-    """The words of `text` that carry meaning: lowercased, stop words dropped, crudely stemmed."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    """The words of `text` that carry meaning: lowercased, abbreviations spelled out, stop words
+    dropped, stemmed (Snowball English)."""
+    words = []
+    for word in _WORD.findall(text.lower()):
+        for full in _ABBREVIATIONS.get(word, (word,)):
+            if full not in _STOPWORDS:
+                words.append(_stem(full))
+    return words
 
 
+@cache
 def _stem(word: str) -> str:
-    """A deliberately crude stemmer: enough to match offer/offered, pilot/pilots, copy/copies."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            stem = word[: -len(suffix)]
-            # transmitted -> transmit, planned -> plan; but called, passed keep their ending
-            if suffix in ("ing", "ed") and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-                stem = stem[:-1]
-            return stem
-    return word
+    return str(_STEMMER.stemWord(word))
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+# Telegraphese of State Department cables ("Pres on Feb 16 allocated this amt to Def").
+_ABBREVIATIONS = {
+    short: tuple(full.split())
+    for short, full in {
+        "pres": "president", "def": "defense", "dept": "department", "depts": "departments",
+        "govt": "government", "govts": "governments", "amt": "amount", "natl": "national",
+        "chi": "chinese", "equip": "equipment", "ammo": "ammunition", "fonoff": "foreign office",
+        "fonmin": "foreign minister", "emb": "embassy", "embtel": "embassy telegram",
+        "deptel": "department telegram", "amb": "ambassador", "mil": "military",
+        "econ": "economic", "approp": "appropriation", "suppl": "supplemental",
+        "secy": "secretary", "reps": "representatives", "polit": "political",
+        "info": "information", "intel": "intelligence", "govs": "governments",
+    }.items()
+}  # fmt: skip
 
 
 # Related words for diplomatic and military records, so a question meets the text's own words.
@@ -68,6 +84,10 @@ aircraft planes jets fighters aviation airplanes
 border frontier
 money loan credit dollars rubles funds lend
 meeting talk talks conference conversation
+"""
+# Countries and their adjectives: "the Soviets" finds "USSR", but as adjectives ("American
+# military material") they describe rather than name, so questions do not insist on them.
+_PEOPLES = """
 china chinese
 soviet soviets ussr russia russian russians
 english britain british england
@@ -81,7 +101,7 @@ france french
 
 def _build() -> dict[str, frozenset[str]]:
     related: dict[str, set[str]] = {}
-    for line in _GROUPS.strip().splitlines():
+    for line in f"{_GROUPS}\n{_PEOPLES}".strip().splitlines():
         group = set(terms(line))
         for stem in group:
             related.setdefault(stem, set()).update(group - {stem})
@@ -89,6 +109,14 @@ def _build() -> dict[str, frozenset[str]]:
 
 
 _RELATED = _build()
+
+
+_NATIONALITIES = frozenset(terms(_PEOPLES))
+
+
+def is_nationality(stem: str) -> bool:
+    """Whether `stem` is a country or people ("soviet", "chines")."""
+    return stem in _NATIONALITIES
 
 
 def related(stem: str) -> frozenset[str]:

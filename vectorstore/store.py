@@ -177,6 +177,10 @@ class Store:
         ]
         return sorted(found, key=lambda r: (r.date or "9999", r.title))
 
+    def record_ids(self) -> list[str]:
+        """The id of every stored record."""
+        return sorted(i for i in self._documents.get(include=[])["ids"] if i != _GENERATION)
+
     def titles(self) -> list[str]:
         """The title of every stored record, without loading their texts."""
         rows = self._documents.get(include=["metadatas"])

@@ -1,0 +1,96 @@
+"""Benchmark a course-pack-sized collection: telegram + 49 FRUS 1951 records + 2,000+ bulk FRUS records.
+
+    .venv/bin/python bench/bulk.py [--volumes frus1901China frus1918Russiav03 ...]
+                                   [--data-dir DIR] [--out bench-results/bulk.json]
+
+Unpacks ../shared/corpus/frus_bulk.tar.gz into a temporary folder (never into the repo), ingests
+the chosen volumes beside the telegram and the 49 records, then scores the question sets there.
+Prints the figures and writes them as JSON. With --data-dir the store is kept for later runs, and
+records already in it are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SHARED = ROOT.parent / "shared"
+# Same era and region as the telegram where the bulk set has it (China 1901, Russia 1918), plus
+# two 1930s volumes: about 2,080 records.
+VOLUMES = ["frus1901China", "frus1918Russiav03", "frus1934v04", "frus1936v03"]
+QUESTION_SETS = [
+    SHARED / "eval/dev_questions.jsonl",
+    ROOT / "eval/telegram_paraphrases.jsonl",
+    ROOT / "eval/frus1951.jsonl",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--volumes", nargs="+", default=VOLUMES)
+    parser.add_argument("--data-dir", type=Path, help="keep the store here (default: temporary)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results/bulk.json")
+    args = parser.parse_args()
+
+    from tqdm import tqdm
+
+    from qa.assembly import open_archive
+    from qa.evaluation import evaluate, load_questions
+    from qa.settings import Settings
+    from vectorstore.records import load_record
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(SHARED / "corpus/frus_bulk.tar.gz") as tar:
+            members = [
+                m for m in tar.getmembers() if any(f"/{v}/" in m.name for v in args.volumes)
+            ]
+            tar.extractall(tmp, members=members, filter="data")
+        bulk = sorted(Path(tmp).glob("frus_bulk/*/*.txt"))
+        files = sorted((SHARED / "corpus/frus1951v07p2").glob("*.txt")) + bulk
+        data = args.data_dir or Path(tmp) / "store"
+        settings = Settings(_env_file=None, archive_qa_data_dir=data)  # type: ignore[call-arg]
+        archive = open_archive(settings)
+        known = set(archive.store.record_ids())
+        figures: dict[str, object] = {"volumes": args.volumes, "files": len(files)}
+        started = time.perf_counter()
+        chars = 0
+        for path in tqdm(files, desc="Ingesting", unit="file"):
+            record = load_record(path)
+            if record.id in known:
+                continue
+            chars += len(record.text)
+            archive.store.ingest(record)
+        figures["ingest_seconds"] = round(time.perf_counter() - started, 1)
+        figures["ingested_chars"] = chars
+        figures["documents"] = len(archive.store.record_ids())
+        figures["chunks_indexed"] = archive.store.chunk_count()
+
+        started = time.perf_counter()
+        archive.ask("Who is Filippov?")
+        figures["first_ask_seconds_incl_word_index"] = round(time.perf_counter() - started, 2)
+        for path in QUESTION_SETS:
+            if path.exists():
+                report = evaluate(load_questions(path), archive.ask, archive.text_of)
+                figures[f"eval_{path.stem}"] = report.summary
+                failed = [v.id for v in report.verdicts if not v.correct]
+                figures[f"eval_{path.stem}_wrong"] = failed
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    text = json.dumps(figures, indent=2)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
