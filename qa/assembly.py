@@ -12,7 +12,7 @@ from langchain_core.runnables import Runnable
 from qa.answer import Answer, check_question
 from qa.chain import Answerer, build_chain
 from qa.extractive import ExtractiveAnswerer
-from qa.retrieval import ArchiveRetriever
+from qa.retrieval import ArchiveRetriever, Passage, to_passages
 from qa.settings import Settings
 from vectorstore.embeddings import shared_encoder
 from vectorstore.records import load_record
@@ -32,6 +32,10 @@ class Archive:
     def ask(self, question: str) -> Answer:
         """Answer one question with verified citations (or an abstention)."""
         return self.chain.invoke(check_question(question))
+
+    def retrieve(self, question: str) -> list[Passage]:
+        """The passages the answerer would read for `question`."""
+        return to_passages(self.retriever.invoke(check_question(question)), self.store)
 
     def text_of(self, document_id: str) -> str | None:
         record = self.store.record(document_id)

@@ -25,9 +25,9 @@ from vectorstore.embeddings import MiniLMEncoder
 from vectorstore.lexical import related, terms
 from vectorstore.records import Record
 
-# Below this the best sentence is too weak to be an answer. Chosen by hand from the best-sentence
-# scores of ../shared/eval/dev_questions.jsonl and eval/telegram_paraphrases.jsonl; answerable
-# and unanswerable questions still overlap (0.32-0.55), so this is a compromise, not a calibration.
+# Below this the best sentence is too weak to be an answer: the middle of the plateau of a sweep
+# over 106 question runs (eval/README.md). Answerable and unanswerable questions overlap in score,
+# so this is a compromise, not a calibration that separates them.
 ABSTAIN_BELOW = 0.40
 # Further sentences join the answer when they score this close to the best one.
 KEEP_WITHIN = 0.06

@@ -72,6 +72,7 @@ _TIME = re.compile(
 _MONEY = re.compile(
     r"[$£¥€]\s?\d|\b(?:dollars?|rubles?|roubles?|yuan|pounds?|sterling|francs?|yen|marks)\b", re.I
 )
+_NEAR = 3  # "nine Chinese divisions": words from a number to what it counts
 _HOW_MANY = re.compile(r"^\s*how\s+many\s+(?P<words>(?:[\w-]+\s+){0,3}[\w-]+)", re.I)
 # "the telegram", "this memorandum": the question is about a document of that kind.
 _DOCUMENT_KIND = re.compile(
@@ -119,10 +120,17 @@ class Question:
             return _TIME.search(body) is not None
         if self.expects is Expectation.MONEY and _MONEY.search(body) is None:
             return False
-        if self.counted and self.counted.isdisjoint(terms(body)):
-            return False  # 124 jet fighters do not answer "How many tanks?"
         asked = {m.group().lower() for m in _NUMBER.finditer(self.text)}
-        return any(m.group().lower() not in asked for m in _NUMBER.finditer(body))
+        words = _WORD.findall(body)
+        numbers = [
+            i for i, w in enumerate(words) if _NUMBER.fullmatch(w) and w.lower() not in asked
+        ]
+        if not self.counted:
+            return bool(numbers)
+        # The number must count the thing asked about: 124 jet fighters do not answer "How many
+        # tanks?", and "two to three months ... our pilots" does not count pilots.
+        counted = [i for i, w in enumerate(words) if not self.counted.isdisjoint(terms(w))]
+        return any(0 < j - i <= _NEAR or i - j == 1 for i in numbers for j in counted)
 
 
 def read_question(text: str) -> Question:

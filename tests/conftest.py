@@ -41,3 +41,12 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     """The default archive a new user gets: the bundled telegram, offline answers."""
     yield open_archive(make_settings(tmp_path_factory.mktemp("archive")))
+
+
+@pytest.fixture(scope="session")
+def course_pack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    """The telegram with the 49 FRUS 1951 records beside it: a realistic course pack."""
+    archive = open_archive(make_settings(tmp_path_factory.mktemp("course-pack")))
+    for path in sorted(FRUS.glob("*.txt")):
+        archive.store.ingest(load_record(path))
+    yield archive

@@ -75,3 +75,9 @@ def test_a_count_of_one_thing_is_not_a_count_of_another() -> None:
     question = read_question("How many tanks did the Soviet Union send?")
     assert not question.is_answered_by_kind("We are ready to send 124 jet fighter planes.")
     assert question.is_answered_by_kind("They sent 300 tanks.")
+
+
+def test_the_number_must_count_what_is_asked_about() -> None:
+    question = read_question("How many Soviet pilots flew over Korea?")
+    assert not question.is_answered_by_kind("We train Chinese pilots in two to three months.")
+    assert question.is_answered_by_kind("About 300 Soviet pilots flew there.")

@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="score a question file (JSONL)")
     evaluate.add_argument("file", type=Path, help="questions in the shared/eval schema")
     evaluate.add_argument("--json", type=Path, metavar="OUT", help="also write the report here")
+    evaluate.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="SHARE",
+        help="exit 1 when less than this share (0-1) of the questions is right",
+    )
     evaluate.set_defaults(run=_eval)
 
     reset = commands.add_parser("reset", help="delete every indexed document (to rebuild)")
@@ -184,15 +190,26 @@ def _eval(args: argparse.Namespace) -> int:
 
     questions = load_questions(args.file)
     archive = open_archive(_settings())
-    report = evaluate(questions, archive.ask, archive.text_of)
+    report = evaluate(
+        questions,
+        archive.ask,
+        archive.text_of,
+        retrieve=lambda q: [(p.record.id, p.chunk.start, p.chunk.end) for p in archive.retrieve(q)],
+    )
     for v in report.verdicts:
         mark = "ok  " if v.correct else "FAIL"
-        print(f"{mark} {v.id:6} {v.question}")
+        found = {None: "", True: "", False: "  (support not retrieved)"}[v.retrieved_support]
+        print(f"{mark} {v.id:6} {v.seconds:5.2f}s  {v.question}{found}")
         if not v.correct:
             print(f"       answer: {v.answer[:200]}")
-    print(json.dumps(report.summary, indent=2))
+    summary = report.summary
+    print(json.dumps(summary, indent=2))
     if args.json:
         args.json.write_text(report.to_json(), encoding="utf-8")
+    share = summary["correct"] / max(1, summary["questions"])  # type: ignore[operator]
+    if args.fail_under is not None and share < args.fail_under:
+        print(f"{share:.0%} right, below --fail-under {args.fail_under:.0%}.", file=sys.stderr)
+        return 1
     return 0
 
 

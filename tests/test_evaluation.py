@@ -1,0 +1,67 @@
+"""The evaluation report: each figure measured against the gold support passages."""
+
+from __future__ import annotations
+
+from qa.answer import Answer, Citation, abstention
+from qa.evaluation import Question, evaluate
+
+TEXT = (
+    "The English ask for an opinion. We consider the demand unacceptable. Communicate your views."
+)
+
+
+def _cite(n: int, quote: str, text: str = TEXT) -> Citation:
+    start = text.index(quote)
+    return Citation(
+        n=n, document_id="doc", title="T", chunk_id="c", quote=quote, start=start,
+        end=start + len(quote), citation=None, url=None,
+    )  # fmt: skip
+
+
+def _answer(question: str, *citations: Citation) -> Answer:
+    text = " ".join(f"“{c.quote}” [{c.n}]" for c in citations)
+    return Answer(
+        question=question, answer=text, abstained=False, mode="extractive", notice=None,
+        citations=list(citations),
+    )  # fmt: skip
+
+
+ANSWERABLE = Question(
+    id="a", question="What did they think?", answerable=True, must=[["unacceptable"]],
+    support=["We consider the demand unacceptable", "Communicate your views"],
+)  # fmt: skip
+UNANSWERABLE = Question(id="u", question="Borscht?", answerable=False, must=[], support=[])
+
+
+def test_the_report_measures_citations_against_support_and_counts_refusals() -> None:
+    answers = {
+        ANSWERABLE.question: _answer(
+            ANSWERABLE.question,
+            _cite(1, "The English ask for an opinion."),
+            _cite(2, "We consider the demand unacceptable."),
+        ),
+        UNANSWERABLE.question: abstention(UNANSWERABLE.question, "extractive", None),
+    }
+    report = evaluate(
+        [ANSWERABLE, UNANSWERABLE],
+        answers.__getitem__,
+        lambda _: TEXT,
+        retrieve=lambda _: [("doc", 0, 31)],  # only the first sentence: no support retrieved
+    )
+    summary = report.summary
+    assert summary["correct"] == 2
+    assert summary["refusal_accuracy"] == 1.0
+    assert summary["citation_precision"] == 0.5  # one of two citations is on support
+    assert summary["citation_recall"] == 0.5  # one of two support passages is cited
+    assert summary["retrieval_recall_at_k"] == 0.0
+    assert summary["median_quote_chars"] == 33.5
+    assert summary["verbatim_rate"] == 1.0
+
+
+def test_a_quote_that_is_not_the_source_text_fails_the_question() -> None:
+    forged = _cite(1, "We consider the demand unacceptable.").model_copy(
+        update={"quote": "We consider the demand acceptable."}
+    )
+    report = evaluate([ANSWERABLE], lambda q: _answer(q, forged), lambda _: TEXT)
+    (verdict,) = report.verdicts
+    assert not verdict.verbatim and not verdict.correct
