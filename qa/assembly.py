@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from langchain_core.runnables import Runnable
 from qa.answer import Answer, check_question
 from qa.chain import Answerer, build_chain
 from qa.extractive import ExtractiveAnswerer
-from qa.retrieval import ArchiveRetriever, Passage, to_passages
+from qa.followups import Condenser, Turn, WordCondenser
+from qa.questions import read_question
+from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
 from vectorstore.embeddings import shared_encoder
 from vectorstore.records import load_record
@@ -23,15 +26,42 @@ BUNDLED_DOCUMENT = "000_75e4e0694aac02d8.txt"
 
 @dataclass
 class Archive:
-    """An opened archive: its store and the chain that answers questions over it."""
+    """An opened archive: its store and what answers questions over it."""
 
     store: Store
-    chain: Runnable[str, Answer]
     retriever: ArchiveRetriever
+    answerer: Answerer
+    condenser: Condenser = field(default_factory=WordCondenser)
 
-    def ask(self, question: str) -> Answer:
-        """Answer one question with verified citations (or an abstention)."""
-        return self.chain.invoke(check_question(question))
+    @property
+    def chain(self) -> Runnable[str, Answer]:
+        """The answering chain over the whole collection, for piping into other chains."""
+        return build_chain(self.retriever, self.store, self.answerer)
+
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
+    ) -> Answer:
+        """Answer one question with verified citations (or an abstention).
+
+        `history` is the conversation so far: a follow-up ("And how long would that take?") is
+        read as the question it stands for, and the answer's notice says so. `scope` limits the
+        documents searched.
+        """
+        question = check_question(question)
+        standalone = self.condenser.condense(question, history) if history else question
+        retriever = self.retriever.scoped(scope) if scope else self.retriever
+        follows = read_question(standalone).follows
+        if follows and scope is None:
+            # Read offline, a follow-up is about the sources of the answer it follows.
+            earlier = build_chain(self.retriever, self.store, self.answerer).invoke(follows)
+            cited = frozenset(c.document_id for c in earlier.citations)
+            retriever = self.retriever.scoped(Scope(documents=cited)) if cited else retriever
+        answer = build_chain(retriever, self.store, self.answerer).invoke(standalone)
+        if standalone == question:
+            return answer
+        read_as = f"Read as a follow-up to “{follows}”." if follows else f"Read as: “{standalone}”."
+        notice = f"{answer.notice} {read_as}" if answer.notice else read_as
+        return answer.model_copy(update={"question": question, "notice": notice})
 
     def retrieve(self, question: str) -> list[Passage]:
         """The passages the answerer would read for `question`."""
@@ -66,20 +96,22 @@ def ensure_default_document(store: Store) -> IngestResult | None:
     return store.ingest(load_record(bundled_document()))
 
 
-def choose_answerer(settings: Settings) -> Answerer:
-    """The LLM answerer when one is configured, else the offline extractive one."""
+def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser]:
+    """The LLM answerer (and question rewriter) when one is configured, else the offline ones."""
     extractive = ExtractiveAnswerer(shared_encoder())
     if not settings.llm_configured:
-        return extractive
-    from qa.llm import LLMAnswerer, chat_model  # the LLM stack loads only when it is used
+        return extractive, WordCondenser()
+    from qa.followups import ModelCondenser  # the LLM stack loads only when it is used
+    from qa.llm import LLMAnswerer, chat_model
 
-    return LLMAnswerer(chat_model(settings), fallback=extractive)
+    model = chat_model(settings)
+    return LLMAnswerer(model, fallback=extractive), ModelCondenser(model, fallback=WordCondenser())
 
 
 def open_archive(settings: Settings, store: Store | None = None) -> Archive:
     """Open (and on first use, seed) the archive and assemble its answering chain."""
     store = store or open_store(settings)
     ensure_default_document(store)
-    answerer = choose_answerer(settings)
+    answerer, condenser = choose_answerer(settings)
     retriever = ArchiveRetriever(store=store, encoder=shared_encoder(), k=settings.archive_qa_top_k)
-    return Archive(store=store, chain=build_chain(retriever, store, answerer), retriever=retriever)
+    return Archive(store=store, retriever=retriever, answerer=answerer, condenser=condenser)

@@ -29,6 +29,8 @@ from vectorstore.records import Record
 # over 106 question runs (eval/README.md). Answerable and unanswerable questions overlap in score,
 # so this is a compromise, not a calibration that separates them.
 ABSTAIN_BELOW = 0.40
+# A follow-up may score this much lower: the low end of the same sweep's plateau.
+FOLLOW_UP_ALLOWANCE = 0.06
 # Further sentences join the answer when they score this close to the best one.
 KEEP_WITHIN = 0.06
 MAX_SENTENCES = 3
@@ -49,6 +51,9 @@ _DESCRIPTIVE_SECTIONS = frozenset({"Summary", "Source Note"})
 # A sentence from a document of another kind than the one asked about ("When was the telegram
 # sent?" asked of a memorandum) is a weaker answer.
 _OTHER_KIND_WEIGHT = 0.85
+# A sentence holding the kind of fact asked for ("How long ...?": "two to three months") has
+# passed a test most sentences fail, which is evidence of its own.
+_KIND_BONUS = 0.06
 _SECTION_WEIGHT = {"Title": 0.9, "Citation": 0.85, "Summary": 0.9}
 
 
@@ -78,9 +83,11 @@ class ExtractiveAnswerer:
             reason = f"no document found mentions {' or '.join(n.text for n in missing)}"
             return abstention(question, "extractive", notice, reason=reason)
         ranked = self.rank_sentences(asked, passages)
-        if not ranked or ranked[0].score < self._abstain_below:
+        # A follow-up carries the earlier question's words, which dilute its score.
+        bar = self._abstain_below - (FOLLOW_UP_ALLOWANCE if asked.follows else 0.0)
+        if not ranked or ranked[0].score < bar:
             reason = "no passage answers it"
-            if asked.expects is not None and passages:
+            if asked.expects is not None and not ranked:
                 reason = f"no passage gives {asked.expects.value} for it"
             return abstention(question, "extractive", notice, reason=reason)
         best = ranked[0].score
@@ -134,6 +141,8 @@ class ExtractiveAnswerer:
             ) * _SECTION_WEIGHT.get(c.passage.chunk.section, 1.0)
             if question.document_kind and question.document_kind.isdisjoint(c.about):
                 score *= _OTHER_KIND_WEIGHT
+            if question.expects is not None:
+                score += _KIND_BONUS
             scored.append(ScoredSentence(c.passage, c.start, c.end, score))
         return sorted(scored, key=lambda s: -s.score)
 

@@ -32,6 +32,7 @@ class Expectation(Enum):
     MONEY = "a sum of money"
     TIME = "a date or time"
     DURATION = "a length of time"
+    PLACE = "a place"
 
 
 _EXPECTS = [
@@ -49,6 +50,7 @@ _EXPECTS = [
         ),
         Expectation.TIME,
     ),
+    (re.compile(r"^\s*where\b", re.I), Expectation.PLACE),
 ]
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
@@ -72,8 +74,11 @@ _TIME = re.compile(
 _MONEY = re.compile(
     r"[$£¥€]\s?\d|\b(?:dollars?|rubles?|roubles?|yuan|pounds?|sterling|francs?|yen|marks)\b", re.I
 )
+# How qa.followups writes a follow-up read with the question before it: "Why? (after: ...)".
+FOLLOW_UP_MARK = " (after: "
 _NEAR = 3  # "nine Chinese divisions": words from a number to what it counts
 _HOW_MANY = re.compile(r"^\s*how\s+many\s+(?P<words>(?:[\w-]+\s+){0,3}[\w-]+)", re.I)
+_PLACE = re.compile(r"\b(?:in|at|near|inside|outside)\s+(?:the\s+|a\s+)?([A-Za-z][\w'’-]*)")  # noqa: RUF001
 # "the telegram", "this memorandum": the question is about a document of that kind.
 _DOCUMENT_KIND = re.compile(
     r"\b(?:the|this|that)\s+(?P<kind>telegram|message|cable|letter|memorandum|memo|note|dispatch|"
@@ -108,6 +113,8 @@ class Question:
     """Stems naming the kind of document asked about ("the telegram"); empty when none is."""
     counted: frozenset[str] = frozenset()
     """For "How many tanks ...?": what is counted, with its synonyms."""
+    follows: str | None = None
+    """For a follow-up read offline, the earlier question it was read with."""
 
     def is_answered_by_kind(self, sentence: str) -> bool:
         """Whether `sentence` holds the kind of fact asked for (always true when none is)."""
@@ -118,6 +125,13 @@ class Question:
             return _DURATION.search(body) is not None
         if self.expects is Expectation.TIME:
             return _TIME.search(body) is not None
+        if self.expects is Expectation.PLACE:
+            # "in Moscow", "at the embassy", "in prison": a place after a preposition of place
+            # that the question does not already name, and not a date ("in February").
+            return any(
+                not set(terms(place)) <= set(self.terms) and not _TIME.match(place)
+                for place in _PLACE.findall(body)
+            )
         if self.expects is Expectation.MONEY and _MONEY.search(body) is None:
             return False
         asked = {m.group().lower() for m in _NUMBER.finditer(self.text)}
@@ -137,7 +151,7 @@ def read_question(text: str) -> Question:
     """Analyse a question: its terms, names, focus word and expected kind of answer."""
     names = _names(text)
     in_names = {stem for name in names for stem in name.stems}
-    question_terms = tuple(terms(text))
+    question_terms = tuple(t for t in terms(text) if t not in _FILLERS)
     kind = _ANSWER_KIND.match(text)
     kind_terms = terms(kind.group("kind")) if kind else []
     skipped = in_names | _FILLERS | set(kind_terms) | set(filter(is_nationality, question_terms))
@@ -150,7 +164,11 @@ def read_question(text: str) -> Question:
     counted = (
         counted.union(*map(related, counted)) if expects is Expectation.NUMBER else frozenset()
     )
-    return Question(text, question_terms, tuple(names), focus, expects, document_kind, counted)
+    own, _, follows = text.partition(FOLLOW_UP_MARK)
+    return Question(
+        text, question_terms, tuple(names), focus, expects, document_kind, counted,
+        follows.removesuffix(")") if own != text else None,
+    )  # fmt: skip
 
 
 def _counted_noun(question: str) -> str:

@@ -29,6 +29,22 @@ class Passage:
     record: Record
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which documents a question is asked of: by id, by date (ISO, inclusive), or both."""
+
+    documents: frozenset[str] | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def resolve(self, store: Store) -> frozenset[str] | None:
+        """The ids of the documents in scope, or None for the whole collection."""
+        if self.since is None and self.until is None:
+            return self.documents
+        dated = frozenset(store.dated_between(self.since, self.until))
+        return dated if self.documents is None else dated & self.documents
+
+
 class ArchiveRetriever(BaseRetriever):
     """Hybrid retrieval: dense (MiniLM cosine) and lexical (BM25) rankings fused by RRF.
 
@@ -45,13 +61,22 @@ class ArchiveRetriever(BaseRetriever):
     """How deep each ranking is read before fusion."""
     rrf_k: int = 10
     """RRF's damping constant: small, so a first place in one ranking beats shared mediocrity."""
+    scope: Scope = Scope()
+
+    def scoped(self, scope: Scope) -> ArchiveRetriever:
+        """This retriever, searching only the documents in `scope`."""
+        return self.model_copy(update={"scope": scope})
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         vector = self.encoder.encode([query])[0]
-        dense = self.store.search(vector, k=self.depth)
-        lexical = [chunk_id for chunk_id, _ in self.store.search_words(query, k=self.depth)]
+        documents = self.scope.resolve(self.store)
+        dense = self.store.search(vector, k=self.depth, documents=documents)
+        lexical = [
+            chunk_id
+            for chunk_id, _ in self.store.search_words(query, k=self.depth, documents=documents)
+        ]
         fused = fuse_rankings([[hit.chunk.id for hit in dense], lexical], k=self.rrf_k)[: self.k]
         known = {hit.chunk.id: hit for hit in dense}
         missing = [i for i in fused if i not in known]

@@ -28,6 +28,10 @@ class FakeOpenAI:
     def answer_with(self, content: dict[str, Any]) -> None:
         self.replies.append(Reply(200, _completion(json.dumps(content))))
 
+    def say(self, text: str) -> None:
+        """A plain text reply (not structured output)."""
+        self.replies.append(Reply(200, _completion(text)))
+
     def fail_with(self, status: int, body: dict[str, Any]) -> None:
         self.replies.append(Reply(status, body))
 

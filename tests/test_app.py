@@ -45,10 +45,49 @@ def test_post_api_ask_returns_the_contract(base_url: str, archive: Archive) -> N
     assert archive.text_of(c["document_id"])[c["start"] : c["end"]] == c["quote"]  # type: ignore[index]
 
 
+def test_post_api_ask_reads_a_follow_up_with_the_history(base_url: str) -> None:
+    history = [
+        {"role": "user", "content": "What did Stalin offer?"},
+        {"role": "assistant", "content": "A division of jet fighter planes. [1]"},
+    ]
+    response = httpx.post(
+        f"{base_url}/api/ask",
+        json={"question": "And how long would that take?", "history": history},
+        timeout=60,
+    )
+    body = response.json()
+    assert "two to three months" in body["answer"]
+    assert body["notice"] == "Read as a follow-up to “What did Stalin offer?”."
+
+
+def test_documents_api_lists_documents_and_serves_the_text_citations_index(
+    base_url: str,
+) -> None:
+    listed = httpx.get(f"{base_url}/api/documents", timeout=60).json()
+    assert [d["id"] for d in listed] == ["document-110692"]
+    assert "text" not in listed[0]
+    document = httpx.get(f"{base_url}/api/documents/document-110692", timeout=60).json()
+    answer = httpx.post(
+        f"{base_url}/api/ask", json={"question": "Who received copies of the telegram?"}, timeout=60
+    ).json()
+    c = answer["citations"][0]
+    assert document["text"][c["start"] : c["end"]] == c["quote"]
+    assert document["original_language"] == "Russian"
+    missing = httpx.get(f"{base_url}/api/documents/nope", timeout=60)
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "no document 'nope'; GET /api/documents lists them."}
+
+
 def test_post_api_ask_rejects_an_empty_question_readably(base_url: str) -> None:
     response = httpx.post(f"{base_url}/api/ask", json={"question": ""}, timeout=60)
     assert response.status_code == 400
     assert response.json() == {"error": "the question is empty: type what you want to know."}
+
+
+def test_the_api_is_described_at_docs(base_url: str) -> None:
+    assert httpx.get(f"{base_url}/docs", timeout=60).status_code == 200
+    schema = httpx.get(f"{base_url}/openapi.json", timeout=60).json()
+    assert {"/api/ask", "/api/documents", "/api/documents/{document_id}"} <= set(schema["paths"])
 
 
 def test_the_chat_page_serves(base_url: str) -> None:

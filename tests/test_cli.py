@@ -131,3 +131,20 @@ def test_help_lists_every_command() -> None:
     )
     for command in ("ask", "ingest", "documents", "serve", "eval", "reset"):
         assert command in result.stdout
+
+
+def test_chat_reads_follow_ups_and_ends_on_an_empty_line(data_dir: Path) -> None:
+    result = run(
+        data_dir, "chat", stdin="What did Stalin offer?\nAnd how long would that take?\n\n"
+    )
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.split("you> ")[1:3]
+    assert "124 pieces" in first
+    assert "Read as a follow-up to “What did Stalin offer?”" in second
+    assert "two to three months" in second
+
+
+def test_ask_searches_only_the_documents_in_scope(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "--until", "1900-01-01", "Who would train the Chinese pilots?")
+    assert result.returncode == 0
+    assert result.stdout.startswith("I can't answer that from the documents")

@@ -81,3 +81,12 @@ def test_the_number_must_count_what_is_asked_about() -> None:
     question = read_question("How many Soviet pilots flew over Korea?")
     assert not question.is_answered_by_kind("We train Chinese pilots in two to three months.")
     assert question.is_answered_by_kind("About 300 Soviet pilots flew there.")
+
+
+def test_where_wants_a_place_the_question_does_not_already_name() -> None:
+    question = read_question("Where did the English make their appeal?")
+    assert question.expects is Expectation.PLACE
+    assert question.is_answered_by_kind("They appealed through their ambassador in Moscow.")
+    assert question.is_answered_by_kind("He died in prison.")
+    assert not question.is_answered_by_kind("We consider the demand by the English unacceptable.")
+    assert not question.is_answered_by_kind("It arrived in February.")

@@ -5,18 +5,23 @@ Callbacks only format what `qa` returns; the archive is opened once per process.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from qa.answer import Answer
 from qa.assembly import Archive, open_archive
+from qa.followups import Turn
+from qa.retrieval import Scope
 from qa.settings import Settings
 from ui.format import answer_as_html
 from vectorstore.errors import ArchiveQAError
+from vectorstore.records import Record
 
 TITLE = "archive-qa"
 # Each one is answered by the offline answerer on the bundled telegram (tests/test_app.py checks).
@@ -34,7 +39,36 @@ CSS = """
 
 
 class AskRequest(BaseModel):
-    question: str
+    question: str = Field(description="The question, in plain language (up to 1000 characters).")
+    history: list[Turn] = Field(
+        default_factory=list,
+        description="The conversation so far, oldest first, for follow-up questions.",
+    )
+    documents: list[str] | None = Field(
+        default=None, description="Search only these document ids (GET /api/documents)."
+    )
+    since: str | None = Field(default=None, description="Only documents dated on or after (ISO).")
+    until: str | None = Field(default=None, description="Only documents dated on or before (ISO).")
+
+    def scope(self) -> Scope | None:
+        if self.documents is None and self.since is None and self.until is None:
+            return None
+        documents = frozenset(self.documents) if self.documents is not None else None
+        return Scope(documents=documents, since=self.since, until=self.until)
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    date: str | None
+    citation: str | None
+    url: str | None
+
+
+class DocumentText(DocumentSummary):
+    text: str = Field(description="The stored text; citations' start/end index into it.")
+    summary: str | None
+    original_language: str | None
 
 
 def build_app(archive: Archive) -> FastAPI:
@@ -43,12 +77,37 @@ def build_app(archive: Archive) -> FastAPI:
 
     @api.post("/api/ask", response_model=Answer)
     def ask_api(request: AskRequest) -> Any:
+        """Answer a question; every citation's quote is the document text [start:end]."""
         try:
-            return archive.ask(request.question)
+            return archive.ask(request.question, history=request.history, scope=request.scope())
         except ArchiveQAError as exc:
             return JSONResponse(status_code=400, content={"error": str(exc)})
 
+    @api.get("/api/documents", response_model=list[DocumentSummary])
+    def list_documents() -> Any:
+        """Every indexed document, without its text."""
+        return [_summary(r) for r in archive.store.records(with_text=False)]
+
+    @api.get("/api/documents/{document_id}", response_model=DocumentText)
+    def get_document(document_id: str) -> Any:
+        """One document with its full text, for highlighting citations in a host page."""
+        record = archive.store.record(document_id)
+        if record is None:
+            message = f"no document {document_id!r}; GET /api/documents lists them."
+            return JSONResponse(status_code=404, content={"error": message})
+        return DocumentText(
+            **_summary(record).model_dump(), text=record.text, summary=record.summary,
+            original_language=record.original_language,
+        )  # fmt: skip
+
     return gr.mount_gradio_app(api, build_blocks(archive), path="", css=CSS)
+
+
+def _summary(record: Record) -> DocumentSummary:
+    return DocumentSummary(
+        id=record.id, title=record.title, date=record.date, citation=record.citation,
+        url=record.url,
+    )  # fmt: skip
 
 
 def build_blocks(archive: Archive) -> gr.Blocks:
@@ -59,9 +118,10 @@ def build_blocks(archive: Archive) -> gr.Blocks:
         return archive.ask(question).model_dump()
 
     def respond(question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+        earlier = [Turn(role=t["role"], content=_plain(t["content"])) for t in history]
         history = [*history, {"role": "user", "content": question}]
         try:
-            reply = answer_as_html(archive.ask(question))
+            reply = answer_as_html(archive.ask(question, history=earlier))
         except ArchiveQAError as exc:
             reply = f"<p class='aqa-abstained'>{exc}</p>"
         return "", [*history, {"role": "assistant", "content": reply}]
@@ -87,6 +147,12 @@ def build_blocks(archive: Archive) -> gr.Blocks:
         hidden_out = gr.JSON(visible=False)
         hidden_in.submit(ask, hidden_in, hidden_out, api_name="ask")
     return blocks
+
+
+def _plain(content: Any) -> str:
+    """A chat message as plain text: Gradio may hold HTML, or a list of parts."""
+    text = content if isinstance(content, str) else " ".join(map(str, content or []))
+    return html.unescape(re.sub(r"<[^>]+>", " ", text)).strip()
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:

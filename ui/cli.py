@@ -1,4 +1,5 @@
-"""The command line: ingest, ask, documents, serve, eval, reset. Formats what `qa` returns."""
+"""The command line: ask, chat, ingest, documents, remove, serve, eval, reset. Formats what `qa`
+returns."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ EXAMPLES = """examples:
   archive-qa ask "What did Stalin offer?"
   archive-qa ask --json "Who is Filippov?"
   archive-qa ask --json - < questions.txt      one JSON answer per line
+  archive-qa ask --since 1951-01-01 "Who would train the Chinese pilots?"
+  archive-qa chat                               follow-ups: "And how long would that take?"
   archive-qa ingest ../shared/corpus/frus1951v07p2/*.txt
   archive-qa serve --port 7860
 """
@@ -45,7 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with cited sources")
     ask.add_argument("question", help='the question, or "-" to read one question per stdin line')
     ask.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+    _add_scope_options(ask)
     ask.set_defaults(run=_ask)
+
+    chat = commands.add_parser("chat", help="ask questions interactively, with follow-ups")
+    _add_scope_options(chat)
+    chat.set_defaults(run=_chat)
 
     ingest = commands.add_parser("ingest", help="add or update documents (.txt, .md)")
     ingest.add_argument("paths", nargs="+", type=Path, help="document files")
@@ -83,6 +91,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_scope_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--document",
+        action="append",
+        metavar="ID",
+        help="search only this document (repeat for several; ids as `documents` lists them)",
+    )
+    command.add_argument("--since", metavar="DATE", help="only documents dated on or after (ISO)")
+    command.add_argument("--until", metavar="DATE", help="only documents dated on or before (ISO)")
+
+
 def _settings():  # type: ignore[no-untyped-def]
     from qa.settings import Settings
 
@@ -94,18 +113,58 @@ def _ask(args: argparse.Namespace) -> int:
     from ui.format import answer_as_text
 
     archive = open_archive(_settings())
+    scope = _scope(args)
     if args.question != "-":
-        answer = archive.ask(args.question)
+        answer = archive.ask(args.question, scope=scope)
         print(answer.model_dump_json(indent=2) if args.json else answer_as_text(answer))
         return 0
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            print(archive.ask(line).model_dump_json(), flush=True)
+            print(archive.ask(line, scope=scope).model_dump_json(), flush=True)
         except ArchiveQAError as exc:
             print(json.dumps({"question": line.strip(), "error": str(exc)}), flush=True)
     return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from qa.assembly import open_archive
+    from qa.followups import Turn
+    from ui.format import answer_as_text
+
+    archive = open_archive(_settings())
+    scope = _scope(args)
+    history: list[Turn] = []
+    print("Ask about the documents; follow-up questions are read with the ones before them.")
+    print("An empty line, `quit` or Ctrl+D ends the chat.\n")
+    while True:
+        try:
+            question = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.lower() in {"", "quit", "exit"}:
+            return 0
+        try:
+            answer = archive.ask(question, history=history, scope=scope)
+        except ArchiveQAError as exc:
+            print(f"error: {exc}\n", file=sys.stderr)
+            continue
+        print(answer_as_text(answer) + "\n", flush=True)
+        history += [
+            Turn(role="user", content=question),
+            Turn(role="assistant", content=answer.answer),
+        ]
+
+
+def _scope(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from qa.retrieval import Scope
+
+    if not (args.document or args.since or args.until):
+        return None
+    documents = frozenset(args.document) if args.document else None
+    return Scope(documents=documents, since=args.since, until=args.until)
 
 
 def _ingest(args: argparse.Namespace) -> int:

@@ -142,13 +142,13 @@ class LexicalIndex:
             # An empty token list would make bm25s drop the row and misalign ids.
             self._bm25.index([terms(t) or ["\x00"] for t in texts], show_progress=False)
 
-    def search(self, query: str, *, k: int) -> list[tuple[str, float]]:
-        """Up to `k` (id, score) pairs with a positive score, best first."""
+    def search(self, query: str, *, k: int | None) -> list[tuple[str, float]]:
+        """Up to `k` (id, score) pairs with a positive score, best first (all with None)."""
         words = widen(terms(query))
         if not self._ids or not words:
             return []
         found, scores = self._bm25.retrieve(
-            [words], k=min(k, len(self._ids)), show_progress=False, n_threads=1
+            [words], k=min(k or len(self._ids), len(self._ids)), show_progress=False, n_threads=1
         )
         return [
             (self._ids[int(i)], float(score))

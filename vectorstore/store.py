@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Where
 
 from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import MODEL_ID, MiniLMEmbeddingFunction
@@ -165,17 +166,32 @@ class Store:
     def chunk_count(self) -> int:
         return self._chunks.count()
 
-    def records(self) -> list[Record]:
-        """Every stored record, text included, ordered by date then title."""
-        rows = self._documents.get(include=["documents", "metadatas"])
+    def records(self, *, with_text: bool = True) -> list[Record]:
+        """Every stored record, ordered by date then title; `with_text=False` leaves texts empty
+        (a catalogue of a large collection without loading every document)."""
+        rows = self._documents.get(
+            include=["documents", "metadatas"] if with_text else ["metadatas"]
+        )
+        metas = rows["metadatas"] or []
+        texts = rows["documents"] if with_text and rows["documents"] else [""] * len(metas)
         found = [
             _record_from_row(i, text or "", meta or {})
-            for i, text, meta in zip(
-                rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
-            )
+            for i, text, meta in zip(rows["ids"], texts, metas, strict=True)
             if i != _GENERATION
         ]
         return sorted(found, key=lambda r: (r.date or "9999", r.title))
+
+    def dated_between(self, since: str | None, until: str | None) -> set[str]:
+        """Ids of the records dated within [since, until] (ISO dates; either end may be open)."""
+        rows = self._documents.get(include=["metadatas"])
+        return {
+            i
+            for i, m in zip(rows["ids"], rows["metadatas"] or [], strict=True)
+            if i != _GENERATION
+            and (date := str((m or {}).get("date") or ""))
+            and (since is None or date >= since)
+            and (until is None or date[: len(until)] <= until)
+        }
 
     def record_ids(self) -> list[str]:
         """The id of every stored record."""
@@ -207,14 +223,23 @@ class Store:
             )
         }
 
-    def search(self, vector: Sequence[float], *, k: int) -> list[ScoredChunk]:
-        """The `k` chunks nearest to the query `vector` by cosine similarity, best first."""
+    def search(
+        self, vector: Sequence[float], *, k: int, documents: Set[str] | None = None
+    ) -> list[ScoredChunk]:
+        """The `k` chunks nearest to the query `vector` by cosine similarity, best first.
+
+        With `documents`, only chunks of those documents are searched.
+        """
         total = self._chunks.count()
-        if total == 0:
+        if total == 0 or (documents is not None and not documents):
             return []
+        where: Where | None = None
+        if documents is not None:
+            where = {"document_id": {"$in": sorted(documents)}}
         result = self._chunks.query(
             query_embeddings=[[float(x) for x in vector]],
             n_results=min(k, total),
+            where=where,
             include=["documents", "metadatas", "distances"],
         )
         ids = result["ids"][0]
@@ -226,8 +251,13 @@ class Store:
             for i, t, m, d in zip(ids, texts, metas, distances, strict=True)
         ]
 
-    def search_words(self, query: str, *, k: int) -> list[tuple[str, float]]:
-        """The `k` best chunk ids by BM25 over chunk text and document title, best first."""
+    def search_words(
+        self, query: str, *, k: int, documents: Set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """The `k` best chunk ids by BM25 over chunk text and document title, best first.
+
+        With `documents`, only chunks of those documents are returned.
+        """
         generation = self._generation()
         if self._lexical is None or self._lexical[0] != generation:
             rows = self._chunks.get(include=["documents", "metadatas"])
@@ -236,7 +266,10 @@ class Store:
                 for t, m in zip(rows["documents"] or [], rows["metadatas"] or [], strict=True)
             ]
             self._lexical = (generation, LexicalIndex(rows["ids"], texts))
-        return self._lexical[1].search(query, k=k)
+        if documents is None:
+            return self._lexical[1].search(query, k=k)
+        hits = self._lexical[1].search(query, k=None)
+        return [(i, score) for i, score in hits if document_of(i) in documents][:k]
 
     def chunks_by_id(self, ids: Sequence[str], vector: Sequence[float]) -> list[ScoredChunk]:
         """The chunks with these ids, scored by cosine similarity to `vector`, in this order."""
@@ -261,6 +294,11 @@ class Store:
         rows = self._documents.get(ids=[record.id], include=["metadatas"])
         metas = rows["metadatas"] or []
         return bool(metas) and (metas[0] or {}).get("text_sha256") == _sha(record.text)
+
+
+def document_of(chunk_id: str) -> str:
+    """The id of the document a chunk belongs to (chunk ids are ``document_id:digest``)."""
+    return chunk_id.rpartition(":")[0]
 
 
 def reset(client: ClientAPI) -> None:
