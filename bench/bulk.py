@@ -1,4 +1,4 @@
-"""Benchmark a course-pack-sized collection: telegram + 49 FRUS 1951 records + 2,000+ bulk FRUS records.
+"""Benchmark a course pack at scale: telegram + 49 FRUS 1951 records + 2,000+ bulk FRUS records.
 
     .venv/bin/python bench/bulk.py [--volumes frus1901China frus1918Russiav03 ...]
                                    [--data-dir DIR] [--out bench-results/bulk.json]
@@ -52,9 +52,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(SHARED / "corpus/frus_bulk.tar.gz") as tar:
-            members = [
-                m for m in tar.getmembers() if any(f"/{v}/" in m.name for v in args.volumes)
-            ]
+            members = [m for m in tar.getmembers() if any(f"/{v}/" in m.name for v in args.volumes)]
             tar.extractall(tmp, members=members, filter="data")
         bulk = sorted(Path(tmp).glob("frus_bulk/*/*.txt"))
         files = sorted((SHARED / "corpus/frus1951v07p2").glob("*.txt")) + bulk

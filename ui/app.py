@@ -100,7 +100,8 @@ def build_app(archive: Archive) -> FastAPI:
             original_language=record.original_language,
         )  # fmt: skip
 
-    return gr.mount_gradio_app(api, build_blocks(archive), path="", css=CSS)
+    app: FastAPI = gr.mount_gradio_app(api, build_blocks(archive), path="", css=CSS)
+    return app
 
 
 def _summary(record: Record) -> DocumentSummary:
@@ -126,7 +127,8 @@ def build_blocks(archive: Archive) -> gr.Blocks:
             reply = f"<p class='aqa-abstained'>{exc}</p>"
         return "", [*history, {"role": "assistant", "content": reply}]
 
-    with gr.Blocks(title=TITLE) as blocks:
+    blocks = gr.Blocks(title=TITLE)
+    with blocks:
         gr.Markdown(
             f"# {TITLE}\nAsk a question about the documents. Every answer quotes its sources "
             f"verbatim; numbers like [1] point to the quotes under the answer.\n\n"
@@ -140,8 +142,8 @@ def build_blocks(archive: Archive) -> gr.Blocks:
             send = gr.Button("Ask", variant="primary")
             gr.ClearButton([question, chat], value="Clear")
         gr.Examples(EXAMPLES, inputs=question)
-        send.click(respond, [question, chat], [question, chat], api_name=False)
-        question.submit(respond, [question, chat], [question, chat], api_name=False)
+        send.click(respond, [question, chat], [question, chat], api_visibility="private")
+        question.submit(respond, [question, chat], [question, chat], api_visibility="private")
         # The answer contract for gradio_client users.
         hidden_in = gr.Textbox(visible=False)
         hidden_out = gr.JSON(visible=False)

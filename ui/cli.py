@@ -9,8 +9,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vectorstore.errors import ArchiveQAError
+
+if TYPE_CHECKING:  # imported where used, so `ask` loads only what it needs
+    from qa.retrieval import Scope
+    from qa.settings import Settings
 
 EXAMPLES = """examples:
   archive-qa ask "What did Stalin offer?"
@@ -102,7 +107,7 @@ def _add_scope_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--until", metavar="DATE", help="only documents dated on or before (ISO)")
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from qa.settings import Settings
 
     return Settings()
@@ -158,7 +163,7 @@ def _chat(args: argparse.Namespace) -> int:
         ]
 
 
-def _scope(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _scope(args: argparse.Namespace) -> Scope | None:
     from qa.retrieval import Scope
 
     if not (args.document or args.since or args.until):
@@ -265,7 +270,7 @@ def _eval(args: argparse.Namespace) -> int:
     print(json.dumps(summary, indent=2))
     if args.json:
         args.json.write_text(report.to_json(), encoding="utf-8")
-    share = summary["correct"] / max(1, summary["questions"])  # type: ignore[operator]
+    share = sum(v.correct for v in report.verdicts) / max(1, len(report.verdicts))
     if args.fail_under is not None and share < args.fail_under:
         print(f"{share:.0%} right, below --fail-under {args.fail_under:.0%}.", file=sys.stderr)
         return 1

@@ -13,13 +13,14 @@ import json
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Where
+from chromadb.config import Settings as ChromaSettings
 
 from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import MODEL_ID, MiniLMEmbeddingFunction
@@ -62,7 +63,7 @@ def connect(
     *, data_dir: Path | None = None, host: str | None = None, port: int = 8000
 ) -> ClientAPI:
     """A Chroma client: a server when `host` is given, else a persistent folder."""
-    settings = chromadb.Settings(anonymized_telemetry=False)
+    settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if host:
             return chromadb.HttpClient(host=host, port=port, settings=settings)
@@ -126,7 +127,7 @@ class Store:
             self._documents.upsert(
                 ids=[record.id],
                 documents=[record.text],
-                embeddings=[_PLACEHOLDER_VECTOR],
+                embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
                 metadatas=[_record_metadata(record)],
             )
         if stale:
@@ -148,13 +149,14 @@ class Store:
         """A counter bumped by every change to the chunks, shared through Chroma by all replicas."""
         rows = self._documents.get(ids=[_GENERATION], include=["metadatas"])
         metas = rows["metadatas"] or []
-        return int((metas[0] or {}).get("n", 0)) if metas else 0
+        n = (metas[0] or {}).get("n", 0) if metas else 0
+        return n if isinstance(n, int) else 0
 
     def _bump_generation(self) -> None:
         self._documents.upsert(
             ids=[_GENERATION],
             documents=[""],
-            embeddings=[_PLACEHOLDER_VECTOR],
+            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
             metadatas=[{"n": self._generation() + 1}],
         )
 
@@ -235,9 +237,9 @@ class Store:
             return []
         where: Where | None = None
         if documents is not None:
-            where = {"document_id": {"$in": sorted(documents)}}
+            where = cast(Where, {"document_id": {"$in": sorted(documents)}})
         result = self._chunks.query(
-            query_embeddings=[[float(x) for x in vector]],
+            query_embeddings=[[float(x) for x in vector]],  # type: ignore[arg-type]  # as above
             n_results=min(k, total),
             where=where,
             include=["documents", "metadatas", "distances"],
