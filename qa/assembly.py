@@ -86,7 +86,7 @@ def open_client(settings: Settings) -> ClientAPI:
 
 def open_store(settings: Settings) -> Store:
     """The store the settings point at."""
-    return Store(open_client(settings))
+    return Store(open_client(settings), word_index_dir=settings.archive_qa_data_dir / "word-index")
 
 
 def ensure_default_document(store: Store) -> IngestResult | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import chromadb
@@ -10,6 +11,7 @@ import pytest
 
 from vectorstore.embeddings import MiniLMEmbeddings, shared_encoder
 from vectorstore.errors import ModelMismatchError
+from vectorstore.lexical import LexicalIndex
 from vectorstore.records import Record, load_record
 from vectorstore.store import CHUNKS, Store, connect
 
@@ -93,3 +95,38 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
     assert store.search_words("Inchon", k=5)
     assert store.delete("memo")
     assert store.search_words("Inchon", k=5) == []
+
+
+def test_the_word_index_is_kept_on_disk_and_rebuilt_when_the_store_changes(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "word-index"
+    path = tmp_path / "memo.md"
+    path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
+    writer = Store(connect(data_dir=tmp_path / "db"), word_index_dir=folder)
+    writer.ingest(load_record(path))
+    assert writer.search_words("Pusan", k=5)
+    saved = json.loads((folder / "ids.json").read_text())
+    assert saved["ids"] and saved["ids"][0].startswith("memo:")
+    # Another process opening the store reads the saved index instead of rebuilding it.
+    reader = Store(writer.client, word_index_dir=folder)
+    loaded = reader.sync_word_index()
+    assert loaded.search("Pusan", k=5)
+    assert LexicalIndex.load(folder, saved["stamp"]) is not None
+    path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
+    writer.ingest(load_record(path))
+    assert LexicalIndex.load(folder, saved["stamp"]) is not None  # stale until next search
+    assert reader.search_words("Pusan", k=5) == []  # the stamp changed: rebuilt
+    assert reader.search_words("Inchon", k=5)
+    assert json.loads((folder / "ids.json").read_text())["stamp"] != saved["stamp"]
+
+
+def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
+    folder = tmp_path / "word-index"
+    folder.mkdir()
+    (folder / "ids.json").write_text("{not json")
+    store = Store(connect(data_dir=tmp_path / "db"), word_index_dir=folder)
+    path = tmp_path / "memo.md"
+    path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
+    store.ingest(load_record(path))
+    assert store.search_words("Pusan", k=5)

@@ -200,6 +200,7 @@ def _ingest(args: argparse.Namespace) -> int:
             replaced += 1
         else:
             added += 1
+    store.sync_word_index()  # so the next `ask` finds it ready
     print(
         f"{added} added, {replaced} updated, {unchanged} unchanged, {len(failed)} failed; "
         f"{store.chunk_count()} passages indexed."
@@ -232,6 +233,7 @@ def _remove(args: argparse.Namespace) -> int:
 
     store = open_store(_settings())
     missing = [d for d in args.ids if not store.delete(d)]
+    store.sync_word_index()
     for d in missing:
         print(f"no document {d!r} is indexed; `archive-qa documents` lists them.", file=sys.stderr)
     print(f"{len(args.ids) - len(missing)} removed; {len(store.titles())} documents left.")

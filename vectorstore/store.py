@@ -25,7 +25,7 @@ from chromadb.config import Settings as ChromaSettings
 from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import MODEL_ID, MiniLMEmbeddingFunction
 from vectorstore.errors import ModelMismatchError, StoreError
-from vectorstore.lexical import LexicalIndex
+from vectorstore.lexical import TERMS_VERSION, LexicalIndex
 from vectorstore.records import Record, Section
 
 CHUNKS = "archive_qa_chunks"
@@ -84,11 +84,13 @@ def connect(
 class Store:
     """Records and chunks in Chroma, embedded with the model the collection was built with."""
 
-    def __init__(self, client: ClientAPI) -> None:
+    def __init__(self, client: ClientAPI, *, word_index_dir: Path | None = None) -> None:
+        """`word_index_dir` keeps the BM25 index between runs (rebuilt from Chroma without it)."""
         self.client = client
         self._chunks = self._open_chunks()
         self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
-        self._lexical: tuple[int, LexicalIndex] | None = None
+        self._lexical: tuple[str, LexicalIndex] | None = None
+        self._word_index_dir = word_index_dir
 
     def _open_chunks(self) -> Collection:
         existing = {c.name: c for c in self.client.list_collections()}
@@ -260,18 +262,36 @@ class Store:
 
         With `documents`, only chunks of those documents are returned.
         """
-        generation = self._generation()
-        if self._lexical is None or self._lexical[0] != generation:
+        index = self.sync_word_index()
+        if documents is None:
+            return index.search(query, k=k)
+        hits = index.search(query, k=None)
+        return [(i, score) for i, score in hits if document_of(i) in documents][:k]
+
+    def sync_word_index(self) -> LexicalIndex:
+        """The word index for the store as it is now: kept, loaded from disk, or rebuilt.
+
+        Its stamp names the chunk collection and its generation counter, which every ingest,
+        replace and delete bumps (in Chroma, so replicas sharing a server see it too).
+        """
+        stamp = f"{self._chunks.id}:{self._generation()}:{TERMS_VERSION}"
+        if self._lexical is not None and self._lexical[0] == stamp:
+            return self._lexical[1]
+        folder = self._word_index_dir
+        index = LexicalIndex.load(folder, stamp) if folder else None
+        if index is None:
             rows = self._chunks.get(include=["documents", "metadatas"])
             texts = [
                 f"{(m or {}).get('title', '')}\n{t or ''}"
                 for t, m in zip(rows["documents"] or [], rows["metadatas"] or [], strict=True)
             ]
-            self._lexical = (generation, LexicalIndex(rows["ids"], texts))
-        if documents is None:
-            return self._lexical[1].search(query, k=k)
-        hits = self._lexical[1].search(query, k=None)
-        return [(i, score) for i, score in hits if document_of(i) in documents][:k]
+            index = LexicalIndex(rows["ids"], texts)
+            if folder:
+                # A read-only folder only costs a rebuild next time.
+                with contextlib.suppress(OSError):
+                    index.save(folder, stamp)
+        self._lexical = (stamp, index)
+        return index
 
     def chunks_by_id(self, ids: Sequence[str], vector: Sequence[float]) -> list[ScoredChunk]:
         """The chunks with these ids, scored by cosine similarity to `vector`, in this order."""
