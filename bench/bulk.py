@@ -12,8 +12,6 @@ records already in it are skipped.
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import sys
 import tarfile
 import tempfile
@@ -22,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.report import write_figures  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 # Same era and region as the telegram where the bulk set has it (China 1901, Russia 1918), plus
@@ -83,11 +83,7 @@ def main() -> None:
                 figures[f"eval_{path.stem}"] = report.summary
                 failed = [v.id for v in report.verdicts if not v.correct]
                 figures[f"eval_{path.stem}_wrong"] = failed
-    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    text = json.dumps(figures, indent=2)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    write_figures(figures, args.out)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ Prints the figures and writes them as JSON. Numbers, not asserts: compare runs b
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -20,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.report import write_figures  # noqa: E402
 
 QUESTIONS = [
     "What did Stalin offer?",
@@ -86,14 +86,10 @@ def main() -> None:
         figures["ingest_seconds"] = time.perf_counter() - started
         figures["chunks_indexed"] = archive.store.chunk_count()
 
-        for path in question_sets:
+        for path in [*question_sets, ROOT / "eval/frus1951.jsonl"]:
             report = evaluate(load_questions(path), archive.ask, archive.text_of)
             figures[f"eval_{path.stem}_with_corpus"] = report.summary
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    text = json.dumps(figures, indent=2)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    write_figures(figures, args.out)
 
 
 if __name__ == "__main__":
