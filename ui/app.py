@@ -5,8 +5,6 @@ Callbacks only format what `qa` returns; the archive is opened once per process.
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 import gradio as gr
@@ -19,7 +17,7 @@ from qa.assembly import Archive, open_archive
 from qa.followups import Turn
 from qa.retrieval import Scope
 from qa.settings import Settings
-from ui.format import answer_as_html
+from ui.format import answer_as_html, message_text
 from vectorstore.errors import ArchiveQAError
 from vectorstore.records import Record
 
@@ -119,7 +117,7 @@ def build_blocks(archive: Archive) -> gr.Blocks:
         return archive.ask(question).model_dump()
 
     def respond(question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-        earlier = [Turn(role=t["role"], content=_plain(t["content"])) for t in history]
+        earlier = [Turn(role=t["role"], content=message_text(t["content"])) for t in history]
         history = [*history, {"role": "user", "content": question}]
         try:
             reply = answer_as_html(archive.ask(question, history=earlier))
@@ -149,12 +147,6 @@ def build_blocks(archive: Archive) -> gr.Blocks:
         hidden_out = gr.JSON(visible=False)
         hidden_in.submit(ask, hidden_in, hidden_out, api_name="ask")
     return blocks
-
-
-def _plain(content: Any) -> str:
-    """A chat message as plain text: Gradio may hold HTML, or a list of parts."""
-    text = content if isinstance(content, str) else " ".join(map(str, content or []))
-    return html.unescape(re.sub(r"<[^>]+>", " ", text)).strip()
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:

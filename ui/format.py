@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import textwrap
+from typing import Any
 
 from qa.answer import Answer, Citation
 
@@ -69,3 +70,13 @@ def _reference(c: Citation, *, with_url: bool = True) -> str:
     if with_url and c.url:
         reference += f"  <{c.url}>"
     return f"{reference} (characters {c.start}-{c.end})"
+
+
+def message_text(content: Any) -> str:
+    """A chat message as plain text, whether Gradio holds it as a string (maybe our HTML) or as a
+    list of parts (``[{"type": "text", "text": ...}]``)."""
+    if isinstance(content, str):
+        parts = [content]
+    else:
+        parts = [p.get("text", "") if isinstance(p, dict) else str(p) for p in content or []]
+    return html.unescape(re.sub(r"<[^>]+>", " ", " ".join(parts))).strip()
