@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer import Answer, Citation, abstention, strip_markers
-from qa.questions import Question, read_question
+from qa.questions import Expectation, Question, read_question
 from qa.retrieval import Passage
-from vectorstore.chunks import split_sentences
+from vectorstore.chunks import split_record, split_sentences
 from vectorstore.embeddings import MiniLMEncoder
 from vectorstore.lexical import related, terms
 from vectorstore.records import Record
@@ -28,8 +28,8 @@ from vectorstore.records import Record
 # Below this the best sentence is too weak to be an answer: the middle of the plateau of a sweep
 # over 106 question runs (eval/README.md). Answerable and unanswerable questions overlap in score,
 # so this is a compromise, not a calibration that separates them.
-ABSTAIN_BELOW = 0.40
-# A follow-up may score this much lower: the low end of the same sweep's plateau.
+ABSTAIN_BELOW = 0.36
+# A follow-up may score this much lower: it carries the earlier question's words, which dilute it.
 FOLLOW_UP_ALLOWANCE = 0.06
 # Further sentences join the answer when they score this close to the best one.
 KEEP_WITHIN = 0.06
@@ -109,6 +109,8 @@ class ExtractiveAnswerer:
         for, and every name in the question must appear in its document.
         """
         vocabularies = _vocabularies(passages)
+        if question.expects is Expectation.SIGNER:
+            passages = [*passages, *_closing_passages(passages)]
         candidates = [
             c
             for c in _candidates(passages)
@@ -145,6 +147,21 @@ class ExtractiveAnswerer:
                 score += _KIND_BONUS
             scored.append(ScoredSentence(c.passage, c.start, c.end, score))
         return sorted(scored, key=lambda s: -s.score)
+
+
+def _closing_passages(passages: list[Passage]) -> list[Passage]:
+    """For "Who signed ...?": the chunk holding the end of each retrieved document's body, where
+    the signature is, scored as the document's best passage."""
+    best: dict[str, Passage] = {}
+    for p in passages:
+        if p.record.id not in best or p.score > best[p.record.id].score:
+            best[p.record.id] = p
+    closing = []
+    for top in best.values():
+        body = [c for c in split_record(top.record) if c.section == "Contents"]
+        if body and all(p.chunk.id != body[-1].id for p in passages):
+            closing.append(Passage(body[-1], top.score, top.record))
+    return closing
 
 
 def _vocabularies(passages: list[Passage]) -> dict[str, set[str]]:

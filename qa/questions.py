@@ -33,6 +33,8 @@ class Expectation(Enum):
     TIME = "a date or time"
     DURATION = "a length of time"
     PLACE = "a place"
+    REASON = "a reason"
+    SIGNER = "a signature"
 
 
 _EXPECTS = [
@@ -51,6 +53,8 @@ _EXPECTS = [
         Expectation.TIME,
     ),
     (re.compile(r"^\s*where\b", re.I), Expectation.PLACE),
+    (re.compile(r"^\s*why\b", re.I), Expectation.REASON),
+    (re.compile(r"^\s*who\s+(signed|wrote|sent|drafted)\b", re.I), Expectation.SIGNER),
 ]
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
@@ -79,6 +83,12 @@ FOLLOW_UP_MARK = " (after: "
 _NEAR = 3  # "nine Chinese divisions": words from a number to what it counts
 _HOW_MANY = re.compile(r"^\s*how\s+many\s+(?P<words>(?:[\w-]+\s+){0,3}[\w-]+)", re.I)
 _PLACE = re.compile(r"\b(?:in|at|near|inside|outside)\s+(?:the\s+|a\s+)?([A-Za-z][\w'’-]*)")  # noqa: RUF001
+_REASON = re.compile(
+    r"\b(?:because|since|as a result|in order to|so that|so as to|for fear|lead to|led to|due to|"
+    r"owing to|reason|therefore|thus|in view of|on the ground|for the purpose)\b",
+    re.I,
+)
+_SIGNATURE_WORDS = 5
 # "the telegram", "this memorandum": the question is about a document of that kind.
 _DOCUMENT_KIND = re.compile(
     r"\b(?:the|this|that)\s+(?P<kind>telegram|message|cable|letter|memorandum|memo|note|dispatch|"
@@ -132,6 +142,12 @@ class Question:
                 not set(terms(place)) <= set(self.terms) and not _TIME.match(place)
                 for place in _PLACE.findall(body)
             )
+        if self.expects is Expectation.REASON:
+            return _REASON.search(body) is not None
+        if self.expects is Expectation.SIGNER:
+            # A signature line: a few capitalised words ("Thomas D. Cabot", "FILIPPOV [Stalin]").
+            words = _WORD.findall(body)
+            return 0 < len(words) <= _SIGNATURE_WORDS and all(w[0].isupper() for w in words)
         if self.expects is Expectation.MONEY and _MONEY.search(body) is None:
             return False
         asked = {m.group().lower() for m in _NUMBER.finditer(self.text)}

@@ -39,6 +39,8 @@ def test_what_did_stalin_offer_names_the_124_jet_fighters(archive: Archive) -> N
             "impertinent and unacceptable",
         ),
         ("How long would the training of Chinese pilots take?", "two to three months", "months"),
+        # The signature is the last line of the body, found by the document's structure.
+        ("Who sent the telegram?", "Stalin", "FILIPPOV [Stalin]"),
     ],
 )
 def test_answers_quote_the_sentence_that_says_it(

@@ -90,3 +90,13 @@ def test_where_wants_a_place_the_question_does_not_already_name() -> None:
     assert question.is_answered_by_kind("He died in prison.")
     assert not question.is_answered_by_kind("We consider the demand by the English unacceptable.")
     assert not question.is_answered_by_kind("It arrived in February.")
+
+
+def test_why_wants_a_reason_and_who_signed_wants_a_signature_line() -> None:
+    why = read_question("Why did the Soviets not reply to the Indian ambassador?")
+    assert why.is_answered_by_kind("We decided not to answer him, since it was his own opinion.")
+    assert not why.is_answered_by_kind("The Indian ambassador made a statement.")
+    signed = read_question("Who signed the memorandum?")
+    assert signed.is_answered_by_kind("Thomas D. Cabot")
+    assert signed.is_answered_by_kind("FILIPPOV [Stalin]")
+    assert not signed.is_answered_by_kind("The memorandum was signed in Washington.")
