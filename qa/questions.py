@@ -13,7 +13,7 @@ from enum import Enum
 
 from vectorstore.lexical import is_nationality, related, terms
 
-_WORD = re.compile(r"[\w'’]+")  # noqa: RUF001 - apostrophes of both kinds
+_WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")  # noqa: RUF001 - apostrophes of both kinds; "En-lai"
 # Words that ask for an answer without saying what it is about ("What would happen to ...").
 _FILLERS = frozenset(terms("happen kind type sort way many much long mean make made get take"))
 # "Which body did ...", "What military aid did ...": the words between the question word and the

@@ -100,3 +100,9 @@ def test_why_wants_a_reason_and_who_signed_wants_a_signature_line() -> None:
     assert signed.is_answered_by_kind("Thomas D. Cabot")
     assert signed.is_answered_by_kind("FILIPPOV [Stalin]")
     assert not signed.is_answered_by_kind("The memorandum was signed in Washington.")
+
+
+def test_a_hyphenated_name_stays_one_name() -> None:
+    question = read_question("How did Chou En-lai reply to Nehru's message?")
+    assert [n.text for n in question.names] == ["Chou En-lai", "Nehru"]
+    assert question.focus == terms("reply")[0]

@@ -80,6 +80,7 @@ agree accept consent approve
 refuse reject decline
 warn warning threaten threat
 withdraw retreat evacuate
+end terminate termination cease stop halt
 channel telegraph telegram cable cipher ciphered wire courier
 message telegram cable letter note dispatch
 send transmit forward dispatch
