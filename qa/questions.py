@@ -16,6 +16,13 @@ from vectorstore.lexical import is_nationality, related, terms
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")  # noqa: RUF001 - apostrophes of both kinds; "En-lai"
 # Words that ask for an answer without saying what it is about ("What would happen to ...").
 _FILLERS = frozenset(terms("happen kind type sort way many much long mean make made get take"))
+# Titles before a name identify no one ("Dr. Wallace" is found by "Wallace").
+_TITLES = frozenset(
+    terms(
+        "dr mr mrs ms miss sir gen general adm admiral col colonel capt captain lt president "
+        "ambassador secretary minister premier chairman comrade prof professor"
+    )
+)
 # "Which body did ...", "What military aid did ...": the words between the question word and the
 # verb name the kind of answer, not what it is about.
 _ANSWER_KIND = re.compile(
@@ -105,6 +112,8 @@ class Name:
 
     text: str
     stems: frozenset[str]
+    words: str = ""
+    """The name without titles ("Wallace" for "Dr. Wallace"), to search for it."""
 
     def found_in(self, vocabulary: set[str] | frozenset[str]) -> bool:
         """Whether any word of the name ("Soviet Union") or a synonym ("USSR") is in it."""
@@ -208,8 +217,10 @@ def _names(question: str) -> list[Name]:
         if word[:1].isupper() and terms(word) and (i > 0 or word.isupper()):
             run.append(word)
             continue
-        if run and not all(map(is_nationality, (t for w in run for t in terms(w)))):
-            stems = {t for w in run for t in terms(w)}
-            names.append(Name(" ".join(run), frozenset(stems.union(*map(related, stems)))))
+        words = [w for w in run if not set(terms(w)) <= _TITLES]
+        stems = {t for w in words for t in terms(w)}
+        if stems and not all(map(is_nationality, stems)):
+            found_by = frozenset(stems.union(*map(related, stems)))
+            names.append(Name(" ".join(run), found_by, " ".join(words)))
         run = []
     return names

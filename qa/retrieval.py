@@ -14,10 +14,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from qa.questions import read_question
 from vectorstore.chunks import Chunk
 from vectorstore.embeddings import MiniLMEncoder
 from vectorstore.records import Record
-from vectorstore.store import ScoredChunk, Store
+from vectorstore.store import ScoredChunk, Store, document_of
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ class ArchiveRetriever(BaseRetriever):
     ) -> list[Document]:
         vector = self.encoder.encode([query])[0]
         documents = self.scope.resolve(self.store)
+        for name in read_question(query).names:
+            # A question that names someone is about the documents that mention them.
+            hits = self.store.search_words(name.words, k=None)
+            mentioning = frozenset(document_of(i) for i, _ in hits)
+            if mentioning:
+                documents = mentioning if documents is None else documents & mentioning
         dense = self.store.search(vector, k=self.depth, documents=documents)
         lexical = [
             chunk_id

@@ -17,3 +17,11 @@ def test_every_retrieved_passage_carries_its_cosine_score(archive: Archive) -> N
     assert any("Molotov" in d.page_content for d in documents)
     for d in documents:
         assert -1.0 <= d.metadata["score"] <= 1.0
+
+
+def test_a_question_naming_someone_searches_only_documents_that_mention_them(
+    course_pack: Archive,
+) -> None:
+    passages = course_pack.retrieve("What happened to Dr. Wallace?")
+    assert passages
+    assert all("Wallace" in p.record.text for p in passages)

@@ -256,7 +256,7 @@ class Store:
         ]
 
     def search_words(
-        self, query: str, *, k: int, documents: Set[str] | None = None
+        self, query: str, *, k: int | None, documents: Set[str] | None = None
     ) -> list[tuple[str, float]]:
         """The `k` best chunk ids by BM25 over chunk text and document title, best first.
 
