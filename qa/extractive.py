@@ -46,7 +46,7 @@ _POINTS_BACK = re.compile(
 )
 _RELATED_MATCH = 0.7
 _WEIGHTS = {"meaning": 0.55, "words": 0.30, "chunk": 0.15}
-# Sentences about a document rather than in it answer fewer questions.
+# What a document says about itself, read as context for each of its sentences.
 _DESCRIPTIVE_SECTIONS = frozenset({"Summary", "Source Note"})
 # A sentence from a document of another kind than the one asked about ("When was the telegram
 # sent?" asked of a memorandum) is a weaker answer.
@@ -54,7 +54,9 @@ _OTHER_KIND_WEIGHT = 0.85
 # A sentence holding the kind of fact asked for ("How long ...?": "two to three months") has
 # passed a test most sentences fail, which is evidence of its own.
 _KIND_BONUS = 0.06
-_SECTION_WEIGHT = {"Title": 0.9, "Citation": 0.85, "Summary": 0.9}
+# Sentences about a document rather than in it (title, citation, summary, editors' footnotes)
+# answer fewer questions.
+_SECTION_WEIGHT = {"Title": 0.9, "Citation": 0.85, "Summary": 0.9, "Footnotes": 0.9}
 
 
 @dataclass(frozen=True)
