@@ -84,7 +84,7 @@ class ExtractiveAnswerer:
         if passages and missing:
             reason = f"no document found mentions {' or '.join(n.text for n in missing)}"
             return abstention(question, "extractive", notice, reason=reason)
-        ranked = self.rank_sentences(asked, passages)
+        ranked = self._rank(asked, passages, vocabularies)
         # A follow-up carries the earlier question's words, which dilute its score.
         bar = self._abstain_below - (FOLLOW_UP_ALLOWANCE if asked.follows else 0.0)
         if not ranked or ranked[0].score < bar:
@@ -110,7 +110,11 @@ class ExtractiveAnswerer:
         sentences before it say what the demand was. It must itself hold the kind of fact asked
         for, and every name in the question must appear in its document.
         """
-        vocabularies = _vocabularies(passages)
+        return self._rank(question, passages, _vocabularies(passages))
+
+    def _rank(
+        self, question: Question, passages: list[Passage], vocabularies: dict[str, set[str]]
+    ) -> list[ScoredSentence]:
         if question.expects is Expectation.SIGNER:
             passages = [*passages, *_closing_passages(passages)]
         candidates = [

@@ -111,7 +111,7 @@ def _summary(record: Record) -> DocumentSummary:
 
 def build_blocks(archive: Archive) -> gr.Blocks:
     """The chat page."""
-    titles = ", ".join(archive.store.titles()[:3])
+    titles = ", ".join(r.title for r in archive.store.records(with_text=False)[:3])
 
     def ask(question: str) -> dict[str, Any]:
         return archive.ask(question).model_dump()

@@ -236,7 +236,7 @@ def _remove(args: argparse.Namespace) -> int:
     store.sync_word_index()
     for d in missing:
         print(f"no document {d!r} is indexed; `archive-qa documents` lists them.", file=sys.stderr)
-    print(f"{len(args.ids) - len(missing)} removed; {len(store.titles())} documents left.")
+    print(f"{len(args.ids) - len(missing)} removed; {len(store.record_ids())} documents left.")
     return 1 if missing else 0
 
 

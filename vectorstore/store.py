@@ -201,16 +201,6 @@ class Store:
         """The id of every stored record."""
         return sorted(i for i in self._documents.get(include=[])["ids"] if i != _GENERATION)
 
-    def titles(self) -> list[str]:
-        """The title of every stored record, without loading their texts."""
-        rows = self._documents.get(include=["metadatas"])
-        metas = rows["metadatas"] or []
-        return sorted(
-            str((m or {}).get("title", i))
-            for i, m in zip(rows["ids"], metas, strict=True)
-            if i != _GENERATION
-        )
-
     def record(self, document_id: str) -> Record | None:
         """One stored record with its full text, or None."""
         return self.records_by_id([document_id]).get(document_id)
