@@ -1,6 +1,7 @@
 """Extractive answering (offline, the default): the answer is the sources' own sentences.
 
-Every retrieved chunk is split into sentences. A sentence is a candidate if it holds the kind of
+Every retrieved chunk is split into sentences, joined by the sentences just after it that
+point back into it ("such a demand"). A sentence is a candidate if it holds the kind of
 fact the question wants (a number for "How many ...?") and its document mentions the question's
 names. Candidates are scored by meaning (MiniLM cosine to the
 question), by the question words they share (related words and neighbouring sentences count
@@ -13,14 +14,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qa.answer import Answer, Citation, abstention, strip_markers
 from qa.questions import Expectation, Question, read_question
 from qa.retrieval import Passage
-from vectorstore.chunks import split_record, split_sentences
+from vectorstore.chunks import Chunk, split_record, split_sentences
 from vectorstore.embeddings import MiniLMEncoder
 from vectorstore.lexical import related, terms
 from vectorstore.records import Record
@@ -125,6 +126,7 @@ class ExtractiveAnswerer:
         ]
         if not candidates:
             return []
+        candidates = self._score_own_chunks(question, candidates)
         words = _word_overlap(question, candidates)
         rough = [0.5 * w + 0.5 * c.passage.score for w, c in zip(words, candidates, strict=True)]
         shortlist = sorted(range(len(candidates)), key=lambda i: -rough[i])[:_SHORTLIST]
@@ -153,6 +155,23 @@ class ExtractiveAnswerer:
                 score += _KIND_BONUS
             scored.append(ScoredSentence(c.passage, c.start, c.end, score))
         return sorted(scored, key=lambda s: -s.score)
+
+    def _score_own_chunks(
+        self, question: Question, candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """A sentence read after a retrieved passage was not retrieved itself: its chunk score is
+        its own chunk's similarity to the question, as the retriever would have scored it."""
+        chunks = {c.passage.chunk.id: c.passage.chunk.text for c in candidates if not c.retrieved}
+        if not chunks:
+            return candidates
+        vectors = self._encoder.encode([question.text, *chunks.values()])
+        score = dict(zip(chunks, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+        return [
+            c
+            if c.retrieved
+            else replace(c, passage=replace(c.passage, score=score[c.passage.chunk.id]))
+            for c in candidates
+        ]
 
 
 def _closing_passages(passages: list[Passage]) -> list[Passage]:
@@ -192,39 +211,69 @@ class _Candidate:
     """Words of the two sentences before it, the one after it, and the document's title and
     summary."""
     lead_in: str
+    """The sentences before it, when it points back to them ("such a demand"); else empty."""
     about: frozenset[str]
     """Words of the document's title, summary and source note."""
-    """The sentences before it, when it points back to them ("such a demand"); else empty."""
+    retrieved: bool = True
+    """False for a sentence read after a retrieved passage because it points back into it."""
 
 
 def _candidates(passages: list[Passage]) -> list[_Candidate]:
+    """The sentences of the retrieved passages, and after each passage the sentences that point
+    back into it: "We consider such a demand ..." belongs with the passage that says what the
+    demand was, even where the chunking put it in the next chunk."""
     sentences_of: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    candidates = []
+    about_of: dict[str, frozenset[str]] = {}
+    read: list[tuple[Passage, list[tuple[int, int]], list[int]]] = []
     for passage in passages:
-        record = passage.record
-        key = (record.id, passage.chunk.section)
-        if key not in sentences_of:
-            section = next(s for s in record.sections if s.name == passage.chunk.section)
+        record, chunk = passage.record, passage.chunk
+        if (record.id, chunk.section) not in sentences_of:
+            section = next(s for s in record.sections if s.name == chunk.section)
             spans = split_sentences(record.text, section.start, section.end)
-            sentences_of[key] = [(sp.start, sp.end) for sp in spans]
-        sentences = sentences_of[key]
-        about = frozenset(terms(_about(record)))
-        for i, (start, end) in enumerate(sentences):
-            if start < passage.chunk.start or end > passage.chunk.end:
+            sentences_of[record.id, chunk.section] = [(sp.start, sp.end) for sp in spans]
+            about_of[record.id] = frozenset(terms(_about(record)))
+        sentences = sentences_of[record.id, chunk.section]
+        within = [i for i, (s, e) in enumerate(sentences) if s >= chunk.start and e <= chunk.end]
+        read.append((passage, sentences, within))
+    candidates = [
+        _candidate(passage, sentences, i, about_of[passage.record.id])
+        for passage, sentences, within in read
+        for i in within
+    ]
+    seen = {(c.passage.record.id, c.start) for c in candidates}
+    for passage, sentences, within in read:
+        after = range(within[-1] + 1, within[-1] + 1 + _BEFORE) if within else range(0)
+        for i in after:
+            if i >= len(sentences) or (passage.record.id, sentences[i][0]) in seen:
                 continue
-            around = sentences[max(0, i - _BEFORE) : i] + sentences[i + 1 : i + 1 + _AFTER]
-            context = about.union(*(terms(record.text[s:e]) for s, e in around))
-            text = record.text[start:end]
-            before = sentences[max(0, i - _BEFORE) : i]
-            lead_in = (
-                " ".join(record.text[s:e] for s, e in before) if _POINTS_BACK.search(text) else ""
-            )
-            candidates.append(
-                _Candidate(
-                    passage, start, end, text, frozenset(terms(text)), context, lead_in, about
+            following = _candidate(passage, sentences, i, about_of[passage.record.id])
+            if following.lead_in:
+                seen.add((passage.record.id, following.start))
+                chunk = _chunk_holding(passage.record, following.start)
+                candidates.append(
+                    replace(following, passage=replace(passage, chunk=chunk), retrieved=False)
                 )
-            )
     return candidates
+
+
+def _candidate(
+    passage: Passage, sentences: list[tuple[int, int]], i: int, about: frozenset[str]
+) -> _Candidate:
+    """Sentence `i` of `sentences` (spans into the passage's record), read with its neighbours."""
+    text = passage.record.text
+    start, end = sentences[i]
+    before = sentences[max(0, i - _BEFORE) : i]
+    around = before + sentences[i + 1 : i + 1 + _AFTER]
+    context = about.union(*(terms(text[s:e]) for s, e in around))
+    sentence = text[start:end]
+    lead_in = " ".join(text[s:e] for s, e in before) if _POINTS_BACK.search(sentence) else ""
+    return _Candidate(
+        passage, start, end, sentence, frozenset(terms(sentence)), context, lead_in, about
+    )
+
+
+def _chunk_holding(record: Record, offset: int) -> Chunk:
+    return next(c for c in split_record(record) if c.start <= offset < c.end)
 
 
 def _about(record: Record) -> str:

@@ -90,9 +90,12 @@ FOLLOW_UP_MARK = " (after: "
 _NEAR = 3  # "nine Chinese divisions": words from a number to what it counts
 _HOW_MANY = re.compile(r"^\s*how\s+many\s+(?P<words>(?:[\w-]+\s+){0,3}[\w-]+)", re.I)
 _PLACE = re.compile(r"\b(?:in|at|near|inside|outside)\s+(?:the\s+|a\s+)?([A-Za-z][\w'’-]*)")  # noqa: RUF001
+# "since" gives a reason before a clause ("since they made it clear"), a time before a noun
+# ("since current hate campaign began").
 _REASON = re.compile(
-    r"\b(?:because|since|as a result|in order to|so that|so as to|for fear|lead to|led to|due to|"
-    r"owing to|reason|therefore|thus|in view of|on the ground|for the purpose)\b",
+    r"\b(?:because|since\s+(?:i|we|you|he|she|it|they|there|this|that)\b|as a result|"
+    r"in order to|so that|so as to|for fear|lead to|led to|due to|owing to|reason|therefore|"
+    r"thus|in view of|on the ground|for the purpose)\b",
     re.I,
 )
 _SIGNATURE_WORDS = 5
@@ -102,6 +105,9 @@ _DOCUMENT_KIND = re.compile(
     r"despatch|report|minutes|instruction|estimate|paper|conversation)\b",
     re.I,
 )
+# A year in a question ("How much did the USSR lend China in 1950?") is, like a name, something
+# the documents that answer it must mention (their date line counts).
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 # A list number opening a sentence ("4. The current Soviet program ...") is not a figure.
 _ENUMERATOR = re.compile(r"""^\s*["“(\[]?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]\s""")
 
@@ -206,11 +212,12 @@ def _counted_noun(question: str) -> str:
 
 
 def _names(question: str) -> list[Name]:
-    """Runs of capitalised words, not counting the first word ("Kim Il Sung" is one name).
+    """Runs of capitalised words, not counting the first word ("Kim Il Sung" is one name), and
+    years.
 
     A country or its adjective alone ("Soviet", "the English") is not kept as a name.
     """
-    names: list[Name] = []
+    names = [Name(year, frozenset({year}), year) for year in _YEAR.findall(question)]
     run: list[str] = []
     for i, word in enumerate([*_WORD.findall(question), ""]):
         word = re.sub(r"['’]s$", "", word)  # noqa: RUF001

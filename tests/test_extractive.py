@@ -6,6 +6,11 @@ import pytest
 
 from qa.answer import QuestionError, cited_numbers
 from qa.assembly import Archive
+from qa.extractive import ExtractiveAnswerer
+from qa.retrieval import Passage
+from vectorstore.chunks import split_record
+from vectorstore.embeddings import shared_encoder
+from vectorstore.records import Record
 
 
 def _assert_verbatim(archive: Archive, answer_citations: list) -> None:  # type: ignore[type-arg]
@@ -95,3 +100,19 @@ def test_a_question_asking_for_a_number_is_not_answered_without_one(archive: Arc
     answer = archive.ask("How many tanks did the Soviet Union send to China?")
     assert answer.abstained
     assert answer.answer.endswith("no passage gives a number for it.")
+
+
+def test_a_sentence_pointing_back_into_a_retrieved_passage_is_read_with_it(seed: Record) -> None:
+    # In a large collection only the chunk stating the English proposal may be retrieved; the
+    # Soviet answer to it ("such a demand") sits in the next chunk and must still be found.
+    proposal = next(c for c in split_record(seed) if "withdraws its troops" in c.text)
+    assert "impertinent" not in proposal.text
+    answerer = ExtractiveAnswerer(shared_encoder())
+    answer = answerer.answer(
+        "What was the Soviet position on the 38th parallel proposal?",
+        [Passage(proposal, 0.5, seed)],
+    )
+    (position,) = [c for c in answer.citations if "impertinent" in c.quote]
+    assert seed.text[position.start : position.end] == position.quote
+    holding = next(c for c in split_record(seed) if c.id == position.chunk_id)
+    assert holding.start <= position.start and position.end <= holding.end

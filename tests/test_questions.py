@@ -106,3 +106,16 @@ def test_a_hyphenated_name_stays_one_name() -> None:
     question = read_question("How did Chou En-lai reply to Nehru's message?")
     assert [n.text for n in question.names] == ["Chou En-lai", "Nehru"]
     assert question.focus == terms("reply")[0]
+
+
+def test_a_year_is_something_the_documents_must_mention() -> None:
+    (year,) = read_question("How much money did the USSR lend China in 1950?").names
+    assert year.text == "1950"
+    assert year.found_in({"juli", "13", "1950"})
+    assert not year.found_in({"1901", "tariff"})
+
+
+def test_since_gives_a_reason_before_a_clause_and_a_time_before_a_noun() -> None:
+    why = read_question("Why did they want no publicity?")
+    assert why.is_answered_by_kind("We decided not to answer him, since they made it clear.")
+    assert not why.is_answered_by_kind("The first such case since current hate campaign began.")
