@@ -61,6 +61,14 @@ def strip_markers(text: str) -> str:
     return _MARKER.sub("", text)
 
 
+def as_claim(quote: str) -> str:
+    """A quoted sentence as it reads inside an answer: one line, in quotation marks.
+
+    Footnote markers such as ``[3]`` are left out so they cannot be read as citations.
+    """
+    return "“" + " ".join(strip_markers(quote).split()).strip('"“”') + "”"
+
+
 class QuestionError(ArchiveQAError):
     """The question cannot be asked as given."""
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.answer import Answer, Citation, abstention, strip_markers
+from qa.answer import Answer, Citation, abstention, as_claim
 from qa.questions import Expectation, Question, read_question
 from qa.retrieval import Passage
 from vectorstore.chunks import Chunk, split_record, split_sentences
@@ -97,7 +97,7 @@ class ExtractiveAnswerer:
         chosen = [s for s in ranked[:MAX_SENTENCES] if s.score >= best - KEEP_WITHIN]
         chosen.sort(key=lambda s: (s.passage.record.id, s.start))
         citations = [_citation(i, s) for i, s in enumerate(chosen, start=1)]
-        text = " ".join(f"{_as_claim(c.quote)} [{c.n}]" for c in citations)
+        text = " ".join(f"{as_claim(c.quote)} [{c.n}]" for c in citations)
         return Answer(
             question=question, answer=text, abstained=False, mode="extractive", notice=notice,
             citations=citations,
@@ -346,11 +346,3 @@ def _citation(n: int, sentence: ScoredSentence) -> Citation:
         url=record.url,
         date=record.date,
     )
-
-
-def _as_claim(quote: str) -> str:
-    """A quoted sentence as it reads inside the answer: one line, in quotation marks.
-
-    Footnote markers such as ``[3]`` are left out so they cannot be read as citations.
-    """
-    return "“" + " ".join(strip_markers(quote).split()).strip('"“”') + "”"

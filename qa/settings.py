@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     archive_qa_top_k: int = Field(
         default=24, ge=1, le=100, description="Chunks retrieved per question."
     )
+    archive_qa_cors_origins: str = Field(
+        default="",
+        description="Origins (comma-separated) whose pages may call the API; none by default.",
+    )
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The CORS allowlist: exact origins such as https://course.example.edu."""
+        return [o.strip() for o in self.archive_qa_cors_origins.split(",") if o.strip()]
 
     @property
     def llm_configured(self) -> bool:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
+from starlette.types import ASGIApp
 
 from qa.assembly import Archive, bundled_document, open_archive
 from qa.settings import Settings
@@ -50,3 +56,35 @@ def course_pack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     for path in sorted(FRUS.glob("*.txt")):
         archive.store.ingest(load_record(path))
     yield archive
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(app: ASGIApp) -> Iterator[str]:
+    """Serve `app` with a real uvicorn server on 127.0.0.1; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def base_url(archive: Archive) -> Iterator[str]:
+    """The app over the default archive, served on 127.0.0.1."""
+    from ui.app import build_app
+
+    with serving(build_app(archive)) as url:
+        yield url

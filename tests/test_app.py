@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
+import re
+from pathlib import Path
 
 import httpx
-import pytest
-import uvicorn
 from gradio_client import Client
 
 from qa.assembly import Archive
+from tests.conftest import make_settings, serving
 from ui.app import build_app
-
-
-@pytest.fixture(scope="module")
-def base_url(archive: Archive) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(archive), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def test_post_api_ask_returns_the_contract(base_url: str, archive: Archive) -> None:
@@ -84,16 +63,66 @@ def test_post_api_ask_rejects_an_empty_question_readably(base_url: str) -> None:
     assert response.json() == {"error": "the question is empty: type what you want to know."}
 
 
-def test_the_api_is_described_at_docs(base_url: str) -> None:
-    assert httpx.get(f"{base_url}/docs", timeout=60).status_code == 200
+def test_the_api_is_described_at_docs_without_a_cdn(base_url: str) -> None:
+    docs = httpx.get(f"{base_url}/docs", timeout=60)
+    assert docs.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    assert all(httpx.get(base_url + a, timeout=60).status_code == 200 for a in assets)
     schema = httpx.get(f"{base_url}/openapi.json", timeout=60).json()
     assert {"/api/ask", "/api/documents", "/api/documents/{document_id}"} <= set(schema["paths"])
 
 
-def test_the_chat_page_serves(base_url: str) -> None:
-    response = httpx.get(base_url + "/", timeout=60)
-    assert response.status_code == 200
-    assert "archive-qa" in response.text  # the page config carries the app title
+def test_the_chat_page_and_the_embed_page_serve(base_url: str) -> None:
+    for path in ("/", "/embed/", "/embed/?title=HIST+201&starters=0"):
+        response = httpx.get(base_url + path, timeout=60, follow_redirects=True)
+        assert response.status_code == 200, path
+        assert "archive-qa" in response.text  # the page config carries the app title
+
+
+def test_the_document_api_gives_a_chicago_citation(base_url: str) -> None:
+    document = httpx.get(f"{base_url}/api/documents/document-110692", timeout=60).json()
+    assert document["date_display"] == "July 13, 1950"
+    assert document["cite_note"].startswith(
+        "“Ciphered telegram, Filippov [Stalin] to Zhou Enlai or Mao Zedong (via Roshchin),” "
+        "July 13, 1950, Wilson Center Digital Archive, APRF, Fond 45, Opis 1, Delo 331, List 85;"
+    )
+    assert document["cite_note"].endswith("/document/110692.")
+    assert document["cite_bibliography"].startswith(
+        "“Ciphered telegram, Filippov [Stalin] to Zhou Enlai or Mao Zedong (via Roshchin).” "
+        "July 13, 1950. Wilson Center Digital Archive, APRF,"
+    )
+
+
+def test_cors_is_closed_by_default(base_url: str) -> None:
+    response = httpx.get(
+        f"{base_url}/api/documents", headers={"Origin": "https://elsewhere.example"}, timeout=60
+    )
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_lets_in_only_the_allowed_origins(archive: Archive) -> None:
+    allowed = "https://course.example.edu"
+    with serving(build_app(archive, cors_origins=[allowed])) as url:
+        preflight = httpx.options(
+            f"{url}/api/ask",
+            headers={"Origin": allowed, "Access-Control-Request-Method": "POST",
+                     "Access-Control-Request-Headers": "content-type"},
+            timeout=60,
+        )  # fmt: skip
+        assert preflight.headers["access-control-allow-origin"] == allowed
+        other = httpx.get(
+            f"{url}/api/documents", headers={"Origin": "https://evil.example"}, timeout=60
+        )
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_the_cors_allowlist_is_read_from_the_settings(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path, archive_qa_cors_origins=" https://a.example, https://b.example "
+    )
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]
+    assert make_settings(tmp_path).cors_origins == []
 
 
 def test_gradio_client_gets_the_contract_from_the_named_endpoint(base_url: str) -> None:

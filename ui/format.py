@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
+from urllib.parse import quote as quote_url
 
-from qa.answer import Answer, Citation
+from qa.answer import Answer, Citation, as_claim
+from vectorstore.records import Record
 
 _WIDTH = 100
 
@@ -36,32 +39,46 @@ def answer_as_html(answer: Answer) -> str:
     else:
         body = "<p>" + _linked(html.escape(answer.answer), answer) + "</p>"
     notice = f'<p class="aqa-notice">{html.escape(answer.notice)}</p>' if answer.notice else ""
-    sources = "".join(_source_html(c) for c in answer.citations)
+    sources = "".join(
+        _source_html(c, quoted=as_claim(c.quote) in answer.answer) for c in answer.citations
+    )
     return notice + body + (f'<ol class="aqa-sources">{sources}</ol>' if sources else "")
 
 
 def _linked(escaped: str, answer: Answer) -> str:
-    numbers = {c.n for c in answer.citations}
+    by_number = {c.n: c for c in answer.citations}
 
     def link(match: re.Match[str]) -> str:
-        n = int(match[1])
-        if n not in numbers:
+        c = by_number.get(int(match[1]))
+        if c is None:
             return match[0]
-        return f'<sup><a href="#aqa-source-{n}" title="Source {n}">[{n}]</a></sup>'
+        return f"<sup>{_show_link(c, f'[{c.n}]')}</sup>"
 
     return re.sub(r"\[(\d+)\]", link, escaped)
 
 
-def _source_html(c: Citation) -> str:
+def source_link(c: Citation) -> str:
+    """Where a citation's link points: the page script opens the document with the quote
+    highlighted (``#aqa/<n>/<start>/<end>/<document id>``)."""
+    return f"#aqa/{c.n}/{c.start}/{c.end}/{quote_url(c.document_id, safe='')}"
+
+
+def _show_link(c: Citation, label: str) -> str:
     quote = html.escape(" ".join(c.quote.split()))
-    url = (
-        f' <a href="{html.escape(c.url)}" target="_blank" rel="noopener">{html.escape(c.url)}</a>'
-        if c.url
-        else ""
-    )
     return (
-        f'<li id="aqa-source-{c.n}"><blockquote>“{quote}”</blockquote>'
-        f"<small>{html.escape(_reference(c, with_url=False))}{url}</small></li>"
+        f'<a class="aqa-cite" href="{html.escape(source_link(c))}" title="“{quote}”" '
+        f'aria-label="Source {c.n}: show “{quote}” in its document">{html.escape(label)}</a>'
+    )
+
+
+def _source_html(c: Citation, *, quoted: bool) -> str:
+    """A source under the answer: its quote (unless the answer already quotes it whole), where it
+    comes from, and the link that shows it in its document."""
+    quote = "" if quoted else f"<blockquote>{html.escape(as_claim(c.quote))}</blockquote>"
+    where = html.escape(c.title + (f", {long_date(c.date)}" if c.date else ""))
+    return (
+        f'<li id="aqa-source-{c.n}">{quote}<small>{where}</small> '
+        f"{_show_link(c, 'Show in document')}</li>"
     )
 
 
@@ -80,3 +97,46 @@ def message_text(content: Any) -> str:
     else:
         parts = [p.get("text", "") if isinstance(p, dict) else str(p) for p in content or []]
     return html.unescape(re.sub(r"<[^>]+>", " ", " ".join(parts))).strip()
+
+
+class Chicago(NamedTuple):
+    """A document cited in Chicago notes-bibliography style, for an essay."""
+
+    note: str
+    bibliography: str
+
+
+def chicago(record: Record) -> Chicago:
+    """The record's archival citation in Chicago style: title in quotation marks, date, where the
+    document is held (archive, fond, opis, delo, list as the archive gives them), and its URL."""
+    when = long_date(record.date)
+    held = _holdings(record.citation or "", record.title, when)
+    note = [f"“{record.title},”", *(f"{part}," for part in (when, held) if part)]
+    bibliography = [f"“{record.title}.”", *(f"{part}." for part in (when, held) if part)]
+    if record.url:
+        note.append(f"{record.url},")
+        bibliography.append(f"{record.url}.")
+    return Chicago(" ".join(note).removesuffix(",") + ".", " ".join(bibliography))
+
+
+def long_date(iso: str | None) -> str:
+    """ "1950-07-13" -> "July 13, 1950"; a year or year-month stays as short as it is."""
+    if not iso:
+        return ""
+    parts = [int(p) for p in iso.split("-")]
+    if len(parts) == 3:
+        day = date(*parts)
+        return f"{day:%B} {day.day}, {day.year}"
+    if len(parts) == 2:
+        return f"{date(parts[0], parts[1], 1):%B %Y}"
+    return str(parts[0])
+
+
+def _holdings(citation: str, title: str, when: str) -> str:
+    """What an archive's citation line says after its title and date: the repository and the
+    document's place in it ("Wilson Center Digital Archive, APRF, Fond 45, ...")."""
+    rest = re.sub(r"\s*<[^>]*>\s*$", "", citation.strip())
+    for known in (f'"{title}"', f"“{title}”", when):
+        if known and rest.startswith(known):
+            rest = rest[len(known) :].lstrip(" ,")
+    return rest.rstrip(" .")

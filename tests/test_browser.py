@@ -1,0 +1,141 @@
+"""The pages in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+What a student does: ask, select [1], read the quote highlighted where it stands in its
+document. The same inside an iframe on a course site of another origin. Screenshots of both
+pages at desktop and phone widths are saved in test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwright
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from tests.conftest import ROOT, serving
+
+CHROMIUM = Path(os.environ.get("ARCHIVE_QA_CHROMIUM", "/usr/bin/chromium"))
+# As root in a container, and with no network: no sandbox, no background fetches.
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+QUESTION = "What did Stalin offer?"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `./run test` installs Debian's chromium package.")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def expected_quote(base_url: str) -> str:
+    answer = httpx.post(f"{base_url}/api/ask", json={"question": QUESTION}, timeout=60).json()
+    quote: str = answer["citations"][0]["quote"]
+    return quote
+
+
+def _open(browser: Browser, url: str, viewport: dict[str, int]) -> tuple[Page, list[str]]:
+    """A new page at `url`, and the list of every request it makes beyond 127.0.0.1."""
+    page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+    outside: list[str] = []
+    local = ("http://127.0.0.1", "data:", "blob:")
+    page.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
+    page.goto(url, wait_until="load")
+    return page, outside
+
+
+def _ask_and_open_source(where: Page | FrameLocator, question: str) -> None:
+    where.get_by_label("Your question").fill(question)
+    where.get_by_role("button", name="Ask", exact=True).click()
+    link = where.locator("#aqa-chat a.aqa-cite").first
+    expect(link).to_be_visible(timeout=60_000)
+    link.click()
+
+
+def _shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+@pytest.mark.parametrize(("width", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_selecting_a_citation_highlights_its_quote_in_the_document(
+    browser: Browser, base_url: str, expected_quote: str, width: str, viewport: dict[str, int]
+) -> None:
+    page, outside = _open(browser, base_url + "/", viewport)
+    _ask_and_open_source(page, QUESTION)
+    mark = page.locator("#aqa-mark")
+    expect(mark).to_be_in_viewport()
+    assert mark.text_content() == expected_quote
+    # Hovering the number shows the quote; the card carries the archival citation.
+    link = page.locator("#aqa-chat a.aqa-cite").first
+    assert link.get_attribute("title") == "“" + " ".join(expected_quote.split()) + "”"
+    expect(page.locator(".aqa-card")).to_contain_text("Fond 45, Opis 1, Delo 331")
+    expect(page.locator(".aqa-card")).to_contain_text("July 13, 1950")
+    _shoot(page, f"main-{width}")
+    assert outside == [], "the page fetched from the network"
+    page.close()
+
+
+def test_the_keyboard_opens_a_source_and_an_abstention_looks_like_one(
+    browser: Browser, base_url: str, expected_quote: str
+) -> None:
+    page, _ = _open(browser, base_url + "/", DESKTOP)
+    page.get_by_label("Your question").fill(QUESTION)
+    page.get_by_label("Your question").press("Enter")
+    link = page.locator("#aqa-chat a.aqa-cite").first
+    expect(link).to_be_visible(timeout=60_000)
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#aqa-mark")).to_have_text(expected_quote)
+    page.get_by_label("Your question").fill("What is the recipe for borscht?")
+    page.get_by_label("Your question").press("Enter")
+    refusal = page.locator("#aqa-chat .aqa-abstained")
+    expect(refusal).to_contain_text("No answer.", timeout=60_000)
+    expect(refusal).to_contain_text("can't answer that from the documents")
+    page.close()
+
+
+@pytest.mark.parametrize(("width", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_embed_works_inside_an_iframe_on_another_origin(
+    browser: Browser, base_url: str, expected_quote: str, width: str, viewport: dict[str, int]
+) -> None:
+    embed = f"{base_url}/embed/?title=HIST%20201%3A%20the%20Stalin%20telegram&starters=0"
+    course_page = (
+        "<!doctype html><html lang='en'><title>HIST 201</title>"
+        "<body style='font-family:sans-serif;margin:1em'><h1>HIST 201, week 3</h1>"
+        "<p>Ask the telegram a question; select a number to read the source.</p>"
+        f"<iframe src='{embed}' title='Ask the archive' style='width:100%;height:720px;"
+        "border:1px solid #ccc;border-radius:8px'></iframe></body></html>"
+    )
+    host = Starlette(routes=[Route("/", lambda _: HTMLResponse(course_page))])
+    with serving(host) as host_url:
+        assert host_url.rsplit(":", 1)[1] != base_url.rsplit(":", 1)[1]  # another origin
+        page, outside = _open(browser, host_url + "/", viewport)
+        frame = page.frame_locator("iframe")
+        expect(frame.get_by_role("heading", name="HIST 201: the Stalin telegram")).to_be_visible(
+            timeout=60_000
+        )
+        expect(frame.get_by_text("Try asking")).to_be_hidden()
+        _ask_and_open_source(frame, QUESTION)
+        mark = frame.locator("#aqa-mark")
+        expect(mark).to_have_text(expected_quote)
+        assert mark.text_content() == expected_quote
+        mark.scroll_into_view_if_needed()
+        _shoot(page, f"embed-{width}")
+        assert outside == [], "the page fetched from the network"
+        page.close()
