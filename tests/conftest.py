@@ -65,9 +65,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: ASGIApp) -> Iterator[str]:
+def serving(app: ASGIApp, port: int | None = None) -> Iterator[str]:
     """Serve `app` with a real uvicorn server on 127.0.0.1; yields its base URL."""
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -8,6 +8,7 @@ pages at desktop and phone widths are saved in test-artifacts/screenshots/.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from tests.conftest import ROOT, serving
+from qa.assembly import Archive
+from tests.conftest import ROOT, free_port, serving
+from ui.app import build_app
 
 CHROMIUM = Path(os.environ.get("ARCHIVE_QA_CHROMIUM", "/usr/bin/chromium"))
 # As root in a container, and with no network: no sandbox, no background fetches.
@@ -110,20 +113,30 @@ def test_the_keyboard_opens_a_source_and_an_abstention_looks_like_one(
     page.close()
 
 
+def _readme_snippet(name: str, app_url: str) -> str:
+    """A copy-paste snippet from the README, pointed at `app_url`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(rf"<!-- snippet: {name} -->\s*```html\n(.*?)```", readme, re.S)
+    assert found, f"README has no {name} snippet"
+    return found.group(1).replace("http://127.0.0.1:7860", app_url)
+
+
+def _course_page(snippet: str) -> Starlette:
+    page = (
+        "<!doctype html><html lang='en'><title>HIST 201</title>"
+        "<body style='font-family:sans-serif;margin:1em'><h1>HIST 201, week 3</h1>"
+        f"<p>Ask the telegram a question; select a number to read the source.</p>{snippet}"
+        "</body></html>"
+    )
+    return Starlette(routes=[Route("/", lambda _: HTMLResponse(page))])
+
+
 @pytest.mark.parametrize(("width", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_the_embed_works_inside_an_iframe_on_another_origin(
     browser: Browser, base_url: str, expected_quote: str, width: str, viewport: dict[str, int]
 ) -> None:
-    embed = f"{base_url}/embed/?title=HIST%20201%3A%20the%20Stalin%20telegram&starters=0"
-    course_page = (
-        "<!doctype html><html lang='en'><title>HIST 201</title>"
-        "<body style='font-family:sans-serif;margin:1em'><h1>HIST 201, week 3</h1>"
-        "<p>Ask the telegram a question; select a number to read the source.</p>"
-        f"<iframe src='{embed}' title='Ask the archive' style='width:100%;height:720px;"
-        "border:1px solid #ccc;border-radius:8px'></iframe></body></html>"
-    )
-    host = Starlette(routes=[Route("/", lambda _: HTMLResponse(course_page))])
-    with serving(host) as host_url:
+    snippet = _readme_snippet("iframe", base_url).replace("starters=1", "starters=0")
+    with serving(_course_page(snippet)) as host_url:
         assert host_url.rsplit(":", 1)[1] != base_url.rsplit(":", 1)[1]  # another origin
         page, outside = _open(browser, host_url + "/", viewport)
         frame = page.frame_locator("iframe")
@@ -139,3 +152,19 @@ def test_the_embed_works_inside_an_iframe_on_another_origin(
         _shoot(page, f"embed-{width}")
         assert outside == [], "the page fetched from the network"
         page.close()
+
+
+def test_the_web_component_snippet_works_on_an_allowed_site(
+    browser: Browser, archive: Archive, expected_quote: str
+) -> None:
+    host_port = free_port()
+    allowed = f"http://127.0.0.1:{host_port}"
+    with serving(build_app(archive, cors_origins=[allowed])) as app_url:
+        course = _course_page(_readme_snippet("web-component", app_url))
+        with serving(course, host_port) as host_url:
+            page, outside = _open(browser, host_url + "/", DESKTOP)
+            _ask_and_open_source(page, QUESTION)
+            expect(page.locator("#aqa-mark")).to_have_text(expected_quote)
+            assert page.locator("#aqa-mark").text_content() == expected_quote
+            assert outside == [], "the page fetched from the network"
+            page.close()

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
@@ -35,6 +35,7 @@ EXAMPLES = [
     "What did the Soviets think of the English demand?",
 ]
 _STATIC = Path(__file__).parent / "static"
+_GRADIO_JS = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
 # System fonts only: the page must load in a classroom without internet.
 _THEME = gr.themes.Soft(
     primary_hue="amber",
@@ -92,7 +93,7 @@ def build_app(archive: Archive, *, cors_origins: Sequence[str] = ()) -> FastAPI:
             CORSMiddleware,
             allow_origins=list(cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type"],
+            allow_headers=["*"],
         )
 
     @api.post("/api/ask", response_model=Answer)
@@ -121,6 +122,11 @@ def build_app(archive: Archive, *, cors_origins: Sequence[str] = ()) -> FastAPI:
             original_language=record.original_language, date_display=long_date(record.date),
             cite_note=cited.note, cite_bibliography=cited.bibliography,
         )  # fmt: skip
+
+    @api.get("/gradio.js", include_in_schema=False)
+    def web_component() -> FileResponse:
+        """Gradio's loader for the <gradio-app> web component, from this server (no CDN)."""
+        return FileResponse(_GRADIO_JS, media_type="text/javascript")
 
     page = {
         "css": (_STATIC / "aqa.css").read_text(encoding="utf-8"),

@@ -12,14 +12,17 @@
     return node;
   }
 
-  function apiBase() {
-    // The page may be served at / or at /embed/: the API is at the app's root either way.
-    return window.location.pathname.replace(/\/embed\/?.*$/, "/").replace(/[^/]*$/, "");
+  function apiBase(link) {
+    // The app's root, where /api is: the page's own (served at / or /embed/), or, inside a
+    // <gradio-app src="..."> web component on another site, the component's.
+    const component = link.closest("gradio-app[src]");
+    const page = component ? new URL(component.getAttribute("src"), window.location.href) : window.location;
+    return page.origin + page.pathname.replace(/\/embed\/?.*$/, "/").replace(/[^/]*$/, "");
   }
 
-  async function fetchDocument(id) {
+  async function fetchDocument(id, base) {
     if (!documents.has(id)) {
-      const response = await fetch(`${apiBase()}api/documents/${encodeURIComponent(id)}`);
+      const response = await fetch(`${base}api/documents/${encodeURIComponent(id)}`);
       const body = await response.json();
       if (!response.ok) throw new Error(body.error || response.statusText);
       documents.set(id, body);
@@ -76,13 +79,13 @@
     return element("article", { class: "aqa-card" }, ...parts);
   }
 
-  async function show(cite) {
+  async function show(cite, link) {
     const viewer = document.getElementById("aqa-viewer-body");
     if (!viewer) return;
     viewer.setAttribute("aria-busy", "true");
     let doc;
     try {
-      doc = await fetchDocument(cite.id);
+      doc = await fetchDocument(cite.id, apiBase(link));
     } catch (error) {
       viewer.replaceChildren(element("p", { class: "aqa-error" },
         `Could not open the document: ${error.message}`));
@@ -110,6 +113,6 @@
     const found = link && LINK.exec(link.getAttribute("href") || "");
     if (!found) return;
     event.preventDefault();
-    show({ n: +found[1], start: +found[2], end: +found[3], id: decodeURIComponent(found[4]) });
+    show({ n: +found[1], start: +found[2], end: +found[3], id: decodeURIComponent(found[4]) }, link);
   });
 })();
