@@ -32,18 +32,24 @@ class Passage:
 
 @dataclass(frozen=True)
 class Scope:
-    """Which documents a question is asked of: by id, by date (ISO, inclusive), or both."""
+    """Which documents a question is asked of: by id, by collection (course pack), by date (ISO,
+    inclusive), or any of these together."""
 
     documents: frozenset[str] | None = None
     since: str | None = None
     until: str | None = None
+    collection: str | None = None
 
     def resolve(self, store: Store) -> frozenset[str] | None:
-        """The ids of the documents in scope, or None for the whole collection."""
+        """The ids of the documents in scope, or None for the whole store."""
+        allowed = self.documents
+        if self.collection is not None:
+            members = store.members(self.collection)
+            allowed = frozenset(members) if allowed is None else allowed & frozenset(members)
         if self.since is None and self.until is None:
-            return self.documents
+            return allowed
         dated = frozenset(store.dated_between(self.since, self.until))
-        return dated if self.documents is None else dated & self.documents
+        return dated if allowed is None else dated & allowed
 
 
 class ArchiveRetriever(BaseRetriever):

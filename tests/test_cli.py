@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FRUS, SHARED
+from tests.pdfs import text_pdf
 
 
 def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -79,12 +80,12 @@ def test_asking_does_not_load_the_web_or_llm_stack(data_dir: Path) -> None:
 
 def test_ingest_skips_a_bad_file_keeps_the_rest_and_fails_the_run(tmp_path: Path) -> None:
     bad = tmp_path / "scan.pdf"
-    bad.write_bytes(b"%PDF-1.4")
+    bad.write_bytes(text_pdf([]))
     result = run(
         tmp_path / "db", "ingest", str(FRUS / "0001.txt"), str(bad), str(FRUS / "0003.txt")
     )
     assert result.returncode == 1
-    assert "scan.pdf: unsupported file type '.pdf'" in result.stderr
+    assert "scan.pdf has no text layer (a scanned image?): run OCR on it" in result.stderr
     assert "2 added, 0 updated, 0 unchanged, 1 failed" in result.stdout
     assert "the bundled telegram went in first" in result.stderr
     listed = run(tmp_path / "db", "documents", "--json")
@@ -129,7 +130,7 @@ def test_help_lists_every_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "ui.cli", "--help"], capture_output=True, text=True
     )
-    for command in ("ask", "ingest", "documents", "serve", "eval", "reset"):
+    for command in ("ask", "ingest", "documents", "collection", "serve", "eval", "reset"):
         assert command in result.stdout
 
 
@@ -148,3 +149,33 @@ def test_ask_searches_only_the_documents_in_scope(data_dir: Path) -> None:
     result = run(data_dir, "ask", "--until", "1900-01-01", "Who would train the Chinese pilots?")
     assert result.returncode == 0
     assert result.stdout.startswith("I can't answer that from the documents")
+
+
+def test_a_collection_of_uploaded_kinds_is_asked_on_its_own(tmp_path: Path) -> None:
+    memo = tmp_path / "yalu.pdf"
+    memo.write_bytes(
+        text_pdf(["The Yalu bridges were bombed on 8 November 1950 by seventy B-29 aircraft."])
+    )
+    page = tmp_path / "speech.html"
+    page.write_text("<h1>Speech</h1><p>The minister said the treaty with Peking was void.</p>")
+    db = tmp_path / "db"
+    made = run(db, "ingest", "--collection", "HIST 201", str(memo), str(page))
+    assert made.returncode == 0, made.stderr
+    assert "Collection 'HIST 201' now holds 2 documents." in made.stdout
+    listed = run(db, "collection", "list", "--json")
+    assert json.loads(listed.stdout) == [{"name": "HIST 201", "documents": ["yalu", "speech"]}]
+    answer = json.loads(
+        run(
+            db, "ask", "--json", "--collection", "HIST 201", "When were the Yalu bridges bombed?"
+        ).stdout
+    )
+    assert answer["citations"] and answer["citations"][0]["document_id"] == "yalu"
+    # The telegram is in the store but not in the collection.
+    outside = run(db, "ask", "--collection", "HIST 201", "Who would train the Chinese pilots?")
+    assert outside.stdout.startswith("I can't answer that from the documents")
+    unknown = run(db, "ask", "--collection", "HIST 999", "Who?")
+    assert unknown.returncode == 1
+    assert "no collection 'HIST 999' (collections: HIST 201)." in unknown.stderr
+    dropped = run(db, "collection", "remove", "HIST 201")
+    assert "deleted; its documents are still indexed" in dropped.stdout
+    assert run(db, "documents", "--json").stdout.count('"id"') == 3

@@ -9,8 +9,9 @@ import chromadb
 import numpy as np
 import pytest
 
+from tests.conftest import FRUS
 from vectorstore.embeddings import MiniLMEmbeddings, shared_encoder
-from vectorstore.errors import ModelMismatchError
+from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.lexical import LexicalIndex
 from vectorstore.records import Record, load_record
 from vectorstore.store import CHUNKS, Store, connect
@@ -130,3 +131,23 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_record(path))
     assert store.search_words("Pusan", k=5)
+
+
+def test_collections_group_documents_and_forget_deleted_ones(tmp_path: Path, seed: Record) -> None:
+    store = Store(connect(data_dir=tmp_path))
+    store.ingest(seed)
+    memo = load_record(FRUS / "0001.txt")
+    store.ingest(memo)
+    assert store.add_to_collection("  Korea   1950 ", [seed.id]) == [seed.id]
+    assert store.add_to_collection("Korea 1950", [memo.id, seed.id]) == [seed.id, memo.id]
+    assert store.collections() == {"Korea 1950": [seed.id, memo.id]}
+    store.delete(memo.id)
+    assert store.members("Korea 1950") == [seed.id]
+    with pytest.raises(StoreError, match="no document 'nope'"):
+        store.add_to_collection("Korea 1950", ["nope"])
+    with pytest.raises(StoreError, match="cannot name a collection"):
+        store.add_to_collection("<script>", [seed.id])
+    with pytest.raises(StoreError, match=r"no collection 'Korea' \(collections: Korea 1950\)"):
+        store.members("Korea")
+    assert store.remove_from_collection("Korea 1950")
+    assert store.collections() == {} and store.record_ids() == [seed.id]

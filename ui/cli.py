@@ -1,5 +1,5 @@
-"""The command line: ask, chat, ingest, documents, remove, serve, eval, reset. Formats what `qa`
-returns."""
+"""The command line: ask, chat, ingest, documents, remove, collection, serve, eval, reset. Formats
+what `qa` returns."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ EXAMPLES = """examples:
   archive-qa ask --since 1951-01-01 "Who would train the Chinese pilots?"
   archive-qa chat                               follow-ups: "And how long would that take?"
   archive-qa ingest ../shared/corpus/frus1951v07p2/*.txt
+  archive-qa ingest --collection "HIST 201" notes.pdf speech.html
+  archive-qa ask --collection "HIST 201" "What did the minister say?"
   archive-qa serve --port 7860
 """
 
@@ -60,8 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_scope_options(chat)
     chat.set_defaults(run=_chat)
 
-    ingest = commands.add_parser("ingest", help="add or update documents (.txt, .md)")
+    ingest = commands.add_parser("ingest", help="add or update documents (.txt, .md, .pdf, .html)")
     ingest.add_argument("paths", nargs="+", type=Path, help="document files")
+    ingest.add_argument(
+        "--collection", metavar="NAME", help="also put them in this collection (course pack)"
+    )
     ingest.set_defaults(run=_ingest)
 
     documents = commands.add_parser("documents", help="list the indexed documents")
@@ -71,6 +76,24 @@ def _parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="take documents out of the index, by id")
     remove.add_argument("ids", nargs="+", metavar="ID", help="document ids, as `documents` lists")
     remove.set_defaults(run=_remove)
+
+    packs = commands.add_parser(
+        "collection", help="group documents into named collections (course packs)"
+    )
+    actions = packs.add_subparsers(title="actions", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list the collections and their documents")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(run=_collection_list)
+    adding = actions.add_parser("add", help="put documents in a collection (created if new)")
+    adding.add_argument("name", help="the collection's name")
+    adding.add_argument("ids", nargs="+", metavar="ID", help="document ids, as `documents` lists")
+    adding.set_defaults(run=_collection_add)
+    dropping = actions.add_parser(
+        "remove", help="take documents out of a collection, or delete it (its documents stay)"
+    )
+    dropping.add_argument("name", help="the collection's name")
+    dropping.add_argument("ids", nargs="*", metavar="ID", help="documents to take out (none: all)")
+    dropping.set_defaults(run=_collection_remove)
 
     serve = commands.add_parser("serve", help="start the web app (chat page and POST /api/ask)")
     serve.add_argument(
@@ -102,6 +125,9 @@ def _add_scope_options(command: argparse.ArgumentParser) -> None:
         action="append",
         metavar="ID",
         help="search only this document (repeat for several; ids as `documents` lists them)",
+    )
+    command.add_argument(
+        "--collection", metavar="NAME", help="search only this collection (course pack)"
     )
     command.add_argument("--since", metavar="DATE", help="only documents dated on or after (ISO)")
     command.add_argument("--until", metavar="DATE", help="only documents dated on or before (ISO)")
@@ -166,10 +192,12 @@ def _chat(args: argparse.Namespace) -> int:
 def _scope(args: argparse.Namespace) -> Scope | None:
     from qa.retrieval import Scope
 
-    if not (args.document or args.since or args.until):
+    if not (args.document or args.collection or args.since or args.until):
         return None
     documents = frozenset(args.document) if args.document else None
-    return Scope(documents=documents, since=args.since, until=args.until)
+    return Scope(
+        documents=documents, since=args.since, until=args.until, collection=args.collection
+    )
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -187,6 +215,7 @@ def _ingest(args: argparse.Namespace) -> int:
         )
     added = replaced = unchanged = 0
     failed: list[str] = []
+    ingested: list[str] = []
     for path in tqdm(args.paths, desc="Ingesting", unit="file", file=sys.stderr):
         try:
             result = store.ingest(load_record(path))
@@ -194,6 +223,7 @@ def _ingest(args: argparse.Namespace) -> int:
             failed.append(str(exc))
             tqdm.write(f"skipped: {exc}", file=sys.stderr)
             continue
+        ingested.append(result.document_id)
         if result.unchanged:
             unchanged += 1
         elif result.removed:
@@ -205,7 +235,46 @@ def _ingest(args: argparse.Namespace) -> int:
         f"{added} added, {replaced} updated, {unchanged} unchanged, {len(failed)} failed; "
         f"{store.chunk_count()} passages indexed."
     )
+    if args.collection and ingested:
+        members = store.add_to_collection(args.collection, ingested)
+        print(f"Collection {args.collection!r} now holds {len(members)} documents.")
     return 1 if failed else 0
+
+
+def _collection_list(args: argparse.Namespace) -> int:
+    from qa.assembly import open_store
+
+    packs = open_store(_settings()).collections()
+    if args.json:
+        print(json.dumps([{"name": n, "documents": ids} for n, ids in packs.items()], indent=2))
+        return 0
+    for name, ids in packs.items():
+        print(f"{name} ({len(ids)} documents): {', '.join(ids) or '-'}")
+    if not packs:
+        print("No collections yet: `archive-qa collection add NAME ID...` makes one.")
+    return 0
+
+
+def _collection_add(args: argparse.Namespace) -> int:
+    from qa.assembly import open_store
+
+    members = open_store(_settings()).add_to_collection(args.name, args.ids)
+    print(f"Collection {args.name!r} now holds {len(members)} documents.")
+    return 0
+
+
+def _collection_remove(args: argparse.Namespace) -> int:
+    from qa.assembly import open_store
+
+    store = open_store(_settings())
+    store.members(args.name)  # says which collections there are when this is not one
+    store.remove_from_collection(args.name, args.ids or None)
+    if args.ids:
+        left = len(store.members(args.name))
+        print(f"Collection {args.name!r} now holds {left} documents.")
+    else:
+        print(f"Collection {args.name!r} deleted; its documents are still indexed.")
+    return 0
 
 
 def _documents(args: argparse.Namespace) -> int:

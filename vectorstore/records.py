@@ -1,20 +1,29 @@
 """Loading: a document file -> a `Record` (its stored text, metadata and section offsets).
 
 Reads the Wilson Center Digital Archive record layout (``**July 13, 1950**``, ``**Title**``,
-``**Citation:**``, ``**Summary:**``, ... ``**Contents:**``) and plain .txt/.md files.
+``**Citation:**``, ``**Summary:**``, ... ``**Contents:**``) and plain .txt/.md files, and the text
+of PDF (pypdf) and HTML (Beautiful Soup) files. A record's text is what citations index into: for
+a PDF or a web page, the text extracted from it.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from vectorstore.errors import LoadError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
 MAX_FILE_BYTES = 20_000_000
+# Inline HTML elements run on within a line; every other element starts a paragraph of its own.
+_INLINE_TAGS = [
+    *("a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark"),
+    *("q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "font"),
+]  # fmt: skip
 
 _BOLD_LINE = re.compile(r"^\*\*(?P<inner>[^*\n]+?)\*\*(?P<rest>[^\n]*)$", re.MULTILINE)
 _URL_IN_ANGLES = re.compile(r"\s*<(?P<url>https?://[^>\s]+)>")
@@ -68,14 +77,87 @@ def load_record(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Record:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise LoadError(
-                f"{path.name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
-                "split it into smaller files."
-            )
+            raise LoadError(_too_big(path.name, size, max_bytes))
         raw = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return parse_record(_decode(raw, path.name), source=path.name)
+    return record_from_bytes(raw, path.name, max_bytes=max_bytes)
+
+
+def record_from_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Record:
+    """A record from a file's bytes and its name (an upload): the suffix says how to read it."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kinds = ", ".join(SUPPORTED_SUFFIXES)
+        raise LoadError(
+            f"{name}: unsupported file type {suffix or '(none)'!r}; archive-qa reads {kinds}. "
+            "Convert the document to one of them first."
+        )
+    if len(raw) > max_bytes:
+        raise LoadError(_too_big(name, len(raw), max_bytes))
+    if suffix == ".pdf":
+        text, title = _pdf_text(raw, name)
+    elif suffix in (".html", ".htm"):
+        text, title = _html_text(raw, name)
+    else:
+        text, title = _decode(raw, name), None
+    record = parse_record(text, source=name)
+    # A PDF's or a page's own title names it better than its file name, unless the text carries
+    # the archive record layout with a title of its own.
+    titled = any(s.name == "Title" for s in record.sections)
+    return replace(record, title=title) if title and not titled else record
+
+
+def _too_big(name: str, size: int, limit: int) -> str:
+    return (
+        f"{name} is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit: "
+        "split it into smaller files."
+    )
+
+
+def _pdf_text(raw: bytes, name: str) -> tuple[str, str | None]:
+    """The text layer of a PDF, page after page, and its title from the PDF's metadata."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repairs are not the reader's concern
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError(f"{name} is password-protected: save an unprotected copy first.")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = reader.metadata.title if reader.metadata else None
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise LoadError(f"{name} is not a readable PDF ({exc}): re-export it as PDF.") from exc
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text:
+        raise LoadError(
+            f"{name} has no text layer (a scanned image?): run OCR on it, then upload it again."
+        )
+    return text, (title or "").strip() or None
+
+
+def _html_text(raw: bytes, name: str) -> tuple[str, str | None]:
+    """The visible text of a web page, a paragraph per block element, and its title."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    for hidden in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
+        if hidden.name != "head":
+            hidden.decompose()
+    title_tag = soup.find("title") or soup.find("h1")
+    title = title_tag.get_text(" ", strip=True) if title_tag else None
+    if soup.head:
+        soup.head.decompose()
+    for inline in soup(_INLINE_TAGS):
+        inline.unwrap()
+    soup.smooth()
+    blocks = (" ".join(line.split()) for line in soup.get_text("\n").split("\n"))
+    text = "\n\n".join(b for b in blocks if b)
+    if not text:
+        raise LoadError(f"{name} has no visible text: there is nothing to ask about.")
+    return text, title or None
 
 
 def parse_record(text: str, *, source: str) -> Record:

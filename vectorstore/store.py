@@ -1,8 +1,9 @@
 """Store: records and their chunks in Chroma (embedded in a folder, or a Chroma server).
 
-Two collections: ``archive_qa_chunks`` (chunk text + embeddings + offsets) and
+Three Chroma collections: ``archive_qa_chunks`` (chunk text + embeddings + offsets),
 ``archive_qa_documents`` (each record's full text and metadata, so any quote can be checked and
-shown in context). Both live in Chroma, so several app replicas can share one Chroma server.
+shown in context) and ``archive_qa_course_packs`` (named groups of documents, which users call
+collections). All live in Chroma, so several app replicas can share one Chroma server.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,9 @@ from vectorstore.records import Record, Section
 
 CHUNKS = "archive_qa_chunks"
 DOCUMENTS = "archive_qa_documents"
+COURSE_PACKS = "archive_qa_course_packs"
+# A collection's name: what a person types, within reason.
+_PACK_NAME = re.compile(r"[\w][\w .,:()'&+-]{0,59}")
 _ADD_BATCH = 256
 # The documents collection is looked up by id only; Chroma still wants a vector per row.
 _PLACEHOLDER_VECTOR = [1.0]
@@ -89,6 +94,7 @@ class Store:
         self.client = client
         self._chunks = self._open_chunks()
         self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
+        self._packs = client.get_or_create_collection(COURSE_PACKS, embedding_function=None)
         self._lexical: tuple[str, LexicalIndex] | None = None
         self._word_index_dir = word_index_dir
 
@@ -146,6 +152,70 @@ class Store:
         self._documents.delete(ids=[document_id])
         self._bump_generation()
         return True
+
+    # -- collections (course packs) -------------------------------------------------------
+
+    def collections(self) -> dict[str, list[str]]:
+        """Every collection by name, with the ids of its documents still in the store."""
+        rows = self._packs.get(include=["documents"])
+        present = set(self.record_ids())
+        return {
+            name: [i for i in json.loads(members or "[]") if i in present]
+            for name, members in sorted(zip(rows["ids"], rows["documents"] or [], strict=True))
+        }
+
+    def collection(self, name: str) -> list[str] | None:
+        """The document ids of one collection, or None when there is no such collection."""
+        rows = self._packs.get(ids=[name], include=["documents"])
+        if not rows["ids"]:
+            return None
+        present = set(self.record_ids())
+        return [i for i in json.loads((rows["documents"] or ["[]"])[0] or "[]") if i in present]
+
+    def members(self, name: str) -> list[str]:
+        """The document ids of a collection; a `StoreError` naming the known ones if it is not."""
+        found = self.collection(name)
+        if found is None:
+            known = ", ".join(self.collections()) or "none yet"
+            raise StoreError(f"no collection {name!r} (collections: {known}).")
+        return found
+
+    def add_to_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
+        """Put documents in a collection, creating it; returns its members. Unknown ids and
+        unusable names are refused with a `StoreError` that says why."""
+        name = " ".join(name.split())
+        if not _PACK_NAME.fullmatch(name):
+            raise StoreError(
+                f"{name!r} cannot name a collection: use 1 to 60 letters, digits, spaces or "
+                "simple punctuation, starting with a letter or digit."
+            )
+        wanted = list(dict.fromkeys(document_ids))
+        unknown = sorted(set(wanted) - set(self.record_ids()))
+        if unknown:
+            raise StoreError(f"no document {', '.join(map(repr, unknown))}: see the document list.")
+        members = list(dict.fromkeys([*(self.collection(name) or []), *wanted]))
+        self._write_pack(name, members)
+        return members
+
+    def remove_from_collection(self, name: str, document_ids: Iterable[str] | None = None) -> bool:
+        """Take documents out of a collection, or delete the whole collection when `document_ids`
+        is None (its documents stay in the store). False if there was no such collection."""
+        members = self.collection(name)
+        if members is None:
+            return False
+        if document_ids is None:
+            self._packs.delete(ids=[name])
+        else:
+            dropped = set(document_ids)
+            self._write_pack(name, [i for i in members if i not in dropped])
+        return True
+
+    def _write_pack(self, name: str, members: list[str]) -> None:
+        self._packs.upsert(
+            ids=[name],
+            documents=[json.dumps(members)],
+            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
+        )
 
     def _generation(self) -> int:
         """A counter bumped by every change to the chunks, shared through Chroma by all replicas."""
@@ -314,8 +384,8 @@ def document_of(chunk_id: str) -> str:
 
 
 def reset(client: ClientAPI) -> None:
-    """Drop both collections (used to rebuild after a model change)."""
-    for name in (CHUNKS, DOCUMENTS):
+    """Drop every collection (used to rebuild after a model change)."""
+    for name in (CHUNKS, DOCUMENTS, COURSE_PACKS):
         with contextlib.suppress(Exception):  # a missing collection is what we want anyway
             client.delete_collection(name)
 
