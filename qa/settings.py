@@ -52,6 +52,14 @@ class Settings(BaseSettings):
         description="Origins (comma-separated) whose pages may call the API; none by default.",
     )
 
+    archive_qa_read_only: bool = Field(
+        default=False,
+        description="Refuse uploads, removals and collection changes in the web app and API.",
+    )
+    archive_qa_max_upload_mb: int = Field(
+        default=20, ge=1, le=200, description="Largest document file accepted, in MB."
+    )
+
     @property
     def cors_origins(self) -> list[str]:
         """The CORS allowlist: exact origins such as https://course.example.edu."""

@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 from gradio_client import Client
 
-from qa.assembly import Archive
+from qa.assembly import Archive, open_archive
 from tests.conftest import make_settings, serving
+from tests.pdfs import text_pdf
 from ui.app import build_app
 
 
@@ -133,9 +134,82 @@ def test_gradio_client_gets_the_contract_from_the_named_endpoint(base_url: str) 
 
 
 def test_every_example_question_on_the_page_is_answered(archive: Archive) -> None:
-    from ui.app import EXAMPLES
+    from ui.page import EXAMPLES
 
     for question in EXAMPLES:
         answer = archive.ask(question)
         assert not answer.abstained, question
         assert answer.citations, question
+
+
+def test_uploads_become_askable_in_their_collection_and_can_be_removed(
+    tmp_path: Path,
+) -> None:
+    archive = open_archive(make_settings(tmp_path / "db"))
+    memo = text_pdf(["The Yalu bridges were bombed on 8 November 1950 by seventy B-29 aircraft."])
+    with serving(build_app(archive)) as url:
+        response = httpx.post(
+            f"{url}/api/documents",
+            files=[
+                ("files", ("yalu.pdf", memo, "application/pdf")),
+                ("files", ("notes.docx", b"PK\x03\x04", "application/octet-stream")),
+            ],
+            data={"collection": "HIST 201"},
+            timeout=120,
+        )
+        assert response.status_code == 200, response.text
+        added, refused = response.json()
+        assert added["status"] == "added" and added["document_id"] == "yalu"
+        assert refused["status"] == "failed"
+        assert "unsupported file type '.docx'" in refused["error"]
+        collections = httpx.get(f"{url}/api/collections", timeout=60).json()
+        assert collections == [{"name": "HIST 201", "documents": ["yalu"]}]
+        answer = httpx.post(
+            f"{url}/api/ask",
+            json={"question": "When were the Yalu bridges bombed?", "collection": "HIST 201"},
+            timeout=60,
+        ).json()
+        assert answer["citations"][0]["document_id"] == "yalu"
+        assert "8 November 1950" in answer["citations"][0]["quote"]
+        unknown = httpx.post(
+            f"{url}/api/ask", json={"question": "Who?", "collection": "HIST 999"}, timeout=60
+        )
+        assert unknown.status_code == 400
+        assert unknown.json() == {"error": "no collection 'HIST 999' (collections: HIST 201)."}
+        assert httpx.delete(f"{url}/api/documents/yalu", timeout=60).status_code == 204
+        assert httpx.delete(f"{url}/api/documents/yalu", timeout=60).status_code == 404
+        gone = httpx.post(
+            f"{url}/api/ask", json={"question": "When were the Yalu bridges bombed?"}, timeout=60
+        ).json()
+        assert all(c["document_id"] != "yalu" for c in gone["citations"])
+        assert httpx.get(f"{url}/api/collections", timeout=60).json() == [
+            {"name": "HIST 201", "documents": []}
+        ]
+        assert httpx.delete(f"{url}/api/collections/HIST 201", timeout=60).status_code == 204
+
+
+def test_a_read_only_server_refuses_library_changes(archive: Archive) -> None:
+    with serving(build_app(archive, read_only=True)) as url:
+        upload = httpx.post(
+            f"{url}/api/documents", files=[("files", ("a.txt", b"Text.", "text/plain"))], timeout=60
+        )
+        assert upload.status_code == 403
+        assert "read-only (ARCHIVE_QA_READ_ONLY)" in upload.json()["error"]
+        assert httpx.delete(f"{url}/api/documents/document-110692", timeout=60).status_code == 403
+        change = httpx.put(
+            f"{url}/api/collections/x", json={"documents": ["document-110692"]}, timeout=60
+        )
+        assert change.status_code == 403
+        assert httpx.get(f"{url}/api/documents", timeout=60).json()[0]["id"] == "document-110692"
+
+
+def test_an_upload_over_the_limit_is_refused_by_name(archive: Archive) -> None:
+    with serving(build_app(archive, max_upload_bytes=1000)) as url:
+        response = httpx.post(
+            f"{url}/api/documents",
+            files=[("files", ("long.txt", b"word " * 1000, "text/plain"))],
+            timeout=60,
+        )
+        (result,) = response.json()
+        assert result["status"] == "failed"
+        assert "long.txt is 0.0 MB, over the 0 MB limit" in result["error"]

@@ -2,7 +2,7 @@
 
 What a student does: ask, select [1], read the quote highlighted where it stands in its
 document. The same inside an iframe on a course site of another origin. Screenshots of both
-pages at desktop and phone widths are saved in test-artifacts/screenshots/.
+pages at desktop and phone widths, and of the library, are saved in test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from qa.assembly import Archive
-from tests.conftest import ROOT, free_port, serving
+from qa.assembly import Archive, open_archive
+from tests.conftest import ROOT, free_port, make_settings, serving
+from tests.pdfs import text_pdf
 from ui.app import build_app
 
 CHROMIUM = Path(os.environ.get("ARCHIVE_QA_CHROMIUM", "/usr/bin/chromium"))
@@ -168,3 +169,42 @@ def test_the_web_component_snippet_works_on_an_allowed_site(
             assert page.locator("#aqa-mark").text_content() == expected_quote
             assert outside == [], "the page fetched from the network"
             page.close()
+
+
+def test_an_uploaded_document_becomes_askable(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("uploads")
+    memo = folder / "yalu.pdf"
+    memo.write_bytes(
+        text_pdf(
+            ["Memorandum on the Yalu bridges.",
+             "The Yalu bridges were bombed on 8 November 1950 by seventy B-29 aircraft."],
+            title="Yalu bridges memorandum",
+        )
+    )  # fmt: skip
+    (folder / "scan.pdf").write_bytes(text_pdf([]))
+    archive = open_archive(make_settings(folder / "db"))
+    with serving(build_app(archive)) as url:
+        page, outside = _open(browser, url + "/", DESKTOP)
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#aqa-upload input[type=file]").set_input_files([memo, folder / "scan.pdf"])
+        page.locator("#aqa-into input").fill("HIST 201")
+        page.locator("#aqa-into input").press("Enter")
+        page.locator("#aqa-add").click()
+        report = page.locator("#aqa-report")
+        expect(report).to_contain_text(
+            "1 of 2 files in the library into “HIST 201”", timeout=60_000
+        )
+        expect(report).to_contain_text("yalu.pdf: added as “Yalu bridges memorandum” (yalu)")
+        expect(report).to_contain_text("scan.pdf has no text layer (a scanned image?)")
+        expect(page.locator("#aqa-library")).to_contain_text("Yalu bridges memorandum")
+        _shoot(page, "library-desktop")
+        page.get_by_role("tab", name="Ask").click()
+        _ask_and_open_source(page, "When were the Yalu bridges bombed?")
+        expect(page.locator("#aqa-mark")).to_have_text(
+            "The Yalu bridges were bombed on 8 November 1950 by seventy B-29 aircraft."
+        )
+        expect(page.locator(".aqa-card")).to_contain_text("Yalu bridges memorandum")
+        assert outside == [], "the page fetched from the network"
+        page.close()

@@ -201,10 +201,15 @@ def _scope(args: argparse.Namespace) -> Scope | None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from collections import Counter
+    from functools import partial
+
     from tqdm import tqdm
 
     from qa.assembly import ensure_default_document, open_store
+    from qa.library import add_document
     from vectorstore.records import load_record
+    from vectorstore.store import collection_name
 
     store = open_store(_settings())
     if seeded := ensure_default_document(store):
@@ -213,32 +218,24 @@ def _ingest(args: argparse.Namespace) -> int:
             f"(`archive-qa remove {seeded.document_id}` takes it out).",
             file=sys.stderr,
         )
-    added = replaced = unchanged = 0
-    failed: list[str] = []
-    ingested: list[str] = []
+    if args.collection:
+        collection_name(args.collection)  # a bad name is refused before any work
+    results = []
     for path in tqdm(args.paths, desc="Ingesting", unit="file", file=sys.stderr):
-        try:
-            result = store.ingest(load_record(path))
-        except ArchiveQAError as exc:
-            failed.append(str(exc))
-            tqdm.write(f"skipped: {exc}", file=sys.stderr)
-            continue
-        ingested.append(result.document_id)
-        if result.unchanged:
-            unchanged += 1
-        elif result.removed:
-            replaced += 1
-        else:
-            added += 1
+        results.append(add_document(store, path.name, partial(load_record, path)))
+        if results[-1].error:
+            tqdm.write(f"skipped: {results[-1].error}", file=sys.stderr)
     store.sync_word_index()  # so the next `ask` finds it ready
+    counts = Counter(r.status for r in results)
     print(
-        f"{added} added, {replaced} updated, {unchanged} unchanged, {len(failed)} failed; "
-        f"{store.chunk_count()} passages indexed."
+        f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
+        f"{counts['failed']} failed; {store.chunk_count()} passages indexed."
     )
+    ingested = [r.document_id for r in results if r.document_id]
     if args.collection and ingested:
         members = store.add_to_collection(args.collection, ingested)
         print(f"Collection {args.collection!r} now holds {len(members)} documents.")
-    return 1 if failed else 0
+    return 1 if counts["failed"] else 0
 
 
 def _collection_list(args: argparse.Namespace) -> int:

@@ -183,12 +183,7 @@ class Store:
     def add_to_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
         """Put documents in a collection, creating it; returns its members. Unknown ids and
         unusable names are refused with a `StoreError` that says why."""
-        name = " ".join(name.split())
-        if not _PACK_NAME.fullmatch(name):
-            raise StoreError(
-                f"{name!r} cannot name a collection: use 1 to 60 letters, digits, spaces or "
-                "simple punctuation, starting with a letter or digit."
-            )
+        name = collection_name(name)
         wanted = list(dict.fromkeys(document_ids))
         unknown = sorted(set(wanted) - set(self.record_ids()))
         if unknown:
@@ -376,6 +371,17 @@ class Store:
         rows = self._documents.get(ids=[record.id], include=["metadatas"])
         metas = rows["metadatas"] or []
         return bool(metas) and (metas[0] or {}).get("text_sha256") == _sha(record.text)
+
+
+def collection_name(name: str) -> str:
+    """`name` as a collection's name (spaces tidied); a `StoreError` if it cannot be one."""
+    name = " ".join(name.split())
+    if not _PACK_NAME.fullmatch(name):
+        raise StoreError(
+            f"{name!r} cannot name a collection: use 1 to 60 letters, digits, spaces or "
+            "simple punctuation, starting with a letter or digit."
+        )
+    return name
 
 
 def document_of(chunk_id: str) -> str:

@@ -1,0 +1,288 @@
+"""The Gradio pages: the chat with its source viewer and the library (``/``), and the chat alone
+for iframes (``/embed``). Callbacks only call `qa` and format what it returns.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qa.assembly import Archive
+from qa.followups import Turn
+from qa.library import Added, add_uploads
+from qa.retrieval import Scope
+from ui.format import answer_as_html, message_text
+from vectorstore.errors import ArchiveQAError
+from vectorstore.records import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Record
+from vectorstore.store import Store
+
+TITLE = "archive-qa"
+# Each one is answered by the offline answerer on the bundled telegram (tests/test_app.py checks).
+EXAMPLES = [
+    "How many jet fighters were offered?",
+    "Who would train the Chinese pilots?",
+    "What did the Soviets think of the English demand?",
+]
+_EVERYTHING = ""  # the "Ask in" choice meaning every document
+_SEARCHING = '<p class="aqa-pending" role="status">Searching the documents and checking quotes…</p>'
+_VIEWER = (
+    '<section id="aqa-viewer-body" class="aqa-viewer-body" aria-live="polite" '
+    'aria-label="Source viewer"><p class="aqa-viewer-empty">Select a source number such as '
+    "[1] in an answer to read the quote where it stands in its document, with its archival "
+    "citation.</p></section>"
+)
+
+
+def build_blocks(
+    archive: Archive,
+    *,
+    embed: bool = False,
+    read_only: bool = False,
+    max_upload_bytes: int = MAX_FILE_BYTES,
+) -> gr.Blocks:
+    """The chat page, with the source viewer beside the chat (below it on a narrow screen), and
+    on the full page a library tab to add, group and remove documents (unless `read_only`).
+
+    The query string configures it, for iframes above all: ``title=`` replaces the embed's
+    heading, ``starters=0`` hides the starter questions, ``collection=NAME`` asks only that
+    collection and ``document=ID[,ID]`` only those documents.
+    """
+
+    def configure(request: gr.Request) -> tuple[Any, ...]:
+        query = request.query_params
+        shown = query.get("starters", "1").lower() not in {"0", "false", "no", "off"}
+        documents = [i for i in query.get("document", "").split(",") if i.strip()] or None
+        scope = {"documents": documents, "collection": query.get("collection") or None}
+        # The full page's header lists the library, and the library keeps it up to date.
+        heading = _header_html(query.get("title") or TITLE, [], embed=True) if embed else gr.skip()
+        return heading, gr.Column(visible=shown), scope
+
+    def respond(
+        question: str, history: list[dict[str, Any]], scope: dict[str, Any] | None, pack: str
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        earlier = [Turn(role=t["role"], content=message_text(t["content"])) for t in history]
+        history = [*history, {"role": "user", "content": question}]
+        yield "", [*history, {"role": "assistant", "content": _SEARCHING}]
+        scope = scope or {}
+        documents = frozenset(scope["documents"]) if scope.get("documents") else None
+        collection = pack or scope.get("collection")
+        asked = (
+            Scope(documents=documents, collection=collection) if documents or collection else None
+        )
+        try:
+            reply = answer_as_html(archive.ask(question, history=earlier, scope=asked))
+        except ArchiveQAError as exc:
+            reply = f'<p class="aqa-abstained">{html.escape(str(exc))}</p>'
+        yield "", [*history, {"role": "assistant", "content": reply}]
+
+    def ask(question: str) -> dict[str, Any]:
+        return archive.ask(question).model_dump()
+
+    # An iframe is narrow already: the embed uses its whole width.
+    blocks = gr.Blocks(title=f"{TITLE}: cited answers from archive documents", fill_width=embed)
+    with blocks:
+        scope = gr.State(None)
+        header = gr.HTML(_header_html(TITLE, [], embed=embed))
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                pack = gr.Dropdown(
+                    label="Ask in", choices=[("All documents", _EVERYTHING)], value=_EVERYTHING,
+                    visible=not embed, elem_id="aqa-ask-in",
+                )  # fmt: skip
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=320):
+                        chat = gr.Chatbot(
+                            label="Answers", height="60vh", sanitize_html=True,
+                            elem_id="aqa-chat",
+                            placeholder="Answers appear here, each claim with a numbered source.",
+                        )  # fmt: skip
+                        question = gr.Textbox(
+                            label="Your question", placeholder=EXAMPLES[1], autofocus=not embed,
+                            max_lines=4, elem_id="aqa-question",
+                        )  # fmt: skip
+                        with gr.Row():
+                            send = gr.Button("Ask", variant="primary", elem_id="aqa-ask")
+                            gr.ClearButton([question, chat], value="Clear")
+                        with gr.Column() as starters:
+                            gr.Examples(EXAMPLES, inputs=question, label="Try asking")
+                    with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
+                        gr.HTML(_VIEWER, elem_id="aqa-viewer")
+            if not embed:
+                with gr.Tab("Library", id="library"):
+                    listing, listed = _library(
+                        archive, [header, pack], read_only=read_only,
+                        max_upload_bytes=max_upload_bytes,
+                    )  # fmt: skip
+                blocks.load(listing, None, listed, api_visibility="private")
+        for trigger in (send.click, question.submit):
+            trigger(
+                respond, [question, chat, scope, pack], [question, chat], api_visibility="private"
+            )
+        blocks.load(configure, None, [header, starters, scope], api_visibility="private")
+        if not embed:
+            # The answer contract for gradio_client users.
+            hidden_in = gr.Textbox(visible=False)
+            hidden_out = gr.JSON(visible=False)
+            hidden_in.submit(ask, hidden_in, hidden_out, api_name="ask")
+    return blocks
+
+
+def _library(
+    archive: Archive, ask_page: list[Any], *, read_only: bool, max_upload_bytes: int
+) -> tuple[Callable[[], dict[Any, Any]], list[Any]]:
+    """The library tab: what is in the store, and (unless read-only) adding, grouping, removing.
+
+    `ask_page` is the page's header and "Ask in" menu, which change with the library. Returns the
+    function that lists the library and the components it fills, for the page to run on load.
+    """
+    header, ask_in = ask_page
+    store = archive.store
+    table = gr.Dataframe(
+        headers=["Title", "Date", "Collections", "ID"], label="Documents", interactive=False,
+        wrap=True, elem_id="aqa-library",
+    )  # fmt: skip
+    if read_only:
+        gr.Markdown(
+            "This server's library is read-only. Its administrator adds documents with "
+            "`archive-qa ingest`."
+        )
+        return lambda: _listing(store, table, header, ask_in), [table, header, ask_in]
+    kinds = ", ".join(SUPPORTED_SUFFIXES)
+    files = gr.File(
+        label=f"Add documents ({kinds}; up to {max_upload_bytes // 1_000_000} MB each)",
+        file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), type="filepath",
+        elem_id="aqa-upload",
+    )  # fmt: skip
+    into = gr.Dropdown(
+        label="Into collection (optional: pick one or type a new name)", choices=[], value=None,
+        allow_custom_value=True, elem_id="aqa-into",
+    )  # fmt: skip
+    add = gr.Button("Add to library", variant="primary", elem_id="aqa-add")
+    report = gr.HTML(elem_id="aqa-report")
+    gr.Markdown("### Collections and removal")
+    with gr.Row():
+        picked = gr.Dropdown(label="Documents", multiselect=True, choices=[], elem_id="aqa-picked")
+        pack = gr.Dropdown(
+            label="Collection", choices=[], allow_custom_value=True, elem_id="aqa-pack"
+        )
+    with gr.Row():
+        put = gr.Button("Add to collection")
+        take = gr.Button("Take out of collection")
+        drop = gr.Button("Remove from library", variant="stop")
+    note = gr.HTML(elem_id="aqa-library-note")
+    shown = [table, header, ask_in, picked, pack, into]
+
+    def listing() -> dict[Any, Any]:
+        return _listing(store, table, header, ask_in, picked=picked, pack=pack, into=into)
+
+    def upload(paths: list[str] | None, collection: str | None) -> dict[Any, Any]:
+        if not paths:
+            return {report: _error_html("Choose one or more files first."), **listing()}
+        try:
+            uploads = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+            results = add_uploads(
+                store, uploads, collection=collection or None, max_bytes=max_upload_bytes
+            )
+        except ArchiveQAError as exc:
+            return {report: _error_html(str(exc)), **listing()}
+        return {report: _report_html(results, collection), files: None, **listing()}
+
+    def change(action: str, ids: list[str] | None, name: str | None) -> dict[Any, Any]:
+        try:
+            message = html.escape(_change(store, action, ids or [], name))
+        except ArchiveQAError as exc:
+            return {note: _error_html(str(exc)), **listing()}
+        return {note: f"<p role='status'>{message}</p>", **listing()}
+
+    add.click(upload, [files, into], [report, files, *shown], api_visibility="private")
+    for button, action in ((put, "put"), (take, "take"), (drop, "drop")):
+        button.click(
+            partial(change, action), [picked, pack], [note, *shown], api_visibility="private"
+        )
+    return listing, shown
+
+
+def _listing(store: Store, table: Any, header: Any, ask_in: Any, **pickers: Any) -> dict[Any, Any]:
+    """The library's current state for the table, the header, the "Ask in" menu and the
+    pickers."""
+    records = store.records(with_text=False)
+    packs = store.collections()
+    rows = [
+        [r.title, r.date or "", ", ".join(n for n, ids in packs.items() if r.id in ids), r.id]
+        for r in records
+    ]
+    filled: dict[Any, Any] = {
+        table: rows, header: _header_html(TITLE, records, embed=False), ask_in: _ask_in(packs)
+    }  # fmt: skip
+    if pickers:
+        documents = [(f"{r.title} ({r.id})", r.id) for r in records]
+        filled[pickers["picked"]] = gr.Dropdown(choices=documents, value=[])
+        filled[pickers["pack"]] = gr.Dropdown(choices=list(packs))
+        filled[pickers["into"]] = gr.Dropdown(choices=list(packs))
+    return filled
+
+
+def _change(store: Store, action: str, ids: list[str], name: str | None) -> str:
+    """Put documents in a collection, take them out, or remove them; says what was done."""
+    if not ids:
+        raise LibraryError("Choose one or more documents first.")
+    if action == "drop":
+        removed = sum(store.delete(i) for i in ids)
+        store.sync_word_index()
+        return f"{removed} removed from the library."
+    if not name:
+        raise LibraryError("Choose a collection, or type a new name.")
+    if action == "put":
+        members = store.add_to_collection(name, ids)
+        return f"Collection “{name}” now holds {len(members)} documents."
+    store.members(name)  # says which collections there are when this is not one
+    store.remove_from_collection(name, ids)
+    return f"Collection “{name}” now holds {len(store.members(name))} documents."
+
+
+class LibraryError(ArchiveQAError):
+    """A library action asked without what it needs."""
+
+
+def _ask_in(packs: dict[str, list[str]]) -> Any:
+    choices = [("All documents", _EVERYTHING)]
+    choices += [(f"{name} ({len(ids)} documents)", name) for name, ids in packs.items()]
+    return gr.Dropdown(choices=choices)
+
+
+def _report_html(results: list[Added], collection: str | None) -> str:
+    """One line per file: what became of it, or why it was refused."""
+    lines = []
+    for r in results:
+        if r.status == "failed":
+            lines.append(f"<li class='aqa-error'>{html.escape(r.error or r.file)}</li>")
+        else:
+            what = html.escape(f"{r.file}: {r.status} as “{r.title}” ({r.document_id})")
+            lines.append(f"<li>{what}</li>")
+    added = sum(r.status != "failed" for r in results)
+    into = f" into “{html.escape(collection)}”" if collection and added else ""
+    head = f"{added} of {len(results)} files in the library{into}; ask about them in the Ask tab."
+    return f"<div role='status'><p>{head}</p><ul>{''.join(lines)}</ul></div>"
+
+
+def _error_html(message: str) -> str:
+    return f"<p class='aqa-error' role='alert'>{html.escape(message)}</p>"
+
+
+def _header_html(title: str, records: list[Record], *, embed: bool) -> str:
+    heading = f"<h1>{html.escape(title)}</h1>"
+    if embed:
+        return f'<header class="aqa-header">{heading}</header>'
+    names = ", ".join(html.escape(r.title) for r in records[:3])
+    more = f" and {len(records) - 3} more" if len(records) > 3 else ""
+    listed = f"<p><strong>Documents:</strong> {names}{more}</p>" if records else ""
+    return (
+        f'<header class="aqa-header">{heading}<p>Ask a question about the documents. Every answer '
+        f"quotes its sources verbatim; select a number like [1] to see the quote in its document."
+        f"</p>{listed}</header>"
+    )
