@@ -213,3 +213,11 @@ def test_an_upload_over_the_limit_is_refused_by_name(archive: Archive) -> None:
         (result,) = response.json()
         assert result["status"] == "failed"
         assert "long.txt is 0.0 MB, over the 0 MB limit" in result["error"]
+
+
+def test_the_study_api_gives_cited_materials_or_a_404(base_url: str) -> None:
+    pack = httpx.get(f"{base_url}/api/documents/document-110692/study", timeout=120).json()
+    assert pack["starters"] and pack["guide"] and pack["glossary"] and pack["timeline"]
+    assert all(item["source"]["quote"] for item in pack["quiz"])
+    missing = httpx.get(f"{base_url}/api/documents/nope/study", timeout=60)
+    assert missing.status_code == 404

@@ -208,3 +208,21 @@ def test_an_uploaded_document_becomes_askable(
         expect(page.locator(".aqa-card")).to_contain_text("Yalu bridges memorandum")
         assert outside == [], "the page fetched from the network"
         page.close()
+
+
+def test_the_study_tab_links_its_items_to_their_quotes(browser: Browser, base_url: str) -> None:
+    pack = httpx.get(f"{base_url}/api/documents/document-110692/study", timeout=120).json()
+    page, outside = _open(browser, base_url + "/", DESKTOP)
+    page.get_by_role("tab", name="Study").click()
+    page.locator("#aqa-study-document input").click()
+    page.get_by_role("option").first.click()
+    page.locator("#aqa-study-make").click()
+    study = page.locator("#aqa-study")
+    expect(study).to_contain_text("Study guide", timeout=120_000)
+    for starter in pack["starters"]:
+        expect(study).to_contain_text(starter)
+    page.locator("#aqa-study .aqa-glossary a.aqa-cite").first.click()
+    expect(page.locator("#aqa-mark")).to_have_text(pack["glossary"][0]["source"]["quote"])
+    _shoot(page, "study-desktop")
+    assert outside == [], "the page fetched from the network"
+    page.close()

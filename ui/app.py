@@ -23,6 +23,7 @@ from qa.followups import Turn
 from qa.library import Added, add_uploads
 from qa.retrieval import Scope
 from qa.settings import Settings
+from qa.study import StudyPack, study_pack
 from ui.format import chicago, long_date
 from ui.page import build_blocks
 from vectorstore.errors import ArchiveQAError
@@ -143,14 +144,22 @@ def build_app(
         """One document with its full text, for highlighting citations in a host page."""
         record = archive.store.record(document_id)
         if record is None:
-            message = f"no document {document_id!r}; GET /api/documents lists them."
-            return JSONResponse(status_code=404, content={"error": message})
+            return _no_document(document_id)
         cited = chicago(record)
         return DocumentText(
             **_summary(record).model_dump(), text=record.text, summary=record.summary,
             original_language=record.original_language, date_display=long_date(record.date),
             cite_note=cited.note, cite_bibliography=cited.bibliography,
         )  # fmt: skip
+
+    @api.get("/api/documents/{document_id}/study", response_model=StudyPack)
+    def study_document(document_id: str) -> Any:
+        """Starter questions (each answered before it is suggested), a study guide, a quiz, a
+        glossary and a timeline for one document; every item carries its verbatim source."""
+        record = archive.store.record(document_id)
+        if record is None:
+            return _no_document(document_id)
+        return study_pack(archive, record)
 
     @api.post("/api/documents", response_model=list[Added])
     def upload_documents(
@@ -169,8 +178,7 @@ def build_app(
         """Take a document out of the library (and out of every collection)."""
         writable()
         if not archive.store.delete(document_id):
-            message = f"no document {document_id!r}; GET /api/documents lists them."
-            return JSONResponse(status_code=404, content={"error": message})
+            return _no_document(document_id)
         archive.store.sync_word_index()
         return Response(status_code=204)
 
@@ -209,6 +217,11 @@ def build_app(
     full = build_blocks(archive, read_only=read_only, max_upload_bytes=max_upload_bytes)
     app: FastAPI = gr.mount_gradio_app(api, full, path="", max_file_size=max_upload_bytes, **page)
     return app
+
+
+def _no_document(document_id: str) -> JSONResponse:
+    message = f"no document {document_id!r}; GET /api/documents lists them."
+    return JSONResponse(status_code=404, content={"error": message})
 
 
 def _summary(record: Record) -> DocumentSummary:

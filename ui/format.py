@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote as quote_url
 
 from qa.answer import Answer, Citation, as_claim
+from qa.study import GlossaryEntry, QuizItem, StudyPack, TimelineEntry
 from vectorstore.records import Record
 
 _WIDTH = 100
@@ -140,3 +141,69 @@ def _holdings(citation: str, title: str, when: str) -> str:
         if known and rest.startswith(known):
             rest = rest[len(known) :].lstrip(" ,")
     return rest.rstrip(" .")
+
+
+def study_as_html(pack: StudyPack) -> str:
+    """A document's study materials; every item links to its quote in the source viewer."""
+    starters = "".join(f"<li>{html.escape(q)}</li>" for q in pack.starters)
+    guide = "".join(
+        f"<details class='aqa-guide-item'><summary>{html.escape(q.question)}</summary>"
+        f"{answer_as_html(q.answer)}</details>"
+        for q in pack.guide
+    )
+    quiz = "".join(_quiz_item_html(i, item) for i, item in enumerate(pack.quiz, start=1))
+    parts = [
+        f"<h2>{html.escape(pack.title)}</h2>",
+        "<h3>Starter questions</h3><p class='aqa-hint'>archive-qa answered each of these from "
+        f"the document before suggesting it; ask them in the Ask tab.</p><ul>{starters}</ul>",
+        "<h3>Study guide</h3><p class='aqa-hint'>Try to answer, then open a question to check."
+        f"</p>{guide}",
+        f"<h3>Quiz</h3><ol class='aqa-quiz'>{quiz}</ol>" if quiz else "",
+        f"<h3>Glossary</h3>{glossary_as_html(pack.glossary)}",
+        f"<h3>Timeline</h3>{timeline_as_html(pack.timeline)}",
+    ]
+    return "<div class='aqa-study'>" + "".join(parts) + "</div>"
+
+
+def _quiz_item_html(i: int, item: QuizItem) -> str:
+    choices = "".join(f"<li>{html.escape(c)}</li>" for c in item.choices)
+    return (
+        f"<li><p>{html.escape(item.prompt)}</p><ol type='A'>{choices}</ol>"
+        f"<details><summary>Answer {i}</summary><p><strong>{html.escape(item.answer)}</strong>, "
+        f"as the source says: {_show_link(item.source, 'see the passage')}</p></details></li>"
+    )
+
+
+_GLOSSARY_GROUPS = {
+    "person": "People", "organisation": "Organisations", "place": "Places", "date": "Dates",
+    "other": "Other names",
+}  # fmt: skip
+
+
+def glossary_as_html(entries: list[GlossaryEntry]) -> str:
+    """Names grouped by kind, each with the sentence that first mentions it."""
+    if not entries:
+        return "<p class='aqa-hint'>No names found.</p>"
+    groups = []
+    for kind, heading in _GLOSSARY_GROUPS.items():
+        rows = "".join(
+            f"<dt>{html.escape(e.term)}</dt><dd>{_show_link(e.source, as_claim(e.source.quote))}"
+            f"</dd>"
+            for e in entries
+            if e.kind == kind
+        )
+        if rows:
+            groups.append(f"<h4>{heading}</h4><dl class='aqa-glossary'>{rows}</dl>")
+    return "".join(groups)
+
+
+def timeline_as_html(entries: list[TimelineEntry]) -> str:
+    """Dated entries, earliest first, each linked to its source."""
+    if not entries:
+        return "<p class='aqa-hint'>No full dates found.</p>"
+    rows = "".join(
+        f"<li><time datetime='{e.date}'>{html.escape(long_date(e.date))}</time> "
+        f"{_show_link(e.source, e.label)}<small> ({html.escape(e.source.title)})</small></li>"
+        for e in entries
+    )
+    return f"<ol class='aqa-timeline'>{rows}</ol>"

@@ -16,7 +16,8 @@ from qa.assembly import Archive
 from qa.followups import Turn
 from qa.library import Added, add_uploads
 from qa.retrieval import Scope
-from ui.format import answer_as_html, message_text
+from qa.study import study_pack, timeline
+from ui.format import answer_as_html, message_text, study_as_html, timeline_as_html
 from vectorstore.errors import ArchiveQAError
 from vectorstore.records import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Record
 from vectorstore.store import Store
@@ -113,6 +114,9 @@ def build_blocks(
                     with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
                         gr.HTML(_VIEWER, elem_id="aqa-viewer")
             if not embed:
+                with gr.Tab("Study", id="study") as study_tab:
+                    choices, menus = _study(archive)
+                study_tab.select(choices, None, menus, api_visibility="private")
                 with gr.Tab("Library", id="library"):
                     listing, listed = _library(
                         archive, [header, pack], read_only=read_only,
@@ -130,6 +134,55 @@ def build_blocks(
             hidden_out = gr.JSON(visible=False)
             hidden_in.submit(ask, hidden_in, hidden_out, api_name="ask")
     return blocks
+
+
+def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
+    """The study tab: for a chosen document, starter questions, a study guide, a quiz, a
+    glossary and a timeline, with a source viewer beside them; and a collection's timeline.
+
+    Returns the function that lists the documents and collections to choose from, and the menus
+    it fills, for the page to run when the tab opens."""
+    store = archive.store
+    made: dict[tuple[str, int], str] = {}
+
+    def choices() -> tuple[Any, Any]:
+        records = store.records(with_text=False)
+        documents = [(f"{r.title} ({r.date or 'undated'})", r.id) for r in records]
+        packs = [("All documents", _EVERYTHING), *((n, n) for n in store.collections())]
+        return gr.Dropdown(choices=documents), gr.Dropdown(choices=packs)
+
+    def materials(document_id: str | None) -> str:
+        record = store.record(document_id) if document_id else None
+        if record is None:
+            return "<p class='aqa-hint'>Choose a document first.</p>"
+        key = (record.id, hash(record.text))
+        if key not in made:
+            made[key] = study_as_html(study_pack(archive, record))
+        return made[key]
+
+    def collection_timeline(name: str | None) -> str:
+        ids = store.members(name) if name else store.record_ids()
+        records = [r for r in store.records_by_id(ids).values()]
+        return timeline_as_html(timeline(records))
+
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=320):
+            with gr.Row():
+                document = gr.Dropdown(label="Document", choices=[], elem_id="aqa-study-document")
+                make = gr.Button(
+                    "Make study materials", variant="primary", elem_id="aqa-study-make"
+                )
+            out = gr.HTML(elem_id="aqa-study")
+            with gr.Accordion("Timeline of a collection", open=False):
+                with gr.Row():
+                    pack = gr.Dropdown(label="Collection", choices=[], value=_EVERYTHING)
+                    show = gr.Button("Show timeline")
+                dated = gr.HTML(elem_id="aqa-collection-timeline")
+        with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
+            gr.HTML(_VIEWER.replace('id="aqa-viewer-body"', 'id="aqa-study-viewer-body"'))
+    make.click(materials, document, out, api_visibility="private")
+    show.click(collection_timeline, pack, dated, api_visibility="private")
+    return choices, [document, pack]
 
 
 def _library(

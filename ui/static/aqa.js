@@ -80,7 +80,10 @@
   }
 
   async function show(cite, link) {
-    const viewer = document.getElementById("aqa-viewer-body");
+    // The viewer beside the link: each tab (Ask, Study) has its own.
+    const panel = link.closest(".tabitem, [role=tabpanel]");
+    const viewer = (panel && panel.querySelector(".aqa-viewer-body"))
+      || document.querySelector(".aqa-viewer-body");
     if (!viewer) return;
     viewer.setAttribute("aria-busy", "true");
     let doc;
@@ -92,6 +95,7 @@
       viewer.removeAttribute("aria-busy");
       return;
     }
+    document.querySelectorAll("#aqa-mark").forEach((old) => old.removeAttribute("id"));
     const mark = element("mark", { id: "aqa-mark", "data-n": String(cite.n), tabindex: "-1" },
       doc.text.slice(cite.start, cite.end));
     const text = element("div", { class: "aqa-doc-text", tabindex: "0", role: "region",

@@ -1,0 +1,65 @@
+"""Guided study, offline: every suggested question is answered, every item quotes its source."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.assembly import Archive
+from qa.study import BLANK, StudyPack, study_pack, timeline
+from vectorstore.records import Record
+
+
+@pytest.fixture(scope="module")
+def pack(archive: Archive, seed: Record) -> StudyPack:
+    return study_pack(archive, seed)
+
+
+def test_starter_questions_are_ones_archive_qa_answers_from_the_document(
+    pack: StudyPack, archive: Archive, seed: Record
+) -> None:
+    assert len(pack.starters) == 3
+    for question in pack.starters:
+        answer = archive.ask(question)
+        assert not answer.abstained, question
+        assert answer.citations[0].document_id == seed.id
+
+
+def test_the_guide_quiz_glossary_and_timeline_quote_the_document_verbatim(
+    pack: StudyPack, seed: Record
+) -> None:
+    sources = [c for q in pack.guide for c in q.answer.citations]
+    sources += [item.source for item in pack.quiz]
+    sources += [e.source for e in pack.glossary] + [e.source for e in pack.timeline]
+    assert len(sources) > 15
+    for c in sources:
+        assert seed.text[c.start : c.end] == c.quote
+
+
+def test_a_quiz_item_blanks_a_fact_of_its_sentence_and_offers_it_among_the_choices(
+    pack: StudyPack,
+) -> None:
+    assert pack.quiz
+    for item in pack.quiz:
+        assert BLANK in item.prompt and item.answer in item.choices and len(item.choices) >= 2
+        assert " ".join(item.source.quote.split()).replace(item.answer, BLANK, 1) == item.prompt
+
+
+def test_the_glossary_sorts_names_into_people_places_and_organisations(pack: StudyPack) -> None:
+    kinds = {e.term: e.kind for e in pack.glossary}
+    assert kinds["Stalin"] == "person"  # "FILIPPOV [Stalin]": an identification
+    assert kinds["Security Council"] == "organisation"
+    assert kinds["Moscow"] == "place" and kinds["Shanghai"] == "place"
+    assert "Soviet Ambassador" not in kinds and "Translation" not in kinds
+
+
+def test_a_timeline_orders_documents_and_dated_sentences(course_pack: Archive) -> None:
+    records = list(course_pack.store.records())
+    entries = timeline(records)
+    dates = [e.date for e in entries]
+    assert dates == sorted(dates)
+    assert dates[0] <= "1950-07-13" and dates[-1] >= "1951-03-01"
+    telegram = [e for e in entries if e.source.document_id == "document-110692"]
+    assert telegram and telegram[0].date == "1950-07-13"
+    for e in entries[:20]:
+        text = course_pack.text_of(e.source.document_id)
+        assert text is not None and text[e.source.start : e.source.end] == e.source.quote
