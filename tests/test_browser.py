@@ -226,3 +226,42 @@ def test_the_study_tab_links_its_items_to_their_quotes(browser: Browser, base_ur
     _shoot(page, "study-desktop")
     assert outside == [], "the page fetched from the network"
     page.close()
+
+
+# WCAG 2 contrast ratio of every visible text element against its nearest opaque background.
+_LOW_CONTRAST = """
+() => {
+  const rgb = (s) => s.match(/[\\d.]+/g).map(Number);
+  const channel = (c) => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  const lum = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!text || !box.width || !box.height) continue;
+    const [a, b] = [lum(rgb(getComputedStyle(el).color).slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${ratio.toFixed(2)} ${el.tagName} "${el.textContent.trim().slice(0, 40)}"`);
+  }
+  return low;
+}
+"""
+
+
+def test_text_on_the_page_has_readable_contrast(browser: Browser, base_url: str) -> None:
+    page, _ = _open(browser, base_url + "/", DESKTOP)
+    _ask_and_open_source(page, QUESTION)
+    expect(page.locator("#aqa-mark")).to_be_visible()
+    assert page.evaluate(_LOW_CONTRAST) == []
+    for tab in ("Study", "Library"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(500)
+        assert page.evaluate(_LOW_CONTRAST) == [], tab
+    page.close()

@@ -32,12 +32,22 @@ from vectorstore.store import collection_name
 
 _STATIC = Path(__file__).parent / "static"
 _GRADIO_JS = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
-# System fonts only: the page must load in a classroom without internet.
+# System fonts only: the page must load in a classroom without internet. Text colours are the
+# darker shades of the palette, for WCAG AA contrast (tests/test_browser.py measures it).
 _THEME = gr.themes.Soft(
     primary_hue="amber",
     neutral_hue="stone",
     font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+).set(
+    body_text_color_subdued="*neutral_600",
+    block_label_text_color="*primary_800",
+    block_title_text_color="*primary_800",
+    color_accent="*primary_700",
+    button_primary_background_fill="*primary_700",
+    button_primary_background_fill_hover="*primary_800",
+    button_primary_text_color="white",
+    link_text_color="*primary_800",
 )
 
 

@@ -175,7 +175,11 @@ def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
             out = gr.HTML(elem_id="aqa-study")
             with gr.Accordion("Timeline of a collection", open=False):
                 with gr.Row():
-                    pack = gr.Dropdown(label="Collection", choices=[], value=_EVERYTHING)
+                    pack = gr.Dropdown(
+                        label="Collection",
+                        choices=[("All documents", _EVERYTHING)],
+                        value=_EVERYTHING,
+                    )
                     show = gr.Button("Show timeline")
                 dated = gr.HTML(elem_id="aqa-collection-timeline")
         with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
