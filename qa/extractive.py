@@ -117,7 +117,8 @@ class ExtractiveAnswerer:
         self, question: Question, passages: list[Passage], vocabularies: dict[str, set[str]]
     ) -> list[ScoredSentence]:
         if question.expects is Expectation.SIGNER:
-            passages = [*passages, *_closing_passages(passages)]
+            # A signature is where a document ends, not a heading line at its top.
+            passages = _closing_passages(passages)
         candidates = [
             c
             for c in _candidates(passages)
@@ -184,7 +185,7 @@ def _closing_passages(passages: list[Passage]) -> list[Passage]:
     closing = []
     for top in best.values():
         body = [c for c in split_record(top.record) if c.section == "Contents"]
-        if body and all(p.chunk.id != body[-1].id for p in passages):
+        if body:
             closing.append(Passage(body[-1], top.score, top.record))
     return closing
 
