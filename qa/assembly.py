@@ -17,6 +17,7 @@ from qa.followups import Condenser, Turn, WordCondenser
 from qa.questions import read_question
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
+from qa.study import Proposer, StructuralProposer
 from vectorstore.embeddings import shared_encoder
 from vectorstore.records import load_record
 from vectorstore.store import IngestResult, Store, connect
@@ -32,6 +33,8 @@ class Archive:
     retriever: ArchiveRetriever
     answerer: Answerer
     condenser: Condenser = field(default_factory=WordCondenser)
+    proposer: Proposer = field(default_factory=StructuralProposer)
+    """Proposes study questions about a document (qa.study)."""
 
     @property
     def chain(self) -> Runnable[str, Answer]:
@@ -96,22 +99,31 @@ def ensure_default_document(store: Store) -> IngestResult | None:
     return store.ingest(load_record(bundled_document()))
 
 
-def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser]:
-    """The LLM answerer (and question rewriter) when one is configured, else the offline ones."""
+def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser, Proposer]:
+    """The LLM answerer, question rewriter and study-question proposer when a model is
+    configured, else the offline ones."""
     extractive = ExtractiveAnswerer(shared_encoder())
     if not settings.llm_configured:
-        return extractive, WordCondenser()
+        return extractive, WordCondenser(), StructuralProposer()
     from qa.followups import ModelCondenser  # the LLM stack loads only when it is used
     from qa.llm import LLMAnswerer, chat_model
+    from qa.study import ModelProposer
 
     model = chat_model(settings)
-    return LLMAnswerer(model, fallback=extractive), ModelCondenser(model, fallback=WordCondenser())
+    return (
+        LLMAnswerer(model, fallback=extractive),
+        ModelCondenser(model, fallback=WordCondenser()),
+        ModelProposer(model, fallback=StructuralProposer()),
+    )
 
 
 def open_archive(settings: Settings, store: Store | None = None) -> Archive:
     """Open (and on first use, seed) the archive and assemble its answering chain."""
     store = store or open_store(settings)
     ensure_default_document(store)
-    answerer, condenser = choose_answerer(settings)
+    answerer, condenser, proposer = choose_answerer(settings)
     retriever = ArchiveRetriever(store=store, encoder=shared_encoder(), k=settings.archive_qa_top_k)
-    return Archive(store=store, retriever=retriever, answerer=answerer, condenser=condenser)
+    return Archive(
+        store=store, retriever=retriever, answerer=answerer, condenser=condenser,
+        proposer=proposer,
+    )  # fmt: skip

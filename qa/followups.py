@@ -8,21 +8,18 @@ the offline reading is the fallback. Either way retrieval and answering see one 
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
+from qa.prompting import ask_model
 from qa.questions import FOLLOW_UP_MARK
 from vectorstore.lexical import terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-
-log = logging.getLogger(__name__)
 
 
 class Turn(BaseModel):
@@ -75,17 +72,11 @@ class ModelCondenser:
         if _previous_question(history) is None:
             return question
         transcript = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
-        try:
-            reply = self._model.invoke(
-                [
-                    SystemMessage(REWRITE_PROMPT),
-                    HumanMessage(f"<conversation>\n{transcript}\n</conversation>\n\n{question}"),
-                ]
-            )
-        except Exception as exc:
-            log.warning("question rewrite failed (%s); reading it offline", type(exc).__name__)
+        conversation = f"<conversation>\n{transcript}\n</conversation>\n\n{question}"
+        reply = ask_model(self._model, REWRITE_PROMPT, conversation, job="question rewrite")
+        if reply is None:
             return self._fallback.condense(question, history)
-        rewritten = str(reply.content).strip().strip('"').strip()
+        rewritten = reply.strip().strip('"').strip()
         return rewritten if 0 < len(rewritten) <= 1000 else question
 
 
