@@ -1,4 +1,4 @@
-"""The library: adding documents (files or uploads), one result per file, and collections.
+"""The library: adding documents (files or uploads), one result per file, and removing them.
 
 The CLI, the JSON API and the web page all add documents through `add_document`, so a file is
 refused or accepted the same way everywhere, with the same message.
@@ -59,3 +59,11 @@ def add_uploads(
         store.add_to_collection(collection, added)
     store.sync_word_index()
     return results
+
+
+def remove_documents(store: Store, document_ids: Iterable[str]) -> list[str]:
+    """Take documents out of the library (and so out of every collection); returns the ids that
+    were not there."""
+    missing = [i for i in document_ids if not store.delete(i)]
+    store.sync_word_index()
+    return missing

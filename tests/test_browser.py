@@ -206,6 +206,13 @@ def test_an_uploaded_document_becomes_askable(
             "The Yalu bridges were bombed on 8 November 1950 by seventy B-29 aircraft."
         )
         expect(page.locator(".aqa-card")).to_contain_text("Yalu bridges memorandum")
+        # And out again: pick it, remove it, and the library no longer lists it.
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#aqa-picked input").click()
+        page.get_by_role("option", name="Yalu bridges memorandum (yalu)").click()
+        page.get_by_role("button", name="Remove from library").click()
+        expect(page.locator("#aqa-library-note")).to_contain_text("1 removed from the library.")
+        expect(page.locator("#aqa-library")).not_to_contain_text("Yalu bridges memorandum")
         assert outside == [], "the page fetched from the network"
         page.close()
 

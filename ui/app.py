@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from qa.answer import Answer
 from qa.assembly import Archive, open_archive
 from qa.followups import Turn
-from qa.library import Added, add_uploads
+from qa.library import Added, add_uploads, remove_documents
 from qa.retrieval import Scope
 from qa.settings import Settings
 from qa.study import StudyPack, study_pack
@@ -187,9 +187,8 @@ def build_app(
     def remove_document(document_id: str) -> Response:
         """Take a document out of the library (and out of every collection)."""
         writable()
-        if not archive.store.delete(document_id):
+        if remove_documents(archive.store, [document_id]):
             return _no_document(document_id)
-        archive.store.sync_word_index()
         return Response(status_code=204)
 
     @api.get("/api/collections", response_model=list[Collection])

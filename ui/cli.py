@@ -296,10 +296,10 @@ def _documents(args: argparse.Namespace) -> int:
 
 def _remove(args: argparse.Namespace) -> int:
     from qa.assembly import open_store
+    from qa.library import remove_documents
 
     store = open_store(_settings())
-    missing = [d for d in args.ids if not store.delete(d)]
-    store.sync_word_index()
+    missing = remove_documents(store, args.ids)
     for d in missing:
         print(f"no document {d!r} is indexed; `archive-qa documents` lists them.", file=sys.stderr)
     print(f"{len(args.ids) - len(missing)} removed; {len(store.record_ids())} documents left.")

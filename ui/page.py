@@ -14,7 +14,7 @@ import gradio as gr
 
 from qa.assembly import Archive
 from qa.followups import Turn
-from qa.library import Added, add_uploads
+from qa.library import Added, add_uploads, remove_documents
 from qa.retrieval import Scope
 from qa.study import study_pack, timeline
 from ui.format import answer_as_html, message_text, study_as_html, timeline_as_html
@@ -289,9 +289,8 @@ def _change(store: Store, action: str, ids: list[str], name: str | None) -> str:
     if not ids:
         raise LibraryError("Choose one or more documents first.")
     if action == "drop":
-        removed = sum(store.delete(i) for i in ids)
-        store.sync_word_index()
-        return f"{removed} removed from the library."
+        missing = remove_documents(store, ids)
+        return f"{len(ids) - len(missing)} removed from the library."
     if not name:
         raise LibraryError("Choose a collection, or type a new name.")
     if action == "put":
