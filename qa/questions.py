@@ -51,7 +51,7 @@ _EXPECTS = [
         ),
         Expectation.MONEY,
     ),
-    (re.compile(r"^\s*how\s+(many|much)\b", re.I), Expectation.NUMBER),
+    (re.compile(r"^\s*how\s+(many|much|old)\b", re.I), Expectation.NUMBER),
     (re.compile(r"^\s*how\s+long\b", re.I), Expectation.DURATION),
     (
         re.compile(

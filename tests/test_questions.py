@@ -12,6 +12,7 @@ from vectorstore.lexical import terms
     ("question", "expects"),
     [
         ("How many jet fighters were offered?", Expectation.NUMBER),
+        ("How old was Dr. Wallace?", Expectation.NUMBER),
         ("How much money did the USSR lend China in 1950?", Expectation.MONEY),
         ("How long would the training take?", Expectation.DURATION),
         ("When was the telegram sent?", Expectation.TIME),
