@@ -108,7 +108,7 @@ def build_blocks(
                         )  # fmt: skip
                         with gr.Row():
                             send = gr.Button("Ask", variant="primary", elem_id="aqa-ask")
-                            gr.ClearButton([question, chat], value="Clear")
+                            gr.ClearButton([question, chat], value="Start over")
                         with gr.Column() as starters:
                             gr.Examples(EXAMPLES, inputs=question, label="Try asking")
                     with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):

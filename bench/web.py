@@ -1,0 +1,126 @@
+"""Benchmark the web app as a student and an instructor meet it: page load, question to
+highlighted source in Chromium, the JSON API, study materials, and uploading a course pack.
+
+    .venv/bin/python bench/web.py [--corpus DIR] [--out bench-results/web.json]
+
+Serves the app on 127.0.0.1 over a fresh store and drives it with Debian's chromium (Playwright).
+Prints the figures and writes them as JSON. Numbers, not asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bench.report import write_figures  # noqa: E402
+
+QUESTIONS = [
+    "What did Stalin offer?",
+    "Who would train the Chinese pilots?",
+    "What did the English ask of the Soviet government?",
+    "Which body should resolve the Korean question?",
+    "What is the recipe for borscht?",
+]
+COURSE_PACK_QUESTION = "What did the Joint Chiefs of Staff say about the importance of Formosa?"
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def _seconds(action: object) -> float:
+    started = time.perf_counter()
+    action()  # type: ignore[operator]
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/frus1951v07p2")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results/web.json")
+    args = parser.parse_args()
+
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    from qa.assembly import open_archive
+    from qa.settings import Settings
+    from tests.conftest import serving
+    from ui.app import build_app
+
+    figures: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = open_archive(Settings(_env_file=None, archive_qa_data_dir=Path(tmp)))  # type: ignore[call-arg]
+        with serving(build_app(archive)) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            figures["page_load_to_question_box_seconds"] = _seconds(
+                lambda: (page.goto(url + "/"), page.get_by_label("Your question").wait_for())
+            )
+            to_highlight = []
+            for question in QUESTIONS[:4]:
+
+                def ask_and_open(question: str = question) -> None:
+                    page.get_by_label("Your question").fill(question)
+                    page.get_by_role("button", name="Ask", exact=True).click()
+                    link = page.locator("#aqa-chat a.aqa-cite").last
+                    link.wait_for()
+                    link.click()
+                    page.locator("#aqa-mark").wait_for()
+
+                page.get_by_role("button", name="Start over").click()
+                to_highlight.append(_seconds(ask_and_open))
+            figures["question_to_highlighted_source_seconds_median"] = statistics.median(
+                to_highlight
+            )
+            browser.close()
+
+            api = []
+            for question in QUESTIONS * 2:
+                api.append(
+                    _seconds(
+                        lambda q=question: httpx.post(
+                            f"{url}/api/ask", json={"question": q}, timeout=120
+                        ).raise_for_status()
+                    )
+                )
+            figures["api_ask_seconds_median"] = statistics.median(api)
+            figures["api_ask_seconds_max"] = max(api)
+            figures["study_materials_seconds"] = _seconds(
+                lambda: httpx.get(
+                    f"{url}/api/documents/document-110692/study", timeout=300
+                ).raise_for_status()
+            )
+            files = sorted(args.corpus.glob("*.txt"))
+            uploads = [("files", (p.name, p.read_bytes(), "text/plain")) for p in files]
+            figures["upload_files"] = len(files)
+            figures["upload_seconds"] = _seconds(
+                lambda: httpx.post(
+                    f"{url}/api/documents", files=uploads, data={"collection": "FRUS 1951"},
+                    timeout=1800,
+                ).raise_for_status()
+            )  # fmt: skip
+            figures["api_ask_with_course_pack_seconds"] = _seconds(
+                lambda: httpx.post(
+                    f"{url}/api/ask",
+                    json={"question": COURSE_PACK_QUESTION, "collection": "FRUS 1951"},
+                    timeout=120,
+                ).raise_for_status()
+            )
+    write_figures(figures, args.out)
+
+
+if __name__ == "__main__":
+    main()
