@@ -218,7 +218,8 @@ def build_app(
 
     page = {
         "css": (_STATIC / "aqa.css").read_text(encoding="utf-8"),
-        "head": f"<script>{(_STATIC / 'aqa.js').read_text(encoding='utf-8')}</script>",
+        "head": f"<style>{(_STATIC / 'frame.css').read_text(encoding='utf-8')}</style>"
+        f"<script>{(_STATIC / 'aqa.js').read_text(encoding='utf-8')}</script>",
         "theme": _THEME,
     }
     embed = build_blocks(archive, embed=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -89,8 +90,9 @@ def build_blocks(
     with blocks:
         scope = gr.State(None)
         header = gr.HTML(_header_html(TITLE, [], embed=embed))
-        with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
+        # The embed is the chat alone: no tabs around it.
+        with nullcontext() if embed else gr.Tabs():
+            with nullcontext() if embed else gr.Tab("Ask", id="ask"):
                 pack = gr.Dropdown(
                     label="Ask in", choices=[("All documents", _EVERYTHING)], value=_EVERYTHING,
                     visible=not embed, elem_id="aqa-ask-in",
