@@ -196,7 +196,11 @@ def answered_questions(archive: Archive, record: Record) -> list[StudyQuestion]:
 
 
 def _candidate_questions(record: Record) -> list[str]:
-    topics = [name for name, _ in _mentions(record).most_common(8)]
+    # "the Security Council", but "Zhou Enlai": organisations take the article.
+    topics = [
+        f"the {name}" if _kind_of_name(name, " ") == "organisation" else name
+        for name, _ in _mentions(record).most_common(8)
+    ]
     topics += _things(record)
     questions = [f"Who sent the {_kind_of(record)}?"]
     questions += [f"What is said about {topic}?" for topic in topics]
@@ -268,11 +272,13 @@ def quiz(guide: list[StudyQuestion], record: Record) -> list[QuizItem]:
     the document."""
     numbers = list(dict.fromkeys(m.group() for m in _NUMBER.finditer(record.text, *_body(record))))
     names = [n for n, _ in _mentions(record).most_common()]
-    items = []
+    items: list[QuizItem] = []
     for studied in guide:
         source = studied.answer.citations[0]
+        if len(source.quote.split()) < _MIN_WORDS:  # a signature line is no sentence to complete
+            continue
         blank, pool = _blank_in(source.quote, numbers, names)
-        if blank is None:
+        if blank is None or any(item.answer == blank for item in items):
             continue
         others = [p for p in pool if p != blank and p not in source.quote][:3]
         if not others:
