@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from qa.assembly import Archive, open_archive
+from qa.library import remove_documents
 from tests.conftest import ROOT, free_port, make_settings, serving
 from tests.pdfs import text_pdf
 from ui.app import build_app
@@ -213,6 +214,12 @@ def test_an_uploaded_document_becomes_askable(
         page.get_by_role("button", name="Remove from library").click()
         expect(page.locator("#aqa-library-note")).to_contain_text("1 removed from the library.")
         expect(page.locator("#aqa-library")).not_to_contain_text("Yalu bridges memorandum")
+        # The starter questions are about the telegram: without it, none are offered.
+        expect(page.get_by_text("Try asking")).to_be_attached()
+        remove_documents(archive.store, ["document-110692"])
+        page.reload()
+        expect(page.get_by_label("Your question")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Try asking")).to_be_hidden()
         assert outside == [], "the page fetched from the network"
         page.close()
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import gradio as gr
 
-from qa.assembly import Archive
+from qa.assembly import Archive, bundled_document
 from qa.followups import Turn
 from qa.library import Added, add_uploads, remove_documents
 from qa.retrieval import Scope
 from qa.study import study_pack, timeline
 from ui.format import answer_as_html, message_text, study_as_html, timeline_as_html
 from vectorstore.errors import ArchiveQAError
-from vectorstore.records import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Record
+from vectorstore.records import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Record, load_record
 from vectorstore.store import Store
 
 TITLE = "archive-qa"
@@ -55,9 +55,13 @@ def build_blocks(
     collection and ``document=ID[,ID]`` only those documents.
     """
 
+    telegram = load_record(bundled_document()).id
+
     def configure(request: gr.Request) -> tuple[Any, ...]:
         query = request.query_params
-        shown = query.get("starters", "1").lower() not in {"0", "false", "no", "off"}
+        wanted = query.get("starters", "1").lower() not in {"0", "false", "no", "off"}
+        # The starter questions are about the bundled telegram: none once it has been removed.
+        shown = wanted and telegram in archive.store.record_ids()
         documents = [i for i in query.get("document", "").split(",") if i.strip()] or None
         scope = {"documents": documents, "collection": query.get("collection") or None}
         # The full page's header lists the library, and the library keeps it up to date.
