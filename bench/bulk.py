@@ -11,7 +11,6 @@ records already in it are skipped.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tarfile
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import write_figures  # noqa: E402
+from bench.report import bench_parser, write_figures  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 # Same era and region as the telegram where the bulk set has it (China 1901, Russia 1918), plus
@@ -35,12 +34,9 @@ QUESTION_SETS = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bench_parser(__doc__, "bulk")
     parser.add_argument("--volumes", nargs="+", default=VOLUMES)
     parser.add_argument("--data-dir", type=Path, help="keep the store here (default: temporary)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench-results/bulk.json")
     args = parser.parse_args()
 
     from tqdm import tqdm

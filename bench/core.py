@@ -7,7 +7,6 @@ Prints the figures and writes them as JSON. Numbers, not asserts: compare runs b
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -19,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import write_figures  # noqa: E402
+from bench.report import FRUS_1951, bench_parser, write_figures  # noqa: E402
 
 QUESTIONS = [
     "What did Stalin offer?",
@@ -40,11 +39,8 @@ def _cli(data_dir: Path, *args: str) -> tuple[float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/frus1951v07p2")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench-results/core.json")
+    parser = bench_parser(__doc__, "core")
+    parser.add_argument("--corpus", type=Path, default=FRUS_1951)
     args = parser.parse_args()
 
     from qa.assembly import open_archive

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FRUS_1951 = ROOT.parent / "shared/corpus/frus1951v07p2"
+
+
+def bench_parser(doc: str | None, name: str) -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring as help, ``--out`` bench-results/NAME.json."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / f"bench-results/{name}.json")
+    return parser
 
 
 def write_figures(figures: dict[str, object], out: Path) -> None:

@@ -9,12 +9,12 @@ Prints the figures and writes them as JSON. Numbers, not asserts.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,34 +22,21 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bench.report import write_figures  # noqa: E402
+from bench.core import QUESTIONS  # noqa: E402
+from bench.report import FRUS_1951, bench_parser, write_figures  # noqa: E402
 
-QUESTIONS = [
-    "What did Stalin offer?",
-    "Who would train the Chinese pilots?",
-    "What did the English ask of the Soviet government?",
-    "Which body should resolve the Korean question?",
-    "What is the recipe for borscht?",
-]
 COURSE_PACK_QUESTION = "What did the Joint Chiefs of Staff say about the importance of Formosa?"
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
-def _seconds(action: object) -> float:
+def _seconds(action: Callable[[], object]) -> float:
     started = time.perf_counter()
-    action()  # type: ignore[operator]
+    action()
     return time.perf_counter() - started
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/frus1951v07p2")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench-results/web.json")
+    parser = bench_parser(__doc__, "web")
+    parser.add_argument("--corpus", type=Path, default=FRUS_1951)
     args = parser.parse_args()
 
     import httpx
@@ -57,14 +44,14 @@ def main() -> None:
 
     from qa.assembly import open_archive
     from qa.settings import Settings
-    from tests.conftest import serving
+    from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, serving
     from ui.app import build_app
 
     figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         archive = open_archive(Settings(_env_file=None, archive_qa_data_dir=Path(tmp)))  # type: ignore[call-arg]
         with serving(build_app(archive)) as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             figures["page_load_to_question_box_seconds"] = _seconds(
                 lambda: (page.goto(url + "/"), page.get_by_label("Your question").wait_for())

@@ -56,7 +56,7 @@ class Archive:
         follows = read_question(standalone).follows
         if follows and scope is None:
             # Read offline, a follow-up is about the sources of the answer it follows.
-            earlier = build_chain(self.retriever, self.store, self.answerer).invoke(follows)
+            earlier = self.chain.invoke(follows)
             cited = frozenset(c.document_id for c in earlier.citations)
             retriever = self.retriever.scoped(Scope(documents=cited)) if cited else retriever
         answer = build_chain(retriever, self.store, self.answerer).invoke(standalone)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from vectorstore.chunks import LIST_LABEL
 from vectorstore.lexical import is_nationality, related, terms
 
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")  # noqa: RUF001 - apostrophes of both kinds; "En-lai"
@@ -109,7 +110,7 @@ _DOCUMENT_KIND = re.compile(
 # the documents that answer it must mention (their date line counts).
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 # A list number opening a sentence ("4. The current Soviet program ...") is not a figure.
-_ENUMERATOR = re.compile(r"""^\s*["“(\[]?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]\s""")
+_ENUMERATOR = re.compile(rf"^{LIST_LABEL.pattern}\s")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel
@@ -20,9 +19,9 @@ from pydantic import BaseModel
 from qa.answer import MAX_QUESTION_CHARS, Answer, Citation
 from qa.prompting import ask_model
 from qa.retrieval import Scope
-from vectorstore.chunks import split_sentences
+from vectorstore.chunks import LIST_LABEL, split_sentences
 from vectorstore.lexical import is_nationality, terms
-from vectorstore.records import Record
+from vectorstore.records import Record, iso_date
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -56,7 +55,7 @@ _TITLES = re.compile(
     r"Chairman|Marshal|Admiral|Colonel|Consul)\.?\s+$"
 )
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|inside|toward|towards)\s+(?:the\s+)?$", re.I)
-_ENUMERATOR = re.compile(r"""^\W*(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]\s*|^\W+""")
+_LEADING_LABEL = re.compile(rf"^{LIST_LABEL.pattern}")
 _OPENERS = frozenset(["upon", "then", "thus", "hence", "however", "moreover", "also"])
 _DIRECTIONS = frozenset(terms("north south east west northern southern eastern western"))
 _CALENDAR = frozenset(
@@ -240,7 +239,7 @@ def _names_in(record: Record, start: int, end: int) -> dict[int, str]:
             if len(name) < 4 or name not in record.text:
                 continue
         at = match.start()
-        if not re.search(r"[A-Za-z0-9]", _ENUMERATOR.sub("", text[:at], count=1)):
+        if not re.search(r"[A-Za-z0-9]", _LEADING_LABEL.sub("", text[:at], count=1)):
             # Capitalised because it opens the sentence: a function word or an adverb is not
             # part of the name ("That the UN", "Concurrently Chinese Communist forces").
             first, _, rest = name.partition(" ")
@@ -369,11 +368,7 @@ def timeline(records: list[Record]) -> list[TimelineEntry]:
 
 
 def _iso(found: re.Match[str]) -> str | None:
-    day, month = found["d1"] or found["d2"], found["m1"] or found["m2"]
-    try:
-        return datetime.strptime(f"{day} {month} {found['y']}", "%d %B %Y").strftime("%Y-%m-%d")
-    except ValueError:
-        return None
+    return iso_date(f"{found['d1'] or found['d2']} {found['m1'] or found['m2']} {found['y']}")
 
 
 def _cite(record: Record, start: int, end: int) -> Citation:

@@ -23,6 +23,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path(os.environ.get("ARCHIVE_QA_CHROMIUM", "/usr/bin/chromium"))
+# As root in a container, and with no network: no sandbox, no background fetches.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 SHARED = ROOT.parent / "shared"
 FRUS = SHARED / "corpus" / "frus1951v07p2"
 

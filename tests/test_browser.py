@@ -7,7 +7,6 @@ pages at desktop and phone widths, and of the library, are saved in test-artifac
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,16 +20,11 @@ from starlette.routing import Route
 
 from qa.assembly import Archive, open_archive
 from qa.library import remove_documents
-from tests.conftest import ROOT, free_port, make_settings, serving
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, free_port, make_settings, serving
 from tests.pdfs import text_pdf
 from ui.app import build_app
+from vectorstore.records import Record, parse_record
 
-CHROMIUM = Path(os.environ.get("ARCHIVE_QA_CHROMIUM", "/usr/bin/chromium"))
-# As root in a container, and with no network: no sandbox, no background fetches.
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -42,7 +36,7 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `./run test` installs Debian's chromium package.")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
 
@@ -279,3 +273,23 @@ def test_text_on_the_page_has_readable_contrast(browser: Browser, base_url: str)
         page.wait_for_timeout(500)
         assert page.evaluate(_LOW_CONTRAST) == [], tab
     page.close()
+
+
+def test_a_source_replaced_after_the_answer_is_not_highlighted_at_stale_offsets(
+    browser: Browser, tmp_path: Path, seed: Record
+) -> None:
+    archive = open_archive(make_settings(tmp_path / "db"))
+    with serving(build_app(archive)) as url:
+        page, _ = _open(browser, url + "/", DESKTOP)
+        page.get_by_label("Your question").fill(QUESTION)
+        page.get_by_label("Your question").press("Enter")
+        expect(page.locator("#aqa-chat a.aqa-cite").first).to_be_visible(timeout=60_000)
+        # The telegram is replaced by an edited copy: the answer's offsets now point elsewhere.
+        edited = seed.text.replace("**Contents:**", "**Contents:**\n\nAn editor's preface.", 1)
+        archive.store.ingest(parse_record(edited, source=seed.source))
+        page.locator("#aqa-chat a.aqa-cite").first.click()
+        expect(page.locator("#aqa-viewer-body")).to_contain_text(
+            "This document has changed since the answer was given"
+        )
+        expect(page.locator("#aqa-mark")).to_have_count(0)
+        page.close()

@@ -149,5 +149,7 @@ def test_collections_group_documents_and_forget_deleted_ones(tmp_path: Path, see
         store.add_to_collection("<script>", [seed.id])
     with pytest.raises(StoreError, match=r"no collection 'Korea' \(collections: Korea 1950\)"):
         store.members("Korea")
-    assert store.remove_from_collection("Korea 1950")
+    with pytest.raises(StoreError, match=r"no collection 'Korea'"):
+        store.remove_from_collection("Korea")
+    assert store.remove_from_collection("Korea 1950") == []
     assert store.collections() == {} and store.record_ids() == [seed.id]

@@ -207,8 +207,7 @@ def build_app(
     def delete_collection(name: str) -> Response:
         """Delete a collection; its documents stay in the library."""
         writable()
-        archive.store.members(name)  # a 400 naming the collections there are
-        archive.store.remove_from_collection(name)
+        archive.store.remove_from_collection(name)  # a 400 naming the collections there are
         return Response(status_code=204)
 
     @api.get("/gradio.js", include_in_schema=False)

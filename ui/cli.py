@@ -264,11 +264,9 @@ def _collection_remove(args: argparse.Namespace) -> int:
     from qa.assembly import open_store
 
     store = open_store(_settings())
-    store.members(args.name)  # says which collections there are when this is not one
-    store.remove_from_collection(args.name, args.ids or None)
+    left = store.remove_from_collection(args.name, args.ids or None)
     if args.ids:
-        left = len(store.members(args.name))
-        print(f"Collection {args.name!r} now holds {left} documents.")
+        print(f"Collection {args.name!r} now holds {len(left)} documents.")
     else:
         print(f"Collection {args.name!r} deleted; its documents are still indexed.")
     return 0

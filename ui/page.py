@@ -302,9 +302,8 @@ def _change(store: Store, action: str, ids: list[str], name: str | None) -> str:
     if action == "put":
         members = store.add_to_collection(name, ids)
         return f"Collection “{name}” now holds {len(members)} documents."
-    store.members(name)  # says which collections there are when this is not one
-    store.remove_from_collection(name, ids)
-    return f"Collection “{name}” now holds {len(store.members(name))} documents."
+    left = store.remove_from_collection(name, ids)
+    return f"Collection “{name}” now holds {len(left)} documents."
 
 
 class LibraryError(ArchiveQAError):

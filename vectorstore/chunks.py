@@ -26,7 +26,8 @@ _ABBREVIATION = re.compile(
     r"p|pp|f|ff|op|d|ll|vol|ed|cf|viz|etc|i\.e|e\.g|U\.S|U\.N|U\.K|a\.m|p\.m)|\b[A-Z])\.$"
 )
 
-_ENUMERATOR = re.compile(r"""\s*["“(\[]?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]""")
+# A list label opening an item: "1.", "(5)", "b)", "iv.", maybe after a quotation mark.
+LIST_LABEL = re.compile(r"""\s*["“(\[]?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]""")
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
 
 def _continues(text: str, cursor: int, cut: int) -> bool:
     """Whether the full stop before `cut` ends an abbreviation or a list number, not a sentence."""
-    if _ENUMERATOR.fullmatch(text, cursor, cut):
+    if LIST_LABEL.fullmatch(text, cursor, cut):
         return True
     return _ABBREVIATION.search(text, max(cursor, cut - 8), cut) is not None
 

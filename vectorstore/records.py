@@ -143,9 +143,8 @@ def _html_text(raw: bytes, name: str) -> tuple[str, str | None]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "html.parser")
-    for hidden in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
-        if hidden.name != "head":
-            hidden.decompose()
+    for hidden in soup(["script", "style", "noscript", "template", "nav", "footer"]):
+        hidden.decompose()
     title_tag = soup.find("title") or soup.find("h1")
     title = title_tag.get_text(" ", strip=True) if title_tag else None
     if soup.head:
@@ -204,7 +203,7 @@ def _layout_record(text: str, source: str, headings: list[re.Match[str]]) -> Rec
 
     date, title_section = None, None
     for part in preamble:
-        iso = _iso_date(part.name) if date is None else None
+        iso = iso_date(part.name) if date is None else None
         if iso is not None:
             date = iso
             sections.insert(0, Section("Date", part.start, part.start + len(part.name)))
@@ -266,7 +265,9 @@ def _trimmed(text: str, name: str, start: int, end: int) -> Section:
     return Section(name, *strip_span(text, start, end))
 
 
-def _iso_date(value: str) -> str | None:
+def iso_date(value: str) -> str | None:
+    """A date as written ("July 13, 1950", "13 July 1950", "July 1950", "1950") in ISO form, or
+    None when it is not one of those."""
     value = value.strip()
     for pattern, iso in _DATE_FORMATS:
         try:

@@ -192,18 +192,20 @@ class Store:
         self._write_pack(name, members)
         return members
 
-    def remove_from_collection(self, name: str, document_ids: Iterable[str] | None = None) -> bool:
-        """Take documents out of a collection, or delete the whole collection when `document_ids`
-        is None (its documents stay in the store). False if there was no such collection."""
-        members = self.collection(name)
-        if members is None:
-            return False
+    def remove_from_collection(
+        self, name: str, document_ids: Iterable[str] | None = None
+    ) -> list[str]:
+        """Take documents out of a collection and return the rest, or delete the whole collection
+        when `document_ids` is None (its documents stay in the store; returns []). A `StoreError`
+        names the collections there are when `name` is not one."""
+        members = self.members(name)
         if document_ids is None:
             self._packs.delete(ids=[name])
-        else:
-            dropped = set(document_ids)
-            self._write_pack(name, [i for i in members if i not in dropped])
-        return True
+            return []
+        dropped = set(document_ids)
+        left = [i for i in members if i not in dropped]
+        self._write_pack(name, left)
+        return left
 
     def _write_pack(self, name: str, members: list[str]) -> None:
         self._packs.upsert(

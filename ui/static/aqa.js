@@ -3,7 +3,6 @@
 // the same text the citation's offsets index into, so what is highlighted is text[start:end].
 (() => {
   const LINK = /#aqa\/(\d+)\/(\d+)\/(\d+)\/(.+)$/;
-  const documents = new Map();
 
   function element(tag, attributes, ...children) {
     const node = document.createElement(tag);
@@ -21,13 +20,11 @@
   }
 
   async function fetchDocument(id, base) {
-    if (!documents.has(id)) {
-      const response = await fetch(`${base}api/documents/${encodeURIComponent(id)}`);
-      const body = await response.json();
-      if (!response.ok) throw new Error(body.error || response.statusText);
-      documents.set(id, body);
-    }
-    return documents.get(id);
+    // Fetched every time, not kept: a document may have been updated since it was last shown.
+    const response = await fetch(`${base}api/documents/${encodeURIComponent(id)}`);
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error || response.statusText);
+    return body;
   }
 
   async function copy(text, button) {
@@ -85,25 +82,32 @@
     const viewer = (panel && panel.querySelector(".aqa-viewer-body"))
       || document.querySelector(".aqa-viewer-body");
     if (!viewer) return;
+    const fail = (message) => {
+      viewer.replaceChildren(element("p", { class: "aqa-error", role: "alert" }, message));
+      viewer.removeAttribute("aria-busy");
+    };
     viewer.setAttribute("aria-busy", "true");
     let doc;
     try {
       doc = await fetchDocument(cite.id, apiBase(link));
     } catch (error) {
-      viewer.replaceChildren(element("p", { class: "aqa-error" },
-        `Could not open the document: ${error.message}`));
-      viewer.removeAttribute("aria-busy");
-      return;
+      return fail(`Could not open the document: ${error.message}`);
     }
     document.querySelectorAll("#aqa-mark").forEach((old) => old.removeAttribute("id"));
+    // The link's title is the quote it stands for; if the stored text no longer has it at these
+    // offsets (the document was replaced after the answer), say so rather than mark other words.
+    const quoted = doc.text.slice(cite.start, cite.end);
+    const expected = (link.getAttribute("title") || "").replace(/^“|”$/g, "");
+    if (expected && quoted.trim().split(/\s+/).join(" ") !== expected) {
+      return fail("This document has changed since the answer was given: ask again to cite it.");
+    }
     const mark = element("mark", { id: "aqa-mark", "data-n": String(cite.n), tabindex: "-1" },
-      doc.text.slice(cite.start, cite.end));
+      quoted);
     const text = element("div", { class: "aqa-doc-text", tabindex: "0", role: "region",
       "aria-label": `Full text of ${doc.title}` },
       doc.text.slice(0, cite.start), mark, doc.text.slice(cite.end));
     viewer.replaceChildren(card(doc, cite.n), text);
     viewer.removeAttribute("aria-busy");
-    viewer.closest(".aqa-viewer")?.classList.add("aqa-open");
     // Scroll the quote to the middle of the text box, and the viewer into sight when it sits
     // below the chat (narrow screens), without jumping the page on wide ones.
     text.scrollTop = mark.offsetTop - text.clientHeight / 3;
