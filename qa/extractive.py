@@ -1,18 +1,20 @@
 """Extractive answering (offline, the default): the answer is the sources' own sentences.
 
-Every retrieved chunk is split into sentences, joined by the sentences just after it that
-point back into it ("such a demand"). A sentence is a candidate if it holds the kind of
-fact the question wants (a number for "How many ...?") and its document mentions the question's
-names. Candidates are scored by meaning (MiniLM cosine to the
-question), by the question words they share (related words and neighbouring sentences count
-for less), and by their chunk's retrieval score. The best become the answer, each cited; when
-even the best is weak, the answer is an abstention.
+Every retrieved chunk is split into sentences, joined by the sentences just after it that point
+back into it ("such a demand"). A sentence is a candidate if it holds the kind of fact the
+question wants (a number for "How many ...?"), its document mentions the question's names, and it
+or its neighbours speak to something the question asks beyond those names. Candidates are scored
+by meaning (MiniLM cosine to the question), by the question words they share (related words and
+neighbouring sentences count for less) and by their chunk's retrieval score; a sentence far from
+a name in the question weighs less. The best become the answer, each cited; when even the best is
+weak, the answer is an abstention.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -48,13 +50,20 @@ _POINTS_BACK = re.compile(
 _RELATED_MATCH = 0.7
 _WEIGHTS = {"meaning": 0.55, "words": 0.30, "chunk": 0.15}
 # What a document says about itself, read as context for each of its sentences.
-_DESCRIPTIVE_SECTIONS = frozenset({"Summary", "Source Note"})
+_DESCRIPTIVE_SECTIONS = frozenset({"Summary", "Source Note", "Dateline"})
 # A sentence from a document of another kind than the one asked about ("When was the telegram
 # sent?" asked of a memorandum) is a weaker answer.
 _OTHER_KIND_WEIGHT = 0.85
 # A sentence holding the kind of fact asked for ("How long ...?": "two to three months") has
 # passed a test most sentences fail, which is evidence of its own.
 _KIND_BONUS = 0.06
+# A question that names someone is answered where they are mentioned: a sentence whose
+# neighbourhood (and its document's title, summary, source note and dateline) lacks one of the
+# question's names is a weaker answer.
+_NAME_FAR_WEIGHT = 0.85
+# A name stays in play for about a paragraph: it is near a sentence when it is this many
+# characters before it ("Dr. Wallace" opens a telegram whose next paragraph says "his death").
+_RECENT = 1200
 # Sentences about a document rather than in it (title, citation, summary, editors' footnotes)
 # answer fewer questions.
 _SECTION_WEIGHT = {"Title": 0.9, "Citation": 0.85, "Summary": 0.9, "Footnotes": 0.9}
@@ -124,6 +133,7 @@ class ExtractiveAnswerer:
             for c in _candidates(passages)
             if question.is_answered_by_kind(c.text)
             and all(n.found_in(vocabularies[c.passage.record.id]) for n in question.names)
+            and _speaks_to(question, c)
         ]
         if not candidates:
             return []
@@ -154,6 +164,10 @@ class ExtractiveAnswerer:
                 score *= _OTHER_KIND_WEIGHT
             if question.expects is not None:
                 score += _KIND_BONUS
+            if question.expects is not Expectation.SIGNER and not all(
+                n.found_in(c.own | c.context | c.recent) for n in question.names
+            ):
+                score *= _NAME_FAR_WEIGHT
             scored.append(ScoredSentence(c.passage, c.start, c.end, score))
         return sorted(scored, key=lambda s: -s.score)
 
@@ -173,6 +187,16 @@ class ExtractiveAnswerer:
             else replace(c, passage=replace(c.passage, score=score[c.passage.chunk.id]))
             for c in candidates
         ]
+
+
+def _speaks_to(question: Question, candidate: _Candidate) -> bool:
+    """Whether the sentence or its neighbours speak to anything the question asks beyond its
+    names: "What did Truman tell MacArthur when he dismissed him?" is not answered by a sentence
+    that only names them both."""
+    names = {stem for n in question.names for stem in n.stems}
+    asked = [t for t in question.terms if t not in names]
+    near = candidate.own | candidate.context
+    return not asked or any(t in near or not related(t).isdisjoint(near) for t in asked)
 
 
 def _closing_passages(passages: list[Passage]) -> list[Passage]:
@@ -214,7 +238,10 @@ class _Candidate:
     lead_in: str
     """The sentences before it, when it points back to them ("such a demand"); else empty."""
     about: frozenset[str]
-    """Words of the document's title, summary and source note."""
+    """Words of the document's title, summary, source note and dateline."""
+    recent: frozenset[str] = frozenset()
+    """Words of the text just before it in its section (`_RECENT` characters): a name
+    mentioned there is still in play."""
     retrieved: bool = True
     """False for a sentence read after a retrieved passage because it points back into it."""
 
@@ -268,8 +295,10 @@ def _candidate(
     context = about.union(*(terms(text[s:e]) for s, e in around))
     sentence = text[start:end]
     lead_in = " ".join(text[s:e] for s, e in before) if _POINTS_BACK.search(sentence) else ""
+    first = sentences[bisect_left(sentences, (start - _RECENT,), hi=i)][0]
+    recent = frozenset(terms(text[first:start]))
     return _Candidate(
-        passage, start, end, sentence, frozenset(terms(sentence)), context, lead_in, about
+        passage, start, end, sentence, frozenset(terms(sentence)), context, lead_in, about, recent
     )
 
 

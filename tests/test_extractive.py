@@ -72,6 +72,22 @@ def test_questions_the_telegram_cannot_answer_are_refused_plainly(
     assert answer.answer.startswith("I can't answer that from the documents")
 
 
+@pytest.mark.parametrize(
+    ("question", "why"),
+    [
+        # A FRUS record mentions Australia, but nowhere near its sentence about a capital.
+        ("What is the capital of Australia?", "a name far from the sentence"),
+        # Sentences name both men, but none says anything about a dismissal.
+        ("What did Truman tell MacArthur when he dismissed him?", "only the names"),
+    ],
+)
+def test_a_course_pack_refuses_sentences_that_match_only_the_names_around_them(
+    course_pack: Archive, question: str, why: str
+) -> None:
+    answer = course_pack.ask(question)
+    assert answer.abstained, f"{why}: {answer.answer}"
+
+
 def test_an_empty_question_is_an_error_not_an_answer(archive: Archive) -> None:
     with pytest.raises(QuestionError, match="the question is empty"):
         archive.ask("   ")
