@@ -18,7 +18,7 @@ from qa.questions import read_question
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
 from qa.study import Proposer, StructuralProposer
-from vectorstore.embeddings import shared_encoder
+from vectorstore.embeddings import RememberingEncoder, shared_encoder
 from vectorstore.records import load_record
 from vectorstore.store import IngestResult, Store, connect
 
@@ -102,7 +102,8 @@ def ensure_default_document(store: Store) -> IngestResult | None:
 def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser, Proposer]:
     """The LLM answerer, question rewriter and study-question proposer when a model is
     configured, else the offline ones."""
-    extractive = ExtractiveAnswerer(shared_encoder())
+    # Sentences are met again and again by questions about the same documents.
+    extractive = ExtractiveAnswerer(RememberingEncoder(shared_encoder()))
     if not settings.llm_configured:
         return extractive, WordCondenser(), StructuralProposer()
     from qa.followups import ModelCondenser  # the LLM stack loads only when it is used

@@ -24,7 +24,7 @@ from qa.answer import Answer, Citation, abstention, as_claim
 from qa.questions import Expectation, Question, read_question
 from qa.retrieval import Passage
 from vectorstore.chunks import Chunk, split_record, split_sentences
-from vectorstore.embeddings import MiniLMEncoder
+from vectorstore.embeddings import Encoder
 from vectorstore.lexical import related, terms
 from vectorstore.records import Record
 
@@ -82,7 +82,7 @@ class ExtractiveAnswerer:
 
     mode = "extractive"
 
-    def __init__(self, encoder: MiniLMEncoder, *, abstain_below: float = ABSTAIN_BELOW) -> None:
+    def __init__(self, encoder: Encoder, *, abstain_below: float = ABSTAIN_BELOW) -> None:
         self._encoder = encoder
         self._abstain_below = abstain_below
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FRUS
-from vectorstore.embeddings import MiniLMEmbeddings, shared_encoder
+from vectorstore.embeddings import MiniLMEmbeddings, RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.lexical import LexicalIndex
 from vectorstore.records import Record, load_record
@@ -82,6 +82,27 @@ def test_batched_and_single_embeddings_agree() -> None:
     batched = shared_encoder().encode(texts)
     single = np.stack([shared_encoder().encode([t])[0] for t in texts])
     assert np.allclose(batched, single, atol=1e-4)
+
+
+class _CountingEncoder:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        return shared_encoder().encode(texts)
+
+
+def test_a_remembering_encoder_encodes_each_text_once_and_forgets_the_oldest() -> None:
+    counting = _CountingEncoder()
+    remembering = RememberingEncoder(counting, size=2)
+    texts = ["Nine divisions.", "Jet fighters.", "Nine divisions."]
+    assert np.allclose(remembering.encode(texts), shared_encoder().encode(texts), atol=1e-4)
+    assert counting.seen == ["Nine divisions.", "Jet fighters."]
+    remembering.encode(["Jet fighters.", "Two to three months."])  # "Nine divisions." drops out
+    remembering.encode(["Nine divisions.", "Jet fighters."])
+    assert counting.seen[2:] == ["Two to three months.", "Nine divisions."]
+    assert remembering.encode([]).shape == (0, 384)
 
 
 def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
