@@ -4,9 +4,10 @@
                                    [--data-dir DIR] [--out bench-results/bulk.json]
 
 Unpacks ../shared/corpus/frus_bulk.tar.gz into a temporary folder (never into the repo), ingests
-the chosen volumes beside the telegram and the 49 records, then scores the question sets there.
-Prints the figures and writes them as JSON. With --data-dir the store is kept for later runs, and
-records already in it are skipped.
+the chosen volumes beside the telegram and the 49 records, then scores the question sets there:
+over the whole library, and in a collection holding just the telegram and the 49 records (a
+course pack inside a big library). Prints the figures and writes them as JSON. With --data-dir
+the store is kept for later runs, and records already in it are skipped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +28,7 @@ SHARED = ROOT.parent / "shared"
 # Same era and region as the telegram where the bulk set has it (China 1901, Russia 1918), plus
 # two 1930s volumes: about 2,080 records.
 VOLUMES = ["frus1901China", "frus1918Russiav03", "frus1934v04", "frus1936v03"]
+COURSE_PACK = "FRUS 1951 course pack"
 QUESTION_SETS = [
     SHARED / "eval/dev_questions.jsonl",
     ROOT / "eval/telegram_paraphrases.jsonl",
@@ -41,8 +44,9 @@ def main() -> None:
 
     from tqdm import tqdm
 
-    from qa.assembly import open_archive
+    from qa.assembly import bundled_document, open_archive
     from qa.evaluation import evaluate, load_questions
+    from qa.retrieval import Scope
     from qa.settings import Settings
     from vectorstore.records import load_record
 
@@ -73,12 +77,18 @@ def main() -> None:
         started = time.perf_counter()
         archive.ask("Who is Filippov?")
         figures["first_ask_seconds_incl_word_index"] = round(time.perf_counter() - started, 2)
-        for path in QUESTION_SETS:
-            if path.exists():
-                report = evaluate(load_questions(path), archive.ask, archive.text_of)
-                figures[f"eval_{path.stem}"] = report.summary
+        # A course pack in the big library: the telegram and the 49 records as a collection,
+        # asked on its own, as a course page or `ask --collection` would.
+        pack = [load_record(p).id for p in files[: len(files) - len(bulk)]]
+        archive.store.add_to_collection(COURSE_PACK, [*pack, load_record(bundled_document()).id])
+        for label, scope in [("", None), ("course_pack_", Scope(collection=COURSE_PACK))]:
+            for path in QUESTION_SETS:
+                report = evaluate(
+                    load_questions(path), partial(archive.ask, scope=scope), archive.text_of
+                )
+                figures[f"{label}eval_{path.stem}"] = report.summary
                 failed = [v.id for v in report.verdicts if not v.correct]
-                figures[f"eval_{path.stem}_wrong"] = failed
+                figures[f"{label}eval_{path.stem}_wrong"] = failed
     write_figures(figures, args.out)
 
 

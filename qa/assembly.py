@@ -66,9 +66,10 @@ class Archive:
         notice = f"{answer.notice} {read_as}" if answer.notice else read_as
         return answer.model_copy(update={"question": question, "notice": notice})
 
-    def retrieve(self, question: str) -> list[Passage]:
-        """The passages the answerer would read for `question`."""
-        return to_passages(self.retriever.invoke(check_question(question)), self.store)
+    def retrieve(self, question: str, scope: Scope | None = None) -> list[Passage]:
+        """The passages the answerer would read for `question` (within `scope`, if given)."""
+        retriever = self.retriever.scoped(scope) if scope else self.retriever
+        return to_passages(retriever.invoke(check_question(question)), self.store)
 
     def text_of(self, document_id: str) -> str | None:
         record = self.store.record(document_id)

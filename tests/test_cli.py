@@ -173,6 +173,19 @@ def test_a_collection_of_uploaded_kinds_is_asked_on_its_own(tmp_path: Path) -> N
     # The telegram is in the store but not in the collection.
     outside = run(db, "ask", "--collection", "HIST 201", "Who would train the Chinese pilots?")
     assert outside.stdout.startswith("I can't answer that from the documents")
+    # An eval can be scoped the same way: the telegram's question has no answer in the collection.
+    questions = tmp_path / "hist201.jsonl"
+    questions.write_text(
+        json.dumps({"id": "y1", "question": "When were the Yalu bridges bombed?",
+                    "answerable": True, "must": [["8 November"]], "support": ["8 November 1950"]})
+        + "\n"
+        + json.dumps({"id": "t1", "question": "Who would train the Chinese pilots?",
+                      "answerable": False, "must": [], "support": []})
+        + "\n"
+    )  # fmt: skip
+    scored = run(db, "eval", "--collection", "HIST 201", "--fail-under", "1", str(questions))
+    assert scored.returncode == 0, scored.stdout + scored.stderr
+    assert '"correct": 2' in scored.stdout
     unknown = run(db, "ask", "--collection", "HIST 999", "Who?")
     assert unknown.returncode == 1
     assert "no collection 'HIST 999' (collections: HIST 201)." in unknown.stderr

@@ -26,6 +26,7 @@ EXAMPLES = """examples:
   archive-qa ingest ../shared/corpus/frus1951v07p2/*.txt
   archive-qa ingest --collection "HIST 201" notes.pdf speech.html
   archive-qa ask --collection "HIST 201" "What did the minister say?"
+  archive-qa eval --collection "HIST 201" questions.jsonl
   archive-qa serve --port 7860
 """
 
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SHARE",
         help="exit 1 when less than this share (0-1) of the questions is right",
     )
+    _add_scope_options(evaluate)
     evaluate.set_defaults(run=_eval)
 
     reset = commands.add_parser("reset", help="delete every indexed document (to rebuild)")
@@ -320,11 +322,14 @@ def _eval(args: argparse.Namespace) -> int:
 
     questions = load_questions(args.file)
     archive = open_archive(_settings())
+    scope = _scope(args)
     report = evaluate(
         questions,
-        archive.ask,
+        lambda q: archive.ask(q, scope=scope),
         archive.text_of,
-        retrieve=lambda q: [(p.record.id, p.chunk.start, p.chunk.end) for p in archive.retrieve(q)],
+        retrieve=lambda q: [
+            (p.record.id, p.chunk.start, p.chunk.end) for p in archive.retrieve(q, scope)
+        ],
     )
     for v in report.verdicts:
         mark = "ok  " if v.correct else "FAIL"
