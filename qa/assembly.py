@@ -17,9 +17,9 @@ from qa.followups import Condenser, Turn, WordCondenser
 from qa.questions import read_question
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
-from qa.study import Proposer, StructuralProposer
+from qa.study import Proposer, StructuralProposer, StudyPack, study_pack
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
-from vectorstore.records import load_record
+from vectorstore.records import Record, load_record
 from vectorstore.store import IngestResult, Store, connect
 
 BUNDLED_DOCUMENT = "000_75e4e0694aac02d8.txt"
@@ -35,6 +35,7 @@ class Archive:
     condenser: Condenser = field(default_factory=WordCondenser)
     proposer: Proposer = field(default_factory=StructuralProposer)
     """Proposes study questions about a document (qa.study)."""
+    _study_packs: dict[str, tuple[int, StudyPack]] = field(default_factory=dict, repr=False)
 
     @property
     def chain(self) -> Runnable[str, Answer]:
@@ -65,6 +66,16 @@ class Archive:
         read_as = f"Read as a follow-up to “{follows}”." if follows else f"Read as: “{standalone}”."
         notice = f"{answer.notice} {read_as}" if answer.notice else read_as
         return answer.model_copy(update={"question": question, "notice": notice})
+
+    def study(self, record: Record) -> StudyPack:
+        """The study materials for `record`: made once per version of its text (making them asks
+        a dozen questions, seconds offline) and kept for the page and the API alike."""
+        version = hash(record.text)
+        kept = self._study_packs.get(record.id)
+        if kept is None or kept[0] != version:
+            kept = version, study_pack(self, record)
+            self._study_packs[record.id] = kept
+        return kept[1]
 
     def retrieve(self, question: str, scope: Scope | None = None) -> list[Passage]:
         """The passages the answerer would read for `question` (within `scope`, if given)."""

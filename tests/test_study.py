@@ -12,17 +12,16 @@ from qa.study import (
     StructuralProposer,
     StudyPack,
     answered_questions,
-    study_pack,
     timeline,
 )
 from tests.conftest import make_settings
 from tests.fake_openai import fake_openai_server
-from vectorstore.records import Record
+from vectorstore.records import Record, load_record
 
 
 @pytest.fixture(scope="module")
 def pack(archive: Archive, seed: Record) -> StudyPack:
-    return study_pack(archive, seed)
+    return archive.study(seed)
 
 
 def test_starter_questions_are_ones_archive_qa_answers_from_the_document(
@@ -61,6 +60,21 @@ def test_the_glossary_sorts_names_into_people_places_and_organisations(pack: Stu
     assert kinds["Security Council"] == "organisation"
     assert kinds["Moscow"] == "place" and kinds["Shanghai"] == "place"
     assert "Soviet Ambassador" not in kinds and "Translation" not in kinds
+
+
+def test_study_materials_are_made_once_per_version_of_a_document(tmp_path: Path) -> None:
+    archive = open_archive(make_settings(tmp_path / "db"))
+    memo = tmp_path / "memo.md"
+    memo.write_text("# Yalu memo\n\nThe Yalu bridges were bombed on 8 November 1950.\n")
+    archive.store.ingest(load_record(memo))
+    first = archive.study(load_record(memo))
+    assert archive.study(load_record(memo)) is first
+    memo.write_text("# Yalu memo\n\nThe Yalu bridges were bombed on 12 November 1950.\n")
+    archive.store.ingest(load_record(memo))
+    second = archive.study(load_record(memo))
+    assert second is not first
+    assert [e.source.quote for e in second.timeline] != [e.source.quote for e in first.timeline]
+    assert "12 November" in second.timeline[0].source.quote
 
 
 def test_a_timeline_orders_documents_and_dated_sentences(course_pack: Archive) -> None:

@@ -23,7 +23,7 @@ from qa.followups import Turn
 from qa.library import Added, add_uploads, remove_documents
 from qa.retrieval import Scope
 from qa.settings import Settings
-from qa.study import StudyPack, study_pack
+from qa.study import StudyPack
 from ui.format import chicago, long_date
 from ui.page import build_blocks
 from vectorstore.errors import ArchiveQAError
@@ -169,7 +169,7 @@ def build_app(
         record = archive.store.record(document_id)
         if record is None:
             return _no_document(document_id)
-        return study_pack(archive, record)
+        return archive.study(record)
 
     @api.post("/api/documents", response_model=list[Added])
     def upload_documents(

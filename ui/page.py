@@ -17,7 +17,7 @@ from qa.assembly import Archive, bundled_document
 from qa.followups import Turn
 from qa.library import Added, add_uploads, remove_documents
 from qa.retrieval import Scope
-from qa.study import study_pack, timeline
+from qa.study import timeline
 from ui.format import answer_as_html, message_text, study_as_html, timeline_as_html
 from vectorstore.errors import ArchiveQAError
 from vectorstore.records import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Record, load_record
@@ -149,7 +149,6 @@ def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
     Returns the function that lists the documents and collections to choose from, and the menus
     it fills, for the page to run when the tab opens."""
     store = archive.store
-    made: dict[tuple[str, int], str] = {}
 
     def choices() -> tuple[Any, Any]:
         records = store.records(with_text=False)
@@ -161,10 +160,7 @@ def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
         record = store.record(document_id) if document_id else None
         if record is None:
             return "<p class='aqa-hint'>Choose a document first.</p>"
-        key = (record.id, hash(record.text))
-        if key not in made:
-            made[key] = study_as_html(study_pack(archive, record))
-        return made[key]
+        return study_as_html(archive.study(record))
 
     def collection_timeline(name: str | None) -> str:
         ids = store.members(name) if name else store.record_ids()
