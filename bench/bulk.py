@@ -33,6 +33,7 @@ QUESTION_SETS = [
     SHARED / "eval/dev_questions.jsonl",
     ROOT / "eval/telegram_paraphrases.jsonl",
     ROOT / "eval/frus1951.jsonl",
+    ROOT / "eval/frus1951_heldout.jsonl",
 ]
 
 

@@ -82,7 +82,11 @@ def main() -> None:
         figures["ingest_seconds"] = time.perf_counter() - started
         figures["chunks_indexed"] = archive.store.chunk_count()
 
-        for path in [*question_sets, ROOT / "eval/frus1951.jsonl"]:
+        for path in [
+            *question_sets,
+            ROOT / "eval/frus1951.jsonl",
+            ROOT / "eval/frus1951_heldout.jsonl",
+        ]:
             report = evaluate(load_questions(path), archive.ask, archive.text_of)
             figures[f"eval_{path.stem}_with_corpus"] = report.summary
     write_figures(figures, args.out)

@@ -45,8 +45,13 @@ _LEAD_IN_MATCH = 0.8
 # Sentences read together with the two before them: those that point back ("such a demand"), and
 # list items, which continue the sentence that introduced the list ("... possibilities: 1. ...").
 _POINTS_BACK = re.compile(
-    r"\b(?:such|this|these|those)\b|^\W*(?:it|they|he|she)\b|^\W*(?:\d{1,2}|[a-h])[.)]\s", re.I
+    r"\b(?:such|this|these|those)\b|^\W*(?:it|they|he|she)\b|^\W*(?:\d{1,2}|[a-h])[.)]\s|"
+    r"^\W*(?:hence|therefore|thus|consequently|accordingly)\b",
+    re.I,
 )
+# A conclusion ("Hence, ... we should continue to safeguard Formosa.") rests on the sentence
+# before it: asked why, the answer quotes both.
+_CONCLUDES = re.compile(r"^\W*(?:hence|therefore|thus|consequently|accordingly)\b", re.I)
 _RELATED_MATCH = 0.7
 _WEIGHTS = {"meaning": 0.55, "words": 0.30, "chunk": 0.15}
 # What a document says about itself, read as context for each of its sentences.
@@ -168,7 +173,10 @@ class ExtractiveAnswerer:
                 n.found_in(c.own | c.context | c.recent) for n in question.names
             ):
                 score *= _NAME_FAR_WEIGHT
-            scored.append(ScoredSentence(c.passage, c.start, c.end, score))
+            start = c.start
+            if question.expects is Expectation.REASON and c.grounds is not None:
+                start = c.grounds
+            scored.append(ScoredSentence(c.passage, start, c.end, score))
         return sorted(scored, key=lambda s: -s.score)
 
     def _score_own_chunks(
@@ -242,6 +250,8 @@ class _Candidate:
     recent: frozenset[str] = frozenset()
     """Words of the text just before it in its section (`_RECENT` characters): a name
     mentioned there is still in play."""
+    grounds: int | None = None
+    """Where the sentence before it starts, when it draws a conclusion from it ("Hence, ...")."""
     retrieved: bool = True
     """False for a sentence read after a retrieved passage because it points back into it."""
 
@@ -297,9 +307,11 @@ def _candidate(
     lead_in = " ".join(text[s:e] for s, e in before) if _POINTS_BACK.search(sentence) else ""
     first = sentences[bisect_left(sentences, (start - _RECENT,), hi=i)][0]
     recent = frozenset(terms(text[first:start]))
+    grounds = sentences[i - 1][0] if i > 0 and _CONCLUDES.match(sentence) else None
     return _Candidate(
-        passage, start, end, sentence, frozenset(terms(sentence)), context, lead_in, about, recent
-    )
+        passage, start, end, sentence, frozenset(terms(sentence)), context, lead_in, about, recent,
+        grounds,
+    )  # fmt: skip
 
 
 def _chunk_holding(record: Record, offset: int) -> Chunk:

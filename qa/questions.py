@@ -90,13 +90,18 @@ _MONEY = re.compile(
 FOLLOW_UP_MARK = " (after: "
 _NEAR = 3  # "nine Chinese divisions": words from a number to what it counts
 _HOW_MANY = re.compile(r"^\s*how\s+many\s+(?P<words>(?:[\w-]+\s+){0,3}[\w-]+)", re.I)
-_PLACE = re.compile(r"\b(?:in|at|near|inside|outside)\s+(?:the\s+|a\s+)?([A-Za-z][\w'’-]*)")  # noqa: RUF001
+# "in Moscow", "at the embassy"; and a named place reached: "visited Chinese Naval base Tsoying".
+_PLACE = re.compile(
+    r"\b(?:in|at|near|inside|outside)\s+(?:the\s+|a\s+)?([A-Za-z][\w'’-]*)"  # noqa: RUF001
+    r"|\b(?:visit(?:ed|ing|s)?|reach(?:ed|ing|es)?|toward|towards|into)\s+(?:the\s+)?"
+    r"([A-Z][\w'’-]*)"  # noqa: RUF001
+)
 # "since" gives a reason before a clause ("since they made it clear"), a time before a noun
 # ("since current hate campaign began").
 _REASON = re.compile(
     r"\b(?:because|since\s+(?:i|we|you|he|she|it|they|there|this|that)\b|as a result|"
     r"in order to|so that|so as to|for fear|lead to|led to|due to|owing to|reason|therefore|"
-    r"thus|in view of|on the ground|for the purpose)\b",
+    r"thus|hence|consequently|in view of|on the ground|for the purpose)\b",
     re.I,
 )
 _SIGNATURE_WORDS = 5
@@ -156,7 +161,7 @@ class Question:
             # that the question does not already name, and not a date ("in February").
             return any(
                 not set(terms(place)) <= set(self.terms) and not _TIME.match(place)
-                for place in _PLACE.findall(body)
+                for place in map("".join, _PLACE.findall(body))
             )
         if self.expects is Expectation.REASON:
             return _REASON.search(body) is not None

@@ -19,6 +19,7 @@ QUESTION_SETS = {
     "dev_questions": SHARED / "eval" / "dev_questions.jsonl",
     "telegram_paraphrases": ROOT / "eval" / "telegram_paraphrases.jsonl",
     "frus1951": ROOT / "eval" / "frus1951.jsonl",
+    "frus1951_heldout": ROOT / "eval" / "frus1951_heldout.jsonl",
 }
 
 

@@ -88,6 +88,17 @@ def test_a_course_pack_refuses_sentences_that_match_only_the_names_around_them(
     assert answer.abstained, f"{why}: {answer.answer}"
 
 
+def test_asked_why_a_conclusion_is_quoted_with_the_sentence_it_draws_on(
+    course_pack: Archive,
+) -> None:
+    answer = course_pack.ask(
+        "Why did the Joint Chiefs think the United States should keep safeguarding Formosa?"
+    )
+    (quote,) = [c.quote for c in answer.citations if "safeguard Formosa" in c.quote]
+    assert quote.startswith("However, the Nationalist forces on Formosa constitute the only")
+    assert "Hence, until a solution is found" in quote
+
+
 def test_an_empty_question_is_an_error_not_an_answer(archive: Archive) -> None:
     with pytest.raises(QuestionError, match="the question is empty"):
         archive.ask("   ")

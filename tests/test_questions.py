@@ -91,6 +91,9 @@ def test_where_wants_a_place_the_question_does_not_already_name() -> None:
     assert question.is_answered_by_kind("He died in prison.")
     assert not question.is_answered_by_kind("We consider the demand by the English unacceptable.")
     assert not question.is_answered_by_kind("It arrived in February.")
+    visited = read_question("Where did the commander of the Seventh Fleet go on 22 February?")
+    assert visited.is_answered_by_kind("On 22 Feb Com 7th Flt visited Chinese Naval base Tsoying.")
+    assert not visited.is_answered_by_kind("Com 7th Flt visited briefly and left.")
 
 
 def test_why_wants_a_reason_and_who_signed_wants_a_signature_line() -> None:
