@@ -34,6 +34,7 @@ QUESTION_SETS = [
     ROOT / "eval/telegram_paraphrases.jsonl",
     ROOT / "eval/frus1951.jsonl",
     ROOT / "eval/frus1951_heldout.jsonl",
+    ROOT / "eval/frus1951_heldout2.jsonl",
 ]
 
 

@@ -2,12 +2,13 @@
 
 Every retrieved chunk is split into sentences, joined by the sentences just after it that point
 back into it ("such a demand"). A sentence is a candidate if it holds the kind of fact the
-question wants (a number for "How many ...?"), its document mentions the question's names, and it
-or its neighbours speak to something the question asks beyond those names. Candidates are scored
-by meaning (MiniLM cosine to the question), by the question words they share (related words and
-neighbouring sentences count for less) and by their chunk's retrieval score; a sentence far from
-a name in the question weighs less. The best become the answer, each cited; when even the best is
-weak, the answer is an abstention.
+question wants (a number for "How many ...?"; for "Why ...?" a causal word only weighs), its
+document mentions the question's names, and it or its neighbours speak to something the question
+asks beyond those names. Candidates are scored by meaning (MiniLM cosine to the question), by the
+question words they share (related words and neighbouring sentences count for less) and by their
+chunk's retrieval score; a sentence far from a name in the question weighs less. The best become
+the answer, each cited (a conclusion together with the sentence it draws on); when even the best
+is weak, the answer is an abstention.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 from qa.answer import Answer, Citation, abstention, as_claim
 from qa.questions import Expectation, Question, read_question
 from qa.retrieval import Passage
-from vectorstore.chunks import Chunk, split_record, split_sentences
+from vectorstore.chunks import LIST_LABEL, Chunk, split_record, split_sentences
 from vectorstore.embeddings import Encoder
 from vectorstore.lexical import related, terms
 from vectorstore.records import Record
@@ -50,8 +51,11 @@ _POINTS_BACK = re.compile(
     re.I,
 )
 # A conclusion ("Hence, ... we should continue to safeguard Formosa.") rests on the sentence
-# before it: asked why, the answer quotes both.
-_CONCLUDES = re.compile(r"^\W*(?:hence|therefore|thus|consequently|accordingly)\b", re.I)
+# before it, so it is quoted together with it: asked why, that sentence is the reason; asked what
+# might happen, it says under what conditions.
+_CONCLUDES = re.compile(
+    rf"^\W*(?:{LIST_LABEL.pattern}\s+)?(?:hence|therefore|thus|consequently|accordingly)\b", re.I
+)
 _RELATED_MATCH = 0.7
 _WEIGHTS = {"meaning": 0.55, "words": 0.30, "chunk": 0.15}
 # What a document says about itself, read as context for each of its sentences.
@@ -62,6 +66,9 @@ _OTHER_KIND_WEIGHT = 0.85
 # A sentence holding the kind of fact asked for ("How long ...?": "two to three months") has
 # passed a test most sentences fail, which is evidence of its own.
 _KIND_BONUS = 0.06
+# "Why ...?" is often answered without a causal word ("will be too ponderous to bring about the
+# necessary settlement"), so there a sentence without one stays a candidate, at this weight.
+_NO_CUE_WEIGHT = 0.85
 # A question that names someone is answered where they are mentioned: a sentence whose
 # neighbourhood (and its document's title, summary, source note and dateline) lacks one of the
 # question's names is a weaker answer.
@@ -136,7 +143,7 @@ class ExtractiveAnswerer:
         candidates = [
             c
             for c in _candidates(passages)
-            if question.is_answered_by_kind(c.text)
+            if (question.is_answered_by_kind(c.text) or question.expects is Expectation.REASON)
             and all(n.found_in(vocabularies[c.passage.record.id]) for n in question.names)
             and _speaks_to(question, c)
         ]
@@ -167,15 +174,15 @@ class ExtractiveAnswerer:
             ) * _SECTION_WEIGHT.get(c.passage.chunk.section, 1.0)
             if question.document_kind and question.document_kind.isdisjoint(c.about):
                 score *= _OTHER_KIND_WEIGHT
-            if question.expects is not None:
+            if question.expects is not None and question.is_answered_by_kind(c.text):
                 score += _KIND_BONUS
+            elif question.expects is not None:
+                score *= _NO_CUE_WEIGHT
             if question.expects is not Expectation.SIGNER and not all(
                 n.found_in(c.own | c.context | c.recent) for n in question.names
             ):
                 score *= _NAME_FAR_WEIGHT
-            start = c.start
-            if question.expects is Expectation.REASON and c.grounds is not None:
-                start = c.grounds
+            start = c.start if c.grounds is None else c.grounds
             scored.append(ScoredSentence(c.passage, start, c.end, score))
         return sorted(scored, key=lambda s: -s.score)
 

@@ -71,8 +71,11 @@ _NUMBER_WORDS = (
 )
 _NUMBER = re.compile(rf"\b(?:\d+(?:[,.:]\d+)*|{_NUMBER_WORDS})\b", re.I)
 _UNIT = r"(?:minute|hour|day|week|month|year)s?"
+# "two to three months"; and a length without a number: "for an indefinite period of time".
 _DURATION = re.compile(
-    rf"\b(?:(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|several|few)\W+){{1,4}}{_UNIT}\b", re.I
+    rf"\b(?:(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|several|few)\W+){{1,4}}{_UNIT}\b|"
+    r"\bindefinite(?:ly)?\b|\b(?:long|short|brief|extended|limited)\s+(?:period|time)\b",
+    re.I,
 )
 _MONTHS = (
     r"January|February|March|April|May|June|July|August|September|October|November|December|"

@@ -20,6 +20,7 @@ QUESTION_SETS = {
     "telegram_paraphrases": ROOT / "eval" / "telegram_paraphrases.jsonl",
     "frus1951": ROOT / "eval" / "frus1951.jsonl",
     "frus1951_heldout": ROOT / "eval" / "frus1951_heldout.jsonl",
+    "frus1951_heldout2": ROOT / "eval" / "frus1951_heldout2.jsonl",
 }
 
 

@@ -88,15 +88,28 @@ def test_a_course_pack_refuses_sentences_that_match_only_the_names_around_them(
     assert answer.abstained, f"{why}: {answer.answer}"
 
 
-def test_asked_why_a_conclusion_is_quoted_with_the_sentence_it_draws_on(
-    course_pack: Archive,
+@pytest.mark.parametrize(
+    ("question", "grounds", "conclusion"),
+    [
+        (
+            "Why did the Joint Chiefs think the United States should keep safeguarding Formosa?",
+            "However, the Nationalist forces on Formosa constitute the only",
+            "Hence, until a solution is found",
+        ),
+        (
+            "What might happen to Formosa without American naval and air forces?",
+            "3. Without continued availability of U.S. naval and air forces",
+            "4. Consequently, supplying such aid",
+        ),
+    ],
+)
+def test_a_conclusion_is_quoted_with_the_sentence_it_draws_on(
+    course_pack: Archive, question: str, grounds: str, conclusion: str
 ) -> None:
-    answer = course_pack.ask(
-        "Why did the Joint Chiefs think the United States should keep safeguarding Formosa?"
-    )
-    (quote,) = [c.quote for c in answer.citations if "safeguard Formosa" in c.quote]
-    assert quote.startswith("However, the Nationalist forces on Formosa constitute the only")
-    assert "Hence, until a solution is found" in quote
+    answer = course_pack.ask(question)
+    (quote,) = [c.quote for c in answer.citations if conclusion in c.quote]
+    assert quote.startswith(grounds)
+    _assert_verbatim(course_pack, answer.citations)
 
 
 def test_an_empty_question_is_an_error_not_an_answer(archive: Archive) -> None:

@@ -84,6 +84,13 @@ def test_the_number_must_count_what_is_asked_about() -> None:
     assert question.is_answered_by_kind("About 300 Soviet pilots flew there.")
 
 
+def test_how_long_is_answered_by_a_length_with_or_without_a_number() -> None:
+    question = read_question("How long should the Seventh Fleet mission continue?")
+    assert question.is_answered_by_kind("It will take two to three months.")
+    assert question.is_answered_by_kind("It should continue for an indefinite period of time.")
+    assert not question.is_answered_by_kind("The mission should continue.")
+
+
 def test_where_wants_a_place_the_question_does_not_already_name() -> None:
     question = read_question("Where did the English make their appeal?")
     assert question.expects is Expectation.PLACE
