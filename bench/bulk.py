@@ -35,6 +35,7 @@ QUESTION_SETS = [
     ROOT / "eval/frus1951.jsonl",
     ROOT / "eval/frus1951_heldout.jsonl",
     ROOT / "eval/frus1951_heldout2.jsonl",
+    ROOT / "eval/telegram_heldout.jsonl",
 ]
 
 

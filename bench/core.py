@@ -87,6 +87,7 @@ def main() -> None:
             ROOT / "eval/frus1951.jsonl",
             ROOT / "eval/frus1951_heldout.jsonl",
             ROOT / "eval/frus1951_heldout2.jsonl",
+            ROOT / "eval/telegram_heldout.jsonl",
         ]:
             report = evaluate(load_questions(path), archive.ask, archive.text_of)
             figures[f"eval_{path.stem}_with_corpus"] = report.summary

@@ -236,7 +236,9 @@ def _names(question: str) -> list[Name]:
         words = [w for w in run if not set(terms(w)) <= _TITLES]
         stems = {t for w in words for t in terms(w)}
         if stems and not all(map(is_nationality, stems)):
-            found_by = frozenset(stems.union(*map(related, stems)))
+            # A country's other names find it ("Soviet Union": USSR); the record type's related
+            # words do not ("United States" is not found by "troops", kin of "units").
+            found_by = frozenset(stems.union(*(related(s) for s in stems if is_nationality(s))))
             names.append(Name(" ".join(run), found_by, " ".join(words)))
         run = []
     return names

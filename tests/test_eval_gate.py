@@ -21,6 +21,7 @@ QUESTION_SETS = {
     "frus1951": ROOT / "eval" / "frus1951.jsonl",
     "frus1951_heldout": ROOT / "eval" / "frus1951_heldout.jsonl",
     "frus1951_heldout2": ROOT / "eval" / "frus1951_heldout2.jsonl",
+    "telegram_heldout": ROOT / "eval" / "telegram_heldout.jsonl",
 }
 
 
