@@ -43,19 +43,19 @@ _SHORTLIST = 64
 _BEFORE, _AFTER = 2, 1
 _CONTEXT_MATCH = 0.5
 _LEAD_IN_MATCH = 0.8
-# Sentences read together with the two before them: those that point back ("such a demand"), and
-# list items, which continue the sentence that introduced the list ("... possibilities: 1. ...").
+# Sentences read together with the two before them: those that point back ("such a demand"),
+# conclusions ("Hence, ..."), and list items, which continue the sentence that introduced the list
+# ("... possibilities: 1. ...").
+_CONCLUSION = r"(?:hence|therefore|thus|consequently|accordingly)\b"
 _POINTS_BACK = re.compile(
     r"\b(?:such|this|these|those)\b|^\W*(?:it|they|he|she)\b|^\W*(?:\d{1,2}|[a-h])[.)]\s|"
-    r"^\W*(?:hence|therefore|thus|consequently|accordingly)\b",
+    rf"^\W*{_CONCLUSION}",
     re.I,
 )
 # A conclusion ("Hence, ... we should continue to safeguard Formosa.") rests on the sentence
 # before it, so it is quoted together with it: asked why, that sentence is the reason; asked what
 # might happen, it says under what conditions.
-_CONCLUDES = re.compile(
-    rf"^\W*(?:{LIST_LABEL.pattern}\s+)?(?:hence|therefore|thus|consequently|accordingly)\b", re.I
-)
+_CONCLUDES = re.compile(rf"^\W*(?:{LIST_LABEL.pattern}\s+)?{_CONCLUSION}", re.I)
 _RELATED_MATCH = 0.7
 _WEIGHTS = {"meaning": 0.55, "words": 0.30, "chunk": 0.15}
 # What a document says about itself, read as context for each of its sentences.
