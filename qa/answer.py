@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from vectorstore.errors import ArchiveQAError
+from vectorstore.records import Record
 
 Mode = Literal["extractive", "llm"]
 MAX_QUESTION_CHARS = 1000
@@ -31,6 +32,16 @@ class Citation(BaseModel):
     citation: str | None = Field(description="Archival citation (archive, fond, delo ...).")
     url: str | None
     date: str | None = None
+
+
+def cite(record: Record, start: int, end: int, *, n: int = 1, chunk_id: str = "") -> Citation:
+    """The citation of ``record.text[start:end]``: the quote is cut from the stored text, so it is
+    verbatim by construction."""
+    return Citation(
+        n=n, document_id=record.id, title=record.title, chunk_id=chunk_id,
+        quote=record.text[start:end], start=start, end=end, citation=record.citation,
+        url=record.url, date=record.date,
+    )  # fmt: skip
 
 
 class Answer(BaseModel):

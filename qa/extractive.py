@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.answer import Answer, Citation, abstention, as_claim
+from qa.answer import Answer, abstention, as_claim, cite
 from qa.questions import Expectation, Question, read_question
 from qa.retrieval import Passage
 from vectorstore.chunks import LIST_LABEL, Chunk, split_record, split_sentences
@@ -117,7 +117,10 @@ class ExtractiveAnswerer:
         best = ranked[0].score
         chosen = [s for s in ranked[:MAX_SENTENCES] if s.score >= best - KEEP_WITHIN]
         chosen.sort(key=lambda s: (s.passage.record.id, s.start))
-        citations = [_citation(i, s) for i, s in enumerate(chosen, start=1)]
+        citations = [
+            cite(s.passage.record, s.start, s.end, n=i, chunk_id=s.passage.chunk.id)
+            for i, s in enumerate(chosen, start=1)
+        ]
         text = " ".join(f"{as_claim(c.quote)} [{c.n}]" for c in citations)
         return Answer(
             question=question, answer=text, abstained=False, mode="extractive", notice=notice,
@@ -379,19 +382,3 @@ def _match(term: str, candidate: _Candidate, *, focus: bool) -> float:
 
 def _in_context(title: str, sentence: str) -> str:
     return f"{title}: {sentence}" if title and not sentence.startswith(title[:20]) else sentence
-
-
-def _citation(n: int, sentence: ScoredSentence) -> Citation:
-    record = sentence.passage.record
-    return Citation(
-        n=n,
-        document_id=record.id,
-        title=record.title,
-        chunk_id=sentence.passage.chunk.id,
-        quote=record.text[sentence.start : sentence.end],
-        start=sentence.start,
-        end=sentence.end,
-        citation=record.citation,
-        url=record.url,
-        date=record.date,
-    )

@@ -16,7 +16,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
-from qa.answer import Answer, Citation, abstention, strip_markers
+from qa.answer import Answer, Citation, abstention, cite, strip_markers
 from qa.extractive import ExtractiveAnswerer
 from qa.quotes import locate_quote
 from qa.retrieval import Passage
@@ -115,7 +115,9 @@ def _verified(
             key = (passage.record.id, start, end)
             if key not in seen:
                 seen[key] = len(citations) + 1
-                citations.append(_citation(seen[key], passage, start, end))
+                citations.append(
+                    cite(passage.record, start, end, n=seen[key], chunk_id=passage.chunk.id)
+                )
             if seen[key] not in numbers:
                 numbers.append(seen[key])
         text = " ".join(strip_markers(claim.text).split())
@@ -136,15 +138,6 @@ def _passage(label: str, passages: list[Passage]) -> Passage | None:
     if digits.isdigit() and 1 <= int(digits) <= len(passages):
         return passages[int(digits) - 1]
     return None
-
-
-def _citation(n: int, passage: Passage, start: int, end: int) -> Citation:
-    record = passage.record
-    return Citation(
-        n=n, document_id=record.id, title=record.title, chunk_id=passage.chunk.id,
-        quote=record.text[start:end], start=start, end=end, citation=record.citation,
-        url=record.url, date=record.date,
-    )  # fmt: skip
 
 
 def _failure_notice(exc: Exception) -> str:

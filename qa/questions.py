@@ -77,10 +77,10 @@ _DURATION = re.compile(
     r"\bindefinite(?:ly)?\b|\b(?:long|short|brief|extended|limited)\s+(?:period|time)\b",
     re.I,
 )
-_MONTHS = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+MONTH_NAMES = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
 )
+_MONTHS = rf"{MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
 _TIME = re.compile(
     rf"\b(?:{_MONTHS})\b\.?|\b1[7-9]\d\d\b|\b20\d\d\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|"
     r"\b\d{1,2}:\d\d\b|\b(?:yesterday|today|tomorrow|tonight|Monday|Tuesday|Wednesday|Thursday|"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,24 @@ class Scope:
     since: str | None = None
     until: str | None = None
     collection: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        documents: Iterable[str] | None = None,
+        collection: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Scope | None:
+        """A scope from optional parts, as flags, forms and query strings give them; None (the
+        whole store) when no part is given. An empty list of documents is a scope of none."""
+        if documents is None and not (collection or since or until):
+            return None
+        return cls(
+            documents=None if documents is None else frozenset(documents),
+            collection=collection or None, since=since or None, until=until or None,
+        )  # fmt: skip
 
     def resolve(self, store: Store) -> frozenset[str] | None:
         """The ids of the documents in scope, or None for the whole store."""

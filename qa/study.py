@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel
 
-from qa.answer import MAX_QUESTION_CHARS, Answer, Citation
+from qa.answer import MAX_QUESTION_CHARS, Answer, Citation, cite
 from qa.prompting import ask_model
+from qa.questions import MONTH_NAMES
 from qa.retrieval import Scope
 from vectorstore.chunks import LIST_LABEL, split_sentences
 from vectorstore.lexical import is_nationality, terms
@@ -60,8 +61,7 @@ _OPENERS = frozenset(["upon", "then", "thus", "hence", "however", "moreover", "a
 _DIRECTIONS = frozenset(terms("north south east west northern southern eastern western"))
 _CALENDAR = frozenset(
     terms(
-        "january february march april may june july august september october november december "
-        "monday tuesday wednesday thursday friday saturday sunday"
+        f"{MONTH_NAMES.replace('|', ' ')} monday tuesday wednesday thursday friday saturday sunday"
     )
 )
 _PLACE_WORDS = frozenset(
@@ -74,9 +74,8 @@ _PLACE_WORDS = frozenset(
 # A quoted sentence worth studying says something: header lines ("SOVIET AMBASSADOR") do not.
 _MIN_WORDS = 6
 _FULL_DATE = re.compile(
-    r"\b(?:(?P<d1>\d{1,2})\s+(?P<m1>January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)|(?P<m2>January|February|March|April|May|June|July|August|"
-    r"September|October|November|December)\s+(?P<d2>\d{1,2}),?)\s+(?P<y>1[5-9]\d\d|20\d\d)\b"
+    rf"\b(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{MONTH_NAMES})|(?P<m2>{MONTH_NAMES})\s+(?P<d2>\d{{1,2}}),?)"
+    r"\s+(?P<y>1[5-9]\d\d|20\d\d)\b"
 )
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten)\b", re.I)
 
@@ -314,14 +313,14 @@ def glossary(record: Record) -> list[GlossaryEntry]:
             term = found.group()
             if term not in entries:
                 entries[term] = GlossaryEntry(
-                    term=term, kind="date", source=_cite(record, sentence.start, sentence.end)
+                    term=term, kind="date", source=cite(record, sentence.start, sentence.end)
                 )
         for at, term in _names_in(record, sentence.start, sentence.end).items():
             if term in entries or _FULL_DATE.search(term):
                 continue
             kind = _kind_of_name(term, record.text[max(0, at - 30) : at + 1])
             entries[term] = GlossaryEntry(
-                term=term, kind=kind, source=_cite(record, sentence.start, sentence.end)
+                term=term, kind=kind, source=cite(record, sentence.start, sentence.end)
             )
     order = {"person": 0, "organisation": 1, "place": 2, "date": 3, "other": 4}
     return sorted(entries.values(), key=lambda e: (order[e.kind], e.term.lower()))
@@ -350,7 +349,7 @@ def timeline(records: list[Record]) -> list[TimelineEntry]:
         if record.date and len(record.date) == 10 and title is not None:
             entries.append(
                 TimelineEntry(date=record.date, label=record.title,
-                              source=_cite(record, title.start, title.end))
+                              source=cite(record, title.start, title.end))
             )  # fmt: skip
         start, end = _body(record)
         for sentence in split_sentences(record.text, start, end):
@@ -361,7 +360,7 @@ def timeline(records: list[Record]) -> list[TimelineEntry]:
                     label = " ".join(text.split())
                     entries.append(
                         TimelineEntry(date=iso, label=label,
-                                      source=_cite(record, sentence.start, sentence.end))
+                                      source=cite(record, sentence.start, sentence.end))
                     )  # fmt: skip
     unique = {(e.date, e.source.document_id, e.source.start): e for e in entries}
     return sorted(unique.values(), key=lambda e: (e.date, e.source.document_id, e.source.start))
@@ -369,10 +368,3 @@ def timeline(records: list[Record]) -> list[TimelineEntry]:
 
 def _iso(found: re.Match[str]) -> str | None:
     return iso_date(f"{found['d1'] or found['d2']} {found['m1'] or found['m2']} {found['y']}")
-
-
-def _cite(record: Record, start: int, end: int) -> Citation:
-    return Citation(
-        n=1, document_id=record.id, title=record.title, chunk_id="", quote=record.text[start:end],
-        start=start, end=end, citation=record.citation, url=record.url, date=record.date,
-    )  # fmt: skip

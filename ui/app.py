@@ -71,12 +71,10 @@ class AskRequest(BaseModel):
     until: str | None = Field(default=None, description="Only documents dated on or before (ISO).")
 
     def scope(self) -> Scope | None:
-        if self.documents is None and self.collection is None and not (self.since or self.until):
-            return None
-        documents = frozenset(self.documents) if self.documents is not None else None
-        return Scope(
-            documents=documents, since=self.since, until=self.until, collection=self.collection
-        )
+        return Scope.of(
+            documents=self.documents, collection=self.collection, since=self.since,
+            until=self.until,
+        )  # fmt: skip
 
 
 class DocumentSummary(BaseModel):

@@ -194,11 +194,8 @@ def _chat(args: argparse.Namespace) -> int:
 def _scope(args: argparse.Namespace) -> Scope | None:
     from qa.retrieval import Scope
 
-    if not (args.document or args.collection or args.since or args.until):
-        return None
-    documents = frozenset(args.document) if args.document else None
-    return Scope(
-        documents=documents, since=args.since, until=args.until, collection=args.collection
+    return Scope.of(
+        documents=args.document, collection=args.collection, since=args.since, until=args.until
     )
 
 

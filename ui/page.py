@@ -75,10 +75,8 @@ def build_blocks(
         history = [*history, {"role": "user", "content": question}]
         yield "", [*history, {"role": "assistant", "content": _SEARCHING}]
         scope = scope or {}
-        documents = frozenset(scope["documents"]) if scope.get("documents") else None
-        collection = pack or scope.get("collection")
-        asked = (
-            Scope(documents=documents, collection=collection) if documents or collection else None
+        asked = Scope.of(
+            documents=scope.get("documents"), collection=pack or scope.get("collection")
         )
         try:
             reply = answer_as_html(archive.ask(question, history=earlier, scope=asked))

@@ -160,7 +160,7 @@ class Store:
         rows = self._packs.get(include=["documents"])
         present = set(self.record_ids())
         return {
-            name: [i for i in json.loads(members or "[]") if i in present]
+            name: _still_present(members, present)
             for name, members in sorted(zip(rows["ids"], rows["documents"] or [], strict=True))
         }
 
@@ -169,8 +169,7 @@ class Store:
         rows = self._packs.get(ids=[name], include=["documents"])
         if not rows["ids"]:
             return None
-        present = set(self.record_ids())
-        return [i for i in json.loads((rows["documents"] or ["[]"])[0] or "[]") if i in present]
+        return _still_present((rows["documents"] or [""])[0], set(self.record_ids()))
 
     def members(self, name: str) -> list[str]:
         """The document ids of a collection; a `StoreError` naming the known ones if it is not."""
@@ -373,6 +372,11 @@ class Store:
         rows = self._documents.get(ids=[record.id], include=["metadatas"])
         metas = rows["metadatas"] or []
         return bool(metas) and (metas[0] or {}).get("text_sha256") == _sha(record.text)
+
+
+def _still_present(members: str | None, present: Set[str]) -> list[str]:
+    """A collection's stored member list (JSON), without documents removed since."""
+    return [i for i in json.loads(members or "[]") if i in present]
 
 
 def collection_name(name: str) -> str:
