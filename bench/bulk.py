@@ -1,12 +1,14 @@
-"""Benchmark a course pack at scale: telegram + 49 FRUS 1951 records + 2,000+ bulk FRUS records.
+"""Benchmark a course pack at scale: the course pack + 2,000+ bulk FRUS records.
 
     .venv/bin/python bench/bulk.py [--volumes frus1901China frus1918Russiav03 ...]
-                                   [--data-dir DIR] [--out bench-results/bulk.json]
+                                   [--data-dir DIR] [--sets eval/frozen1.jsonl ...]
+                                   [--out bench-results/bulk.json]
 
-Unpacks ../shared/corpus/frus_bulk.tar.gz into a temporary folder (never into the repo), ingests
-the chosen volumes beside the telegram and the 49 records, then scores the question sets there:
-over the whole library, and in a collection holding just the telegram and the 49 records (a
-course pack inside a big library). Prints the figures and writes them as JSON. With --data-dir
+The course pack is what the question sets ask about: the telegram, the 49 FRUS 1951 records and
+the 11 bulk records of eval/corpus/. Unpacks ../shared/corpus/frus_bulk.tar.gz into a temporary
+folder (never into the repo), ingests the chosen volumes beside the course pack, then scores the
+question sets there: over the whole library, and in a collection holding just the course pack
+(asked on its own, as a course page or `ask --collection` would). Prints the figures and writes them as JSON. With --data-dir
 the store is kept for later runs, and records already in it are skipped.
 """
 
@@ -22,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import bench_parser, write_figures  # noqa: E402
+from bench.report import FRUS_1951, FRUS_BULK_PICKS, bench_parser, write_figures  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 # Same era and region as the telegram where the bulk set has it (China 1901, Russia 1918), plus
@@ -30,7 +32,8 @@ SHARED = ROOT.parent / "shared"
 VOLUMES = ["frus1901China", "frus1918Russiav03", "frus1934v04", "frus1936v03"]
 COURSE_PACK = "FRUS 1951 course pack"
 QUESTION_SETS = [
-    SHARED / "eval/dev_questions.jsonl",
+    ROOT / "eval/frozen1.jsonl",
+    ROOT / "eval/dev_questions.jsonl",
     ROOT / "eval/telegram_paraphrases.jsonl",
     ROOT / "eval/frus1951.jsonl",
     ROOT / "eval/frus1951_heldout.jsonl",
@@ -43,6 +46,9 @@ def main() -> None:
     parser = bench_parser(__doc__, "bulk")
     parser.add_argument("--volumes", nargs="+", default=VOLUMES)
     parser.add_argument("--data-dir", type=Path, help="keep the store here (default: temporary)")
+    parser.add_argument(
+        "--sets", nargs="+", type=Path, default=QUESTION_SETS, help="question sets to score"
+    )
     args = parser.parse_args()
 
     from tqdm import tqdm
@@ -58,7 +64,8 @@ def main() -> None:
             members = [m for m in tar.getmembers() if any(f"/{v}/" in m.name for v in args.volumes)]
             tar.extractall(tmp, members=members, filter="data")
         bulk = sorted(Path(tmp).glob("frus_bulk/*/*.txt"))
-        files = sorted((SHARED / "corpus/frus1951v07p2").glob("*.txt")) + bulk
+        pack_files = sorted(FRUS_1951.glob("*.txt")) + sorted(FRUS_BULK_PICKS.glob("*.txt"))
+        files = pack_files + bulk
         data = args.data_dir or Path(tmp) / "store"
         settings = Settings(_env_file=None, archive_qa_data_dir=data)  # type: ignore[call-arg]
         archive = open_archive(settings)
@@ -80,12 +87,10 @@ def main() -> None:
         started = time.perf_counter()
         archive.ask("Who is Filippov?")
         figures["first_ask_seconds_incl_word_index"] = round(time.perf_counter() - started, 2)
-        # A course pack in the big library: the telegram and the 49 records as a collection,
-        # asked on its own, as a course page or `ask --collection` would.
-        pack = [load_record(p).id for p in files[: len(files) - len(bulk)]]
+        pack = [load_record(p).id for p in pack_files]
         archive.store.add_to_collection(COURSE_PACK, [*pack, load_record(bundled_document()).id])
         for label, scope in [("", None), ("course_pack_", Scope(collection=COURSE_PACK))]:
-            for path in QUESTION_SETS:
+            for path in args.sets:
                 report = evaluate(
                     load_questions(path), partial(archive.ask, scope=scope), archive.text_of
                 )

@@ -67,7 +67,7 @@ def main() -> None:
         figures["warm_answer_seconds_max"] = max(warm)
 
         question_sets = [
-            ROOT.parent / "shared/eval/dev_questions.jsonl",
+            ROOT / "eval/dev_questions.jsonl",
             ROOT / "eval/telegram_paraphrases.jsonl",
         ]
         for path in question_sets:

@@ -8,7 +8,9 @@ import resource
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FRUS_1951 = ROOT.parent / "shared/corpus/frus1951v07p2"
+FRUS_1951 = ROOT / "eval/corpus/frus1951v07p2"
+# Records from the bulk FRUS volumes that the frozen question set asks about (eval/README.md).
+FRUS_BULK_PICKS = ROOT / "eval/corpus/frus_bulk"
 
 
 def bench_parser(doc: str | None, name: str) -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FRUS, SHARED
+from tests.conftest import EVAL, FRUS
 from tests.pdfs import text_pdf
 
 
@@ -107,7 +107,7 @@ def test_remove_takes_a_document_out_and_names_an_unknown_id(tmp_path: Path) -> 
 
 def test_eval_scores_the_dev_questions(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    result = run(data_dir, "eval", str(SHARED / "eval" / "dev_questions.jsonl"), "--json", str(out))
+    result = run(data_dir, "eval", str(EVAL / "dev_questions.jsonl"), "--json", str(out))
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
     assert report["summary"]["questions"] == 12

@@ -12,11 +12,11 @@ import pytest
 
 from qa.assembly import Archive
 from qa.evaluation import evaluate, load_questions
-from tests.conftest import ROOT, SHARED
+from tests.conftest import EVAL, ROOT
 
 GATE = json.loads((ROOT / "eval" / "gate.json").read_text())
 QUESTION_SETS = {
-    "dev_questions": SHARED / "eval" / "dev_questions.jsonl",
+    "dev_questions": EVAL / "dev_questions.jsonl",
     "telegram_paraphrases": ROOT / "eval" / "telegram_paraphrases.jsonl",
     "frus1951": ROOT / "eval" / "frus1951.jsonl",
     "frus1951_heldout": ROOT / "eval" / "frus1951_heldout.jsonl",

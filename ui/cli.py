@@ -23,7 +23,7 @@ EXAMPLES = """examples:
   archive-qa ask --json - < questions.txt      one JSON answer per line
   archive-qa ask --since 1951-01-01 "Who would train the Chinese pilots?"
   archive-qa chat                               follow-ups: "And how long would that take?"
-  archive-qa ingest ../shared/corpus/frus1951v07p2/*.txt
+  archive-qa ingest eval/corpus/frus1951v07p2/*.txt
   archive-qa ingest --collection "HIST 201" notes.pdf speech.html
   archive-qa ask --collection "HIST 201" "What did the minister say?"
   archive-qa eval --collection "HIST 201" questions.jsonl
