@@ -8,8 +8,9 @@ The course pack is what the question sets ask about: the telegram, the 49 FRUS 1
 the 11 bulk records of eval/corpus/. Unpacks ../shared/corpus/frus_bulk.tar.gz into a temporary
 folder (never into the repo), ingests the chosen volumes beside the course pack, then scores the
 question sets there: over the whole library, and in a collection holding just the course pack
-(asked on its own, as a course page or `ask --collection` would). Prints the figures and writes them as JSON. With --data-dir
-the store is kept for later runs, and records already in it are skipped.
+(asked on its own, as a course page or `ask --collection` would). Prints the figures and writes
+them as JSON. With --data-dir the store is kept for later runs, and records already in it are
+skipped.
 """
 
 from __future__ import annotations
@@ -24,22 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import FRUS_1951, FRUS_BULK_PICKS, bench_parser, write_figures  # noqa: E402
+from bench.report import FITTED_SETS, bench_parser, course_pack_files, write_figures  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 # Same era and region as the telegram where the bulk set has it (China 1901, Russia 1918), plus
 # two 1930s volumes: about 2,080 records.
 VOLUMES = ["frus1901China", "frus1918Russiav03", "frus1934v04", "frus1936v03"]
 COURSE_PACK = "FRUS 1951 course pack"
-QUESTION_SETS = [
-    ROOT / "eval/frozen1.jsonl",
-    ROOT / "eval/dev_questions.jsonl",
-    ROOT / "eval/telegram_paraphrases.jsonl",
-    ROOT / "eval/frus1951.jsonl",
-    ROOT / "eval/frus1951_heldout.jsonl",
-    ROOT / "eval/frus1951_heldout2.jsonl",
-    ROOT / "eval/telegram_heldout.jsonl",
-]
 
 
 def main() -> None:
@@ -47,7 +39,7 @@ def main() -> None:
     parser.add_argument("--volumes", nargs="+", default=VOLUMES)
     parser.add_argument("--data-dir", type=Path, help="keep the store here (default: temporary)")
     parser.add_argument(
-        "--sets", nargs="+", type=Path, default=QUESTION_SETS, help="question sets to score"
+        "--sets", nargs="+", type=Path, default=FITTED_SETS, help="question sets to score"
     )
     args = parser.parse_args()
 
@@ -64,7 +56,7 @@ def main() -> None:
             members = [m for m in tar.getmembers() if any(f"/{v}/" in m.name for v in args.volumes)]
             tar.extractall(tmp, members=members, filter="data")
         bulk = sorted(Path(tmp).glob("frus_bulk/*/*.txt"))
-        pack_files = sorted(FRUS_1951.glob("*.txt")) + sorted(FRUS_BULK_PICKS.glob("*.txt"))
+        pack_files = course_pack_files()
         files = pack_files + bulk
         data = args.data_dir or Path(tmp) / "store"
         settings = Settings(_env_file=None, archive_qa_data_dir=data)  # type: ignore[call-arg]

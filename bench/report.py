@@ -8,9 +8,24 @@ import resource
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FRUS_1951 = ROOT / "eval/corpus/frus1951v07p2"
-# Records from the bulk FRUS volumes that the frozen question set asks about (eval/README.md).
-FRUS_BULK_PICKS = ROOT / "eval/corpus/frus_bulk"
+EVAL = ROOT / "eval"
+FRUS_1951 = EVAL / "corpus/frus1951v07p2"
+# Records from the bulk FRUS volumes that the frozen question sets ask about (eval/README.md).
+FRUS_BULK_PICKS = EVAL / "corpus/frus_bulk"
+# The question sets the reader is fitted on (eval/README.md), and the one nothing is fitted on.
+FITTED_SETS = [
+    EVAL / f"{name}.jsonl"
+    for name in (
+        "dev_questions", "telegram_paraphrases", "frus1951", "frus1951_heldout",
+        "frus1951_heldout2", "telegram_heldout", "frozen1",
+    )
+]  # fmt: skip
+UNTOUCHED_SET = EVAL / "frozen2.jsonl"
+
+
+def course_pack_files() -> list[Path]:
+    """The records of the course pack, beside the bundled telegram: those of eval/corpus."""
+    return [*sorted(FRUS_1951.glob("*.txt")), *sorted(FRUS_BULK_PICKS.glob("*.txt"))]
 
 
 def bench_parser(doc: str | None, name: str) -> argparse.ArgumentParser:

@@ -101,7 +101,11 @@ def open_client(settings: Settings) -> ClientAPI:
 
 def open_store(settings: Settings) -> Store:
     """The store the settings point at."""
-    return Store(open_client(settings), word_index_dir=settings.archive_qa_data_dir / "word-index")
+    return Store(
+        open_client(settings),
+        word_index_dir=settings.archive_qa_data_dir / "word-index",
+        model=settings.archive_qa_embedding_model,
+    )
 
 
 def ensure_default_document(store: Store) -> IngestResult | None:
@@ -114,8 +118,12 @@ def ensure_default_document(store: Store) -> IngestResult | None:
 def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser, Proposer]:
     """The LLM answerer, question rewriter and study-question proposer when a model is
     configured, else the offline ones."""
-    # Sentences are met again and again by questions about the same documents.
-    extractive = ExtractiveAnswerer(RememberingEncoder(shared_encoder()))
+    # Sentences are met again and again by questions about the same documents. The reader was
+    # fitted on MiniLM similarities, whatever model the index uses.
+    extractive = ExtractiveAnswerer(
+        RememberingEncoder(shared_encoder()),
+        rescore_passages=settings.archive_qa_embedding_model != "minilm",
+    )
     if not settings.llm_configured:
         return extractive, WordCondenser(), StructuralProposer()
     from qa.followups import ModelCondenser  # the LLM stack loads only when it is used
@@ -135,7 +143,9 @@ def open_archive(settings: Settings, store: Store | None = None) -> Archive:
     store = store or open_store(settings)
     ensure_default_document(store)
     answerer, condenser, proposer = choose_answerer(settings)
-    retriever = ArchiveRetriever(store=store, encoder=shared_encoder(), k=settings.archive_qa_top_k)
+    retriever = ArchiveRetriever(
+        store=store, encoder=shared_encoder(store.model), k=settings.archive_qa_top_k
+    )
     return Archive(
         store=store, retriever=retriever, answerer=answerer, condenser=condenser,
         proposer=proposer,

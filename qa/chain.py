@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from qa.answer import Answer, abstention, cited_numbers
-from qa.retrieval import Passage, to_passages
+from qa.provenance import answer_provenance, read_provenance
+from qa.retrieval import ArchiveRetriever, Passage, to_passages
 from vectorstore.records import Record
 from vectorstore.store import Store
 
@@ -29,20 +29,34 @@ class Answerer(Protocol):
 
 
 def build_chain(
-    retriever: BaseRetriever, store: Store, answerer: Answerer
+    retriever: ArchiveRetriever, store: Store, answerer: Answerer
 ) -> Runnable[str, Answer]:
-    """The whole path from a question to a checked answer, as one runnable."""
+    """The whole path from a question to a checked answer, as one runnable.
+
+    A question about a document as a source (who wrote it, when, which archive holds it) is
+    answered from the record's fields, whichever answerer is configured (qa.provenance).
+    """
 
     def retrieve(question: str) -> tuple[str, list[Passage]]:
         return question, to_passages(retriever.invoke(question), store)
 
-    def respond(inputs: tuple[str, list[Passage]]) -> tuple[Answer, list[Passage]]:
-        question, passages = inputs
-        return answerer.answer(question, passages), passages
+    def in_scope() -> list[Record]:
+        allowed = retriever.scope.resolve(store)
+        return [r for r in store.records(with_text=False) if allowed is None or r.id in allowed]
 
-    def check(inputs: tuple[Answer, list[Passage]]) -> Answer:
-        answer, passages = inputs
-        return verify_answer(answer, {p.record.id: p.record for p in passages})
+    def respond(inputs: tuple[str, list[Passage]]) -> tuple[Answer, dict[str, Record]]:
+        question, passages = inputs
+        read = {p.record.id: p.record for p in passages}
+        asked = read_provenance(question)
+        if asked is None:
+            return answerer.answer(question, passages), read
+        answer = answer_provenance(asked, question, passages, in_scope, store.record)
+        cited = {c.document_id for c in answer.citations} - read.keys()
+        return answer, read | store.records_by_id(cited)
+
+    def check(inputs: tuple[Answer, dict[str, Record]]) -> Answer:
+        answer, records = inputs
+        return verify_answer(answer, records)
 
     return (
         RunnableLambda(retrieve, name="retrieve")

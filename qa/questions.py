@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from qa.answer import strip_markers
 from vectorstore.chunks import LIST_LABEL
 from vectorstore.lexical import is_nationality, related, terms
 
@@ -42,7 +43,6 @@ class Expectation(Enum):
     DURATION = "a length of time"
     PLACE = "a place"
     REASON = "a reason"
-    SIGNER = "a signature"
 
 
 _EXPECTS = [
@@ -62,7 +62,6 @@ _EXPECTS = [
     ),
     (re.compile(r"^\s*where\b", re.I), Expectation.PLACE),
     (re.compile(r"^\s*why\b", re.I), Expectation.REASON),
-    (re.compile(r"^\s*who\s+(signed|wrote|sent|drafted)\b", re.I), Expectation.SIGNER),
 ]
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
@@ -107,18 +106,28 @@ _REASON = re.compile(
     r"thus|hence|consequently|in view of|on the ground|for the purpose)\b",
     re.I,
 )
-_SIGNATURE_WORDS = 5
+# Kinds of document, as questions and records name them ("the telegram", "a despatch").
+DOCUMENT_KIND_WORDS = [
+    *("telegram", "telegrams", "message", "messages", "cable", "cables", "letter", "letters"),
+    *("memorandum", "memoranda", "memo", "memos", "note", "notes", "dispatch", "dispatches"),
+    *("despatch", "despatches", "report", "reports", "minutes", "instruction", "instructions"),
+    *("estimate", "estimates", "paper", "papers", "conversation", "conversations", "circular"),
+    *("circulars", "proclamation", "proclamations", "statement", "statements", "speech"),
+    *("speeches", "communiqué", "communique"),
+]
+DOCUMENT_KINDS = "|".join(sorted(DOCUMENT_KIND_WORDS, key=len, reverse=True))
 # "the telegram", "this memorandum": the question is about a document of that kind.
-_DOCUMENT_KIND = re.compile(
-    r"\b(?:the|this|that)\s+(?P<kind>telegram|message|cable|letter|memorandum|memo|note|dispatch|"
-    r"despatch|report|minutes|instruction|estimate|paper|conversation)\b",
-    re.I,
-)
+_DOCUMENT_KIND = re.compile(rf"\b(?:the|this|that)\s+(?P<kind>{DOCUMENT_KINDS})\b", re.I)
 # A year in a question ("How much did the USSR lend China in 1950?") is, like a name, something
 # the documents that answer it must mention (their date line counts).
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 # A list number opening a sentence ("4. The current Soviet program ...") is not a figure.
 _ENUMERATOR = re.compile(rf"^{LIST_LABEL.pattern}\s")
+
+
+def is_follow_up(text: str) -> bool:
+    """Whether `text` is a follow-up read together with the question before it."""
+    return FOLLOW_UP_MARK in text
 
 
 @dataclass(frozen=True)
@@ -154,7 +163,8 @@ class Question:
         """Whether `sentence` holds the kind of fact asked for (always true when none is)."""
         if self.expects is None:
             return True
-        body = _ENUMERATOR.sub(" ", sentence, count=1)
+        # A list number ("4. ...") and footnote markers ("Dr. Wallace,[2]") are not figures.
+        body = strip_markers(_ENUMERATOR.sub(" ", sentence, count=1))
         if self.expects is Expectation.DURATION:
             return _DURATION.search(body) is not None
         if self.expects is Expectation.TIME:
@@ -168,10 +178,6 @@ class Question:
             )
         if self.expects is Expectation.REASON:
             return _REASON.search(body) is not None
-        if self.expects is Expectation.SIGNER:
-            # A signature line: a few capitalised words ("Thomas D. Cabot", "FILIPPOV [Stalin]").
-            words = _WORD.findall(body)
-            return 0 < len(words) <= _SIGNATURE_WORDS and all(w[0].isupper() for w in words)
         if self.expects is Expectation.MONEY and _MONEY.search(body) is None:
             return False
         asked = {m.group().lower() for m in _NUMBER.finditer(self.text)}

@@ -17,7 +17,7 @@ from pydantic import ConfigDict
 
 from qa.questions import read_question
 from vectorstore.chunks import Chunk
-from vectorstore.embeddings import MiniLMEncoder
+from vectorstore.embeddings import EmbeddingModel
 from vectorstore.records import Record
 from vectorstore.store import ScoredChunk, Store, document_of
 
@@ -81,7 +81,8 @@ class ArchiveRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Store
-    encoder: MiniLMEncoder
+    encoder: EmbeddingModel
+    """The model the store's chunks were embedded with (questions are embedded with it too)."""
     k: int = 24
     depth: int = 40
     """How deep each ranking is read before fusion."""
@@ -96,7 +97,7 @@ class ArchiveRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        vector = self.encoder.encode([query])[0]
+        vector = self.encoder.encode_query(query).tolist()
         documents = self.scope.resolve(self.store)
         for name in read_question(query).names:
             # A question that names someone is about the documents that mention them.

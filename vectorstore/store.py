@@ -25,7 +25,7 @@ from chromadb.api.types import Where
 from chromadb.config import Settings as ChromaSettings
 
 from vectorstore.chunks import Chunk, split_record
-from vectorstore.embeddings import MODEL_ID, MiniLMEmbeddingFunction
+from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS
 from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
 from vectorstore.records import Record, Section
@@ -89,9 +89,14 @@ def connect(
 class Store:
     """Records and chunks in Chroma, embedded with the model the collection was built with."""
 
-    def __init__(self, client: ClientAPI, *, word_index_dir: Path | None = None) -> None:
-        """`word_index_dir` keeps the BM25 index between runs (rebuilt from Chroma without it)."""
+    def __init__(
+        self, client: ClientAPI, *, word_index_dir: Path | None = None, model: str = "minilm"
+    ) -> None:
+        """`word_index_dir` keeps the BM25 index between runs (rebuilt from Chroma without it);
+        `model` names the embedding model (vectorstore.embeddings.MODELS) the chunks are
+        embedded with, and an index built with another is refused."""
         self.client = client
+        self.model = model
         self._chunks = self._open_chunks()
         self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
         self._packs = client.get_or_create_collection(COURSE_PACKS, embedding_function=None)
@@ -99,20 +104,23 @@ class Store:
         self._word_index_dir = word_index_dir
 
     def _open_chunks(self) -> Collection:
+        model_id = MODELS[self.model].model_id
         existing = {c.name: c for c in self.client.list_collections()}
         if CHUNKS in existing:
             built_with = (existing[CHUNKS].metadata or {}).get("embedding_model")
-            if built_with != MODEL_ID:
-                raise ModelMismatchError(_mismatch_message(repr(built_with)))
+            if built_with != model_id:
+                raise ModelMismatchError(_mismatch_message(repr(built_with), self.model))
         try:
             collection = self.client.get_or_create_collection(
                 CHUNKS,
-                embedding_function=MiniLMEmbeddingFunction(),  # type: ignore[arg-type]
+                embedding_function=EMBEDDING_FUNCTIONS[self.model](),  # type: ignore[arg-type]
                 configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedding_model": MODEL_ID},
+                metadata={"embedding_model": model_id},
             )
         except ValueError as exc:
-            raise ModelMismatchError(_mismatch_message("another embedding function")) from exc
+            raise ModelMismatchError(
+                _mismatch_message("another embedding function", self.model)
+            ) from exc
         return collection
 
     # -- writing ---------------------------------------------------------------------------
@@ -402,11 +410,12 @@ def reset(client: ClientAPI) -> None:
             client.delete_collection(name)
 
 
-def _mismatch_message(built_with: str) -> str:
+def _mismatch_message(built_with: str, model: str) -> str:
     return (
-        f"this index was built with embedding model {built_with}, but archive-qa now uses "
-        f"{MODEL_ID!r}; vectors from different models cannot be compared. Rebuild it: "
-        "`archive-qa reset --yes`, then `archive-qa ingest` your documents again."
+        f"this index was built with embedding model {built_with}, but archive-qa is set to use "
+        f"{MODELS[model].model_id!r} (ARCHIVE_QA_EMBEDDING_MODEL={model}); vectors from "
+        "different models cannot be compared. Rebuild it: `archive-qa reset --yes`, then "
+        "`archive-qa ingest` your documents again (or set ARCHIVE_QA_EMBEDDING_MODEL back)."
     )
 
 

@@ -1,0 +1,201 @@
+"""The reader: which candidate sentence answers a question, and whether any does: fitted models.
+
+Each candidate is described by eight numbers a reader would weigh (how close its meaning is to
+the question's, which of the question's words it has and which are only around it, whether it
+holds the kind of fact asked for, where the question's names are) and two logistic regressions
+fitted on our question sets rank the candidates and judge the best one. The weights, the refusal
+threshold and the margin for further sentences ship in `reader.json`; `bench/fit_reader.py`
+refits them and reports the accuracy cross-validated by document.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+
+from qa.questions import Question
+from qa.sentences import Candidate
+from vectorstore.embeddings import Encoder
+from vectorstore.lexical import related
+
+# What the reader weighs. Chosen by cross-validation by document over the tuned sets and the
+# first frozen set (bench/fit_reader.py): each of these earns its place, and none of the 18 others
+# tried (ranks, sections, lengths, the focus word alone, a document's whole vocabulary, e5
+# similarities ...) raised the cross-validated score.
+FEATURES = (
+    "meaning",  # cosine of the question and "title: sentence"
+    "meaning_lead_in",  # the better of that and the sentence read with its lead-in
+    "passage",  # cosine of the question and the retrieved chunk holding the sentence
+    "words",  # share of the question's words in the sentence, rare words weighing more and
+    # related words ("offer": "ready") half
+    "words_around",  # share of them only around it: its neighbours, paragraph, document title
+    "content_near",  # share of the question's words other than its names in the sentence or
+    # its neighbours
+    "kind_found",  # the question asks for a kind of fact (a number, a date ...) and it holds one
+    "names_near",  # share of the question's names in it, around it or in the paragraph before
+)
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    """Two fitted logistic regressions and the two numbers chosen with them.
+
+    The ranker orders a question's candidates (it was fitted on pairs of a right and a wrong
+    sentence of the same question, so it learns what makes one sentence a better answer than
+    another, not how easy a question is). The second model gives the chance that the best
+    sentence answers the question at all, from its features, its score and its lead over the
+    runner-up: below `abstain_below` the answer is a refusal.
+    """
+
+    mean: np.ndarray
+    scale: np.ndarray
+    """Standardisation of the features (their mean and spread in the training data)."""
+    ranking: np.ndarray
+    answerable: np.ndarray
+    """Weights over the best candidate's standardised features, its score and its lead."""
+    answerable_bias: float
+    abstain_below: float
+    """Below this chance the best sentence is no answer: swept on the training questions."""
+    keep_within: float
+    """Further sentences join the answer when they score at most this much below the best."""
+    fitted: dict[str, Any]
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """The ranking score of each candidate (higher: a better answer)."""
+        return np.asarray(self.standardise(features) @ self.ranking)
+
+    def standardise(self, features: np.ndarray) -> np.ndarray:
+        return np.asarray((features - self.mean) / self.scale)
+
+    def chance(self, features: np.ndarray, scores: np.ndarray) -> float:
+        """The chance that the best-scoring candidate answers the question."""
+        order = np.argsort(-scores, kind="stable")
+        lead = scores[order[0]] - scores[order[1]] if len(order) > 1 else _LONE_LEAD
+        best = np.concatenate([self.standardise(features[order[0]]), [scores[order[0]], lead]])
+        return float(1.0 / (1.0 + np.exp(-(best @ self.answerable + self.answerable_bias))))
+
+    def to_json(self) -> str:
+        def rounded(values: np.ndarray) -> list[float]:
+            return [round(float(v), 6) for v in values]
+
+        return json.dumps(
+            {
+                "features": list(FEATURES),
+                "mean": rounded(self.mean),
+                "scale": rounded(self.scale),
+                "ranking": rounded(self.ranking),
+                "answerable": rounded(self.answerable),
+                "answerable_bias": round(self.answerable_bias, 6),
+                "abstain_below": self.abstain_below,
+                "keep_within": self.keep_within,
+                "fitted": self.fitted,
+            },
+            indent=1,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ReaderModel:
+        data = json.loads(text)
+        if list(data["features"]) != list(FEATURES):
+            raise ValueError("reader.json was fitted on other features: run bench/fit_reader.py")
+
+        def array(key: str) -> np.ndarray:
+            return np.asarray(data[key], dtype=np.float64)
+
+        return cls(
+            mean=array("mean"), scale=array("scale"), ranking=array("ranking"),
+            answerable=array("answerable"), answerable_bias=float(data["answerable_bias"]),
+            abstain_below=float(data["abstain_below"]), keep_within=float(data["keep_within"]),
+            fitted=dict(data.get("fitted", {})),
+        )  # fmt: skip
+
+
+# A lone candidate leads no runner-up; it counts as leading by this much (a typical clear lead).
+_LONE_LEAD = 1.0
+
+
+def shipped_model() -> ReaderModel:
+    """The model fitted by bench/fit_reader.py and shipped with the package."""
+    return ReaderModel.from_json((files("qa") / "reader.json").read_text())
+
+
+def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) -> np.ndarray:
+    """The feature matrix: one row per candidate, one column per name in `FEATURES`."""
+    n = len(candidates)
+    if n == 0:
+        return np.zeros((0, len(FEATURES)))
+    titled = [_in_context(c.passage.record.title, c.text) for c in candidates]
+    led = [f"{c.lead_in} {c.text}" for c in candidates if c.lead_in]
+    vectors = encoder.encode([question.text, *titled, *led])
+    similarity = np.asarray(vectors[1:] @ vectors[0], dtype=np.float64)
+    meaning = similarity[:n]
+    meaning_lead = meaning.copy()
+    with_lead = [i for i, c in enumerate(candidates) if c.lead_in]
+    meaning_lead[with_lead] = np.maximum(meaning[with_lead], similarity[n:])
+
+    words, around = _word_overlap(question, candidates)
+    names = [name.stems for name in question.names]
+    in_names = frozenset().union(*names)
+    asked = [t for t in dict.fromkeys(question.terms) if t not in in_names]
+    rows = [
+        [
+            meaning[i],
+            meaning_lead[i],
+            c.passage.score,
+            words[i],
+            around[i],
+            _coverage(asked, c.own | c.context),
+            float(question.expects is not None and question.is_answered_by_kind(c.text)),
+            _share(names, c.own | c.context | c.recent),
+        ]
+        for i, c in enumerate(candidates)
+    ]
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _coverage(asked: list[str], words: frozenset[str]) -> float:
+    """Share of `asked` in `words`, a related word counting half (1.0 when nothing is asked)."""
+    if not asked:
+        return 1.0
+    return sum(_match(t, words) for t in asked) / len(asked)
+
+
+def _share(names: list[frozenset[str]], words: frozenset[str]) -> float:
+    if not names:
+        return 1.0
+    return sum(not stems.isdisjoint(words) for stems in names) / len(names)
+
+
+def _match(term: str, words: frozenset[str]) -> float:
+    if term in words:
+        return 1.0
+    return 0.5 if not related(term).isdisjoint(words) else 0.0
+
+
+def _word_overlap(
+    question: Question, candidates: list[Candidate]
+) -> tuple[list[float], list[float]]:
+    """How much of the question's vocabulary each sentence speaks to, rare words (those few
+    candidates have) weighing more: in the sentence, and only around it."""
+    unique = list(dict.fromkeys(question.terms))
+    if not unique:
+        return [0.0] * len(candidates), [0.0] * len(candidates)
+    df = Counter(t for c in candidates for t in unique if t in c.own)
+    weight = {t: math.log(1 + len(candidates) / (1 + df[t])) for t in unique}
+    total = sum(weight.values())
+    own, around = [], []
+    for c in candidates:
+        own.append(sum(weight[t] * _match(t, c.own) for t in unique) / total)
+        outside = c.context | c.recent
+        around.append(sum(weight[t] for t in unique if t not in c.own and t in outside) / total)
+    return own, around
+
+
+def _in_context(title: str, sentence: str) -> str:
+    return f"{title}: {sentence}" if title and not sentence.startswith(title[:20]) else sentence
