@@ -4,8 +4,8 @@ The retrieved passages are read sentence by sentence (qa.sentences) and the fitt
 (qa.reader) gives each sentence the probability that it answers the question. When even the best
 is unlikely the answer is an abstention; otherwise the best sentence is quoted, with the others
 that come close to it (an answer in several parts: the jet fighters, the training of pilots, the
-same for Shanghai), in the documents' order. A yes/no question is answered yes or no when the
-sentence that decides it says so plainly.
+same for Shanghai), in the documents' order. A yes/no question is answered "No." when the
+sentence that decides it denies what it asks.
 """
 
 from __future__ import annotations
@@ -185,10 +185,9 @@ _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|cannot|without)\b|n[
 
 
 def _yes_or_no(question: Question, sentence: str) -> str:
-    """ "No." when a yes/no question and the sentence that decides it differ in negation ("Was
-    the Indian government involved?": "... is not involved"), "Yes." when they agree; "" for
-    other questions."""
-    if not _YES_NO.match(question.text):
+    """ "No." when a yes/no question is answered by a sentence that denies what it asks ("Was the
+    Indian government involved?": "... is not involved"); else "", and the quotes speak for
+    themselves: a sentence without a negation does not say yes plainly enough to say it for it."""
+    if not _YES_NO.match(question.text) or _NEGATION.search(question.text):
         return ""
-    denied = bool(_NEGATION.search(question.text)) != bool(_NEGATION.search(sentence))
-    return "No." if denied else "Yes."
+    return "No." if _NEGATION.search(sentence) else ""

@@ -1,8 +1,8 @@
-"""Reading a question before answering it: its names, its key word, the kind of answer it wants.
+"""Reading a question before answering it: its words, its names, the kind of answer it wants.
 
-The extractive answerer uses this to judge sentences as a reader would: "How many ...?" is not
-answered by a sentence without a number, and "What did Stalin offer?" is about the offer, so a
-sentence that only names Stalin does not answer it.
+The extractive answerer uses this to judge sentences as a reader would: "How many tanks?" is not
+answered by a sentence without a number counting tanks, and "What did Stalin offer?" is about
+more than Stalin, so a sentence that only names him does not answer it.
 """
 
 from __future__ import annotations
@@ -24,13 +24,6 @@ _TITLES = frozenset(
         "dr mr mrs ms miss sir gen general adm admiral col colonel capt captain lt president "
         "ambassador secretary minister premier chairman comrade prof professor"
     )
-)
-# "Which body did ...", "What military aid did ...": the words between the question word and the
-# verb name the kind of answer, not what it is about.
-_ANSWER_KIND = re.compile(
-    r"^\s*(?:what|which|how\s+much|how\s+many)\s+(?P<kind>(?:\w+\s+){0,3}?)"
-    r"(?:did|do|does|was|were|is|are|would|will|could|should|had|has|have|might|can)\b",
-    re.I,
 )
 
 
@@ -116,8 +109,6 @@ DOCUMENT_KIND_WORDS = [
     *("speeches", "communiqué", "communique"),
 ]
 DOCUMENT_KINDS = "|".join(sorted(DOCUMENT_KIND_WORDS, key=len, reverse=True))
-# "the telegram", "this memorandum": the question is about a document of that kind.
-_DOCUMENT_KIND = re.compile(rf"\b(?:the|this|that)\s+(?P<kind>{DOCUMENT_KINDS})\b", re.I)
 # A year in a question ("How much did the USSR lend China in 1950?") is, like a name, something
 # the documents that answer it must mention (their date line counts).
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
@@ -149,11 +140,7 @@ class Question:
     text: str
     terms: tuple[str, ...]
     names: tuple[Name, ...]
-    focus: str | None
-    """The word the answer must speak to: "offer" in "What did Stalin offer?"."""
     expects: Expectation | None
-    document_kind: frozenset[str]
-    """Stems naming the kind of document asked about ("the telegram"); empty when none is."""
     counted: frozenset[str] = frozenset()
     """For "How many tanks ...?": what is counted, with its synonyms."""
     follows: str | None = None
@@ -194,25 +181,17 @@ class Question:
 
 
 def read_question(text: str) -> Question:
-    """Analyse a question: its terms, names, focus word and expected kind of answer."""
+    """Analyse a question: its terms, names and the kind of answer it expects."""
     names = _names(text)
-    in_names = {stem for name in names for stem in name.stems}
     question_terms = tuple(t for t in terms(text) if t not in _FILLERS)
-    kind = _ANSWER_KIND.match(text)
-    kind_terms = terms(kind.group("kind")) if kind else []
-    skipped = in_names | _FILLERS | set(kind_terms) | set(filter(is_nationality, question_terms))
-    focus = next((t for t in question_terms if t not in skipped), None)
     expects = next((kind for pattern, kind in _EXPECTS if pattern.search(text)), None)
-    found = _DOCUMENT_KIND.search(text)
-    document_kind = frozenset(terms(found.group("kind"))) if found else frozenset[str]()
-    document_kind = document_kind.union(*map(related, document_kind))
     counted = frozenset(terms(_counted_noun(text)))
     counted = (
         counted.union(*map(related, counted)) if expects is Expectation.NUMBER else frozenset()
     )
     own, _, follows = text.partition(FOLLOW_UP_MARK)
     return Question(
-        text, question_terms, tuple(names), focus, expects, document_kind, counted,
+        text, question_terms, tuple(names), expects, counted,
         follows.removesuffix(")") if own != text else None,
     )  # fmt: skip
 

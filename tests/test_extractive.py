@@ -148,3 +148,23 @@ def test_a_sentence_pointing_back_into_a_retrieved_passage_is_read_with_it(seed:
     holding = position.passage.chunk
     assert holding.start <= position.start and position.end <= holding.end
     assert seed.text[holding.start : holding.end] == holding.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Was the Indian government behind the ambassador's statement?",
+        "Did the Soviets answer the Indian ambassador?",
+    ],
+)
+def test_a_yes_no_question_is_answered_no_when_its_sentence_denies_it(
+    archive: Archive, question: str
+) -> None:
+    answer = archive.ask(question)
+    assert answer.answer.startswith("No. “As regards the statement of the Indian ambassador")
+
+
+def test_a_yes_no_question_gets_no_yes_the_sentence_does_not_say(archive: Archive) -> None:
+    answer = archive.ask("Did the Soviets offer jet fighters?")
+    assert not answer.abstained
+    assert not answer.answer.startswith(("Yes", "No"))

@@ -1,11 +1,10 @@
-"""Reading a question: names (with their synonyms), the focus word, the kind of answer wanted."""
+"""Reading a question: names (with their synonyms) and the kind of answer wanted."""
 
 from __future__ import annotations
 
 import pytest
 
 from qa.questions import Expectation, read_question
-from vectorstore.lexical import terms
 
 
 @pytest.mark.parametrize(
@@ -39,22 +38,6 @@ def test_a_sum_of_money_needs_a_currency() -> None:
     assert question.is_answered_by_kind("The USSR lent China $300 million.")
 
 
-@pytest.mark.parametrize(
-    ("question", "focus"),
-    [
-        ("What did Stalin offer?", "offer"),
-        ("Which body did the Soviets say should resolve the Korean question?", "resolve"),
-        ("What was the Soviet position on the 38th parallel proposal?", "position"),
-        ("What would happen to the equipment?", "equipment"),
-        ("Who is Filippov?", None),
-    ],
-)
-def test_the_focus_is_what_the_question_asks_about_not_who_or_what_kind(
-    question: str, focus: str | None
-) -> None:
-    assert read_question(question).focus == (terms(focus)[0] if focus else None)
-
-
 def test_names_are_found_by_any_word_or_synonym() -> None:
     (union,) = read_question("What did the Soviet Union plan?").names
     assert union.text == "Soviet Union"
@@ -70,11 +53,6 @@ def test_names_are_found_by_any_word_or_synonym() -> None:
 def test_a_nationality_alone_is_not_a_name_the_documents_must_contain() -> None:
     question = read_question("What did the Soviets think of the American material?")
     assert question.names == ()
-
-
-def test_a_question_about_the_telegram_names_a_document_kind() -> None:
-    assert "telegram" in read_question("When was the telegram sent?").document_kind
-    assert read_question("When was the war over?").document_kind == frozenset()
 
 
 def test_a_count_of_one_thing_is_not_a_count_of_another() -> None:
@@ -123,7 +101,6 @@ def test_a_footnote_marker_is_not_a_figure() -> None:
 def test_a_hyphenated_name_stays_one_name() -> None:
     question = read_question("How did Chou En-lai reply to Nehru's message?")
     assert [n.text for n in question.names] == ["Chou En-lai", "Nehru"]
-    assert question.focus == terms("reply")[0]
 
 
 def test_a_year_is_something_the_documents_must_mention() -> None:
