@@ -1,11 +1,11 @@
 """Extractive answering (offline, the default): the answer is the sources' own sentences.
 
-The retrieved passages are read sentence by sentence (qa.sentences) and the fitted reader
-(qa.reader) gives each sentence the probability that it answers the question. When even the best
-is unlikely the answer is an abstention; otherwise the best sentence is quoted, with the others
-that come close to it (an answer in several parts: the jet fighters, the training of pilots, the
-same for Shanghai), in the documents' order. A yes/no question is answered "No." when the
-sentence that decides it denies what it asks.
+The retrieved passages are read sentence by sentence (qa.sentences); the fitted reader
+(qa.reader) ranks the sentences and judges whether the best one answers the question at all. When
+it does not, the answer is an abstention; otherwise the best sentence is quoted, with those of
+the passage around it that score close to it (an answer in several parts: the jet fighters, the
+training of pilots, the same for Shanghai), in the documents' order. A yes/no question is
+answered "No." when the sentence that decides it denies what it asks.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 
 from qa.answer import Answer, abstention, as_claim, cite
 from qa.questions import Expectation, Question, read_question
-from qa.reader import FEATURES, ReaderModel, describe, shipped_model
+from qa.reader import ReaderModel, describe, shipped_model
 from qa.retrieval import Passage
 from qa.sentences import Candidate, read_candidates
 from vectorstore.embeddings import Encoder
@@ -30,7 +30,6 @@ MAX_SENTENCES = 3
 # rank first: a bound on the work per question, deep enough that no tuned question's answer
 # sentence fell outside it.
 _SHORTLIST = 64
-_KIND_FOUND = FEATURES.index("kind_found")
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class ExtractiveAnswerer:
 
 
 def decide(reading: Reading, model: ReaderModel, notice: str | None = None) -> Answer:
-    """The answer the reader's probabilities support, or an abstention that says why."""
+    """The answer the reader's judgement supports, or an abstention that says why."""
     question = reading.question
     if reading.candidates and reading.missing:
         reason = f"no document found mentions {' or '.join(reading.missing)}"
@@ -94,7 +93,7 @@ def decide(reading: Reading, model: ReaderModel, notice: str | None = None) -> A
     picked = choose(reading, model)
     if not picked:
         reason = "no passage answers it"
-        if question.expects is not None and not any(reading.features[:, _KIND_FOUND]):
+        if question.expects is not None and not reading.candidates:
             reason = f"no passage gives {question.expects.value} for it"
         return abstention(question.text, "extractive", notice, reason=reason)
     chosen = [reading.candidates[i] for i in picked]

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from qa.answer import Answer, Citation, Mode, abstention, cite
-from qa.questions import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS, MONTH_NAMES, is_follow_up
+from qa.answer import Answer, abstention, cite
+from qa.questions import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS, FOLLOW_UP_MARK, MONTH_NAMES
 from qa.retrieval import Passage
 from vectorstore.lexical import terms
 from vectorstore.records import Record, Section, strip_span
@@ -153,7 +153,7 @@ class ProvenanceQuestion:
 
 def read_provenance(question: str) -> ProvenanceQuestion | None:
     """The provenance question `question` asks, or None when it asks about something else."""
-    own = question if not is_follow_up(question) else question.split(" (after: ")[0]
+    own = question.partition(FOLLOW_UP_MARK)[0]
     aspect = next((a for a, pattern in _PATTERNS if pattern.search(own)), None)
     if aspect is None:
         return None
@@ -168,7 +168,6 @@ def answer_provenance(
     passages: Sequence[Passage],
     catalogue: Callable[[], Sequence[Record]],
     load: Callable[[str], Record | None],
-    mode: Mode = "extractive",
 ) -> Answer:
     """Answer from the fields of the document the question means.
 
@@ -177,14 +176,14 @@ def answer_provenance(
     """
     found = _which_document(asked, passages, catalogue)
     if isinstance(found, list):
-        return _ask_which(question, asked, found, mode)
+        return _ask_which(question, asked, found)
     record = load(found) if isinstance(found, str) else found
     if record is None:
-        return abstention(question, mode, reason="no document found answers it")
+        return abstention(question, "extractive", reason="no document found answers it")
     spans = _FIELDS[asked.aspect](record)
     if not spans:
         reason = f"the record of “{record.title}” does not state {asked.aspect.value}"
-        return abstention(question, mode, reason=reason)
+        return abstention(question, "extractive", reason=reason)
     citations = [cite(record, start, end, n=i) for i, (_, start, end) in enumerate(spans, start=1)]
     text = " ".join(
         template.format(f"“{c.quote}” [{c.n}]") + "."
@@ -193,7 +192,9 @@ def answer_provenance(
     if len({p.record.id for p in passages}) > 1:
         # Among several documents, say which one the answer is about.
         text = f"About “{record.title}”{f' ({record.date})' if record.date else ''}: {text}"
-    return Answer(question=question, answer=text, abstained=False, mode=mode, citations=citations)
+    return Answer(
+        question=question, answer=text, abstained=False, mode="extractive", citations=citations
+    )
 
 
 # -- which document ---------------------------------------------------------------------------
@@ -229,14 +230,15 @@ def _kinds_of(record: Record) -> frozenset[str]:
 
 
 def _self_description(record: Record) -> str:
-    """What a record says about itself: title, date line, summary, source note, dateline."""
+    """What a record says about itself: title, date, summary, source note, dateline. From its
+    metadata, not its text: the catalogue of a scope is read without the texts."""
     parts = [record.title, record.date or "", record.summary or ""]
     return " ".join([*parts, *(v for k, v in record.extra.items() if k != "Document")])
 
 
-def _ask_which(question: str, asked: ProvenanceQuestion, pool: list[Record], mode: Mode) -> Answer:
+def _ask_which(question: str, asked: ProvenanceQuestion, pool: list[Record]) -> Answer:
     if not pool:
-        return abstention(question, mode, reason="no document in scope fits it")
+        return abstention(question, "extractive", reason="no document in scope fits it")
     kind = "/".join(sorted(asked.kinds)) or "document"
     listed = "; ".join(f"“{r.title}” ({r.date or 'undated'})" for r in pool[:5])
     more = f" and {len(pool) - 5} more" if len(pool) > 5 else ""
@@ -244,7 +246,7 @@ def _ask_which(question: str, asked: ProvenanceQuestion, pool: list[Record], mod
         f"{len(pool)} documents in scope could be the {kind} you mean ({listed}{more}). "
         "Ask again naming one (its title, sender or date), or ask within one document"
     )
-    return abstention(question, mode, reason=reason)
+    return abstention(question, "extractive", reason=reason)
 
 
 # -- the fields ---------------------------------------------------------------------------------
@@ -455,8 +457,3 @@ _FIELDS: dict[Aspect, Callable[[Record], list[Span]]] = {
     Aspect.ARCHIVE: _archive,
     Aspect.KIND: _kind,
 }
-
-
-def provenance_citations(record: Record, aspect: Aspect) -> list[Citation]:
-    """The cited fields of `record` that answer `aspect` (for tests and the study tab)."""
-    return [cite(record, s, e, n=i) for i, (_, s, e) in enumerate(_FIELDS[aspect](record), 1)]

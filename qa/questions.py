@@ -116,11 +116,6 @@ _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _ENUMERATOR = re.compile(rf"^{LIST_LABEL.pattern}\s")
 
 
-def is_follow_up(text: str) -> bool:
-    """Whether `text` is a follow-up read together with the question before it."""
-    return FOLLOW_UP_MARK in text
-
-
 @dataclass(frozen=True)
 class Name:
     """A name in a question as written, and the word stems that find it in a text."""
