@@ -64,13 +64,9 @@ _CALENDAR = frozenset(
         f"{MONTH_NAMES.replace('|', ' ')} monday tuesday wednesday thursday friday saturday sunday"
     )
 )
-_PLACE_WORDS = frozenset(
-    terms(
-        "korea china japan india america russia england britain france formosa taiwan manchuria "
-        "moscow washington peking peiping beijing tokyo london paris shanghai states kingdom "
-        "island islands river sea province city"
-    )
-)
+# Words that make a name a place ("Korea Strait", "Yangtze River"); no names of this corpus's own
+# places, which the words before them ("in Moscow") tell instead.
+_PLACE_WORDS = frozenset(terms("island islands river sea strait bay province city states kingdom"))
 # A quoted sentence worth studying says something: header lines ("SOVIET AMBASSADOR") do not.
 _MIN_WORDS = 6
 _FULL_DATE = re.compile(
