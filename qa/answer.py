@@ -87,6 +87,8 @@ class QuestionError(ArchiveQAError):
 def check_question(question: str) -> str:
     """The question, trimmed; `QuestionError` when it is empty or too long."""
     question = " ".join(question.split())
+    if any("\ud800" <= c <= "\udfff" for c in question):
+        raise QuestionError("the question holds a broken character (a lone surrogate): retype it.")
     if not question:
         raise QuestionError("the question is empty: type what you want to know.")
     if len(question) > MAX_QUESTION_CHARS:

@@ -13,7 +13,7 @@ from langchain_core.runnables import Runnable
 from qa.answer import Answer, check_question
 from qa.chain import Answerer, build_chain
 from qa.extractive import ExtractiveAnswerer
-from qa.followups import Condenser, Turn, WordCondenser
+from qa.followups import Condenser, Turn, WordCondenser, recent
 from qa.questions import read_question
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
@@ -52,6 +52,7 @@ class Archive:
         documents searched.
         """
         question = check_question(question)
+        history = recent(history)
         standalone = self.condenser.condense(question, history) if history else question
         retriever = self.retriever.scoped(scope) if scope else self.retriever
         follows = read_question(standalone).follows
@@ -100,12 +101,16 @@ def open_client(settings: Settings) -> ClientAPI:
 
 
 def open_store(settings: Settings) -> Store:
-    """The store the settings point at."""
-    return Store(
+    """The store the settings point at; an embedded one is first made whole again if an ingest
+    was interrupted there (a Chroma server may have another replica in mid-ingest)."""
+    store = Store(
         open_client(settings),
         word_index_dir=settings.archive_qa_data_dir / "word-index",
         model=settings.archive_qa_embedding_model,
     )
+    if not settings.chroma_host:
+        store.finish_interrupted()
+    return store
 
 
 def ensure_default_document(store: Store) -> IngestResult | None:

@@ -29,6 +29,17 @@ class Turn(BaseModel):
     content: str
 
 
+# Only the end of a conversation is read: a follow-up leans on the last questions, and the cost of
+# reading stays the same however long a chat (or a hostile request) grows.
+RECENT_TURNS = 6
+TURN_CHARS = 2_000
+
+
+def recent(history: Sequence[Turn]) -> list[Turn]:
+    """The last turns of a conversation, each cut to a length worth reading."""
+    return [Turn(role=t.role, content=t.content[:TURN_CHARS]) for t in history[-RECENT_TURNS:]]
+
+
 class Condenser(Protocol):
     """Turns a question and the conversation before it into a question that stands alone."""
 
@@ -71,7 +82,7 @@ class ModelCondenser:
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         if _previous_question(history) is None:
             return question
-        transcript = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
+        transcript = "\n".join(f"{t.role}: {t.content}" for t in recent(history))
         conversation = f"<conversation>\n{transcript}\n</conversation>\n\n{question}"
         reply = ask_model(self._model, REWRITE_PROMPT, conversation, job="question rewrite")
         if reply is None:

@@ -6,6 +6,7 @@ refused or accepted the same way everywhere, with the same message.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Literal
@@ -17,6 +18,11 @@ from vectorstore.records import MAX_FILE_BYTES, Record, record_from_bytes
 from vectorstore.store import Store, collection_name
 
 Status = Literal["added", "updated", "unchanged", "failed"]
+_log = logging.getLogger(__name__)
+_UNREADABLE = (
+    "it is damaged, encrypted in a way archive-qa cannot open, or too complex to unpack. "
+    "Save or export it again (as plain text if you can) and add it again."
+)
 
 
 class Added(BaseModel):
@@ -29,13 +35,24 @@ class Added(BaseModel):
     error: str | None = None
 
 
-def add_document(store: Store, name: str, read: Callable[[], Record]) -> Added:
-    """Read one document with `read` and add (or update) it; a file that cannot be used is
-    reported, not raised, so one bad file never stops the rest."""
+def add_document(
+    store: Store,
+    name: str,
+    read: Callable[[], Record],
+    *,
+    origin: str | None = None,
+    replace: bool = False,
+) -> Added:
+    """Read one document with `read` and add it, or update it when it comes from the same file
+    (`origin`) or `replace` is asked; a file that cannot be used is reported, not raised, so one
+    bad file never stops the rest."""
     try:
-        result = store.ingest(read())
+        result = store.ingest(read(), origin=origin, replace=replace)
     except ArchiveQAError as exc:
         return Added(file=name, status="failed", error=str(exc))
+    except Exception:  # a reader library's own failure on a strange file
+        _log.exception("reading %s failed", name)
+        return Added(file=name, status="failed", error=f"{name} could not be read: {_UNREADABLE}")
     status: Status = "unchanged" if result.unchanged else "updated" if result.removed else "added"
     return Added(file=name, status=status, document_id=result.document_id, title=result.title)
 
@@ -46,12 +63,17 @@ def add_uploads(
     *,
     collection: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
+    replace: bool = False,
+    origin: str | None = None,
 ) -> list[Added]:
-    """Add uploaded files (name, content), then put the ones that went in into `collection`."""
+    """Add uploaded files (name, content), then put the ones that went in into `collection`.
+    An upload replaces a stored document with the same id only when `replace` is asked, or when
+    it is a new version of the file it came from (`origin`: the path the command line sent)."""
     if collection:
         collection = collection_name(collection)  # a bad name is refused before any work
+    read = partial(record_from_bytes, max_bytes=max_bytes)
     results = [
-        add_document(store, name, partial(record_from_bytes, raw, name, max_bytes=max_bytes))
+        add_document(store, name, partial(read, raw, name), origin=origin, replace=replace)
         for name, raw in uploads
     ]
     added = [r.document_id for r in results if r.document_id]

@@ -148,14 +148,15 @@ def to_passages(documents: list[Document], store: Store) -> list[Passage]:
     for doc in documents:
         meta: dict[str, Any] = doc.metadata
         record = records.get(meta["document_id"])
-        if record is None:  # deleted between search and lookup
-            continue
+        start, end = int(meta["start"]), int(meta["end"])
+        if record is None or record.text[start:end] != doc.page_content:
+            continue  # removed, or replaced by another version, between search and lookup
         chunk = Chunk(
             id=meta["chunk_id"],
             document_id=meta["document_id"],
             section=meta["section"],
-            start=int(meta["start"]),
-            end=int(meta["end"]),
+            start=start,
+            end=end,
             text=doc.page_content,
         )
         passages.append(Passage(chunk, float(meta["score"]), record))

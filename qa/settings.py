@@ -69,10 +69,45 @@ class Settings(BaseSettings):
         default=20, ge=1, le=200, description="Largest document file accepted, in MB."
     )
 
+    archive_qa_allowed_hosts: str = Field(
+        default="*",
+        description="Host names (comma-separated) the server answers for, e.g. "
+        "qa.example.edu,localhost; * for any.",
+    )
+    archive_qa_trusted_proxies: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated) of the proxies in front, whose "
+        "X-Forwarded-For names the client for rate limits; none by default.",
+    )
+    archive_qa_frame_ancestors: str = Field(
+        default="",
+        description="Sites (comma-separated) allowed to frame the pages, e.g. "
+        "https://course.example.edu; by default the chat-only /embed may be framed anywhere "
+        "and the full page by itself only.",
+    )
+    archive_qa_rate_limit: int = Field(
+        default=60,
+        ge=0,
+        description="Requests per minute per client that cost work (asks, uploads, study "
+        "packs), in bursts of half that; 0 turns the limit off.",
+    )
+
     @property
     def cors_origins(self) -> list[str]:
         """The CORS allowlist: exact origins such as https://course.example.edu."""
-        return [o.strip() for o in self.archive_qa_cors_origins.split(",") if o.strip()]
+        return _listed(self.archive_qa_cors_origins)
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        return _listed(self.archive_qa_allowed_hosts) or ["*"]
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        return _listed(self.archive_qa_trusted_proxies)
+
+    @property
+    def frame_ancestors(self) -> list[str]:
+        return _listed(self.archive_qa_frame_ancestors)
 
     @property
     def llm_configured(self) -> bool:
@@ -80,3 +115,7 @@ class Settings(BaseSettings):
         return bool(self.openai_api_key and self.openai_api_key.get_secret_value()) or bool(
             self.openai_base_url
         )
+
+
+def _listed(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]

@@ -12,6 +12,7 @@ from qa.assembly import Archive, open_archive
 from tests.conftest import make_settings, serving
 from tests.pdfs import text_pdf
 from ui.app import build_app
+from ui.guards import Limits
 
 
 def test_post_api_ask_returns_the_contract(base_url: str, archive: Archive) -> None:
@@ -104,7 +105,7 @@ def test_cors_is_closed_by_default(base_url: str) -> None:
 
 def test_cors_lets_in_only_the_allowed_origins(archive: Archive) -> None:
     allowed = "https://course.example.edu"
-    with serving(build_app(archive, cors_origins=[allowed])) as url:
+    with serving(build_app(archive, Limits(cors_origins=[allowed]))) as url:
         preflight = httpx.options(
             f"{url}/api/ask",
             headers={"Origin": allowed, "Access-Control-Request-Method": "POST",
@@ -189,7 +190,7 @@ def test_uploads_become_askable_in_their_collection_and_can_be_removed(
 
 
 def test_a_read_only_server_refuses_library_changes(archive: Archive) -> None:
-    with serving(build_app(archive, read_only=True)) as url:
+    with serving(build_app(archive, Limits(read_only=True))) as url:
         upload = httpx.post(
             f"{url}/api/documents", files=[("files", ("a.txt", b"Text.", "text/plain"))], timeout=60
         )
@@ -204,7 +205,7 @@ def test_a_read_only_server_refuses_library_changes(archive: Archive) -> None:
 
 
 def test_an_upload_over_the_limit_is_refused_by_name(archive: Archive) -> None:
-    with serving(build_app(archive, max_upload_bytes=1000)) as url:
+    with serving(build_app(archive, Limits(max_upload_bytes=1000))) as url:
         response = httpx.post(
             f"{url}/api/documents",
             files=[("files", ("long.txt", b"word " * 1000, "text/plain"))],

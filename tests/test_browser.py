@@ -23,6 +23,7 @@ from qa.library import remove_documents
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, free_port, make_settings, serving
 from tests.pdfs import text_pdf
 from ui.app import build_app
+from ui.guards import Limits
 from vectorstore.records import Record, parse_record
 
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -155,7 +156,7 @@ def test_the_web_component_snippet_works_on_an_allowed_site(
 ) -> None:
     host_port = free_port()
     allowed = f"http://127.0.0.1:{host_port}"
-    with serving(build_app(archive, cors_origins=[allowed])) as app_url:
+    with serving(build_app(archive, Limits(cors_origins=[allowed]))) as app_url:
         course = _course_page(_readme_snippet("web-component", app_url))
         with serving(course, host_port) as host_url:
             page, outside = _open(browser, host_url + "/", DESKTOP)

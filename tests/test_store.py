@@ -31,9 +31,9 @@ def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path) -> None:
     store = Store(connect(data_dir=tmp_path / "db"))
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n\nIt reached Seoul on Friday.\n")
-    store.ingest(load_record(path))
+    store.ingest(load_record(path), origin=str(path))
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
-    result = store.ingest(load_record(path))
+    result = store.ingest(load_record(path), origin=str(path))
     assert result.removed >= 1
     vector = shared_encoder().encode(["convoy"])[0]
     texts = [h.chunk.text for h in store.search(vector, k=10)]
@@ -109,10 +109,10 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
     store = Store(connect(data_dir=tmp_path / "db"))
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
-    store.ingest(load_record(path))
+    store.ingest(load_record(path), origin=str(path))
     assert store.search_words("Pusan", k=5)
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
-    store.ingest(load_record(path))
+    store.ingest(load_record(path), origin=str(path))
     assert store.search_words("Pusan", k=5) == []
     assert store.search_words("Inchon", k=5)
     assert store.delete("memo")
@@ -126,7 +126,7 @@ def test_the_word_index_is_kept_on_disk_and_rebuilt_when_the_store_changes(
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     writer = Store(connect(data_dir=tmp_path / "db"), word_index_dir=folder)
-    writer.ingest(load_record(path))
+    writer.ingest(load_record(path), origin=str(path))
     assert writer.search_words("Pusan", k=5)
     saved = json.loads((folder / "ids.json").read_text())
     assert saved["ids"] and saved["ids"][0].startswith("memo:")
@@ -136,7 +136,7 @@ def test_the_word_index_is_kept_on_disk_and_rebuilt_when_the_store_changes(
     assert loaded.search("Pusan", k=5)
     assert LexicalIndex.load(folder, saved["stamp"]) is not None
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
-    writer.ingest(load_record(path))
+    writer.ingest(load_record(path), origin=str(path))
     assert LexicalIndex.load(folder, saved["stamp"]) is not None  # stale until next search
     assert reader.search_words("Pusan", k=5) == []  # the stamp changed: rebuilt
     assert reader.search_words("Inchon", k=5)
@@ -150,7 +150,7 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     store = Store(connect(data_dir=tmp_path / "db"), word_index_dir=folder)
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
-    store.ingest(load_record(path))
+    store.ingest(load_record(path), origin=str(path))
     assert store.search_words("Pusan", k=5)
 
 

@@ -6,18 +6,19 @@ Callbacks only format what `qa` returns; the archive is opened once per process.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
 import gradio as gr
 from fastapi import FastAPI, File, Form, Request, Response, UploadFile
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
-from qa.answer import Answer
+from qa.answer import MAX_QUESTION_CHARS, Answer
 from qa.assembly import Archive, open_archive
 from qa.followups import Turn
 from qa.library import Added, add_uploads, remove_documents
@@ -25,12 +26,19 @@ from qa.retrieval import Scope
 from qa.settings import Settings
 from qa.study import StudyPack
 from ui.format import chicago, long_date
+from ui.guards import Guard, Limits
 from ui.page import build_blocks
 from vectorstore.errors import ArchiveQAError
-from vectorstore.records import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Record
+from vectorstore.owner import announce
+from vectorstore.records import SUPPORTED_SUFFIXES, Record
 from vectorstore.store import collection_name
 
+_log = logging.getLogger(__name__)
 _STATIC = Path(__file__).parent / "static"
+_PAGE_CONCURRENCY = 8
+MAX_HISTORY_TURNS = 50
+MAX_SCOPE_DOCUMENTS = 5_000
+MAX_FILES_PER_REQUEST = 100
 _GRADIO_JS = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
 # System fonts only: the page must load in a classroom without internet. Text colours are the
 # darker shades of the palette, for WCAG AA contrast (tests/test_browser.py measures it).
@@ -55,20 +63,39 @@ class ReadOnlyError(ArchiveQAError):
     """A library change asked of a read-only server."""
 
 
+_ISO_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+
 class AskRequest(BaseModel):
-    question: str = Field(description="The question, in plain language (up to 1000 characters).")
+    question: str = Field(
+        description=f"The question, in plain language (up to {MAX_QUESTION_CHARS} characters).",
+    )
     history: list[Turn] = Field(
         default_factory=list,
-        description="The conversation so far, oldest first, for follow-up questions.",
+        max_length=MAX_HISTORY_TURNS,
+        description="The conversation so far, oldest first, for follow-up questions "
+        f"(at most {MAX_HISTORY_TURNS} turns; only the last few are read).",
     )
     documents: list[str] | None = Field(
-        default=None, description="Search only these document ids (GET /api/documents)."
+        default=None,
+        max_length=MAX_SCOPE_DOCUMENTS,
+        description="Search only these document ids (GET /api/documents).",
     )
     collection: str | None = Field(
-        default=None, description="Search only this collection (GET /api/collections)."
+        default=None,
+        max_length=200,
+        description="Search only this collection (GET /api/collections).",
     )
-    since: str | None = Field(default=None, description="Only documents dated on or after (ISO).")
-    until: str | None = Field(default=None, description="Only documents dated on or before (ISO).")
+    since: str | None = Field(
+        default=None,
+        pattern=_ISO_DATE,
+        description="Only documents dated on or after (YYYY[-MM[-DD]]).",
+    )
+    until: str | None = Field(
+        default=None,
+        pattern=_ISO_DATE,
+        description="Only documents dated on or before (YYYY[-MM[-DD]]).",
+    )
 
     def scope(self) -> Scope | None:
         return Scope.of(
@@ -104,23 +131,24 @@ class DocumentText(DocumentSummary):
 
 
 def build_app(
-    archive: Archive,
-    *,
-    cors_origins: Sequence[str] = (),
-    read_only: bool = False,
-    max_upload_bytes: int = MAX_FILE_BYTES,
+    archive: Archive, limits: Limits | None = None, *, admin_token: str | None = None
 ) -> FastAPI:
     """The FastAPI app over `archive`: the chat page at ``/``, a chat-only page for iframes at
-    ``/embed``, and the JSON API with its docs at ``/docs`` (served locally, no CDN).
+    ``/embed``, the JSON API with its docs at ``/docs`` (served locally, no CDN), and ``/healthz``
+    and ``/readyz`` for a proxy or an orchestrator.
 
-    Browsers may call the API from other origins only when they are in `cors_origins`. A
-    `read_only` server refuses uploads, removals and collection changes (HTTP 403).
+    `limits` holds the wall every request passes (ui.guards): allowed hosts, the origins whose
+    pages may call the API, rate and size limits. A read-only server refuses uploads, removals
+    and collection changes (HTTP 403), except to a request bearing `admin_token` (the command
+    line's `ingest`, through the server that owns the store).
     """
+    limits = limits or Limits()
+    read_only, max_upload_bytes = limits.read_only, limits.max_upload_bytes
     api = FastAPIOffline(title="archive-qa", description="Cited answers from archive documents.")
-    if cors_origins:
+    if limits.cors_origins:
         api.add_middleware(
             CORSMiddleware,
-            allow_origins=list(cors_origins),
+            allow_origins=list(limits.cors_origins),
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["*"],
         )
@@ -130,12 +158,42 @@ def build_app(
         status = 403 if isinstance(exc, ReadOnlyError) else 400
         return JSONResponse(status_code=status, content={"error": str(exc)})
 
-    def writable() -> None:
-        if read_only:
+    @api.exception_handler(Exception)
+    def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        _log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        message = "something went wrong on the server (it is logged there); try again later."
+        return JSONResponse(status_code=500, content={"error": message})
+
+    def is_admin(request: Request) -> bool:
+        given = request.headers.get("authorization", "")
+        return admin_token is not None and secrets.compare_digest(given, f"Bearer {admin_token}")
+
+    def writable(request: Request) -> None:
+        if read_only and not is_admin(request):
             raise ReadOnlyError(
                 "this server's library is read-only (ARCHIVE_QA_READ_ONLY): its administrator "
                 "adds documents with `archive-qa ingest`."
             )
+
+    @api.get("/healthz", include_in_schema=False)
+    def healthy() -> dict[str, str]:
+        """The process is up (for a proxy's or an orchestrator's liveness probe)."""
+        return {"status": "ok"}
+
+    @api.get("/readyz", include_in_schema=False)
+    def ready() -> JSONResponse:
+        """The store answers (readiness): 503 until it does."""
+        try:
+            documents = len(archive.store.record_ids())
+        except Exception:  # the probe reports; the log has the cause
+            _log.exception("the store is not ready")
+            return JSONResponse(status_code=503, content={"status": "store unavailable"})
+        return JSONResponse({"status": "ready", "documents": documents})
+
+    @api.get("/embed", include_in_schema=False)
+    def embed_without_slash(request: Request) -> RedirectResponse:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/embed/{query}", status_code=307)
 
     @api.post("/api/ask", response_model=Answer)
     def ask_api(request: AskRequest) -> Any:
@@ -171,20 +229,29 @@ def build_app(
 
     @api.post("/api/documents", response_model=list[Added])
     def upload_documents(
+        request: Request,
         files: Annotated[list[UploadFile], File(description=", ".join(SUPPORTED_SUFFIXES))],
         collection: Annotated[str | None, Form(description="Also put them here.")] = None,
+        replace: Annotated[
+            bool, Form(description="Replace stored documents with the same ids.")
+        ] = False,
+        origin: Annotated[str | None, Form(include_in_schema=False)] = None,
     ) -> Any:
-        """Add or update documents; one result per file (a refused file names the reason)."""
-        writable()
+        """Add documents; one result per file (a refused file names the reason). A file whose id
+        is taken by a different document is refused unless `replace` is set."""
+        writable(request)
+        if len(files) > MAX_FILES_PER_REQUEST:
+            raise ArchiveQAError(f"send at most {MAX_FILES_PER_REQUEST} files per request.")
         uploads = [(f.filename or "upload", f.file.read(max_upload_bytes + 1)) for f in files]
         return add_uploads(
-            archive.store, uploads, collection=collection or None, max_bytes=max_upload_bytes
-        )
+            archive.store, uploads, collection=collection or None, max_bytes=max_upload_bytes,
+            replace=replace, origin=origin if is_admin(request) and len(uploads) == 1 else None,
+        )  # fmt: skip
 
     @api.delete("/api/documents/{document_id}", status_code=204)
-    def remove_document(document_id: str) -> Response:
+    def remove_document(request: Request, document_id: str) -> Response:
         """Take a document out of the library (and out of every collection)."""
-        writable()
+        writable(request)
         if remove_documents(archive.store, [document_id]):
             return _no_document(document_id)
         return Response(status_code=204)
@@ -195,16 +262,16 @@ def build_app(
         return [Collection(name=n, documents=ids) for n, ids in archive.store.collections().items()]
 
     @api.put("/api/collections/{name}", response_model=Collection)
-    def add_to_collection(name: str, change: CollectionChange) -> Any:
+    def add_to_collection(request: Request, name: str, change: CollectionChange) -> Any:
         """Put documents in a collection, creating it if it is new."""
-        writable()
+        writable(request)
         members = archive.store.add_to_collection(name, change.documents)
         return Collection(name=collection_name(name), documents=members)
 
     @api.delete("/api/collections/{name}", status_code=204)
-    def delete_collection(name: str) -> Response:
+    def delete_collection(request: Request, name: str) -> Response:
         """Delete a collection; its documents stay in the library."""
-        writable()
+        writable(request)
         archive.store.remove_from_collection(name)  # a 400 naming the collections there are
         return Response(status_code=204)
 
@@ -219,10 +286,16 @@ def build_app(
         f"<script>{(_STATIC / 'aqa.js').read_text(encoding='utf-8')}</script>",
         "theme": _THEME,
     }
-    embed = build_blocks(archive, embed=True)
-    gr.mount_gradio_app(api, embed, path="/embed", footer_links=[], **page)
+    # Several students at once (Gradio runs one event at a time unless told otherwise); errors
+    # the callbacks do not turn into messages themselves show as a plain "Error", never as text.
+    embed = build_blocks(archive, embed=True).queue(default_concurrency_limit=_PAGE_CONCURRENCY)
+    gr.mount_gradio_app(api, embed, path="/embed", footer_links=[], show_error=False, **page)
     full = build_blocks(archive, read_only=read_only, max_upload_bytes=max_upload_bytes)
-    app: FastAPI = gr.mount_gradio_app(api, full, path="", max_file_size=max_upload_bytes, **page)
+    full.queue(default_concurrency_limit=_PAGE_CONCURRENCY)
+    app: FastAPI = gr.mount_gradio_app(
+        api, full, path="", max_file_size=max_upload_bytes, show_error=False, **page
+    )
+    app.add_middleware(Guard, limits=limits)
     return app
 
 
@@ -241,16 +314,32 @@ def _summary(record: Record) -> DocumentSummary:
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Open the archive and serve the app until interrupted.
 
-    Set GRADIO_ANALYTICS_ENABLED=False and HF_HUB_OFFLINE=1 before importing this module (the CLI
+    With an embedded store, the server owns its folder and leaves its address and an admin token
+    there, so `archive-qa ingest` and `ask` beside it go through it. Set
+    GRADIO_ANALYTICS_ENABLED=False and HF_HUB_OFFLINE=1 before importing this module (the CLI
     does): Gradio otherwise looks things up on the network.
     """
     import uvicorn
 
-    app = build_app(
-        open_archive(settings),
-        cors_origins=settings.cors_origins,
-        read_only=settings.archive_qa_read_only,
-        max_upload_bytes=settings.archive_qa_max_upload_mb * 1_000_000,
-    )
+    archive = open_archive(settings)
+    token = secrets.token_urlsafe(32)
+    app = build_app(archive, limits_from(settings), admin_token=token)
+    if not settings.chroma_host:
+        local = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+        announce(settings.archive_qa_data_dir, url=f"http://{local}:{port}", token=token)
     print(f"archive-qa is serving on http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # A stop signal waits this long for requests in flight, then ends them.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+
+
+def limits_from(settings: Settings) -> Limits:
+    """The wall's limits (ui.guards) as the settings give them."""
+    return Limits(
+        allowed_hosts=settings.allowed_hosts,
+        cors_origins=settings.cors_origins,
+        trusted_proxies=settings.trusted_proxies,
+        frame_ancestors=settings.frame_ancestors,
+        requests_per_minute=settings.archive_qa_rate_limit,
+        max_upload_bytes=settings.archive_qa_max_upload_mb * 1_000_000,
+        read_only=settings.archive_qa_read_only,
+    )

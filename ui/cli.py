@@ -1,5 +1,5 @@
-"""The command line: ask, chat, ingest, documents, remove, collection, serve, eval, reset. Formats
-what `qa` returns."""
+"""The command line: ask, chat, ingest, documents, remove, collection, serve, eval, verify, reset.
+Formats what `qa` returns."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vectorstore.errors import ArchiveQAError
 
 if TYPE_CHECKING:  # imported where used, so `ask` loads only what it needs
+    from qa.assembly import Archive
+    from qa.library import Added
     from qa.retrieval import Scope
     from qa.settings import Settings
+    from ui.remote import RemoteArchive
+    from vectorstore.owner import Owner
 
 EXAMPLES = """examples:
   archive-qa ask "What did Stalin offer?"
@@ -68,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--collection", metavar="NAME", help="also put them in this collection (course pack)"
     )
+    ingest.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a stored document that has the same id but came from another file",
+    )
     ingest.set_defaults(run=_ingest)
 
     documents = commands.add_parser("documents", help="list the indexed documents")
@@ -115,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_scope_options(evaluate)
     evaluate.set_defaults(run=_eval)
 
+    verify = commands.add_parser(
+        "verify", help="check every document against its indexed passages (and --repair them)"
+    )
+    verify.add_argument("--repair", action="store_true", help="fix what is found")
+    verify.set_defaults(run=_verify)
+
     reset = commands.add_parser("reset", help="delete every indexed document (to rebuild)")
     reset.add_argument("--yes", action="store_true", help="confirm")
     reset.set_defaults(run=_reset)
@@ -142,10 +157,9 @@ def _settings() -> Settings:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from qa.assembly import open_archive
     from ui.format import answer_as_text
 
-    archive = open_archive(_settings())
+    archive = _archive_or_its_server()
     scope = _scope(args)
     if args.question != "-":
         answer = archive.ask(args.question, scope=scope)
@@ -191,6 +205,21 @@ def _chat(args: argparse.Namespace) -> int:
         ]
 
 
+def _archive_or_its_server() -> Archive | RemoteArchive:
+    """The archive, or the server that has its folder open (the one way to ask beside it)."""
+    from qa.assembly import open_archive
+    from vectorstore.owner import FolderInUseError
+
+    try:
+        return open_archive(_settings())
+    except FolderInUseError as exc:
+        if exc.owner.url is None:
+            raise
+        from ui.remote import RemoteArchive
+
+        return RemoteArchive(exc.owner)
+
+
 def _scope(args: argparse.Namespace) -> Scope | None:
     from qa.retrieval import Scope
 
@@ -201,14 +230,43 @@ def _scope(args: argparse.Namespace) -> Scope | None:
 
 def _ingest(args: argparse.Namespace) -> int:
     from collections import Counter
-    from functools import partial
 
     from tqdm import tqdm
+
+    from vectorstore.owner import FolderInUseError
+    from vectorstore.store import collection_name
+
+    if args.collection:
+        collection_name(args.collection)  # a bad name is refused before any work
+    try:
+        add, finish = _ingest_here(args)
+    except FolderInUseError as exc:
+        if exc.owner.url is None:
+            raise
+        add, finish = _ingest_through(exc.owner, args)
+    results = []
+    for path in tqdm(args.paths, desc="Ingesting", unit="file", file=sys.stderr):
+        results.append(add(path))
+        if results[-1].error:
+            tqdm.write(f"skipped: {results[-1].error}", file=sys.stderr)
+    counts = Counter(r.status for r in results)
+    print(
+        f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
+        f"{counts['failed']} failed; {finish([r.document_id for r in results if r.document_id])}"
+    )
+    return 1 if counts["failed"] else 0
+
+
+_Adder = tuple["Callable[[Path], Added]", "Callable[[list[str]], str]"]
+
+
+def _ingest_here(args: argparse.Namespace) -> _Adder:
+    """Adding to the store in this process: each file, then the collection and a summary."""
+    from functools import partial
 
     from qa.assembly import ensure_default_document, open_store
     from qa.library import add_document
     from vectorstore.records import load_record
-    from vectorstore.store import collection_name
 
     store = open_store(_settings())
     if seeded := ensure_default_document(store):
@@ -217,24 +275,37 @@ def _ingest(args: argparse.Namespace) -> int:
             f"(`archive-qa remove {seeded.document_id}` takes it out).",
             file=sys.stderr,
         )
-    if args.collection:
-        collection_name(args.collection)  # a bad name is refused before any work
-    results = []
-    for path in tqdm(args.paths, desc="Ingesting", unit="file", file=sys.stderr):
-        results.append(add_document(store, path.name, partial(load_record, path)))
-        if results[-1].error:
-            tqdm.write(f"skipped: {results[-1].error}", file=sys.stderr)
-    store.sync_word_index()  # so the next `ask` finds it ready
-    counts = Counter(r.status for r in results)
+
+    def add(path: Path) -> Added:
+        read = partial(load_record, path)
+        return add_document(
+            store, path.name, read, origin=str(path.resolve()), replace=args.replace
+        )
+
+    def finish(ingested: list[str]) -> str:
+        store.sync_word_index()  # so the next `ask` finds it ready
+        summary = f"{store.chunk_count()} passages indexed."
+        if args.collection and ingested:
+            members = store.add_to_collection(args.collection, ingested)
+            summary += f"\nCollection {args.collection!r} now holds {len(members)} documents."
+        return summary
+
+    return add, finish
+
+
+def _ingest_through(owner: Owner, args: argparse.Namespace) -> _Adder:
+    """Adding through the server that has the store open, file by file (each one is a request)."""
+    from functools import partial
+
+    from ui.remote import RemoteArchive
+
+    remote = RemoteArchive(owner)
     print(
-        f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
-        f"{counts['failed']} failed; {store.chunk_count()} passages indexed."
+        f"The store is open in the server at {remote.url}: sending the files there.",
+        file=sys.stderr,
     )
-    ingested = [r.document_id for r in results if r.document_id]
-    if args.collection and ingested:
-        members = store.add_to_collection(args.collection, ingested)
-        print(f"Collection {args.collection!r} now holds {len(members)} documents.")
-    return 1 if counts["failed"] else 0
+    add = partial(remote.add, collection=args.collection, replace=args.replace)
+    return add, lambda _: f"the server at {remote.url} has them now."
 
 
 def _collection_list(args: argparse.Namespace) -> int:
@@ -343,6 +414,24 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"{share:.0%} right, below --fail-under {args.fail_under:.0%}.", file=sys.stderr)
         return 1
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from qa.assembly import open_store
+
+    store = open_store(_settings())
+    problems = store.verify(repair=args.repair)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(
+            f"All {len(store.record_ids())} documents are whole ({store.chunk_count()} passages)."
+        )
+    elif args.repair:
+        print(f"Repaired {len(problems)} problems; `archive-qa verify` checks again.")
+    else:
+        print(f"{len(problems)} problems: `archive-qa verify --repair` fixes them.")
+    return 1 if problems and not args.repair else 0
 
 
 def _reset(args: argparse.Namespace) -> int:

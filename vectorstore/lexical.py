@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -38,10 +39,15 @@ def terms(text: str) -> list[str]:
 
 @cache
 def _stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
-_STEMMER = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps the word it works on in itself: one per thread (a server answers on
+# several threads at once).
+_stemmers = threading.local()
 # Related words for diplomatic and military records, so a question meets the text's own words.
 # People ask "What did Stalin offer?"; the telegram says "we are ready to send you". Embeddings
 # blur such pairs and BM25 misses them, so questions are widened with these groups before lexical

@@ -14,8 +14,12 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vectorstore.errors import LoadError
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
 MAX_FILE_BYTES = 20_000_000
@@ -28,6 +32,10 @@ _INLINE_TAGS = [
 _BOLD_LINE = re.compile(r"^\*\*(?P<inner>[^*\n]+?)\*\*(?P<rest>[^\n]*)$", re.MULTILINE)
 _URL_IN_ANGLES = re.compile(r"\s*<(?P<url>https?://[^>\s]+)>")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
+# Inline styles that hide an element (spaces removed, lowercased): zero size or opacity included.
+_HIDING_STYLE = re.compile(
+    r"(?:^|;)(?:display:none|visibility:hidden|font-size:0(?![.\d])|opacity:0(?![.\d]))"
+)
 _DATE_FORMATS = (("%B %d, %Y", "%Y-%m-%d"), ("%d %B %Y", "%Y-%m-%d"), ("%B %Y", "%Y-%m"))
 
 
@@ -118,7 +126,7 @@ def _too_big(name: str, size: int, limit: int) -> str:
 def _pdf_text(raw: bytes, name: str) -> tuple[str, str | None]:
     """The text layer of a PDF, page after page, and its title from the PDF's metadata."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repairs are not the reader's concern
 
@@ -128,7 +136,17 @@ def _pdf_text(raw: bytes, name: str) -> tuple[str, str | None]:
             raise LoadError(f"{name} is password-protected: save an unprotected copy first.")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except DependencyError as exc:
+        raise LoadError(
+            f"{name} is encrypted in a way archive-qa cannot open here: save an unencrypted copy "
+            "(or install archive-qa[pdf-crypto])."
+        ) from exc
+    except LimitReachedError as exc:
+        raise LoadError(
+            f"{name} unpacks to far more data than a document holds (a damaged or hostile file): "
+            "export its text to a .txt file instead."
+        ) from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise LoadError(f"{name} is not a readable PDF ({exc}): re-export it as PDF.") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
@@ -145,6 +163,9 @@ def _html_text(raw: bytes, name: str) -> tuple[str, str | None]:
     soup = BeautifulSoup(raw, "html.parser")
     for hidden in soup(["script", "style", "noscript", "template", "nav", "footer"]):
         hidden.decompose()
+    # Text a reader of the page never sees is not the document's (and a place to plant orders).
+    for hidden in soup.find_all(_is_hidden):
+        hidden.decompose()
     title_tag = soup.find("title") or soup.find("h1")
     title = title_tag.get_text(" ", strip=True) if title_tag else None
     if soup.head:
@@ -157,6 +178,16 @@ def _html_text(raw: bytes, name: str) -> tuple[str, str | None]:
     if not text:
         raise LoadError(f"{name} has no visible text: there is nothing to ask about.")
     return text, title or None
+
+
+def _is_hidden(tag: Tag) -> bool:
+    style = re.sub(r"\s+", "", str(tag.get("style") or "")).lower()
+    return (
+        tag.has_attr("hidden")
+        or str(tag.get("aria-hidden") or "").lower() == "true"
+        or str(tag.get("type") or "").lower() == "hidden"
+        or _HIDING_STYLE.search(style) is not None
+    )
 
 
 def parse_record(text: str, *, source: str) -> Record:

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,10 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Where
 from chromadb.config import Settings as ChromaSettings
 
+from vectorstore import owner
 from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS
-from vectorstore.errors import ModelMismatchError, StoreError
+from vectorstore.errors import DocumentConflictError, ModelMismatchError, StoreError
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
 from vectorstore.records import Record, Section
 
@@ -40,6 +42,10 @@ _ADD_BATCH = 256
 _PLACEHOLDER_VECTOR = [1.0]
 # A row of the documents collection that is not a document: the store's change counter.
 _GENERATION = "__archive_qa_generation__"
+# Rows marking records an ingest is writing, by id after this prefix (see `finish_interrupted`).
+_MARK = "__archive_qa_writing__:"
+# Every row of the documents collection that is not a document starts so (document ids cannot).
+_INTERNAL = "__archive_qa_"
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ def connect(
         if data_dir is None:
             raise StoreError("no data directory given: set ARCHIVE_QA_DATA_DIR or CHROMA_HOST.")
         data_dir.mkdir(parents=True, exist_ok=True)
+        owner.take(data_dir)
         return chromadb.PersistentClient(path=str(data_dir), settings=settings)
     except StoreError:
         raise
@@ -102,6 +109,8 @@ class Store:
         self._packs = client.get_or_create_collection(COURSE_PACKS, embedding_function=None)
         self._lexical: tuple[str, LexicalIndex] | None = None
         self._word_index_dir = word_index_dir
+        # One write at a time in this process (a server ingests uploads on several threads).
+        self._writing = threading.RLock()
 
     def _open_chunks(self) -> Collection:
         model_id = MODELS[self.model].model_id
@@ -125,41 +134,139 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def ingest(self, record: Record) -> IngestResult:
-        """Add or replace one record. Re-ingesting an unchanged record changes nothing."""
-        chunks = {c.id: c for c in split_record(record)}
-        old_ids = set(self._chunks.get(where={"document_id": record.id}, include=[])["ids"])
-        new_ids = [i for i in chunks if i not in old_ids]
-        stale = sorted(old_ids - chunks.keys())
-        # New chunks and text first, stale chunks last: an interrupted ingest loses nothing.
-        for first in range(0, len(new_ids), _ADD_BATCH):
-            batch = [chunks[i] for i in new_ids[first : first + _ADD_BATCH]]
-            self._chunks.add(
-                ids=[c.id for c in batch],
-                documents=[c.text for c in batch],
-                metadatas=[_chunk_metadata(c, record) for c in batch],
-            )
-        if new_ids or stale or not self._has_document(record):
+    def ingest(
+        self, record: Record, *, origin: str | None = None, replace: bool = False
+    ) -> IngestResult:
+        """Add or replace one record. Re-ingesting an unchanged record changes nothing.
+
+        A different text under a stored record's id replaces it only when asked (`replace`) or
+        when it comes from the same file (`origin`, a path); otherwise `DocumentConflictError`.
+        An interrupted ingest leaves a mark that `finish_interrupted` follows to make the record
+        whole again, or absent.
+        """
+        with self._writing:
+            stored = self._stored_metadata(record.id)
+            same_text = stored is not None and stored.get("text_sha256") == _sha(record.text)
+            new_version = stored is not None and not same_text
+            if new_version and not (replace or _same_origin(stored or {}, record, origin)):
+                raise DocumentConflictError(record, stored or {})
+            chunks = {c.id: c for c in split_record(record)}
+            old_ids = set(self._chunks.get(where={"document_id": record.id}, include=[])["ids"])
+            new_ids = [i for i in chunks if i not in old_ids]
+            stale = sorted(old_ids - chunks.keys())
+            if same_text and not new_ids and not stale:
+                return IngestResult(record.id, record.title, added=0, removed=0)
+            self._mark(record.id)
+            # New chunks and text first, stale chunks last: readers skip a chunk whose offsets do
+            # not match the text they read, and an interruption is finished from the mark.
+            for first in range(0, len(new_ids), _ADD_BATCH):
+                batch = [chunks[i] for i in new_ids[first : first + _ADD_BATCH]]
+                self._chunks.add(
+                    ids=[c.id for c in batch],
+                    documents=[c.text for c in batch],
+                    metadatas=[_chunk_metadata(c, record) for c in batch],
+                )
             self._documents.upsert(
                 ids=[record.id],
                 documents=[record.text],
                 embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
-                metadatas=[_record_metadata(record)],
+                metadatas=[_record_metadata(record, origin or _origin(stored))],
             )
-        if stale:
-            self._chunks.delete(ids=stale)
-        if new_ids or stale:
+            if stale:
+                self._chunks.delete(ids=stale)
             self._bump_generation()
+            self._documents.delete(ids=[_MARK + record.id])
         return IngestResult(record.id, record.title, added=len(new_ids), removed=len(stale))
 
     def delete(self, document_id: str) -> bool:
-        """Remove a record and all its chunks; False if it was not there."""
-        if not self._documents.get(ids=[document_id], include=[])["ids"]:
-            return False
-        self._chunks.delete(where={"document_id": document_id})
-        self._documents.delete(ids=[document_id])
-        self._bump_generation()
+        """Remove a record and all its chunks (orphans of an interrupted ingest too); False if
+        there was nothing of it."""
+        with self._writing:
+            had = bool(self._documents.get(ids=[document_id], include=[])["ids"])
+            chunks = self._chunks.get(where={"document_id": document_id}, include=[])["ids"]
+            if not had and not chunks:
+                return False
+            self._chunks.delete(ids=chunks)
+            self._documents.delete(ids=[document_id, _MARK + document_id])
+            self._bump_generation()
         return True
+
+    # -- consistency ------------------------------------------------------------------------
+
+    def finish_interrupted(self) -> list[str]:
+        """Make whole, or take out, every record an interrupted ingest left half-written; returns
+        their ids. Cheap: it follows the marks ingests leave while they write."""
+        marks = self._documents.get(where={"mark": True}, include=[])["ids"]
+        ids = [i.removeprefix(_MARK) for i in marks]
+        for document_id in ids:
+            self._make_whole(document_id)
+        return ids
+
+    def verify(self, *, repair: bool = False) -> list[str]:
+        """Check every record against its chunks; one line per problem found (and, with
+        `repair`, fixed). Reads every chunk's metadata: seconds for a large library."""
+        marks = self._documents.get(where={"mark": True}, include=[])["ids"]
+        rows = self._chunks.get(include=["metadatas"])
+        present: dict[str, set[str]] = {}
+        for chunk_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
+            present.setdefault(str((meta or {}).get("document_id", "")), set()).add(chunk_id)
+        records = {r.id: r for r in self.records()}
+        problems = []
+        for document_id in sorted(present.keys() | records.keys()):
+            record = records.get(document_id)
+            have = present.get(document_id, set())
+            want = {c.id for c in split_record(record)} if record else set()
+            if record is None:
+                problems.append(
+                    f"{document_id}: passages left of a document not stored: {len(have)}"
+                )
+            elif have != want:
+                problems.append(
+                    f"{document_id}: passages missing: {len(want - have)}, left from another "
+                    f"version: {len(have - want)}"
+                )
+            else:
+                continue
+            if repair:
+                self._make_whole(document_id)
+        problems += [f"{m.removeprefix(_MARK)}: an ingest was interrupted" for m in marks]
+        if repair:
+            self.finish_interrupted()
+        return problems
+
+    def _make_whole(self, document_id: str) -> None:
+        """Bring a record's chunks in line with its stored text (all of them out if it has none)."""
+        with self._writing:
+            record = self.record(document_id)
+            want = {c.id: c for c in split_record(record)} if record else {}
+            have = set(self._chunks.get(where={"document_id": document_id}, include=[])["ids"])
+            missing = [want[i] for i in want if i not in have]
+            for first in range(0, len(missing), _ADD_BATCH):
+                batch = missing[first : first + _ADD_BATCH]
+                assert record is not None  # want is empty without a record
+                self._chunks.add(
+                    ids=[c.id for c in batch],
+                    documents=[c.text for c in batch],
+                    metadatas=[_chunk_metadata(c, record) for c in batch],
+                )
+            extra = sorted(have - want.keys())
+            if extra:
+                self._chunks.delete(ids=extra)
+            self._documents.delete(ids=[_MARK + document_id])
+            self._bump_generation()
+
+    def _mark(self, document_id: str) -> None:
+        self._documents.upsert(
+            ids=[_MARK + document_id],
+            documents=[""],
+            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
+            metadatas=[{"mark": True}],
+        )
+
+    def _stored_metadata(self, document_id: str) -> Mapping[str, Any] | None:
+        rows = self._documents.get(ids=[document_id], include=["metadatas"])
+        metas = rows["metadatas"] or []
+        return (metas[0] or {}) if metas else None
 
     # -- collections (course packs) -------------------------------------------------------
 
@@ -195,8 +302,9 @@ class Store:
         unknown = sorted(set(wanted) - set(self.record_ids()))
         if unknown:
             raise StoreError(f"no document {', '.join(map(repr, unknown))}: see the document list.")
-        members = list(dict.fromkeys([*(self.collection(name) or []), *wanted]))
-        self._write_pack(name, members)
+        with self._writing:
+            members = list(dict.fromkeys([*(self.collection(name) or []), *wanted]))
+            self._write_pack(name, members)
         return members
 
     def remove_from_collection(
@@ -205,13 +313,14 @@ class Store:
         """Take documents out of a collection and return the rest, or delete the whole collection
         when `document_ids` is None (its documents stay in the store; returns []). A `StoreError`
         names the collections there are when `name` is not one."""
-        members = self.members(name)
-        if document_ids is None:
-            self._packs.delete(ids=[name])
-            return []
-        dropped = set(document_ids)
-        left = [i for i in members if i not in dropped]
-        self._write_pack(name, left)
+        with self._writing:
+            members = self.members(name)
+            if document_ids is None:
+                self._packs.delete(ids=[name])
+                return []
+            dropped = set(document_ids)
+            left = [i for i in members if i not in dropped]
+            self._write_pack(name, left)
         return left
 
     def _write_pack(self, name: str, members: list[str]) -> None:
@@ -255,7 +364,7 @@ class Store:
         found = [
             _record_from_row(i, text or "", meta or {})
             for i, text, meta in zip(rows["ids"], texts, metas, strict=True)
-            if i != _GENERATION
+            if not i.startswith(_INTERNAL)
         ]
         return sorted(found, key=lambda r: (r.date or "9999", r.title))
 
@@ -265,7 +374,7 @@ class Store:
         return {
             i
             for i, m in zip(rows["ids"], rows["metadatas"] or [], strict=True)
-            if i != _GENERATION
+            if not i.startswith(_INTERNAL)
             and (date := str((m or {}).get("date") or ""))
             and (since is None or date >= since)
             and (until is None or date[: len(until)] <= until)
@@ -273,14 +382,16 @@ class Store:
 
     def record_ids(self) -> list[str]:
         """The id of every stored record."""
-        return sorted(i for i in self._documents.get(include=[])["ids"] if i != _GENERATION)
+        return sorted(
+            i for i in self._documents.get(include=[])["ids"] if not i.startswith(_INTERNAL)
+        )
 
     def record(self, document_id: str) -> Record | None:
         """One stored record with its full text, or None."""
         return self.records_by_id([document_id]).get(document_id)
 
     def records_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
-        wanted = sorted(set(ids))
+        wanted = sorted(i for i in set(ids) if not i.startswith(_INTERNAL))
         if not wanted:
             return {}
         rows = self._documents.get(ids=wanted, include=["documents", "metadatas"])
@@ -376,10 +487,19 @@ class Store:
         }
         return [found[i] for i in ids if i in found]
 
-    def _has_document(self, record: Record) -> bool:
-        rows = self._documents.get(ids=[record.id], include=["metadatas"])
-        metas = rows["metadatas"] or []
-        return bool(metas) and (metas[0] or {}).get("text_sha256") == _sha(record.text)
+
+def _origin(stored: Mapping[str, Any] | None) -> str:
+    return str((stored or {}).get("origin") or "")
+
+
+def _same_origin(stored: Mapping[str, Any], record: Record, origin: str | None) -> bool:
+    """Whether `record` is a new version of the stored one: read from the same file (records
+    stored before origins were kept count as the same when the file name is)."""
+    if origin is None:
+        return False
+    return stored.get("origin") == origin or (
+        not stored.get("origin") and stored.get("source") == record.source
+    )
 
 
 def _still_present(members: str | None, present: Set[str]) -> list[str]:
@@ -445,8 +565,9 @@ def _chunk_from_row(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
     )
 
 
-def _record_metadata(record: Record) -> dict[str, str]:
+def _record_metadata(record: Record, origin: str) -> dict[str, str]:
     return {
+        "origin": origin,
         "title": record.title,
         "source": record.source,
         "date": record.date or "",

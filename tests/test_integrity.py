@@ -1,0 +1,153 @@
+"""Nothing lost: ids that never collide, writes that finish or leave nothing, one owner per folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chromadb.api import ClientAPI
+
+from tests.conftest import ROOT
+from vectorstore.chunks import split_record
+from vectorstore.errors import DocumentConflictError
+from vectorstore.records import Record, load_record, parse_record
+from vectorstore.store import Store, connect
+
+
+def _note(tmp_path: Path, folder: str, text: str) -> Path:
+    path = tmp_path / folder / "notes.txt"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_a_different_file_with_the_same_name_is_refused_not_swapped_in(tmp_path: Path) -> None:
+    store = Store(connect(data_dir=tmp_path / "db"))
+    first = _note(tmp_path, "week1", "The convoy left Pusan on Monday.")
+    second = _note(tmp_path, "week2", "Grain prices rose in Shanghai.")
+    store.ingest(load_record(first), origin=str(first))
+    with pytest.raises(DocumentConflictError, match=r"already stored as 'notes'.*rename the file"):
+        store.ingest(load_record(second), origin=str(second))
+    with pytest.raises(DocumentConflictError):
+        store.ingest(load_record(second))  # an upload of the same name
+    stored = store.record("notes")
+    assert stored is not None and "Pusan" in stored.text
+    # The same file edited is a new version of it; another replaces it only when asked.
+    first.write_text("The convoy left Inchon on Tuesday.")
+    assert store.ingest(load_record(first), origin=str(first)).removed == 1
+    store.ingest(load_record(second), replace=True)
+    assert "Shanghai" in (store.record("notes") or load_record(first)).text
+
+
+def test_a_file_named_like_an_archive_record_does_not_replace_it(
+    tmp_path: Path, seed: Record
+) -> None:
+    store = Store(connect(data_dir=tmp_path / "db"))
+    store.ingest(seed)
+    impostor = parse_record("Nothing to see here.", source="document-110692.txt")
+    assert impostor.id == seed.id
+    with pytest.raises(DocumentConflictError, match="Ciphered telegram, Filippov"):
+        store.ingest(impostor)
+    assert (store.record(seed.id) or impostor).text == seed.text
+
+
+class _Interrupting:
+    """A Chroma client whose writes of these documents' texts fail: a crash in mid-ingest."""
+
+    def __init__(self, client: ClientAPI, *document_ids: str) -> None:
+        self._client, self._ids = client, document_ids
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def get_or_create_collection(self, name: str, **options: Any) -> Any:
+        collection = self._client.get_or_create_collection(name, **options)
+        return (
+            _FailingUpsert(collection, self._ids) if name == "archive_qa_documents" else collection
+        )
+
+
+class _FailingUpsert:
+    def __init__(self, collection: Any, document_ids: tuple[str, ...]) -> None:
+        self._collection, self._ids = collection, document_ids
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+    def upsert(self, *, ids: list[str], **rows: Any) -> None:
+        if ids[0] in self._ids:
+            raise KeyboardInterrupt
+        self._collection.upsert(ids=ids, **rows)
+
+
+def test_an_interrupted_ingest_leaves_each_document_whole_or_absent(
+    tmp_path: Path, seed: Record
+) -> None:
+    client = connect(data_dir=tmp_path / "db")
+    path = _note(tmp_path, "week1", "The convoy left Pusan on Monday.\n\nIt reached Seoul.")
+    Store(client).ingest(load_record(path), origin=str(path))
+    crashing = Store(_Interrupting(client, seed.id, "notes"))  # type: ignore[arg-type]
+    with pytest.raises(KeyboardInterrupt):
+        crashing.ingest(seed)  # a new document: its chunks are in, its text never arrives
+    path.write_text("The convoy left Inchon on Tuesday.")
+    with pytest.raises(KeyboardInterrupt):
+        crashing.ingest(load_record(path), origin=str(path))  # a new version, cut off midway
+    store = Store(client)
+    assert set(store.verify()) == {
+        f"{seed.id}: passages left of a document not stored: {len(split_record(seed))}",
+        f"{seed.id}: an ingest was interrupted",
+        "notes: passages missing: 0, left from another version: 1",
+        "notes: an ingest was interrupted",
+    }
+    assert sorted(store.finish_interrupted()) == sorted([seed.id, "notes"])
+    assert store.verify() == []
+    assert store.record_ids() == ["notes"]
+    texts = [h.chunk.text for h in store.search([0.0] * 383 + [1.0], k=50)]
+    assert texts and all("Pusan" in t and "Inchon" not in t for t in texts)
+
+
+def test_verify_repairs_what_it_finds(tmp_path: Path, seed: Record) -> None:
+    client = connect(data_dir=tmp_path / "db")
+    with pytest.raises(KeyboardInterrupt):
+        Store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
+    store = Store(client)
+    assert len(store.verify(repair=True)) == 2
+    assert store.verify() == [] and store.chunk_count() == 0
+
+
+def test_removing_a_document_takes_out_what_an_interrupted_ingest_left(
+    tmp_path: Path, seed: Record
+) -> None:
+    client = connect(data_dir=tmp_path / "db")
+    with pytest.raises(KeyboardInterrupt):
+        Store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
+    store = Store(client)
+    assert store.record_ids() == [] and store.chunk_count() > 0
+    assert store.delete(seed.id)
+    assert store.chunk_count() == 0 and not store.delete(seed.id)
+
+
+def test_a_second_process_is_refused_a_folder_in_use_with_what_to_do(tmp_path: Path) -> None:
+    connect(data_dir=tmp_path / "db")
+    code = (
+        "from pathlib import Path; from vectorstore.store import connect; "
+        f"connect(data_dir=Path({str(tmp_path / 'db')!r}))"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert other.returncode != 0
+    assert "FolderInUseError" in other.stderr and "wait for it to finish" in other.stderr
+    connect(data_dir=tmp_path / "db")  # this process may open it again
+
+
+def test_the_folder_is_free_again_when_its_owner_ends(tmp_path: Path) -> None:
+    code = (
+        "from pathlib import Path; from vectorstore.store import connect; "
+        f"connect(data_dir=Path({str(tmp_path / 'db')!r}))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    connect(data_dir=tmp_path / "db")  # no FolderInUseError: the lock went with the process

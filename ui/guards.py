@@ -1,0 +1,198 @@
+"""The web app's outer wall: what every request passes before it reaches the API or the page.
+
+One ASGI middleware, so that the JSON API, the Gradio page and its upload routes are held to the
+same rules: allowed hosts, no cross-site writes (CSRF), a per-client rate limit on the requests
+that cost work (429 with Retry-After), a cap on request bodies, no uploads where none belong, and
+security headers (nosniff, a referrer policy, and `frame-ancestors` for the sites that embed it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from ipaddress import ip_address, ip_network
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_UPLOADS = ("/gradio_api/upload", "/api/documents")
+# A JSON request (a question, its history and scope) is small; uploads have their own cap.
+_JSON_BODY_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the wall lets through; `ui.app.build_app` fills it from the settings."""
+
+    allowed_hosts: Sequence[str] = ("*",)
+    cors_origins: Sequence[str] = ()
+    trusted_proxies: Sequence[str] = ()
+    frame_ancestors: Sequence[str] = ()
+    """Sites that may frame the pages; the chat-only embed may be framed anywhere without any."""
+    requests_per_minute: int = 60
+    """Per client, for the requests that cost work (writes, asks, study packs); 0: no limit."""
+    max_upload_bytes: int = 20_000_000
+    read_only: bool = False
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float = field(default_factory=time.monotonic)
+
+
+class Guard:
+    """The ASGI middleware that applies `Limits` to every HTTP request."""
+
+    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+        self.app, self.limits = app, limits
+        self._proxies = [ip_network(p, strict=False) for p in limits.trusted_proxies]
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+        ancestors = " ".join(["'self'", *limits.frame_ancestors])
+        self._frame = {"page": ancestors, "embed": ancestors if limits.frame_ancestors else "*"}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        refusal = self._refusal(scope, headers)
+        if refusal is not None:
+            status, message, extra = refusal
+            await _reply(send, status, message, extra, self._security_headers(scope))
+            return
+        await self.app(
+            scope, self._capped(scope, headers, receive), self._with_headers(scope, send)
+        )
+
+    def _refusal(self, scope: Scope, headers: Headers) -> tuple[int, str, dict[str, str]] | None:
+        path, method = scope["path"], scope["method"]
+        host = headers.get("host", "").rsplit(":", 1)[0].strip("[]")
+        if "*" not in self.limits.allowed_hosts and host not in self.limits.allowed_hosts:
+            return 400, f"this server does not answer for the host {host!r}.", {}
+        if method in _UNSAFE and not self._same_site(headers):
+            return 403, "a write from another site was refused (cross-site request).", {}
+        if path.endswith(_UPLOADS[0]) and (path.startswith("/embed") or self.limits.read_only):
+            return 403, "uploads are not taken here.", {}
+        limit = self._body_limit(path)
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return 413, f"the request is over the {limit / 1e6:.0f} MB limit.", {}
+        if self._costly(method, path):
+            wait = self._take_token(self.client(scope, headers))
+            if wait:
+                seconds = str(math.ceil(wait))
+                message = f"too many requests: try again in {seconds} seconds."
+                return 429, message, {"retry-after": seconds}
+        return None
+
+    def client(self, scope: Scope, headers: Headers) -> str:
+        """The client's address; a forwarded one only when a configured proxy says so."""
+        peer = (scope.get("client") or ("unknown", 0))[0]
+        forwarded = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
+        while forwarded and self._trusted(peer):
+            peer = forwarded.pop()
+        return str(peer)
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self._proxies)
+
+    def _same_site(self, headers: Headers) -> bool:
+        origin = headers.get("origin")
+        if origin is None:
+            # Not from a browser page (curl, the CLI, gradio_client), or a same-origin form.
+            return headers.get("sec-fetch-site", "same-origin") in {"same-origin", "none"}
+        if origin in self.limits.cors_origins:
+            return True
+        return urlsplit(origin).netloc == headers.get("host")
+
+    def _costly(self, method: str, path: str) -> bool:
+        return self.limits.requests_per_minute > 0 and (
+            method in _UNSAFE or path.endswith("/study")
+        )
+
+    def _take_token(self, client: str) -> float:
+        """Seconds to wait before `client` may send another costly request (0: go ahead)."""
+        rate = self.limits.requests_per_minute / 60
+        burst = max(1.0, self.limits.requests_per_minute / 2)
+        now = time.monotonic()
+        with self._lock:
+            if len(self._buckets) > 10_000:  # forget the clients that have been quiet longest
+                for key in sorted(self._buckets, key=lambda k: self._buckets[k].stamp)[:5_000]:
+                    del self._buckets[key]
+            bucket = self._buckets.setdefault(client, _Bucket(burst, now))
+            bucket.tokens = min(burst, bucket.tokens + (now - bucket.stamp) * rate)
+            bucket.stamp = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return 0.0
+            return (1 - bucket.tokens) / rate
+
+    def _body_limit(self, path: str) -> int:
+        if path.endswith(_UPLOADS):
+            # Several files may come in one request; each is held to the upload limit on its own.
+            return 5 * self.limits.max_upload_bytes + 1_000_000
+        return _JSON_BODY_BYTES
+
+    def _capped(self, scope: Scope, headers: Headers, receive: Receive) -> Receive:
+        """`receive`, ending the request as a disconnect once the body passes its limit (for
+        bodies that do not say their length up front)."""
+        limit, seen = self._body_limit(scope["path"]), 0
+
+        async def capped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    return {"type": "http.disconnect"}
+            return message
+
+        return capped
+
+    def _security_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        framing = self._frame["embed" if scope["path"].startswith("/embed") else "page"]
+        return [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"content-security-policy", f"frame-ancestors {framing}".encode()),
+        ]
+
+    def _with_headers(self, scope: Scope, send: Send) -> Send:
+        extra = self._security_headers(scope)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        return send_with_headers
+
+
+async def _reply(
+    send: Send,
+    status: int,
+    message: str,
+    extra: dict[str, str],
+    security: list[tuple[bytes, bytes]],
+) -> None:
+    body = json.dumps({"error": message}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((k.encode(), v.encode()) for k, v in extra.items()),
+        *security,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,72 @@
+"""The command line through the server that owns the store's folder (`archive-qa serve`).
+
+An embedded store is opened by one process at a time (vectorstore.owner). While a server holds
+it, `archive-qa ask` and `archive-qa ingest` send their work to that server over HTTP instead,
+so the server sees new documents at once and nothing is written behind its back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from qa.answer import Answer
+from qa.followups import Turn
+from qa.library import Added
+from qa.retrieval import Scope
+from vectorstore.errors import ArchiveQAError
+from vectorstore.owner import Owner
+
+_TIMEOUT = httpx.Timeout(300.0, connect=5.0)
+
+
+class RemoteArchive:
+    """Asks and adds documents through a running server, as `Archive` does in process."""
+
+    def __init__(self, owner: Owner) -> None:
+        assert owner.url is not None
+        self.url = owner.url
+        headers = {"Authorization": f"Bearer {owner.token}"} if owner.token else {}
+        self._http = httpx.Client(base_url=owner.url, headers=headers, timeout=_TIMEOUT)
+
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
+    ) -> Answer:
+        body: dict[str, Any] = {"question": question, "history": [t.model_dump() for t in history]}
+        if scope is not None:
+            body |= {
+                "documents": sorted(scope.documents) if scope.documents is not None else None,
+                "collection": scope.collection, "since": scope.since, "until": scope.until,
+            }  # fmt: skip
+        return Answer.model_validate(self._send("POST", "/api/ask", json=body))
+
+    def add(self, path: Path, *, collection: str | None, replace: bool) -> Added:
+        """Send one file, as its owner's administrator (so a read-only server takes it too)."""
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            return Added(file=path.name, status="failed", error=f"cannot read {path}: {exc}")
+        form = {"replace": str(replace).lower(), "origin": str(path.resolve())}
+        if collection:
+            form["collection"] = collection
+        rows = self._send("POST", "/api/documents", files={"files": (path.name, raw)}, data=form)
+        return Added.model_validate(rows[0])
+
+    def _send(self, method: str, route: str, **request: Any) -> Any:
+        try:
+            response = self._http.request(method, route, **request)
+        except httpx.HTTPError as exc:
+            raise ArchiveQAError(
+                f"the server at {self.url} that owns the store did not answer ({exc}): check that "
+                "it is running, or stop it and run this again."
+            ) from exc
+        if response.is_success:
+            return response.json()
+        try:
+            reason = response.json().get("error") or response.text
+        except ValueError:
+            reason = response.text
+        raise ArchiveQAError(f"the server at {self.url} refused: {reason}")
