@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
-from qa.prompting import ask_model
+from qa.prompting import as_data, ask_model
 from qa.questions import FOLLOW_UP_MARK
 from vectorstore.lexical import terms
 
@@ -82,8 +82,8 @@ class ModelCondenser:
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         if _previous_question(history) is None:
             return question
-        transcript = "\n".join(f"{t.role}: {t.content}" for t in recent(history))
-        conversation = f"<conversation>\n{transcript}\n</conversation>\n\n{question}"
+        transcript = "\n".join(f"{t.role}: {as_data(t.content)}" for t in recent(history))
+        conversation = f"<conversation>\n{transcript}\n</conversation>\n\n{as_data(question)}"
         reply = ask_model(self._model, REWRITE_PROMPT, conversation, job="question rewrite")
         if reply is None:
             return self._fallback.condense(question, history)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from qa.answer import Answer, Citation, abstention, cite, strip_markers
 from qa.extractive import ExtractiveAnswerer
+from qa.prompting import as_attribute, as_data
 from qa.quotes import locate_quote
 from qa.retrieval import Passage
 from qa.settings import Settings
@@ -87,13 +88,13 @@ class LLMAnswerer:
 
 def _messages(question: str, passages: list[Passage]) -> list[SystemMessage | HumanMessage]:
     blocks = "\n\n".join(
-        f'<passage id="P{i}" document="{p.record.title}" date="{p.record.date or "undated"}">\n'
-        f"{p.chunk.text}\n</passage>"
+        f'<passage id="P{i}" document="{as_attribute(p.record.title)}" '
+        f'date="{as_attribute(p.record.date or "undated")}">\n{as_data(p.chunk.text)}\n</passage>'
         for i, p in enumerate(passages, start=1)
     )
     return [
         SystemMessage(SYSTEM_PROMPT),
-        HumanMessage(f"<passages>\n{blocks}\n</passages>\n\nQuestion: {question}"),
+        HumanMessage(f"<passages>\n{blocks}\n</passages>\n\nQuestion: {as_data(question)}"),
     ]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from pydantic import BaseModel
 
 from qa.answer import MAX_QUESTION_CHARS, Answer, Citation, cite
-from qa.prompting import ask_model
+from qa.prompting import as_data, ask_model
 from qa.questions import MONTH_NAMES
 from qa.retrieval import Scope
 from vectorstore.chunks import LIST_LABEL, split_sentences
@@ -151,7 +151,7 @@ class ModelProposer:
         self._fallback = fallback
 
     def propose(self, record: Record) -> list[str]:
-        document = f"<document>\n{record.text[:_PROPOSE_CHARS]}\n</document>"
+        document = f"<document>\n{as_data(record.text[:_PROPOSE_CHARS])}\n</document>"
         reply = ask_model(self._model, PROPOSE_PROMPT, document, job="question proposal")
         if reply is None:
             return self._fallback.propose(record)

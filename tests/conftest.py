@@ -96,7 +96,10 @@ def free_port() -> int:
 def serving(app: ASGIApp, port: int | None = None) -> Iterator[str]:
     """Serve `app` with a real uvicorn server on 127.0.0.1; yields its base URL."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False
+    )  # as `archive-qa serve` runs it: forwarded headers are for ui.guards to judge
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

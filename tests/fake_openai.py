@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +26,8 @@ class FakeOpenAI:
     replies: list[Reply] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
+    otherwise: Callable[[dict[str, Any]], Reply] | None = None
+    """Makes the reply to a request body when no scripted reply is left (for load tests)."""
 
     def answer_with(self, content: dict[str, Any]) -> None:
         self.replies.append(Reply(200, _completion(json.dumps(content))))
@@ -34,6 +38,22 @@ class FakeOpenAI:
 
     def fail_with(self, status: int, body: dict[str, Any]) -> None:
         self.replies.append(Reply(status, body))
+
+
+def quoting_reply(body: dict[str, Any], *, delay: float = 0.0) -> Reply:
+    """A model that answers from the first passage of the prompt, quoting its first words (after
+    `delay` seconds, as a model takes its time)."""
+    time.sleep(delay)
+    prompt = body["messages"][-1]["content"]
+    if prompt.startswith("<conversation>"):  # a follow-up to rewrite: it names what it follows
+        asked = re.findall(r"^user: (.+)$", prompt, re.MULTILINE)
+        return Reply(200, _completion(f"{prompt.rsplit(chr(10), 1)[-1]} (about: {asked[-1]})"))
+    found = re.search(r'<passage id="(P\d+)"[^>]*>\n(.+)', prompt)
+    if found is None:
+        return Reply(200, _completion(json.dumps({"answerable": False, "sentences": []})))
+    quote = " ".join(found[2].split()[:12])
+    sentence = {"text": "The source says so.", "quotes": [{"passage": found[1], "quote": quote}]}
+    return Reply(200, _completion(json.dumps({"answerable": True, "sentences": [sentence]})))
 
 
 def _completion(content: str) -> dict[str, Any]:
@@ -67,11 +87,13 @@ def fake_openai_server() -> Iterator[FakeOpenAI]:
                     "body": json.loads(self.rfile.read(length)),
                 }
             )
-            reply = (
-                fake.replies.pop(0)
-                if fake.replies
-                else Reply(500, {"error": {"message": "no reply"}})
-            )
+            body = fake.requests[-1]["body"]
+            if fake.replies:
+                reply = fake.replies.pop(0)
+            elif fake.otherwise is not None:
+                reply = fake.otherwise(body)
+            else:
+                reply = Reply(500, {"error": {"message": "no reply"}})
             data = json.dumps(reply.body).encode()
             self.send_response(reply.status)
             self.send_header("content-type", "application/json")

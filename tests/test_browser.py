@@ -287,7 +287,7 @@ def test_a_source_replaced_after_the_answer_is_not_highlighted_at_stale_offsets(
         expect(page.locator("#aqa-chat a.aqa-cite").first).to_be_visible(timeout=60_000)
         # The telegram is replaced by an edited copy: the answer's offsets now point elsewhere.
         edited = seed.text.replace("**Contents:**", "**Contents:**\n\nAn editor's preface.", 1)
-        archive.store.ingest(parse_record(edited, source=seed.source))
+        archive.store.ingest(parse_record(edited, source=seed.source), replace=True)
         page.locator("#aqa-chat a.aqa-cite").first.click()
         expect(page.locator("#aqa-viewer-body")).to_contain_text(
             "This document has changed since the answer was given"

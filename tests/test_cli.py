@@ -192,3 +192,29 @@ def test_a_collection_of_uploaded_kinds_is_asked_on_its_own(tmp_path: Path) -> N
     dropped = run(db, "collection", "remove", "HIST 201")
     assert "deleted; its documents are still indexed" in dropped.stdout
     assert run(db, "documents", "--json").stdout.count('"id"') == 3
+
+
+def test_a_damaged_store_is_one_readable_error_not_a_traceback(tmp_path: Path) -> None:
+    assert run(tmp_path / "db", "ingest", str(FRUS / "0001.txt")).returncode == 0
+    database = tmp_path / "db" / "chroma.sqlite3"
+    damaged = bytearray(database.read_bytes())
+    middle = len(damaged) // 3
+    damaged[middle : middle + 8192] = bytes(8192)
+    database.write_bytes(bytes(damaged))
+    for command in (["documents"], ["ask", "Who would train the Chinese pilots?"]):
+        result = run(tmp_path / "db", *command)
+        assert result.returncode == 1, command
+        assert "Traceback" not in result.stderr
+        assert "archive-qa verify --repair" in result.stderr or "damaged" in result.stderr
+
+
+def test_a_reader_that_goes_away_early_ends_the_command_quietly(data_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHROMA_"))}
+    env["ARCHIVE_QA_DATA_DIR"] = str(data_dir)
+    questions = "Who is Filippov?\n" * 4
+    result = subprocess.run(
+        f"{sys.executable} -m ui.cli ask --json - | head -n 1",
+        shell=True, input=questions, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert json.loads(result.stdout)["question"] == "Who is Filippov?"
+    assert "Traceback" not in result.stderr, result.stderr

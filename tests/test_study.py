@@ -66,11 +66,11 @@ def test_study_materials_are_made_once_per_version_of_a_document(tmp_path: Path)
     archive = open_archive(make_settings(tmp_path / "db"))
     memo = tmp_path / "memo.md"
     memo.write_text("# Yalu memo\n\nThe Yalu bridges were bombed on 8 November 1950.\n")
-    archive.store.ingest(load_record(memo))
+    archive.store.ingest(load_record(memo), origin=str(memo))
     first = archive.study(load_record(memo))
     assert archive.study(load_record(memo)) is first
     memo.write_text("# Yalu memo\n\nThe Yalu bridges were bombed on 12 November 1950.\n")
-    archive.store.ingest(load_record(memo))
+    archive.store.ingest(load_record(memo), origin=str(memo))
     second = archive.study(load_record(memo))
     assert second is not first
     assert [e.source.quote for e in second.timeline] != [e.source.quote for e in first.timeline]

@@ -328,8 +328,12 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         local = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
         announce(settings.archive_qa_data_dir, url=f"http://{local}:{port}", token=token)
     print(f"archive-qa is serving on http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
-    # A stop signal waits this long for requests in flight, then ends them.
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    # A stop signal waits this long for requests in flight, then ends them. Forwarded headers are
+    # read by the wall (ui.guards), from the proxies the settings trust, not by uvicorn.
+    uvicorn.run(
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5,
+        proxy_headers=False,
+    )  # fmt: skip
 
 
 def limits_from(settings: Settings) -> Limits:

@@ -45,6 +45,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`archive-qa ask ... | head`): nothing left to say to it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except BaseException as exc:  # Chroma's own failures, its Rust panics included
+        if not type(exc).__module__.startswith(("chromadb", "pyo3")):
+            raise
+        print(
+            f"archive-qa: error: the store could not be read ({type(exc).__name__}: {exc}). "
+            "It may be damaged: `archive-qa verify --repair` checks and mends it; if that fails "
+            "too, `archive-qa reset --yes` and ingest the documents again.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -343,22 +357,24 @@ def _collection_remove(args: argparse.Namespace) -> int:
 
 
 def _documents(args: argparse.Namespace) -> int:
-    from qa.assembly import ensure_default_document, open_store
+    from qa.assembly import ensure_default_document
+    from ui.remote import RemoteArchive
 
-    store = open_store(_settings())
-    ensure_default_document(store)
-    records = store.records()
-    if args.json:
+    archive = _archive_or_its_server()
+    if isinstance(archive, RemoteArchive):
+        rows = archive.documents()
+    else:
+        ensure_default_document(archive.store)
         rows = [
-            {"id": r.id, "title": r.title, "date": r.date, "citation": r.citation, "url": r.url,
-             "chars": len(r.text)}
-            for r in records
-        ]  # fmt: skip
+            {"id": r.id, "title": r.title, "date": r.date, "citation": r.citation, "url": r.url}
+            for r in archive.store.records(with_text=False)
+        ]
+    if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    for r in records:
-        print(f"{r.id:28}  {r.date or 'undated':10}  {r.title}")
-    print(f"{len(records)} documents")
+    for row in rows:
+        print(f"{row['id']:28}  {row['date'] or 'undated':10}  {row['title']}")
+    print(f"{len(rows)} documents")
     return 0
 
 

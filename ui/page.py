@@ -219,6 +219,10 @@ def _library(
         label="Into collection (optional: pick one or type a new name)", choices=[], value=None,
         allow_custom_value=True, elem_id="aqa-into",
     )  # fmt: skip
+    replace = gr.Checkbox(
+        label="Replace stored documents that have the same name", value=False,
+        elem_id="aqa-replace",
+    )  # fmt: skip
     add = gr.Button("Add to library", variant="primary", elem_id="aqa-add")
     report = gr.HTML(elem_id="aqa-report")
     gr.Markdown("### Collections and removal")
@@ -237,14 +241,15 @@ def _library(
     def listing() -> dict[Any, Any]:
         return _listing(store, table, header, ask_in, picked=picked, pack=pack, into=into)
 
-    def upload(paths: list[str] | None, collection: str | None) -> dict[Any, Any]:
+    def upload(paths: list[str] | None, collection: str | None, swap: bool) -> dict[Any, Any]:
         if not paths:
             return {report: _error_html("Choose one or more files first."), **listing()}
         try:
             uploads = [(Path(p).name, Path(p).read_bytes()) for p in paths]
             results = add_uploads(
-                store, uploads, collection=collection or None, max_bytes=max_upload_bytes
-            )
+                store, uploads, collection=collection or None, max_bytes=max_upload_bytes,
+                replace=swap,
+            )  # fmt: skip
         except ArchiveQAError as exc:
             return {report: _error_html(str(exc)), **listing()}
         return {report: _report_html(results, collection), files: None, **listing()}
@@ -256,7 +261,7 @@ def _library(
             return {note: _error_html(str(exc)), **listing()}
         return {note: f"<p role='status'>{message}</p>", **listing()}
 
-    add.click(upload, [files, into], [report, files, *shown], api_visibility="private")
+    add.click(upload, [files, into, replace], [report, files, *shown], api_visibility="private")
     for button, action in ((put, "put"), (take, "take"), (drop, "drop")):
         button.click(
             partial(change, action), [picked, pack], [note, *shown], api_visibility="private"

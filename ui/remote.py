@@ -43,6 +43,11 @@ class RemoteArchive:
             }  # fmt: skip
         return Answer.model_validate(self._send("POST", "/api/ask", json=body))
 
+    def documents(self) -> list[dict[str, str | None]]:
+        """The library's catalogue (id, title, date, citation, url of each document)."""
+        rows: list[dict[str, str | None]] = self._send("GET", "/api/documents")
+        return rows
+
     def add(self, path: Path, *, collection: str | None, replace: bool) -> Added:
         """Send one file, as its owner's administrator (so a read-only server takes it too)."""
         try:

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from vectorstore.records import Record, strip_span
 
 CHUNK_CHARS = 350
+# A "sentence" longer than this (a page with no full stops, a table flattened into one line) is
+# cut at the last clause or word break before it: a quote must be readable, and an answer small.
+MAX_SENTENCE_CHARS = 1000
 # Sections that are about the document rather than in it are indexed too: a title or a summary
 # answers "who sent this?" as well as the body does.
 SKIPPED_SECTIONS = frozenset({"Date", "Document", "Original Language"})
@@ -80,14 +83,26 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         cut = match.end()
         if cut < end and text[cut] != "\n" and _continues(text, cursor, cut):
             continue
-        span = _trim(text, cursor, cut)
-        if span.end > span.start:
-            spans.append(span)
+        spans.extend(_bounded(text, _trim(text, cursor, cut)))
         cursor = cut
-    tail = _trim(text, cursor, end)
-    if tail.end > tail.start:
-        spans.append(tail)
+    spans.extend(_bounded(text, _trim(text, cursor, end)))
     return spans
+
+
+def _bounded(text: str, span: Span) -> Iterator[Span]:
+    """`span` (if not empty), in pieces of at most MAX_SENTENCE_CHARS."""
+    start = span.start
+    while span.end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        cut = max(text.rfind("; ", start, limit), text.rfind(", ", start, limit)) + 1
+        if cut <= start + MAX_SENTENCE_CHARS // 2:
+            cut = text.rfind(" ", start, limit)
+        if cut <= start:
+            cut = limit  # one unbroken run of characters
+        yield _trim(text, start, cut)
+        start = _trim(text, cut, span.end).start
+    if span.end > start:
+        yield Span(start, span.end)
 
 
 def _continues(text: str, cursor: int, cut: int) -> bool:
