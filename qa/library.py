@@ -15,9 +15,11 @@ from pydantic import BaseModel
 
 from vectorstore.errors import ArchiveQAError
 from vectorstore.records import MAX_FILE_BYTES, Record, record_from_bytes
-from vectorstore.store import Store, collection_name
+from vectorstore.store import Progress, Store, collection_name
 
 Status = Literal["added", "updated", "unchanged", "failed"]
+Report = Callable[[float, str], None]
+"""Told the share of the work done (0 to 1) and what is being done: a progress bar's call."""
 _log = logging.getLogger(__name__)
 _UNREADABLE = (
     "it is damaged, encrypted in a way archive-qa cannot open, or too complex to unpack. "
@@ -42,12 +44,13 @@ def add_document(
     *,
     origin: str | None = None,
     replace: bool = False,
+    progress: Progress | None = None,
 ) -> Added:
     """Read one document with `read` and add it, or update it when it comes from the same file
     (`origin`) or `replace` is asked; a file that cannot be used is reported, not raised, so one
-    bad file never stops the rest."""
+    bad file never stops the rest. `progress` hears how many of its passages are embedded."""
     try:
-        result = store.ingest(read(), origin=origin, replace=replace)
+        result = store.ingest(read(), origin=origin, replace=replace, progress=progress)
     except ArchiveQAError as exc:
         return Added(file=name, status="failed", error=str(exc))
     except Exception:  # a reader library's own failure on a strange file
@@ -65,22 +68,38 @@ def add_uploads(
     max_bytes: int = MAX_FILE_BYTES,
     replace: bool = False,
     origin: str | None = None,
+    report: Report | None = None,
 ) -> list[Added]:
     """Add uploaded files (name, content), then put the ones that went in into `collection`.
     An upload replaces a stored document with the same id only when `replace` is asked, or when
-    it is a new version of the file it came from (`origin`: the path the command line sent)."""
+    it is a new version of the file it came from (`origin`: the path the command line sent).
+    `report` hears the share done and what is being done, as the files go in."""
     if collection:
         collection = collection_name(collection)  # a bad name is refused before any work
     read = partial(record_from_bytes, max_bytes=max_bytes)
-    results = [
-        add_document(store, name, partial(read, raw, name), origin=origin, replace=replace)
-        for name, raw in uploads
-    ]
+    files = list(uploads)
+    results = []
+    for i, (name, raw) in enumerate(files):
+        progress = _progress(report, name, i, len(files)) if report else None
+        one = partial(read, raw, name)
+        results.append(
+            add_document(store, name, one, origin=origin, replace=replace, progress=progress)
+        )
     added = [r.document_id for r in results if r.document_id]
     if collection and added:
         store.add_to_collection(collection, added)
     store.sync_word_index()
     return results
+
+
+def _progress(report: Report, name: str, index: int, files: int) -> Progress:
+    """A file's passage counts as a share of the whole upload, for `report`."""
+
+    def progress(done: int, total: int) -> None:
+        report((index + done / max(total, 1)) / files, f"{name}: {done} of {total} passages")
+
+    report(index / files, f"Reading {name} ({index + 1} of {files})")
+    return progress
 
 
 def remove_documents(store: Store, document_ids: Iterable[str]) -> list[str]:

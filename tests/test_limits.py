@@ -189,3 +189,31 @@ def test_a_document_on_one_long_line_is_quoted_in_readable_pieces(library: Archi
     assert answer.citations and "Tientsin" in answer.citations[0].quote
     assert all(len(c.quote) <= 1000 for c in answer.citations)
     assert len(answer.answer) < 5000
+
+
+def test_a_large_upload_runs_as_a_job_whose_progress_can_be_followed(url: str) -> None:
+    import time
+
+    paragraphs = "\n\n".join(
+        f"Report {i}: the shipment of rice reached the port of Chefoo on schedule."
+        for i in range(600)
+    )
+    files = [
+        ("files", ("shipments.txt", paragraphs.encode(), "text/plain")),
+        ("files", ("empty.txt", b"  ", "text/plain")),
+    ]
+    started = httpx.post(f"{url}/api/documents", files=files, data={"background": "true"})
+    assert started.status_code == 202
+    job_url = url + started.headers["location"]
+    seen = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        job = httpx.get(job_url).json()
+        seen.append(job["progress"])
+        if job["state"] in {"done", "failed"}:
+            break
+        time.sleep(0.2)
+    assert job["state"] == "done" and job["progress"] == 1.0
+    assert [r["status"] for r in job["results"]] == ["added", "failed"]
+    assert seen == sorted(seen)
+    assert httpx.get(f"{url}/api/jobs/nope").status_code == 404

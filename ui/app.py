@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field
 from qa.answer import MAX_QUESTION_CHARS, Answer
 from qa.assembly import Archive, open_archive
 from qa.followups import Turn
+from qa.jobs import Job, Jobs
 from qa.library import Added, add_uploads, remove_documents
 from qa.retrieval import Scope
 from qa.settings import Settings
@@ -143,6 +145,7 @@ def build_app(
     line's `ingest`, through the server that owns the store).
     """
     limits = limits or Limits()
+    jobs = Jobs()
     read_only, max_upload_bytes = limits.read_only, limits.max_upload_bytes
     api = FastAPIOffline(title="archive-qa", description="Cited answers from archive documents.")
     if limits.cors_origins:
@@ -235,18 +238,37 @@ def build_app(
         replace: Annotated[
             bool, Form(description="Replace stored documents with the same ids.")
         ] = False,
+        background: Annotated[
+            bool, Form(description="Answer at once (202) with a job to follow at /api/jobs/{id}.")
+        ] = False,
         origin: Annotated[str | None, Form(include_in_schema=False)] = None,
     ) -> Any:
         """Add documents; one result per file (a refused file names the reason). A file whose id
-        is taken by a different document is refused unless `replace` is set."""
+        is taken by a different document is refused unless `replace` is set. Large uploads take
+        minutes: with `background`, follow their progress at `GET /api/jobs/{id}`."""
         writable(request)
         if len(files) > MAX_FILES_PER_REQUEST:
             raise ArchiveQAError(f"send at most {MAX_FILES_PER_REQUEST} files per request.")
         uploads = [(f.filename or "upload", f.file.read(max_upload_bytes + 1)) for f in files]
-        return add_uploads(
-            archive.store, uploads, collection=collection or None, max_bytes=max_upload_bytes,
-            replace=replace, origin=origin if is_admin(request) and len(uploads) == 1 else None,
+        work = partial(
+            add_uploads, archive.store, uploads, collection=collection or None,
+            max_bytes=max_upload_bytes, replace=replace,
+            origin=origin if is_admin(request) and len(uploads) == 1 else None,
         )  # fmt: skip
+        if not background:
+            return work()
+        job = jobs.start(lambda report: work(report=report))
+        headers = {"location": f"/api/jobs/{job.id}"}
+        return JSONResponse(status_code=202, content=job.model_dump(), headers=headers)
+
+    @api.get("/api/jobs/{job_id}", response_model=Job)
+    def follow_job(job_id: str) -> Any:
+        """Where a background upload has got to; its results once it is done."""
+        job = jobs.get(job_id)
+        if job is None:
+            message = f"no job {job_id!r} on this server (it keeps its last 100)."
+            return JSONResponse(status_code=404, content={"error": message})
+        return job
 
     @api.delete("/api/documents/{document_id}", status_code=204)
     def remove_document(request: Request, document_id: str) -> Response:

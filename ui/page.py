@@ -241,14 +241,19 @@ def _library(
     def listing() -> dict[Any, Any]:
         return _listing(store, table, header, ask_in, picked=picked, pack=pack, into=into)
 
-    def upload(paths: list[str] | None, collection: str | None, swap: bool) -> dict[Any, Any]:
+    def upload(
+        paths: list[str] | None,
+        collection: str | None,
+        swap: bool,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  # Gradio's way to show progress
+    ) -> dict[Any, Any]:
         if not paths:
             return {report: _error_html("Choose one or more files first."), **listing()}
         try:
             uploads = [(Path(p).name, Path(p).read_bytes()) for p in paths]
             results = add_uploads(
                 store, uploads, collection=collection or None, max_bytes=max_upload_bytes,
-                replace=swap,
+                replace=swap, report=lambda share, doing: progress(share, desc=doing),
             )  # fmt: skip
         except ArchiveQAError as exc:
             return {report: _error_html(str(exc)), **listing()}

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -46,6 +46,10 @@ _GENERATION = "__archive_qa_generation__"
 _MARK = "__archive_qa_writing__:"
 # Every row of the documents collection that is not a document starts so (document ids cannot).
 _INTERNAL = "__archive_qa_"
+
+
+Progress = Callable[[int, int], None]
+"""Told (done, total) as long work goes on."""
 
 
 @dataclass(frozen=True)
@@ -135,14 +139,19 @@ class Store:
     # -- writing ---------------------------------------------------------------------------
 
     def ingest(
-        self, record: Record, *, origin: str | None = None, replace: bool = False
+        self,
+        record: Record,
+        *,
+        origin: str | None = None,
+        replace: bool = False,
+        progress: Progress | None = None,
     ) -> IngestResult:
         """Add or replace one record. Re-ingesting an unchanged record changes nothing.
 
         A different text under a stored record's id replaces it only when asked (`replace`) or
         when it comes from the same file (`origin`, a path); otherwise `DocumentConflictError`.
         An interrupted ingest leaves a mark that `finish_interrupted` follows to make the record
-        whole again, or absent.
+        whole again, or absent. `progress` hears (passages embedded, passages to embed).
         """
         with self._writing:
             stored = self._stored_metadata(record.id)
@@ -159,13 +168,7 @@ class Store:
             self._mark(record.id)
             # New chunks and text first, stale chunks last: readers skip a chunk whose offsets do
             # not match the text they read, and an interruption is finished from the mark.
-            for first in range(0, len(new_ids), _ADD_BATCH):
-                batch = [chunks[i] for i in new_ids[first : first + _ADD_BATCH]]
-                self._chunks.add(
-                    ids=[c.id for c in batch],
-                    documents=[c.text for c in batch],
-                    metadatas=[_chunk_metadata(c, record) for c in batch],
-                )
+            self._add_chunks([chunks[i] for i in new_ids], record, progress)
             self._documents.upsert(
                 ids=[record.id],
                 documents=[record.text],
@@ -241,19 +244,27 @@ class Store:
             want = {c.id: c for c in split_record(record)} if record else {}
             have = set(self._chunks.get(where={"document_id": document_id}, include=[])["ids"])
             missing = [want[i] for i in want if i not in have]
-            for first in range(0, len(missing), _ADD_BATCH):
-                batch = missing[first : first + _ADD_BATCH]
-                assert record is not None  # want is empty without a record
-                self._chunks.add(
-                    ids=[c.id for c in batch],
-                    documents=[c.text for c in batch],
-                    metadatas=[_chunk_metadata(c, record) for c in batch],
-                )
+            if record is not None:
+                self._add_chunks(missing, record)
             extra = sorted(have - want.keys())
             if extra:
                 self._chunks.delete(ids=extra)
             self._documents.delete(ids=[_MARK + document_id])
             self._bump_generation()
+
+    def _add_chunks(
+        self, chunks: list[Chunk], record: Record, progress: Progress | None = None
+    ) -> None:
+        """Embed and store `chunks` of `record` in batches, saying how far it has got."""
+        for first in range(0, len(chunks), _ADD_BATCH):
+            batch = chunks[first : first + _ADD_BATCH]
+            self._chunks.add(
+                ids=[c.id for c in batch],
+                documents=[c.text for c in batch],
+                metadatas=[_chunk_metadata(c, record) for c in batch],
+            )
+            if progress is not None:
+                progress(first + len(batch), len(chunks))
 
     def _mark(self, document_id: str) -> None:
         self._documents.upsert(
