@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -36,6 +37,8 @@ class Archive:
     proposer: Proposer = field(default_factory=StructuralProposer)
     """Proposes study questions about a document (qa.study)."""
     _study_packs: dict[str, tuple[int, StudyPack]] = field(default_factory=dict, repr=False)
+    # One study pack is made at a time: however many are asked for at once, they cost one core.
+    _studying: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def chain(self) -> Runnable[str, Answer]:
@@ -72,10 +75,11 @@ class Archive:
         """The study materials for `record`: made once per version of its text (making them asks
         a dozen questions, seconds offline) and kept for the page and the API alike."""
         version = hash(record.text)
-        kept = self._study_packs.get(record.id)
-        if kept is None or kept[0] != version:
-            kept = version, study_pack(self, record)
-            self._study_packs[record.id] = kept
+        with self._studying:
+            kept = self._study_packs.get(record.id)
+            if kept is None or kept[0] != version:
+                kept = version, study_pack(self, record)
+                self._study_packs[record.id] = kept
         return kept[1]
 
     def retrieve(self, question: str, scope: Scope | None = None) -> list[Passage]:
@@ -108,7 +112,8 @@ def open_store(settings: Settings) -> Store:
         word_index_dir=settings.archive_qa_data_dir / "word-index",
         model=settings.archive_qa_embedding_model,
     )
-    if not settings.chroma_host:
+    if not settings.chroma_host:  # this process owns the folder: nothing else is writing
+        store.drop_lease()
         store.finish_interrupted()
     return store
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from chromadb.api import ClientAPI
 
 from tests.conftest import ROOT
 from vectorstore.chunks import split_record
-from vectorstore.errors import DocumentConflictError
+from vectorstore.errors import DocumentConflictError, StoreError
 from vectorstore.records import Record, load_record, parse_record
 from vectorstore.store import Store, connect
 
@@ -151,3 +153,41 @@ def test_the_folder_is_free_again_when_its_owner_ends(tmp_path: Path) -> None:
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
     connect(data_dir=tmp_path / "db")  # no FolderInUseError: the lock went with the process
+
+
+def test_replicas_sharing_a_store_write_one_at_a_time(tmp_path: Path, seed: Record) -> None:
+    client = connect(data_dir=tmp_path / "db")
+    first, second = Store(client), Store(client)  # two app replicas on one Chroma
+    second.lease.wait = 0.5
+    refused = pytest.raises(StoreError, match=r"another archive-qa process \(.+pid \d+.+\) is")
+    with first.lease.held(), refused:
+        second.ingest(seed)
+    assert second.ingest(seed).added > 0  # free again once the first is done
+
+
+def test_a_lease_its_holder_stopped_renewing_is_taken_over(tmp_path: Path, seed: Record) -> None:
+    client = connect(data_dir=tmp_path / "db")
+    gone, alive = Store(client), Store(client)
+    gone.lease.ttl = 0.3
+    with gone.lease.held():  # a replica that froze while writing
+        time.sleep(0.5)
+        assert alive.ingest(seed).added > 0
+
+
+def test_two_replicas_replacing_one_document_at_once_leave_it_whole(tmp_path: Path) -> None:
+    client = connect(data_dir=tmp_path / "db")
+    stores = [Store(client), Store(client)]
+    for round in range(3):
+        versions = [
+            parse_record(f"# Memo\n\n{f'Convoy {round}-{i} left Pusan. ' * 60}", source="memo.md")
+            for i in range(2)
+        ]
+        threads = [
+            threading.Thread(target=stores[i].ingest, args=(versions[i],), kwargs={"replace": True})
+            for i in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert stores[0].verify() == [], round

@@ -217,3 +217,18 @@ def test_a_large_upload_runs_as_a_job_whose_progress_can_be_followed(url: str) -
     assert [r["status"] for r in job["results"]] == ["added", "failed"]
     assert seen == sorted(seen)
     assert httpx.get(f"{url}/api/jobs/nope").status_code == 404
+
+
+def test_a_body_that_stalls_is_dropped_and_the_server_answers_others(archive: Archive) -> None:
+    import socket
+
+    with serving(build_app(archive, Limits(body_stall_seconds=1))) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as slow:
+            slow.sendall(
+                b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+                b'content-length: 500\r\n\r\n{"question": "Who'
+            )
+            assert httpx.get(f"{base}/healthz").status_code == 200
+            reply = slow.recv(4096)  # the server gives up on the body and ends the request
+        assert reply == b"" or not reply.startswith(b"HTTP/1.1 200")

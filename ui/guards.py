@@ -3,7 +3,8 @@
 One ASGI middleware, so that the JSON API, the Gradio page and its upload routes are held to the
 same rules: allowed hosts, no cross-site writes (CSRF), a per-client rate limit on the requests
 that cost work (429 with Retry-After), a cap on request bodies, no uploads where none belong, and
-security headers (nosniff, a referrer policy, and `frame-ancestors` for the sites that embed it).
+security headers (nosniff, a referrer policy, and `frame-ancestors` for the sites that embed it),
+and a request body that stalls is dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
 
+import anyio
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,6 +41,8 @@ class Limits:
     """Per client, for the requests that cost work (writes, asks, study packs); 0: no limit."""
     max_upload_bytes: int = 20_000_000
     read_only: bool = False
+    body_stall_seconds: float = 30.0
+    """A request body that sends nothing for this long is dropped (a client trickling bytes)."""
 
 
 @dataclass
@@ -68,9 +72,7 @@ class Guard:
             status, message, extra = refusal
             await _reply(send, status, message, extra, self._security_headers(scope))
             return
-        await self.app(
-            scope, self._capped(scope, headers, receive), self._with_headers(scope, send)
-        )
+        await self.app(scope, self._capped(scope, receive), self._with_headers(scope, send))
 
     def _refusal(self, scope: Scope, headers: Headers) -> tuple[int, str, dict[str, str]] | None:
         path, method = scope["path"], scope["method"]
@@ -145,19 +147,24 @@ class Guard:
             return 5 * self.limits.max_upload_bytes + 1_000_000
         return _JSON_BODY_BYTES
 
-    def _capped(self, scope: Scope, headers: Headers, receive: Receive) -> Receive:
+    def _capped(self, scope: Scope, receive: Receive) -> Receive:
         """`receive`, ending the request as a disconnect once the body passes its limit (for
-        bodies that do not say their length up front)."""
-        limit, seen = self._body_limit(scope["path"]), 0
+        bodies that do not say their length up front) or stalls."""
+        limit, seen, whole = self._body_limit(scope["path"]), 0, False
 
         async def capped() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    return {"type": "http.disconnect"}
-            return message
+            nonlocal seen, whole
+            if whole:  # the body is in: the app now waits for the client to go, unbounded
+                return await receive()
+            with anyio.move_on_after(self.limits.body_stall_seconds):
+                message = await receive()
+                if message["type"] == "http.request":
+                    seen += len(message.get("body", b""))
+                    whole = not message.get("more_body", False)
+                    if seen > limit:
+                        return {"type": "http.disconnect"}
+                return message
+            return {"type": "http.disconnect"}  # a client that stopped sending mid-body
 
         return capped
 

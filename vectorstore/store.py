@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from vectorstore import owner
 from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS
 from vectorstore.errors import DocumentConflictError, ModelMismatchError, StoreError
+from vectorstore.lease import WriterLease
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
 from vectorstore.records import Record, Section
 
@@ -113,8 +113,10 @@ class Store:
         self._packs = client.get_or_create_collection(COURSE_PACKS, embedding_function=None)
         self._lexical: tuple[str, LexicalIndex] | None = None
         self._word_index_dir = word_index_dir
-        # One write at a time in this process (a server ingests uploads on several threads).
-        self._writing = threading.RLock()
+        # One write at a time: in this process (a server ingests uploads on several threads),
+        # and among the processes sharing the store (replicas of a Chroma server).
+        self.lease = WriterLease(self._documents)
+        """Held by every write (vectorstore.lease)."""
 
     def _open_chunks(self) -> Collection:
         model_id = MODELS[self.model].model_id
@@ -153,7 +155,7 @@ class Store:
         An interrupted ingest leaves a mark that `finish_interrupted` follows to make the record
         whole again, or absent. `progress` hears (passages embedded, passages to embed).
         """
-        with self._writing:
+        with self.lease.held():
             stored = self._stored_metadata(record.id)
             same_text = stored is not None and stored.get("text_sha256") == _sha(record.text)
             new_version = stored is not None and not same_text
@@ -184,7 +186,7 @@ class Store:
     def delete(self, document_id: str) -> bool:
         """Remove a record and all its chunks (orphans of an interrupted ingest too); False if
         there was nothing of it."""
-        with self._writing:
+        with self.lease.held():
             had = bool(self._documents.get(ids=[document_id], include=[])["ids"])
             chunks = self._chunks.get(where={"document_id": document_id}, include=[])["ids"]
             if not had and not chunks:
@@ -199,47 +201,55 @@ class Store:
     def finish_interrupted(self) -> list[str]:
         """Make whole, or take out, every record an interrupted ingest left half-written; returns
         their ids. Cheap: it follows the marks ingests leave while they write."""
-        marks = self._documents.get(where={"mark": True}, include=[])["ids"]
-        ids = [i.removeprefix(_MARK) for i in marks]
-        for document_id in ids:
-            self._make_whole(document_id)
+        with self.lease.held():  # so no mark is of an ingest still at work
+            marks = self._documents.get(where={"mark": True}, include=[])["ids"]
+            ids = [i.removeprefix(_MARK) for i in marks]
+            for document_id in ids:
+                self._make_whole(document_id)
         return ids
+
+    def drop_lease(self) -> None:
+        """Forget a writer's lease left by a process that is gone: only for the sole owner of
+        an embedded store's folder (vectorstore.owner), which knows no other writer exists."""
+        self.lease.clear()
 
     def verify(self, *, repair: bool = False) -> list[str]:
         """Check every record against its chunks; one line per problem found (and, with
-        `repair`, fixed). Reads every chunk's metadata: seconds for a large library."""
-        marks = self._documents.get(where={"mark": True}, include=[])["ids"]
-        rows = self._chunks.get(include=["metadatas"])
-        present: dict[str, set[str]] = {}
-        for chunk_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
-            present.setdefault(str((meta or {}).get("document_id", "")), set()).add(chunk_id)
-        records = {r.id: r for r in self.records()}
-        problems = []
-        for document_id in sorted(present.keys() | records.keys()):
-            record = records.get(document_id)
-            have = present.get(document_id, set())
-            want = {c.id for c in split_record(record)} if record else set()
-            if record is None:
-                problems.append(
-                    f"{document_id}: passages left of a document not stored: {len(have)}"
-                )
-            elif have != want:
-                problems.append(
-                    f"{document_id}: passages missing: {len(want - have)}, left from another "
-                    f"version: {len(have - want)}"
-                )
-            else:
-                continue
+        `repair`, fixed). Reads every chunk's metadata: seconds for a large library. Holds the
+        writer's lease, so that an ingest at work is not taken for a broken one."""
+        with self.lease.held():
+            marks = self._documents.get(where={"mark": True}, include=[])["ids"]
+            rows = self._chunks.get(include=["metadatas"])
+            present: dict[str, set[str]] = {}
+            for chunk_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
+                present.setdefault(str((meta or {}).get("document_id", "")), set()).add(chunk_id)
+            records = {r.id: r for r in self.records()}
+            problems = []
+            for document_id in sorted(present.keys() | records.keys()):
+                record = records.get(document_id)
+                have = present.get(document_id, set())
+                want = {c.id for c in split_record(record)} if record else set()
+                if record is None:
+                    problems.append(
+                        f"{document_id}: passages left of a document not stored: {len(have)}"
+                    )
+                elif have != want:
+                    problems.append(
+                        f"{document_id}: passages missing: {len(want - have)}, left from another "
+                        f"version: {len(have - want)}"
+                    )
+                else:
+                    continue
+                if repair:
+                    self._make_whole(document_id)
+            problems += [f"{m.removeprefix(_MARK)}: an ingest was interrupted" for m in marks]
             if repair:
-                self._make_whole(document_id)
-        problems += [f"{m.removeprefix(_MARK)}: an ingest was interrupted" for m in marks]
-        if repair:
-            self.finish_interrupted()
-        return problems
+                self.finish_interrupted()
+            return problems
 
     def _make_whole(self, document_id: str) -> None:
         """Bring a record's chunks in line with its stored text (all of them out if it has none)."""
-        with self._writing:
+        with self.lease.held():
             record = self.record(document_id)
             want = {c.id: c for c in split_record(record)} if record else {}
             have = set(self._chunks.get(where={"document_id": document_id}, include=[])["ids"])
@@ -263,6 +273,7 @@ class Store:
                 documents=[c.text for c in batch],
                 metadatas=[_chunk_metadata(c, record) for c in batch],
             )
+            self.lease.renew()
             if progress is not None:
                 progress(first + len(batch), len(chunks))
 
@@ -313,7 +324,7 @@ class Store:
         unknown = sorted(set(wanted) - set(self.record_ids()))
         if unknown:
             raise StoreError(f"no document {', '.join(map(repr, unknown))}: see the document list.")
-        with self._writing:
+        with self.lease.held():
             members = list(dict.fromkeys([*(self.collection(name) or []), *wanted]))
             self._write_pack(name, members)
         return members
@@ -324,7 +335,7 @@ class Store:
         """Take documents out of a collection and return the rest, or delete the whole collection
         when `document_ids` is None (its documents stay in the store; returns []). A `StoreError`
         names the collections there are when `name` is not one."""
-        with self._writing:
+        with self.lease.held():
             members = self.members(name)
             if document_ids is None:
                 self._packs.delete(ids=[name])
