@@ -44,7 +44,7 @@ def main() -> None:
 
     from qa.assembly import open_archive
     from qa.settings import Settings
-    from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, serving
+    from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, serving, study_pack
     from ui.app import build_app
 
     figures: dict[str, object] = {}
@@ -86,9 +86,7 @@ def main() -> None:
             figures["api_ask_seconds_median"] = statistics.median(api)
             figures["api_ask_seconds_max"] = max(api)
             figures["study_materials_seconds"] = _seconds(
-                lambda: httpx.get(
-                    f"{url}/api/documents/document-110692/study", timeout=300
-                ).raise_for_status()
+                lambda: study_pack(url, "document-110692")
             )
             files = sorted(args.corpus.glob("*.txt"))
             uploads = [("files", (p.name, p.read_bytes(), "text/plain")) for p in files]

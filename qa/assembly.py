@@ -82,6 +82,11 @@ class Archive:
                 self._study_packs[record.id] = kept
         return kept[1]
 
+    def studied(self, record: Record) -> StudyPack | None:
+        """The study materials for this version of `record`, if they have been made."""
+        kept = self._study_packs.get(record.id)
+        return kept[1] if kept is not None and kept[0] == hash(record.text) else None
+
     def retrieve(self, question: str, scope: Scope | None = None) -> list[Passage]:
         """The passages the answerer would read for `question` (within `scope`, if given)."""
         retriever = self.retriever.scoped(scope) if scope else self.retriever

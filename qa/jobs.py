@@ -1,4 +1,4 @@
-"""Jobs: long library work (adding large uploads) taken off the request path, with progress.
+"""Jobs: long work (adding large uploads, making study packs) taken off the request path.
 
 A request starts a job and gets its id at once; the job runs on one worker thread (the store
 has one writer at a time anyway) and anyone holding the id can follow it. A process keeps its
@@ -12,14 +12,15 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Literal
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, Field
 
 from qa.library import Added, Report
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 _KEPT = 100
 
 
@@ -35,11 +36,13 @@ class Job(BaseModel):
 
 
 class Jobs:
-    """The jobs of one process, run one at a time on a worker thread."""
+    """The jobs of one kind in one process, run one at a time on a worker thread: followed by
+    id with progress (`start`), or awaited as futures (`once`)."""
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="archive-qa-job")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._once: dict[str, Future[Any]] = {}
         self._lock = threading.Lock()
 
     def start(self, work: Callable[[Report], list[Added]]) -> Job:
@@ -48,6 +51,24 @@ class Jobs:
         self._set(job)
         self._pool.submit(self._run, job.id, work)
         return job
+
+    def once(self, key: str, work: Callable[[], T]) -> Future[T]:
+        """`work` queued on the worker, unless work under the same `key` is queued or running
+        already: then that one's future (so a hundred asks for one thing cost one)."""
+        with self._lock:
+            running = self._once.get(key)
+            if running is not None and not running.done():
+                return cast("Future[T]", running)
+            future = self._pool.submit(work)
+            self._once[key] = future
+        # Outside the lock: a future already done runs its callback here and now.
+        future.add_done_callback(lambda _: self._forget(key, future))
+        return future
+
+    def _forget(self, key: str, future: Future[Any]) -> None:
+        with self._lock:
+            if self._once.get(key) is future:
+                del self._once[key]
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:

@@ -21,6 +21,7 @@ Status = Literal["added", "updated", "unchanged", "failed"]
 Report = Callable[[float, str], None]
 """Told the share of the work done (0 to 1) and what is being done: a progress bar's call."""
 _log = logging.getLogger(__name__)
+_GONE = "not added: the upload was stopped when its sender went away."
 _UNREADABLE = (
     "it is damaged, encrypted in a way archive-qa cannot open, or too complex to unpack. "
     "Save or export it again (as plain text if you can) and add it again."
@@ -69,17 +70,23 @@ def add_uploads(
     replace: bool = False,
     origin: str | None = None,
     report: Report | None = None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> list[Added]:
     """Add uploaded files (name, content), then put the ones that went in into `collection`.
     An upload replaces a stored document with the same id only when `replace` is asked, or when
     it is a new version of the file it came from (`origin`: the path the command line sent).
-    `report` hears the share done and what is being done, as the files go in."""
+    `report` hears the share done and what is being done, as the files go in; once `stop` says
+    so (the client has gone), the files not yet begun are left out."""
     if collection:
         collection = collection_name(collection)  # a bad name is refused before any work
     read = partial(record_from_bytes, max_bytes=max_bytes)
     files = list(uploads)
     results = []
     for i, (name, raw) in enumerate(files):
+        if stop():
+            _log.info("upload stopped before %s: the client went away", name)
+            results += [Added(file=n, status="failed", error=_GONE) for n, _ in files[i:]]
+            break
         progress = _progress(report, name, i, len(files)) if report else None
         one = partial(read, raw, name)
         results.append(

@@ -10,7 +10,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from starlette.types import ASGIApp
@@ -119,3 +121,15 @@ def base_url(archive: Archive) -> Iterator[str]:
 
     with serving(build_app(archive)) as url:
         yield url
+
+
+def study_pack(base_url: str, document_id: str) -> dict[str, Any]:
+    """A document's study pack from the API, asking again while it is being made (202)."""
+    deadline = time.monotonic() + 300
+    while True:
+        response = httpx.get(f"{base_url}/api/documents/{document_id}/study", timeout=120)
+        if response.status_code != 202 or time.monotonic() > deadline:
+            response.raise_for_status()
+            pack: dict[str, Any] = response.json()
+            return pack
+        time.sleep(min(float(response.headers["retry-after"]), 1.0))

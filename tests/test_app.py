@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from gradio_client import Client
 
 from qa.assembly import Archive, open_archive
-from tests.conftest import make_settings, serving
+from tests.conftest import make_settings, serving, study_pack
 from tests.pdfs import text_pdf
 from ui.app import build_app
 from ui.guards import Limits
@@ -217,8 +218,23 @@ def test_an_upload_over_the_limit_is_refused_by_name(archive: Archive) -> None:
 
 
 def test_the_study_api_gives_cited_materials_or_a_404(base_url: str) -> None:
-    pack = httpx.get(f"{base_url}/api/documents/document-110692/study", timeout=120).json()
+    pack = study_pack(base_url, "document-110692")
     assert pack["starters"] and pack["guide"] and pack["glossary"] and pack["timeline"]
     assert all(item["source"]["quote"] for item in pack["quiz"])
     missing = httpx.get(f"{base_url}/api/documents/nope/study", timeout=60)
     assert missing.status_code == 404
+
+
+def test_study_packs_are_made_off_the_request_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import ui.app
+
+    monkeypatch.setattr(ui.app, "_STUDY_WAIT", 0.0)  # answer at once, whatever is ready
+    fresh = open_archive(make_settings(tmp_path / "db"))
+    with serving(build_app(fresh)) as url:
+        first = httpx.get(f"{url}/api/documents/document-110692/study", timeout=60)
+        assert first.status_code == 202 and int(first.headers["retry-after"]) > 0
+        again = [httpx.get(f"{url}/api/documents/document-110692/study") for _ in range(5)]
+        assert {r.status_code for r in again} <= {200, 202}
+        assert study_pack(url, "document-110692")["starters"]

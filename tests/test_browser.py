@@ -20,7 +20,15 @@ from starlette.routing import Route
 
 from qa.assembly import Archive, open_archive
 from qa.library import remove_documents
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, free_port, make_settings, serving
+from tests.conftest import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    ROOT,
+    free_port,
+    make_settings,
+    serving,
+    study_pack,
+)
 from tests.pdfs import text_pdf
 from ui.app import build_app
 from ui.guards import Limits
@@ -220,7 +228,7 @@ def test_an_uploaded_document_becomes_askable(
 
 
 def test_the_study_tab_links_its_items_to_their_quotes(browser: Browser, base_url: str) -> None:
-    pack = httpx.get(f"{base_url}/api/documents/document-110692/study", timeout=120).json()
+    pack = study_pack(base_url, "document-110692")
     page, outside = _open(browser, base_url + "/", DESKTOP)
     page.get_by_role("tab", name="Study").click()
     page.locator("#aqa-study-document input").click()

@@ -232,3 +232,36 @@ def test_a_body_that_stalls_is_dropped_and_the_server_answers_others(archive: Ar
             assert httpx.get(f"{base}/healthz").status_code == 200
             reply = slow.recv(4096)  # the server gives up on the body and ends the request
         assert reply == b"" or not reply.startswith(b"HTTP/1.1 200")
+
+
+def test_an_upload_whose_sender_goes_away_stops_before_the_next_file(library: Archive) -> None:
+    import socket
+    import time
+
+    # Eight files of about half a second each.
+    entries = "\n\n".join(
+        f"Entry {i}: the barge of coal reached Hankow at dawn." for i in range(40)
+    )
+    files = [
+        ("files", (f"gone-{n}.txt", f"# {n}\n\n{entries}".encode(), "text/plain"))
+        for n in range(1, 9)
+    ]
+    request = httpx.Request("POST", "http://127.0.0.1/api/documents", files=files)
+    body = request.read()
+    with serving(build_app(library)) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as sender:
+            head = (
+                "POST /api/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"content-type: {request.headers['content-type']}\r\n"
+                f"content-length: {len(body)}\r\n\r\n"
+            )
+            sender.sendall(head.encode() + body)
+            time.sleep(1.0)  # the first file is going in; then the sender goes away
+        count, still_since = library.store.chunk_count(), time.monotonic()
+        while time.monotonic() - still_since < 4:  # until nothing has gone in for 4 s
+            time.sleep(0.25)
+            if library.store.chunk_count() != count:
+                count, still_since = library.store.chunk_count(), time.monotonic()
+    gone = sorted(i for i in library.store.record_ids() if i.startswith("gone-"))
+    assert gone and "gone-8" not in gone, gone

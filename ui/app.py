@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import anyio
 import gradio as gr
 from fastapi import FastAPI, File, Form, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi_offline import FastAPIOffline
@@ -36,11 +41,15 @@ from vectorstore.records import SUPPORTED_SUFFIXES, Record
 from vectorstore.store import collection_name
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 _STATIC = Path(__file__).parent / "static"
 _PAGE_CONCURRENCY = 8
 MAX_HISTORY_TURNS = 50
 MAX_SCOPE_DOCUMENTS = 5_000
 MAX_FILES_PER_REQUEST = 100
+# Seconds a study-pack request waits for its pack before answering 202, and the Retry-After then.
+_STUDY_WAIT = 15.0
+_STUDY_RETRY = 5
 _GRADIO_JS = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
 # System fonts only: the page must load in a classroom without internet. Text colours are the
 # darker shades of the palette, for WCAG AA contrast (tests/test_browser.py measures it).
@@ -145,7 +154,7 @@ def build_app(
     line's `ingest`, through the server that owns the store).
     """
     limits = limits or Limits()
-    jobs = Jobs()
+    jobs, studies = Jobs(), Jobs()
     read_only, max_upload_bytes = limits.read_only, limits.max_upload_bytes
     api = FastAPIOffline(title="archive-qa", description="Cited answers from archive documents.")
     if limits.cors_origins:
@@ -221,17 +230,32 @@ def build_app(
             cite_note=cited.note, cite_bibliography=cited.bibliography,
         )  # fmt: skip
 
-    @api.get("/api/documents/{document_id}/study", response_model=StudyPack)
+    @api.get(
+        "/api/documents/{document_id}/study",
+        response_model=StudyPack,
+        responses={202: {"description": "Being made: ask again after Retry-After seconds."}},
+    )
     def study_document(document_id: str) -> Any:
         """Starter questions (each answered before it is suggested), a study guide, a quiz, a
-        glossary and a timeline for one document; every item carries its verbatim source."""
+        glossary and a timeline for one document; every item carries its verbatim source. They
+        are made off the request path, one document at a time: a pack not ready within a few
+        seconds is answered 202 with Retry-After, and is there when asked again."""
         record = archive.store.record(document_id)
         if record is None:
             return _no_document(document_id)
-        return archive.study(record)
+        ready = archive.studied(record)
+        if ready is not None:
+            return ready
+        made = studies.once(f"{record.id}:{hash(record.text)}", partial(archive.study, record))
+        try:
+            return made.result(timeout=_STUDY_WAIT)
+        except FutureTimeout:
+            message = {"status": "being made", "retry_after": _STUDY_RETRY}
+            headers = {"retry-after": str(_STUDY_RETRY)}
+            return JSONResponse(status_code=202, content=message, headers=headers)
 
     @api.post("/api/documents", response_model=list[Added])
-    def upload_documents(
+    async def upload_documents(
         request: Request,
         files: Annotated[list[UploadFile], File(description=", ".join(SUPPORTED_SUFFIXES))],
         collection: Annotated[str | None, Form(description="Also put them here.")] = None,
@@ -249,14 +273,14 @@ def build_app(
         writable(request)
         if len(files) > MAX_FILES_PER_REQUEST:
             raise ArchiveQAError(f"send at most {MAX_FILES_PER_REQUEST} files per request.")
-        uploads = [(f.filename or "upload", f.file.read(max_upload_bytes + 1)) for f in files]
+        uploads = [(f.filename or "upload", await f.read(max_upload_bytes + 1)) for f in files]
         work = partial(
             add_uploads, archive.store, uploads, collection=collection or None,
             max_bytes=max_upload_bytes, replace=replace,
             origin=origin if is_admin(request) and len(uploads) == 1 else None,
         )  # fmt: skip
         if not background:
-            return work()
+            return await _until_gone(request, work)
         job = jobs.start(lambda report: work(report=report))
         headers = {"location": f"/api/jobs/{job.id}"}
         return JSONResponse(status_code=202, content=job.model_dump(), headers=headers)
@@ -319,6 +343,24 @@ def build_app(
     )
     app.add_middleware(Guard, limits=limits)
     return app
+
+
+async def _until_gone(request: Request, work: Callable[..., T]) -> T:
+    """`work(stop=...)` on a worker thread, told to stop once the client has gone away."""
+    gone = threading.Event()
+
+    async def watch() -> None:
+        while not await request.is_disconnected():
+            await anyio.sleep(0.5)
+        gone.set()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch)
+        try:
+            done = await run_in_threadpool(work, stop=gone.is_set)
+        finally:
+            tasks.cancel_scope.cancel()
+    return done
 
 
 def _no_document(document_id: str) -> JSONResponse:
