@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from vectorstore.errors import ArchiveQAError
+from vectorstore.errors import QuestionError
 from vectorstore.records import Record
 
 Mode = Literal["extractive", "llm"]
@@ -78,10 +78,6 @@ def as_claim(quote: str) -> str:
     Footnote markers such as ``[3]`` are left out so they cannot be read as citations.
     """
     return "“" + " ".join(strip_markers(quote).split()).strip('"“”') + "”"
-
-
-class QuestionError(ArchiveQAError):
-    """The question cannot be asked as given."""
 
 
 def check_question(question: str) -> str:

@@ -228,9 +228,9 @@ def test_the_study_api_gives_cited_materials_or_a_404(base_url: str) -> None:
 def test_study_packs_are_made_off_the_request_path(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import ui.app
+    import ui.api
 
-    monkeypatch.setattr(ui.app, "_STUDY_WAIT", 0.0)  # answer at once, whatever is ready
+    monkeypatch.setattr(ui.api, "_STUDY_WAIT", 0.0)  # answer at once, whatever is ready
     fresh = open_archive(make_settings(tmp_path / "db"))
     with serving(build_app(fresh)) as url:
         first = httpx.get(f"{url}/api/documents/document-110692/study", timeout=60)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import QuestionError, cited_numbers
+from qa.answer import cited_numbers
 from qa.assembly import Archive
 from qa.retrieval import Passage
 from qa.sentences import read_candidates
 from tests.conftest import FRUS
 from vectorstore.chunks import split_record
+from vectorstore.errors import QuestionError
 from vectorstore.records import Record, load_record
 
 

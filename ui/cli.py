@@ -222,7 +222,7 @@ def _chat(args: argparse.Namespace) -> int:
 def _archive_or_its_server() -> Archive | RemoteArchive:
     """The archive, or the server that has its folder open (the one way to ask beside it)."""
     from qa.assembly import open_archive
-    from vectorstore.owner import FolderInUseError
+    from vectorstore.errors import FolderInUseError
 
     try:
         return open_archive(_settings())
@@ -247,7 +247,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from vectorstore.owner import FolderInUseError
+    from vectorstore.errors import FolderInUseError
     from vectorstore.store import collection_name
 
     if args.collection:

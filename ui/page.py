@@ -297,21 +297,17 @@ def _listing(store: Store, table: Any, header: Any, ask_in: Any, **pickers: Any)
 def _change(store: Store, action: str, ids: list[str], name: str | None) -> str:
     """Put documents in a collection, take them out, or remove them; says what was done."""
     if not ids:
-        raise LibraryError("Choose one or more documents first.")
+        raise ArchiveQAError("Choose one or more documents first.")
     if action == "drop":
         missing = remove_documents(store, ids)
         return f"{len(ids) - len(missing)} removed from the library."
     if not name:
-        raise LibraryError("Choose a collection, or type a new name.")
+        raise ArchiveQAError("Choose a collection, or type a new name.")
     if action == "put":
         members = store.add_to_collection(name, ids)
         return f"Collection “{name}” now holds {len(members)} documents."
     left = store.remove_from_collection(name, ids)
     return f"Collection “{name}” now holds {len(left)} documents."
-
-
-class LibraryError(ArchiveQAError):
-    """A library action asked without what it needs."""
 
 
 def _ask_in(packs: dict[str, list[str]]) -> Any:

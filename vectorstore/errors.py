@@ -1,4 +1,21 @@
-"""The project's own errors: every layer raises these, and every message says what to do next."""
+"""The project's own errors, every one of them: every layer raises these, and every message says
+what happened and what to do next.
+
+    ArchiveQAError              anything archive-qa reports to a user           HTTP 400
+    ├── LoadError               a file cannot be read as a document              (per file)
+    ├── StoreError              the store cannot be opened or written            HTTP 400
+    │   ├── ModelMismatchError  the index was built with another embedding model
+    │   ├── DocumentConflictError  another document holds the id                 (per file)
+    │   └── FolderInUseError    another process owns the store's folder
+    ├── QuestionError           the question cannot be asked as given            HTTP 400
+    ├── NotFoundError           no such document, collection or job              HTTP 404
+    └── ReadOnlyError           a library change asked of a read-only server     HTTP 403
+
+The command line prints one as a line of its own and exits 1; the page shows it where the action
+was; the API answers with the status above (ui/api.py maps them, in one place) and
+``{"error": message}``. A file's LoadError or DocumentConflictError is reported in that file's
+result, so one bad file never stops the rest.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +23,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from vectorstore.owner import Owner
     from vectorstore.records import Record
 
 
@@ -36,3 +56,38 @@ class DocumentConflictError(StoreError):
             "(`archive-qa ingest --replace`, `replace=true` in the API, or tick “Replace” on the "
             "page), or rename the file to keep both."
         )
+
+
+class FolderInUseError(StoreError):
+    """Another process owns the store's folder (vectorstore.owner)."""
+
+    def __init__(self, folder: Path, owner: Owner) -> None:
+        self.folder, self.owner = folder, owner
+        who = f"`{owner.command}` (pid {owner.pid})" if owner.pid else "another archive-qa process"
+        if owner.url:
+            what = (
+                f"the store in {folder} is open in {who} at {owner.url}: add and remove documents "
+                "there (its page or API; `archive-qa ingest` and `ask` go through it by "
+                "themselves), or stop it first."
+            )
+        else:
+            what = (
+                f"the store in {folder} is in use by {who}: wait for it to finish, then run this "
+                "again."
+            )
+        super().__init__(
+            f"{what} One process at a time may open an embedded store; for several, run a Chroma "
+            "server and set CHROMA_HOST (see the README)."
+        )
+
+
+class QuestionError(ArchiveQAError):
+    """The question cannot be asked as given."""
+
+
+class NotFoundError(ArchiveQAError):
+    """No such document, collection or job."""
+
+
+class ReadOnlyError(ArchiveQAError):
+    """A library change asked of a read-only server."""

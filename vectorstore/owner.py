@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from vectorstore.errors import StoreError
+from vectorstore.errors import FolderInUseError, StoreError
 
 LOCK_FILE = "archive-qa.lock"
 SERVER_FILE = "archive-qa-server.json"
@@ -33,29 +33,6 @@ class Owner:
     command: str
     url: str | None = None
     token: str | None = None
-
-
-class FolderInUseError(StoreError):
-    """Another process owns the store's folder."""
-
-    def __init__(self, folder: Path, owner: Owner) -> None:
-        self.folder, self.owner = folder, owner
-        who = f"`{owner.command}` (pid {owner.pid})" if owner.pid else "another archive-qa process"
-        if owner.url:
-            what = (
-                f"the store in {folder} is open in {who} at {owner.url}: add and remove documents "
-                "there (its page or API; `archive-qa ingest` and `ask` go through it by "
-                "themselves), or stop it first."
-            )
-        else:
-            what = (
-                f"the store in {folder} is in use by {who}: wait for it to finish, then run this "
-                "again."
-            )
-        super().__init__(
-            f"{what} One process at a time may open an embedded store; for several, run a Chroma "
-            "server and set CHROMA_HOST (see the README)."
-        )
 
 
 def take(folder: Path) -> None:

@@ -1,0 +1,266 @@
+"""The JSON API under ``/api``: one route per act (models in ui/schemas.py), and the HTTP status
+of each of the project's errors (vectorstore/errors.py), in one place.
+
+Routes only translate: asking goes through `Archive.ask`, the library through `qa.library`. They
+find the archive and the server's setup in a `Service` on the app (FastAPI's dependencies).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Annotated, Any, TypeVar
+
+import anyio
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from qa.answer import Answer
+from qa.assembly import Archive
+from qa.jobs import Job, Jobs
+from qa.library import Added, add_uploads, remove_documents
+from qa.study import StudyPack
+from ui.format import chicago, long_date
+from ui.schemas import (
+    AskRequest,
+    Collection,
+    CollectionChange,
+    DocumentSummary,
+    DocumentText,
+    summary_of,
+)
+from vectorstore.errors import ArchiveQAError, NotFoundError, ReadOnlyError
+from vectorstore.records import SUPPORTED_SUFFIXES, Record
+from vectorstore.store import collection_name
+
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_FILES_PER_REQUEST = 100
+# Seconds a study-pack request waits for its pack before answering 202, and the Retry-After then.
+_STUDY_WAIT = 15.0
+_STUDY_RETRY = 5
+# The HTTP status of each error; the first class in an error's ancestry that is listed wins.
+STATUS: dict[type[ArchiveQAError], int] = {
+    NotFoundError: 404,
+    ReadOnlyError: 403,
+    ArchiveQAError: 400,
+}
+
+
+def install_errors(app: FastAPI) -> None:
+    """Answer the project's errors with their status (`STATUS`) and ``{"error": message}``, and
+    anything else with a 500 that does not show its internal text."""
+
+    @app.exception_handler(ArchiveQAError)
+    def readable_error(_: Request, exc: ArchiveQAError) -> JSONResponse:
+        status = next(STATUS[k] for k in type(exc).__mro__ if k in STATUS)
+        return JSONResponse(status_code=status, content={"error": str(exc)})
+
+    @app.exception_handler(Exception)
+    def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        _log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        message = "something went wrong on the server (it is logged there); try again later."
+        return JSONResponse(status_code=500, content={"error": message})
+
+
+@dataclass
+class Service:
+    """What the routes serve from: the archive, and how this server is set up."""
+
+    archive: Archive
+    max_upload_bytes: int
+    read_only: bool = False
+    admin_token: str | None = None
+    """A request bearing it may change a read-only library (the command line, through the
+    server that owns the store)."""
+    jobs: Jobs = field(default_factory=Jobs)
+    studies: Jobs = field(default_factory=Jobs)
+
+    def is_admin(self, request: Request) -> bool:
+        given = request.headers.get("authorization", "")
+        token = self.admin_token
+        return token is not None and secrets.compare_digest(given, f"Bearer {token}")
+
+    def check_writable(self, request: Request) -> None:
+        """`ReadOnlyError` for a change asked of a read-only server by anyone but its admin."""
+        if self.read_only and not self.is_admin(request):
+            raise ReadOnlyError(
+                "this server's library is read-only (ARCHIVE_QA_READ_ONLY): its administrator "
+                "adds documents with `archive-qa ingest`."
+            )
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.archive_qa
+    return service
+
+
+Served = Annotated[Service, Depends(_service)]
+router = APIRouter(prefix="/api")
+"""The API's routes; `serve_api` puts them on an app with the `Service` they answer from."""
+
+
+def serve_api(app: FastAPI, service: Service) -> None:
+    """Put the API's routes on `app`, answering from `service`, with the project's errors
+    answered by their status (`STATUS`)."""
+    app.state.archive_qa = service
+    app.include_router(router)
+    install_errors(app)
+
+
+@router.post("/ask", response_model=Answer)
+def ask_api(body: AskRequest, served: Served) -> Any:
+    """Answer a question; every citation's quote is the document text [start:end]."""
+    return served.archive.ask(body.question, history=body.history, scope=body.scope())
+
+
+@router.get("/documents", response_model=list[DocumentSummary])
+def list_documents(served: Served) -> Any:
+    """Every indexed document, without its text."""
+    return [summary_of(r) for r in served.archive.store.records(with_text=False)]
+
+
+@router.get("/documents/{document_id}", response_model=DocumentText)
+def get_document(document_id: str, served: Served) -> Any:
+    """One document with its full text, for highlighting citations in a host page."""
+    record = _record(served, document_id)
+    cited = chicago(record)
+    return DocumentText(
+        **summary_of(record).model_dump(), text=record.text, summary=record.summary,
+        original_language=record.original_language, date_display=long_date(record.date),
+        cite_note=cited.note, cite_bibliography=cited.bibliography,
+    )  # fmt: skip
+
+
+@router.get(
+    "/documents/{document_id}/study",
+    response_model=StudyPack,
+    responses={202: {"description": "Being made: ask again after Retry-After seconds."}},
+)
+def study_document(document_id: str, served: Served) -> Any:
+    """Starter questions (each answered before it is suggested), a study guide, a quiz, a
+    glossary and a timeline for one document; every item carries its verbatim source. They are
+    made off the request path, one document at a time: a pack not ready within a few seconds is
+    answered 202 with Retry-After, and is there when asked again."""
+    archive, record = served.archive, _record(served, document_id)
+    ready = archive.studied(record)
+    if ready is not None:
+        return ready
+    key = f"{record.id}:{hash(record.text)}"
+    made = served.studies.once(key, partial(archive.study, record))
+    try:
+        return made.result(timeout=_STUDY_WAIT)
+    except FutureTimeout:
+        message = {"status": "being made", "retry_after": _STUDY_RETRY}
+        headers = {"retry-after": str(_STUDY_RETRY)}
+        return JSONResponse(status_code=202, content=message, headers=headers)
+
+
+@router.post("/documents", response_model=list[Added])
+async def upload_documents(
+    request: Request,
+    served: Served,
+    files: Annotated[list[UploadFile], File(description=", ".join(SUPPORTED_SUFFIXES))],
+    collection: Annotated[str | None, Form(description="Also put them here.")] = None,
+    replace: Annotated[bool, Form(description="Replace stored documents with the same ids.")] = (
+        False
+    ),
+    background: Annotated[
+        bool, Form(description="Answer at once (202) with a job to follow at /api/jobs/{id}.")
+    ] = False,
+    origin: Annotated[str | None, Form(include_in_schema=False)] = None,
+) -> Any:
+    """Add documents; one result per file (a refused file names the reason). A file whose id is
+    taken by a different document is refused unless `replace` is set. Large uploads take
+    minutes: with `background`, follow their progress at `GET /api/jobs/{id}`."""
+    served.check_writable(request)
+    if len(files) > MAX_FILES_PER_REQUEST:
+        raise ArchiveQAError(f"send at most {MAX_FILES_PER_REQUEST} files per request.")
+    limit = served.max_upload_bytes
+    uploads = [(f.filename or "upload", await f.read(limit + 1)) for f in files]
+    work = partial(
+        add_uploads, served.archive.store, uploads, collection=collection or None,
+        max_bytes=limit, replace=replace,
+        origin=origin if served.is_admin(request) and len(uploads) == 1 else None,
+    )  # fmt: skip
+    if not background:
+        return await _until_gone(request, work)
+    job = served.jobs.start(lambda report: work(report=report))
+    headers = {"location": f"/api/jobs/{job.id}"}
+    return JSONResponse(status_code=202, content=job.model_dump(), headers=headers)
+
+
+@router.get("/jobs/{job_id}", response_model=Job)
+def follow_job(job_id: str, served: Served) -> Any:
+    """Where a background upload has got to; its results once it is done."""
+    job = served.jobs.get(job_id)
+    if job is None:
+        raise NotFoundError(f"no job {job_id!r} on this server (it keeps its last 100).")
+    return job
+
+
+@router.delete("/documents/{document_id}", status_code=204)
+def remove_document(request: Request, document_id: str, served: Served) -> Response:
+    """Take a document out of the library (and out of every collection)."""
+    served.check_writable(request)
+    if remove_documents(served.archive.store, [document_id]):
+        raise _no_document(document_id)
+    return Response(status_code=204)
+
+
+@router.get("/collections", response_model=list[Collection])
+def list_collections(served: Served) -> Any:
+    """Every collection (course pack) and its documents."""
+    packs = served.archive.store.collections()
+    return [Collection(name=n, documents=ids) for n, ids in packs.items()]
+
+
+@router.put("/collections/{name}", response_model=Collection)
+def add_to_collection(request: Request, name: str, change: CollectionChange, served: Served) -> Any:
+    """Put documents in a collection, creating it if it is new."""
+    served.check_writable(request)
+    members = served.archive.store.add_to_collection(name, change.documents)
+    return Collection(name=collection_name(name), documents=members)
+
+
+@router.delete("/collections/{name}", status_code=204)
+def delete_collection(request: Request, name: str, served: Served) -> Response:
+    """Delete a collection; its documents stay in the library."""
+    served.check_writable(request)
+    served.archive.store.remove_from_collection(name)  # a 400 naming the collections there are
+    return Response(status_code=204)
+
+
+def _record(served: Service, document_id: str) -> Record:
+    record = served.archive.store.record(document_id)
+    if record is None:
+        raise _no_document(document_id)
+    return record
+
+
+async def _until_gone(request: Request, work: Callable[..., T]) -> T:
+    """`work(stop=...)` on a worker thread, told to stop once the client has gone away."""
+    gone = threading.Event()
+
+    async def watch() -> None:
+        while not await request.is_disconnected():
+            await anyio.sleep(0.5)
+        gone.set()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch)
+        try:
+            done = await run_in_threadpool(work, stop=gone.is_set)
+        finally:
+            tasks.cancel_scope.cancel()
+    return done
+
+
+def _no_document(document_id: str) -> NotFoundError:
+    return NotFoundError(f"no document {document_id!r}; GET /api/documents lists them.")

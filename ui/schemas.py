@@ -1,0 +1,88 @@
+"""The JSON API's request and response models (ui/api.py serves them; /docs shows them)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from qa.answer import MAX_QUESTION_CHARS
+from qa.followups import Turn
+from qa.retrieval import Scope
+from vectorstore.records import Record
+
+MAX_HISTORY_TURNS = 50
+MAX_SCOPE_DOCUMENTS = 5_000
+
+
+_ISO_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+
+class AskRequest(BaseModel):
+    question: str = Field(
+        description=f"The question, in plain language (up to {MAX_QUESTION_CHARS} characters).",
+    )
+    history: list[Turn] = Field(
+        default_factory=list,
+        max_length=MAX_HISTORY_TURNS,
+        description="The conversation so far, oldest first, for follow-up questions "
+        f"(at most {MAX_HISTORY_TURNS} turns; only the last few are read).",
+    )
+    documents: list[str] | None = Field(
+        default=None,
+        max_length=MAX_SCOPE_DOCUMENTS,
+        description="Search only these document ids (GET /api/documents).",
+    )
+    collection: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Search only this collection (GET /api/collections).",
+    )
+    since: str | None = Field(
+        default=None,
+        pattern=_ISO_DATE,
+        description="Only documents dated on or after (YYYY[-MM[-DD]]).",
+    )
+    until: str | None = Field(
+        default=None,
+        pattern=_ISO_DATE,
+        description="Only documents dated on or before (YYYY[-MM[-DD]]).",
+    )
+
+    def scope(self) -> Scope | None:
+        return Scope.of(
+            documents=self.documents, collection=self.collection, since=self.since,
+            until=self.until,
+        )  # fmt: skip
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    date: str | None
+    citation: str | None
+    url: str | None
+
+
+class Collection(BaseModel):
+    name: str
+    documents: list[str] = Field(description="Document ids, in the order they were added.")
+
+
+class CollectionChange(BaseModel):
+    documents: list[str] = Field(description="Document ids to put in the collection.")
+
+
+class DocumentText(DocumentSummary):
+    text: str = Field(description="The stored text; citations' start/end index into it.")
+    summary: str | None
+    original_language: str | None
+    date_display: str = Field(description='The date as written in prose ("July 13, 1950").')
+    cite_note: str = Field(description="Chicago notes-bibliography style: the note.")
+    cite_bibliography: str = Field(description="Chicago notes-bibliography style: the entry.")
+
+
+def summary_of(record: Record) -> DocumentSummary:
+    """A document's catalogue entry."""
+    return DocumentSummary(
+        id=record.id, title=record.title, date=record.date, citation=record.citation,
+        url=record.url,
+    )  # fmt: skip
