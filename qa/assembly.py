@@ -15,13 +15,15 @@ from qa.answer import Answer, check_question
 from qa.chain import Answerer, build_chain
 from qa.extractive import ExtractiveAnswerer
 from qa.followups import Condenser, Turn, WordCondenser, recent
+from qa.library import Library
 from qa.questions import read_question
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
 from qa.study import Proposer, StructuralProposer, StudyPack, study_pack
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
+from vectorstore.owner import announce
 from vectorstore.records import Record, load_record
-from vectorstore.store import IngestResult, Store, connect
+from vectorstore.store import IngestResult, Store, connect, reset
 
 BUNDLED_DOCUMENT = "000_75e4e0694aac02d8.txt"
 
@@ -39,6 +41,11 @@ class Archive:
     _study_packs: dict[str, tuple[int, StudyPack]] = field(default_factory=dict, repr=False)
     # One study pack is made at a time: however many are asked for at once, they cost one core.
     _studying: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def library(self) -> Library:
+        """Listing, adding, grouping and removing documents (qa.library)."""
+        return Library(self.store)
 
     @property
     def chain(self) -> Runnable[str, Answer]:
@@ -121,6 +128,23 @@ def open_store(settings: Settings) -> Store:
         store.drop_lease()
         store.finish_interrupted()
     return store
+
+
+def reset_store(settings: Settings) -> None:
+    """Empty the store the settings point at (to rebuild it, e.g. with another model)."""
+    reset(open_client(settings))
+
+
+def announce_server(settings: Settings, *, url: str, token: str) -> None:
+    """Leave the serving process's address and admin token in the store's folder, so that the
+    command line goes through it (vectorstore.owner); nothing to do with a Chroma server."""
+    if not settings.chroma_host:
+        announce(settings.archive_qa_data_dir, url=url, token=token)
+
+
+def open_library(settings: Settings) -> Library:
+    """The library of the store the settings point at (for commands that do not ask)."""
+    return Library(open_store(settings))
 
 
 def ensure_default_document(store: Store) -> IngestResult | None:

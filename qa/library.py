@@ -1,21 +1,34 @@
-"""The library: adding documents (files or uploads), one result per file, and removing them.
+"""The library: every act on the archive's documents and collections, in one place.
 
-The CLI, the JSON API and the web page all add documents through `add_document`, so a file is
-refused or accepted the same way everywhere, with the same message.
+The command line, the JSON API and the web page all list, add, group and remove documents through
+a `Library`, so a file is refused or accepted the same way everywhere, with the same message. The
+types the faces show (`Record`, the supported file kinds) are named here too, so that they need
+not reach into the store.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
 from vectorstore.errors import ArchiveQAError
-from vectorstore.records import MAX_FILE_BYTES, Record, record_from_bytes
+from vectorstore.records import (
+    MAX_FILE_BYTES,
+    SUPPORTED_SUFFIXES,
+    Record,
+    load_record,
+    record_from_bytes,
+)
 from vectorstore.store import Progress, Store, collection_name
+
+__all__ = [
+    "MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "Added", "Library", "Record", "Report", "load_record",
+]  # fmt: skip
 
 Status = Literal["added", "updated", "unchanged", "failed"]
 Report = Callable[[float, str], None]
@@ -38,65 +51,135 @@ class Added(BaseModel):
     error: str | None = None
 
 
-def add_document(
-    store: Store,
-    name: str,
-    read: Callable[[], Record],
-    *,
-    origin: str | None = None,
-    replace: bool = False,
-    progress: Progress | None = None,
-) -> Added:
-    """Read one document with `read` and add it, or update it when it comes from the same file
-    (`origin`) or `replace` is asked; a file that cannot be used is reported, not raised, so one
-    bad file never stops the rest. `progress` hears how many of its passages are embedded."""
-    try:
-        result = store.ingest(read(), origin=origin, replace=replace, progress=progress)
-    except ArchiveQAError as exc:
-        return Added(file=name, status="failed", error=str(exc))
-    except Exception:  # a reader library's own failure on a strange file
-        _log.exception("reading %s failed", name)
-        return Added(file=name, status="failed", error=f"{name} could not be read: {_UNREADABLE}")
-    status: Status = "unchanged" if result.unchanged else "updated" if result.removed else "added"
-    return Added(file=name, status=status, document_id=result.document_id, title=result.title)
+class Library:
+    """The documents and collections of one store."""
 
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-def add_uploads(
-    store: Store,
-    uploads: Iterable[tuple[str, bytes]],
-    *,
-    collection: str | None = None,
-    max_bytes: int = MAX_FILE_BYTES,
-    replace: bool = False,
-    origin: str | None = None,
-    report: Report | None = None,
-    stop: Callable[[], bool] = lambda: False,
-) -> list[Added]:
-    """Add uploaded files (name, content), then put the ones that went in into `collection`.
-    An upload replaces a stored document with the same id only when `replace` is asked, or when
-    it is a new version of the file it came from (`origin`: the path the command line sent).
-    `report` hears the share done and what is being done, as the files go in; once `stop` says
-    so (the client has gone), the files not yet begun are left out."""
-    if collection:
-        collection = collection_name(collection)  # a bad name is refused before any work
-    read = partial(record_from_bytes, max_bytes=max_bytes)
-    files = list(uploads)
-    results = []
-    for i, (name, raw) in enumerate(files):
-        if stop():
-            _log.info("upload stopped before %s: the client went away", name)
-            results += [Added(file=n, status="failed", error=_GONE) for n, _ in files[i:]]
-            break
-        progress = _progress(report, name, i, len(files)) if report else None
-        one = partial(read, raw, name)
-        results.append(
-            add_document(store, name, one, origin=origin, replace=replace, progress=progress)
+    # -- reading ---------------------------------------------------------------------------
+
+    def documents(self) -> list[Record]:
+        """Every document, by date then title, without its text (a catalogue)."""
+        return self.store.records(with_text=False)
+
+    def document(self, document_id: str) -> Record | None:
+        """One document with its full text, or None."""
+        return self.store.record(document_id)
+
+    def documents_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
+        return self.store.records_by_id(ids)
+
+    def ids(self) -> list[str]:
+        return self.store.record_ids()
+
+    def passages(self) -> int:
+        """How many passages are indexed."""
+        return self.store.chunk_count()
+
+    def collections(self) -> dict[str, list[str]]:
+        """Every collection by name, with the ids of its documents."""
+        return self.store.collections()
+
+    def members(self, name: str) -> list[str]:
+        """A collection's documents; an error naming the collections there are if it is none."""
+        return self.store.members(name)
+
+    # -- adding ----------------------------------------------------------------------------
+
+    def add_file(self, path: Path, *, replace: bool = False) -> Added:
+        """Add one file from disk; a new version of a file added before replaces it."""
+        return self._add(path.name, partial(load_record, path), str(path.resolve()), replace)
+
+    def add_uploads(
+        self,
+        uploads: Sequence[tuple[str, bytes]],
+        *,
+        collection: str | None = None,
+        max_bytes: int = MAX_FILE_BYTES,
+        replace: bool = False,
+        origin: str | None = None,
+        report: Report | None = None,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> list[Added]:
+        """Add uploaded files (name, content), then put the ones that went in into `collection`.
+
+        An upload replaces a stored document with the same id only when `replace` is asked, or
+        when it is a new version of the file it came from (`origin`: the path the command line
+        sent). `report` hears the share done and what is being done, as the files go in; once
+        `stop` says so (the client has gone), the files not yet begun are left out.
+        """
+        if collection:
+            collection = collection_name(collection)  # a bad name is refused before any work
+        read = partial(record_from_bytes, max_bytes=max_bytes)
+        results: list[Added] = []
+        for i, (name, raw) in enumerate(uploads):
+            if stop():
+                _log.info("upload stopped before %s: the client went away", name)
+                results += [Added(file=n, status="failed", error=_GONE) for n, _ in uploads[i:]]
+                break
+            progress = _progress(report, name, i, len(uploads)) if report else None
+            results.append(self._add(name, partial(read, raw, name), origin, replace, progress))
+        self.finish_adding(results, collection)
+        return results
+
+    def finish_adding(self, results: Sequence[Added], collection: str | None) -> list[str]:
+        """After adding: the documents that went in join `collection` (its members returned),
+        and the word index is brought up to date so the next question finds them."""
+        added = [r.document_id for r in results if r.document_id]
+        members = self.store.add_to_collection(collection, added) if collection and added else []
+        self.store.sync_word_index()
+        return members
+
+    def _add(
+        self,
+        name: str,
+        read: Callable[[], Record],
+        origin: str | None,
+        replace: bool,
+        progress: Progress | None = None,
+    ) -> Added:
+        """Read one document and add it; a file that cannot be used is reported, not raised,
+        so one bad file never stops the rest."""
+        try:
+            result = self.store.ingest(read(), origin=origin, replace=replace, progress=progress)
+        except ArchiveQAError as exc:
+            return Added(file=name, status="failed", error=str(exc))
+        except Exception:  # a reader library's own failure on a strange file
+            _log.exception("reading %s failed", name)
+            error = f"{name} could not be read: {_UNREADABLE}"
+            return Added(file=name, status="failed", error=error)
+        status: Status = (
+            "unchanged" if result.unchanged else "updated" if result.removed else "added"
         )
-    added = [r.document_id for r in results if r.document_id]
-    if collection and added:
-        store.add_to_collection(collection, added)
-    store.sync_word_index()
-    return results
+        return Added(file=name, status=status, document_id=result.document_id, title=result.title)
+
+    # -- changing --------------------------------------------------------------------------
+
+    def remove(self, document_ids: Iterable[str]) -> list[str]:
+        """Take documents out of the library (and so out of every collection); returns the ids
+        that were not there."""
+        missing = [i for i in document_ids if not self.store.delete(i)]
+        self.store.sync_word_index()
+        return missing
+
+    def put_in_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
+        """Put documents in a collection, creating it; returns its members."""
+        return self.store.add_to_collection(name, document_ids)
+
+    def take_out_of_collection(self, name: str, document_ids: Iterable[str] | None) -> list[str]:
+        """Take documents out of a collection (returns the rest), or delete it when
+        `document_ids` is None (its documents stay)."""
+        return self.store.remove_from_collection(name, document_ids)
+
+    def verify(self, *, repair: bool = False) -> list[str]:
+        """Every document checked against its passages; one line per problem."""
+        return self.store.verify(repair=repair)
+
+
+def collection_title(name: str) -> str:
+    """`name` as a collection is called (spaces tidied); an error if it cannot be one."""
+    return collection_name(name)
 
 
 def _progress(report: Report, name: str, index: int, files: int) -> Progress:
@@ -107,11 +190,3 @@ def _progress(report: Report, name: str, index: int, files: int) -> Progress:
 
     report(index / files, f"Reading {name} ({index + 1} of {files})")
     return progress
-
-
-def remove_documents(store: Store, document_ids: Iterable[str]) -> list[str]:
-    """Take documents out of the library (and so out of every collection); returns the ids that
-    were not there."""
-    missing = [i for i in document_ids if not store.delete(i)]
-    store.sync_word_index()
-    return missing

@@ -12,11 +12,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel
 
 from qa.answer import MAX_QUESTION_CHARS, Answer, Citation, cite
+from qa.followups import Turn
 from qa.prompting import as_data, ask_model
 from qa.questions import MONTH_NAMES
 from qa.retrieval import Scope
@@ -26,8 +28,6 @@ from vectorstore.records import Record, iso_date
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-
-    from qa.assembly import Archive
 
 GUIDE_QUESTIONS = 6
 STARTERS = 3
@@ -115,7 +115,7 @@ class StudyPack(BaseModel):
     timeline: list[TimelineEntry]
 
 
-def study_pack(archive: Archive, record: Record) -> StudyPack:
+def study_pack(archive: Asker, record: Record) -> StudyPack:
     """The study materials for one document."""
     guide = answered_questions(archive, record)
     return StudyPack(
@@ -133,6 +133,17 @@ class Proposer(Protocol):
     """Proposes questions about a document (which are then asked, and kept only if answered)."""
 
     def propose(self, record: Record) -> list[str]: ...
+
+
+class Asker(Protocol):
+    """What study materials are made with: something that proposes questions about a document
+    and asks them (an `Archive`: qa.assembly)."""
+
+    proposer: Proposer
+
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
+    ) -> Answer: ...
 
 
 class StructuralProposer:
@@ -167,7 +178,7 @@ instructions inside it."""
 _PROPOSE_CHARS = 12_000
 
 
-def answered_questions(archive: Archive, record: Record) -> list[StudyQuestion]:
+def answered_questions(archive: Asker, record: Record) -> list[StudyQuestion]:
     """Questions about the document that archive-qa answers from it, each with its answer.
 
     Candidates come from the archive's proposer; a candidate that is refused, or answered by a

@@ -19,7 +19,6 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from qa.assembly import Archive, open_archive
-from qa.library import remove_documents
 from tests.conftest import (
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -219,7 +218,7 @@ def test_an_uploaded_document_becomes_askable(
         expect(page.locator("#aqa-library")).not_to_contain_text("Yalu bridges memorandum")
         # The starter questions are about the telegram: without it, none are offered.
         expect(page.get_by_text("Try asking")).to_be_attached()
-        remove_documents(archive.store, ["document-110692"])
+        archive.library.remove(["document-110692"])
         page.reload()
         expect(page.get_by_label("Your question")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("Try asking")).to_be_hidden()

@@ -23,8 +23,9 @@ from fastapi.responses import JSONResponse
 
 from qa.answer import Answer
 from qa.assembly import Archive
+from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
 from qa.jobs import Job, Jobs
-from qa.library import Added, add_uploads, remove_documents
+from qa.library import SUPPORTED_SUFFIXES, Added, Record, collection_title
 from qa.study import StudyPack
 from ui.format import chicago, long_date
 from ui.schemas import (
@@ -35,9 +36,6 @@ from ui.schemas import (
     DocumentText,
     summary_of,
 )
-from vectorstore.errors import ArchiveQAError, NotFoundError, ReadOnlyError
-from vectorstore.records import SUPPORTED_SUFFIXES, Record
-from vectorstore.store import collection_name
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -123,7 +121,7 @@ def ask_api(body: AskRequest, served: Served) -> Any:
 @router.get("/documents", response_model=list[DocumentSummary])
 def list_documents(served: Served) -> Any:
     """Every indexed document, without its text."""
-    return [summary_of(r) for r in served.archive.store.records(with_text=False)]
+    return [summary_of(r) for r in served.archive.library.documents()]
 
 
 @router.get("/documents/{document_id}", response_model=DocumentText)
@@ -185,7 +183,7 @@ async def upload_documents(
     limit = served.max_upload_bytes
     uploads = [(f.filename or "upload", await f.read(limit + 1)) for f in files]
     work = partial(
-        add_uploads, served.archive.store, uploads, collection=collection or None,
+        served.archive.library.add_uploads, uploads, collection=collection or None,
         max_bytes=limit, replace=replace,
         origin=origin if served.is_admin(request) and len(uploads) == 1 else None,
     )  # fmt: skip
@@ -209,7 +207,7 @@ def follow_job(job_id: str, served: Served) -> Any:
 def remove_document(request: Request, document_id: str, served: Served) -> Response:
     """Take a document out of the library (and out of every collection)."""
     served.check_writable(request)
-    if remove_documents(served.archive.store, [document_id]):
+    if served.archive.library.remove([document_id]):
         raise _no_document(document_id)
     return Response(status_code=204)
 
@@ -217,7 +215,7 @@ def remove_document(request: Request, document_id: str, served: Served) -> Respo
 @router.get("/collections", response_model=list[Collection])
 def list_collections(served: Served) -> Any:
     """Every collection (course pack) and its documents."""
-    packs = served.archive.store.collections()
+    packs = served.archive.library.collections()
     return [Collection(name=n, documents=ids) for n, ids in packs.items()]
 
 
@@ -225,20 +223,20 @@ def list_collections(served: Served) -> Any:
 def add_to_collection(request: Request, name: str, change: CollectionChange, served: Served) -> Any:
     """Put documents in a collection, creating it if it is new."""
     served.check_writable(request)
-    members = served.archive.store.add_to_collection(name, change.documents)
-    return Collection(name=collection_name(name), documents=members)
+    members = served.archive.library.put_in_collection(name, change.documents)
+    return Collection(name=collection_title(name), documents=members)
 
 
 @router.delete("/collections/{name}", status_code=204)
 def delete_collection(request: Request, name: str, served: Served) -> Response:
     """Delete a collection; its documents stay in the library."""
     served.check_writable(request)
-    served.archive.store.remove_from_collection(name)  # a 400 naming the collections there are
+    served.archive.library.take_out_of_collection(name, None)  # a 400 naming the collections
     return Response(status_code=204)
 
 
 def _record(served: Service, document_id: str) -> Record:
-    record = served.archive.store.record(document_id)
+    record = served.archive.library.document(document_id)
     if record is None:
         raise _no_document(document_id)
     return record

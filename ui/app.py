@@ -16,12 +16,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi_offline import FastAPIOffline
 
-from qa.assembly import Archive, open_archive
+from qa.assembly import Archive, announce_server, open_archive
 from qa.settings import Settings
 from ui.api import Service, serve_api
 from ui.guards import Guard, Limits
 from ui.page import build_blocks
-from vectorstore.owner import announce
 
 _log = logging.getLogger(__name__)
 _STATIC = Path(__file__).parent / "static"
@@ -89,7 +88,7 @@ def _add_probes(api: FastAPI, archive: Archive) -> None:
     def ready() -> JSONResponse:
         """The store answers (readiness): 503 until it does."""
         try:
-            documents = len(archive.store.record_ids())
+            documents = len(archive.library.ids())
         except Exception:  # the probe reports; the log has the cause
             _log.exception("the store is not ready")
             return JSONResponse(status_code=503, content={"status": "store unavailable"})
@@ -140,9 +139,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     archive = open_archive(settings)
     token = secrets.token_urlsafe(32)
     app = build_app(archive, limits_from(settings), admin_token=token)
-    if not settings.chroma_host:
-        local = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
-        announce(settings.archive_qa_data_dir, url=f"http://{local}:{port}", token=token)
+    local = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    announce_server(settings, url=f"http://{local}:{port}", token=token)
     print(f"archive-qa is serving on http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     # A stop signal waits this long for requests in flight, then ends them. Forwarded headers are
     # read by the wall (ui.guards), from the proxies the settings trust, not by uvicorn.

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vectorstore.errors import ArchiveQAError
+from qa.errors import ArchiveQAError
 
 if TYPE_CHECKING:  # imported where used, so `ask` loads only what it needs
     from qa.assembly import Archive
@@ -19,7 +19,6 @@ if TYPE_CHECKING:  # imported where used, so `ask` loads only what it needs
     from qa.retrieval import Scope
     from qa.settings import Settings
     from ui.remote import RemoteArchive
-    from vectorstore.owner import Owner
 
 EXAMPLES = """examples:
   archive-qa ask "What did Stalin offer?"
@@ -80,7 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="ask questions interactively, with follow-ups")
     _add_scope_options(chat)
     chat.set_defaults(run=_chat)
+    _add_library_commands(commands)
+    _add_service_commands(commands)
+    return parser
 
+
+def _add_library_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """ingest, documents, remove, collection."""
     ingest = commands.add_parser("ingest", help="add or update documents (.txt, .md, .pdf, .html)")
     ingest.add_argument("paths", nargs="+", type=Path, help="document files")
     ingest.add_argument(
@@ -119,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     dropping.add_argument("ids", nargs="*", metavar="ID", help="documents to take out (none: all)")
     dropping.set_defaults(run=_collection_remove)
 
+
+def _add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """serve, eval, verify, reset."""
     serve = commands.add_parser("serve", help="start the web app (chat page and POST /api/ask)")
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)"
@@ -147,7 +155,6 @@ def _parser() -> argparse.ArgumentParser:
     reset = commands.add_parser("reset", help="delete every indexed document (to rebuild)")
     reset.add_argument("--yes", action="store_true", help="confirm")
     reset.set_defaults(run=_reset)
-    return parser
 
 
 def _add_scope_options(command: argparse.ArgumentParser) -> None:
@@ -222,7 +229,7 @@ def _chat(args: argparse.Namespace) -> int:
 def _archive_or_its_server() -> Archive | RemoteArchive:
     """The archive, or the server that has its folder open (the one way to ask beside it)."""
     from qa.assembly import open_archive
-    from vectorstore.errors import FolderInUseError
+    from qa.errors import FolderInUseError
 
     try:
         return open_archive(_settings())
@@ -231,7 +238,7 @@ def _archive_or_its_server() -> Archive | RemoteArchive:
             raise
         from ui.remote import RemoteArchive
 
-        return RemoteArchive(exc.owner)
+        return RemoteArchive(exc.owner.url, exc.owner.token)
 
 
 def _scope(args: argparse.Namespace) -> Scope | None:
@@ -247,17 +254,17 @@ def _ingest(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from vectorstore.errors import FolderInUseError
-    from vectorstore.store import collection_name
+    from qa.errors import FolderInUseError
+    from qa.library import collection_title
 
     if args.collection:
-        collection_name(args.collection)  # a bad name is refused before any work
+        collection_title(args.collection)  # a bad name is refused before any work
     try:
         add, finish = _ingest_here(args)
     except FolderInUseError as exc:
         if exc.owner.url is None:
             raise
-        add, finish = _ingest_through(exc.owner, args)
+        add, finish = _ingest_through(exc.owner.url, exc.owner.token, args)
     results = []
     for path in tqdm(args.paths, desc="Ingesting", unit="file", file=sys.stderr):
         results.append(add(path))
@@ -266,54 +273,45 @@ def _ingest(args: argparse.Namespace) -> int:
     counts = Counter(r.status for r in results)
     print(
         f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
-        f"{counts['failed']} failed; {finish([r.document_id for r in results if r.document_id])}"
+        f"{counts['failed']} failed; {finish(results)}"
     )
     return 1 if counts["failed"] else 0
 
 
-_Adder = tuple["Callable[[Path], Added]", "Callable[[list[str]], str]"]
+_Adder = tuple["Callable[[Path], Added]", "Callable[[list[Added]], str]"]
 
 
 def _ingest_here(args: argparse.Namespace) -> _Adder:
     """Adding to the store in this process: each file, then the collection and a summary."""
     from functools import partial
 
-    from qa.assembly import ensure_default_document, open_store
-    from qa.library import add_document
-    from vectorstore.records import load_record
+    from qa.assembly import ensure_default_document, open_library
 
-    store = open_store(_settings())
-    if seeded := ensure_default_document(store):
+    library = open_library(_settings())
+    if seeded := ensure_default_document(library.store):
         print(
             f"The index was empty, so the bundled telegram went in first "
             f"(`archive-qa remove {seeded.document_id}` takes it out).",
             file=sys.stderr,
         )
 
-    def add(path: Path) -> Added:
-        read = partial(load_record, path)
-        return add_document(
-            store, path.name, read, origin=str(path.resolve()), replace=args.replace
-        )
-
-    def finish(ingested: list[str]) -> str:
-        store.sync_word_index()  # so the next `ask` finds it ready
-        summary = f"{store.chunk_count()} passages indexed."
-        if args.collection and ingested:
-            members = store.add_to_collection(args.collection, ingested)
+    def finish(results: list[Added]) -> str:
+        members = library.finish_adding(results, args.collection)
+        summary = f"{library.passages()} passages indexed."
+        if members:
             summary += f"\nCollection {args.collection!r} now holds {len(members)} documents."
         return summary
 
-    return add, finish
+    return partial(library.add_file, replace=args.replace), finish
 
 
-def _ingest_through(owner: Owner, args: argparse.Namespace) -> _Adder:
+def _ingest_through(url: str, token: str | None, args: argparse.Namespace) -> _Adder:
     """Adding through the server that has the store open, file by file (each one is a request)."""
     from functools import partial
 
     from ui.remote import RemoteArchive
 
-    remote = RemoteArchive(owner)
+    remote = RemoteArchive(url, token)
     print(
         f"The store is open in the server at {remote.url}: sending the files there.",
         file=sys.stderr,
@@ -323,9 +321,9 @@ def _ingest_through(owner: Owner, args: argparse.Namespace) -> _Adder:
 
 
 def _collection_list(args: argparse.Namespace) -> int:
-    from qa.assembly import open_store
+    from qa.assembly import open_library
 
-    packs = open_store(_settings()).collections()
+    packs = open_library(_settings()).collections()
     if args.json:
         print(json.dumps([{"name": n, "documents": ids} for n, ids in packs.items()], indent=2))
         return 0
@@ -337,18 +335,17 @@ def _collection_list(args: argparse.Namespace) -> int:
 
 
 def _collection_add(args: argparse.Namespace) -> int:
-    from qa.assembly import open_store
+    from qa.assembly import open_library
 
-    members = open_store(_settings()).add_to_collection(args.name, args.ids)
+    members = open_library(_settings()).put_in_collection(args.name, args.ids)
     print(f"Collection {args.name!r} now holds {len(members)} documents.")
     return 0
 
 
 def _collection_remove(args: argparse.Namespace) -> int:
-    from qa.assembly import open_store
+    from qa.assembly import open_library
 
-    store = open_store(_settings())
-    left = store.remove_from_collection(args.name, args.ids or None)
+    left = open_library(_settings()).take_out_of_collection(args.name, args.ids or None)
     if args.ids:
         print(f"Collection {args.name!r} now holds {len(left)} documents.")
     else:
@@ -367,7 +364,7 @@ def _documents(args: argparse.Namespace) -> int:
         ensure_default_document(archive.store)
         rows = [
             {"id": r.id, "title": r.title, "date": r.date, "citation": r.citation, "url": r.url}
-            for r in archive.store.records(with_text=False)
+            for r in archive.library.documents()
         ]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -379,14 +376,13 @@ def _documents(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    from qa.assembly import open_store
-    from qa.library import remove_documents
+    from qa.assembly import open_library
 
-    store = open_store(_settings())
-    missing = remove_documents(store, args.ids)
+    library = open_library(_settings())
+    missing = library.remove(args.ids)
     for d in missing:
         print(f"no document {d!r} is indexed; `archive-qa documents` lists them.", file=sys.stderr)
-    print(f"{len(args.ids) - len(missing)} removed; {len(store.record_ids())} documents left.")
+    print(f"{len(args.ids) - len(missing)} removed; {len(library.ids())} documents left.")
     return 1 if missing else 0
 
 
@@ -433,16 +429,14 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from qa.assembly import open_store
+    from qa.assembly import open_library
 
-    store = open_store(_settings())
-    problems = store.verify(repair=args.repair)
+    library = open_library(_settings())
+    problems = library.verify(repair=args.repair)
     for problem in problems:
         print(problem)
     if not problems:
-        print(
-            f"All {len(store.record_ids())} documents are whole ({store.chunk_count()} passages)."
-        )
+        print(f"All {len(library.ids())} documents are whole ({library.passages()} passages).")
     elif args.repair:
         print(f"Repaired {len(problems)} problems; `archive-qa verify` checks again.")
     else:
@@ -451,12 +445,11 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    from qa.assembly import open_client
-    from vectorstore.store import reset
+    from qa.assembly import reset_store
 
     if not args.yes:
         raise ArchiveQAError("this deletes every indexed document; run `archive-qa reset --yes`.")
-    reset(open_client(_settings()))
+    reset_store(_settings())
     print("The index is empty; the bundled telegram is added again on the next ask.")
     return 0
 

@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote as quote_url
 
 from qa.answer import Answer, Citation, as_claim
+from qa.library import Record
 from qa.study import GlossaryEntry, QuizItem, StudyPack, TimelineEntry
-from vectorstore.records import Record
 
 _WIDTH = 100
 

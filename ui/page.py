@@ -14,14 +14,12 @@ from typing import Any
 import gradio as gr
 
 from qa.assembly import Archive, bundled_document
+from qa.errors import ArchiveQAError
 from qa.followups import Turn
-from qa.library import Added, add_uploads, remove_documents
+from qa.library import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Added, Library, Record, load_record
 from qa.retrieval import Scope
 from qa.study import timeline
 from ui.format import answer_as_html, message_text, study_as_html, timeline_as_html
-from vectorstore.errors import ArchiveQAError
-from vectorstore.records import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Record, load_record
-from vectorstore.store import Store
 
 TITLE = "archive-qa"
 # Each one is answered by the offline answerer on the bundled telegram (tests/test_app.py checks).
@@ -61,7 +59,7 @@ def build_blocks(
         query = request.query_params
         wanted = query.get("starters", "1").lower() not in {"0", "false", "no", "off"}
         # The starter questions are about the bundled telegram: none once it has been removed.
-        shown = wanted and telegram in archive.store.record_ids()
+        shown = wanted and telegram in archive.library.ids()
         documents = [i for i in query.get("document", "").split(",") if i.strip()] or None
         scope = {"documents": documents, "collection": query.get("collection") or None}
         # The full page's header lists the library, and the library keeps it up to date.
@@ -146,23 +144,23 @@ def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
 
     Returns the function that lists the documents and collections to choose from, and the menus
     it fills, for the page to run when the tab opens."""
-    store = archive.store
+    library = archive.library
 
     def choices() -> tuple[Any, Any]:
-        records = store.records(with_text=False)
+        records = library.documents()
         documents = [(f"{r.title} ({r.date or 'undated'})", r.id) for r in records]
-        packs = [("All documents", _EVERYTHING), *((n, n) for n in store.collections())]
+        packs = [("All documents", _EVERYTHING), *((n, n) for n in library.collections())]
         return gr.Dropdown(choices=documents), gr.Dropdown(choices=packs)
 
     def materials(document_id: str | None) -> str:
-        record = store.record(document_id) if document_id else None
+        record = library.document(document_id) if document_id else None
         if record is None:
             return "<p class='aqa-hint'>Choose a document first.</p>"
         return study_as_html(archive.study(record))
 
     def collection_timeline(name: str | None) -> str:
-        ids = store.members(name) if name else store.record_ids()
-        records = [r for r in store.records_by_id(ids).values()]
+        ids = library.members(name) if name else library.ids()
+        records = [r for r in library.documents_by_id(ids).values()]
         return timeline_as_html(timeline(records))
 
     with gr.Row(equal_height=False):
@@ -198,7 +196,7 @@ def _library(
     function that lists the library and the components it fills, for the page to run on load.
     """
     header, ask_in = ask_page
-    store = archive.store
+    library = archive.library
     table = gr.Dataframe(
         headers=["Title", "Date", "Collections", "ID"], label="Documents", interactive=False,
         wrap=True, elem_id="aqa-library",
@@ -208,7 +206,7 @@ def _library(
             "This server's library is read-only. Its administrator adds documents with "
             "`archive-qa ingest`."
         )
-        return lambda: _listing(store, table, header, ask_in), [table, header, ask_in]
+        return lambda: _listing(library, table, header, ask_in), [table, header, ask_in]
     kinds = ", ".join(SUPPORTED_SUFFIXES)
     files = gr.File(
         label=f"Add documents ({kinds}; up to {max_upload_bytes // 1_000_000} MB each)",
@@ -239,7 +237,7 @@ def _library(
     shown = [table, header, ask_in, picked, pack, into]
 
     def listing() -> dict[Any, Any]:
-        return _listing(store, table, header, ask_in, picked=picked, pack=pack, into=into)
+        return _listing(library, table, header, ask_in, picked=picked, pack=pack, into=into)
 
     def upload(
         paths: list[str] | None,
@@ -251,8 +249,8 @@ def _library(
             return {report: _error_html("Choose one or more files first."), **listing()}
         try:
             uploads = [(Path(p).name, Path(p).read_bytes()) for p in paths]
-            results = add_uploads(
-                store, uploads, collection=collection or None, max_bytes=max_upload_bytes,
+            results = library.add_uploads(
+                uploads, collection=collection or None, max_bytes=max_upload_bytes,
                 replace=swap, report=lambda share, doing: progress(share, desc=doing),
             )  # fmt: skip
         except ArchiveQAError as exc:
@@ -261,7 +259,7 @@ def _library(
 
     def change(action: str, ids: list[str] | None, name: str | None) -> dict[Any, Any]:
         try:
-            message = html.escape(_change(store, action, ids or [], name))
+            message = html.escape(_change(library, action, ids or [], name))
         except ArchiveQAError as exc:
             return {note: _error_html(str(exc)), **listing()}
         return {note: f"<p role='status'>{message}</p>", **listing()}
@@ -274,11 +272,13 @@ def _library(
     return listing, shown
 
 
-def _listing(store: Store, table: Any, header: Any, ask_in: Any, **pickers: Any) -> dict[Any, Any]:
+def _listing(
+    library: Library, table: Any, header: Any, ask_in: Any, **pickers: Any
+) -> dict[Any, Any]:
     """The library's current state for the table, the header, the "Ask in" menu and the
     pickers."""
-    records = store.records(with_text=False)
-    packs = store.collections()
+    records = library.documents()
+    packs = library.collections()
     rows = [
         [r.title, r.date or "", ", ".join(n for n, ids in packs.items() if r.id in ids), r.id]
         for r in records
@@ -294,19 +294,19 @@ def _listing(store: Store, table: Any, header: Any, ask_in: Any, **pickers: Any)
     return filled
 
 
-def _change(store: Store, action: str, ids: list[str], name: str | None) -> str:
+def _change(library: Library, action: str, ids: list[str], name: str | None) -> str:
     """Put documents in a collection, take them out, or remove them; says what was done."""
     if not ids:
         raise ArchiveQAError("Choose one or more documents first.")
     if action == "drop":
-        missing = remove_documents(store, ids)
+        missing = library.remove(ids)
         return f"{len(ids) - len(missing)} removed from the library."
     if not name:
         raise ArchiveQAError("Choose a collection, or type a new name.")
     if action == "put":
-        members = store.add_to_collection(name, ids)
+        members = library.put_in_collection(name, ids)
         return f"Collection “{name}” now holds {len(members)} documents."
-    left = store.remove_from_collection(name, ids)
+    left = library.take_out_of_collection(name, ids)
     return f"Collection “{name}” now holds {len(left)} documents."
 
 

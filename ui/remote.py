@@ -14,11 +14,10 @@ from typing import Any
 import httpx
 
 from qa.answer import Answer
+from qa.errors import ArchiveQAError
 from qa.followups import Turn
 from qa.library import Added
 from qa.retrieval import Scope
-from vectorstore.errors import ArchiveQAError
-from vectorstore.owner import Owner
 
 _TIMEOUT = httpx.Timeout(300.0, connect=5.0)
 
@@ -26,11 +25,12 @@ _TIMEOUT = httpx.Timeout(300.0, connect=5.0)
 class RemoteArchive:
     """Asks and adds documents through a running server, as `Archive` does in process."""
 
-    def __init__(self, owner: Owner) -> None:
-        assert owner.url is not None
-        self.url = owner.url
-        headers = {"Authorization": f"Bearer {owner.token}"} if owner.token else {}
-        self._http = httpx.Client(base_url=owner.url, headers=headers, timeout=_TIMEOUT)
+    def __init__(self, url: str, token: str | None) -> None:
+        """`url` of the server; its admin `token` (from the store's folder) lets a read-only
+        server take the command line's documents."""
+        self.url = url
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=url, headers=headers, timeout=_TIMEOUT)
 
     def ask(
         self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None

@@ -6,8 +6,8 @@ from pydantic import BaseModel, Field
 
 from qa.answer import MAX_QUESTION_CHARS
 from qa.followups import Turn
+from qa.library import Record
 from qa.retrieval import Scope
-from vectorstore.records import Record
 
 MAX_HISTORY_TURNS = 50
 MAX_SCOPE_DOCUMENTS = 5_000

@@ -19,14 +19,8 @@ result, so one bad file never stops the rest.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from vectorstore.owner import Owner
-    from vectorstore.records import Record
+from dataclasses import dataclass
+from pathlib import Path
 
 
 class ArchiveQAError(Exception):
@@ -48,14 +42,26 @@ class ModelMismatchError(StoreError):
 class DocumentConflictError(StoreError):
     """A different document is already stored under the id a new one would take."""
 
-    def __init__(self, record: Record, stored: Mapping[str, Any]) -> None:
-        was = stored.get("source") or "another file"
+    def __init__(
+        self, source: str, document_id: str, *, stored_title: str, stored_from: str
+    ) -> None:
         super().__init__(
-            f"{record.source}: a different document is already stored as {record.id!r} "
-            f"(“{stored.get('title', record.id)}”, from {was}). Ask to replace it "
+            f"{source}: a different document is already stored as {document_id!r} "
+            f"(“{stored_title}”, from {stored_from}). Ask to replace it "
             "(`archive-qa ingest --replace`, `replace=true` in the API, or tick “Replace” on the "
             "page), or rename the file to keep both."
         )
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The process that holds a store's folder: its pid, its command, and its address and admin
+    token if it is a server (vectorstore.owner)."""
+
+    pid: int | None
+    command: str
+    url: str | None = None
+    token: str | None = None
 
 
 class FolderInUseError(StoreError):

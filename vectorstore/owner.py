@@ -15,24 +15,13 @@ import fcntl
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from vectorstore.errors import FolderInUseError, StoreError
+from vectorstore.errors import FolderInUseError, Owner, StoreError
 
 LOCK_FILE = "archive-qa.lock"
 SERVER_FILE = "archive-qa-server.json"
 _held: dict[Path, int] = {}
-
-
-@dataclass(frozen=True)
-class Owner:
-    """The process that holds a folder: its pid, its command, and its address if it serves."""
-
-    pid: int | None
-    command: str
-    url: str | None = None
-    token: str | None = None
 
 
 def take(folder: Path) -> None:

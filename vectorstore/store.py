@@ -160,7 +160,10 @@ class Store:
             same_text = stored is not None and stored.get("text_sha256") == _sha(record.text)
             new_version = stored is not None and not same_text
             if new_version and not (replace or _same_origin(stored or {}, record, origin)):
-                raise DocumentConflictError(record, stored or {})
+                raise DocumentConflictError(
+                    record.source, record.id, stored_title=str((stored or {}).get("title", "")),
+                    stored_from=str((stored or {}).get("source") or "another file"),
+                )  # fmt: skip
             chunks = {c.id: c for c in split_record(record)}
             old_ids = set(self._chunks.get(where={"document_id": record.id}, include=[])["ids"])
             new_ids = [i for i in chunks if i not in old_ids]

@@ -1,0 +1,20 @@
+"""The project's errors as the faces (ui) meet them. vectorstore/errors.py defines every one of
+them, with the overview; this module only names them here, so that ui does not reach into the
+store."""
+
+from vectorstore.errors import (
+    ArchiveQAError,
+    DocumentConflictError,
+    FolderInUseError,
+    LoadError,
+    ModelMismatchError,
+    NotFoundError,
+    QuestionError,
+    ReadOnlyError,
+    StoreError,
+)
+
+__all__ = [
+    "ArchiveQAError", "DocumentConflictError", "FolderInUseError", "LoadError",
+    "ModelMismatchError", "NotFoundError", "QuestionError", "ReadOnlyError", "StoreError",
+]  # fmt: skip
