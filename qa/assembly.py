@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 
@@ -12,11 +13,10 @@ from chromadb.api import ClientAPI
 from langchain_core.runnables import Runnable
 
 from qa.answer import Answer, check_question
-from qa.chain import Answerer, build_chain
+from qa.chain import Answerer, Ask, build_chain
 from qa.extractive import ExtractiveAnswerer
-from qa.followups import Condenser, Turn, WordCondenser, recent
+from qa.followups import Condenser, Turn, WordCondenser
 from qa.library import Library
-from qa.questions import read_question
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
 from qa.study import Proposer, StructuralProposer, StudyPack, study_pack
@@ -47,10 +47,11 @@ class Archive:
         """Listing, adding, grouping and removing documents (qa.library)."""
         return Library(self.store)
 
-    @property
-    def chain(self) -> Runnable[str, Answer]:
-        """The answering chain over the whole collection, for piping into other chains."""
-        return build_chain(self.retriever, self.store, self.answerer)
+    @cached_property
+    def chain(self) -> Runnable[Ask | str, Answer]:
+        """The whole ask as one runnable (qa.chain), built once: invoke it with a question or an
+        `Ask`, or pipe it into other chains."""
+        return build_chain(self.retriever, self.store, self.answerer, self.condenser)
 
     def ask(
         self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
@@ -61,22 +62,7 @@ class Archive:
         read as the question it stands for, and the answer's notice says so. `scope` limits the
         documents searched.
         """
-        question = check_question(question)
-        history = recent(history)
-        standalone = self.condenser.condense(question, history) if history else question
-        retriever = self.retriever.scoped(scope) if scope else self.retriever
-        follows = read_question(standalone).follows
-        if follows and scope is None:
-            # Read offline, a follow-up is about the sources of the answer it follows.
-            earlier = self.chain.invoke(follows)
-            cited = frozenset(c.document_id for c in earlier.citations)
-            retriever = self.retriever.scoped(Scope(documents=cited)) if cited else retriever
-        answer = build_chain(retriever, self.store, self.answerer).invoke(standalone)
-        if standalone == question:
-            return answer
-        read_as = f"Read as a follow-up to “{follows}”." if follows else f"Read as: “{standalone}”."
-        notice = f"{answer.notice} {read_as}" if answer.notice else read_as
-        return answer.model_copy(update={"question": question, "notice": notice})
+        return self.chain.invoke(Ask(question=question, history=tuple(history), scope=scope))
 
     def study(self, record: Record) -> StudyPack:
         """The study materials for `record`: made once per version of its text (making them asks

@@ -1,19 +1,26 @@
-"""The answering chain: question -> retriever -> answerer -> citation check -> `Answer`.
+"""The answering chain, the whole ask: question (with its conversation and scope) -> checked and
+read as it stands alone -> retriever -> answerer -> citation check -> `Answer`.
 
-Built from LangChain runnables, so it can be invoked, batched or piped like any other chain. The
-last step re-checks every citation against the stored document text, whichever answerer ran.
+Built from LangChain runnables, so it can be invoked, batched or piped like any other chain, and
+the CLI, the API and the page all ask through it (`Archive.ask`). The last step re-checks every
+citation against the stored document text, whichever answerer ran.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
+from pydantic import BaseModel, ConfigDict
 
-from qa.answer import Answer, abstention, cited_numbers
+from qa.answer import Answer, abstention, check_question, cited_numbers
+from qa.followups import Condenser, Turn, WordCondenser, recent
 from qa.provenance import answer_provenance, read_provenance
-from qa.retrieval import ArchiveRetriever, Passage, to_passages
+from qa.questions import read_question
+from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from vectorstore.records import Record
 from vectorstore.store import Store
 
@@ -28,41 +35,98 @@ class Answerer(Protocol):
         ...
 
 
+class Ask(BaseModel):
+    """One question as the chain takes it (a plain string is a question with nothing else)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    question: str
+    history: tuple[Turn, ...] = ()
+    """The conversation so far, oldest first: a follow-up is read with it."""
+    scope: Scope | None = None
+    """The documents asked; None for the whole store."""
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A question on its way through the chain: as asked, as it stands alone, where to search,
+    and (once found) the passages and the records they come from."""
+
+    asked: str
+    standalone: str
+    follows: str | None
+    retriever: ArchiveRetriever
+    passages: tuple[Passage, ...] = ()
+
+
 def build_chain(
-    retriever: ArchiveRetriever, store: Store, answerer: Answerer
-) -> Runnable[str, Answer]:
-    """The whole path from a question to a checked answer, as one runnable.
+    retriever: ArchiveRetriever,
+    store: Store,
+    answerer: Answerer,
+    condenser: Condenser | None = None,
+) -> Runnable[Ask | str, Answer]:
+    """The whole ask, as one runnable: check the question, read a follow-up as the question it
+    stands for (`condenser`), search the documents in scope, answer, verify every citation
+    against the stored text, and say how a follow-up was read.
 
     A question about a document as a source (who wrote it, when, which archive holds it) is
     answered from the record's fields, whichever answerer is configured (qa.provenance).
     """
+    condense = condenser or WordCondenser()
 
-    def retrieve(question: str) -> tuple[str, list[Passage]]:
-        return question, to_passages(retriever.invoke(question), store)
+    def read(ask: Ask | str) -> _Reading:
+        ask = ask if isinstance(ask, Ask) else Ask(question=ask)
+        question = check_question(ask.question)
+        history = recent(ask.history)
+        standalone = condense.condense(question, history) if history else question
+        scoped = retriever.scoped(ask.scope) if ask.scope else retriever
+        follows = read_question(standalone).follows
+        if follows and ask.scope is None:
+            # Read offline, a follow-up is about the sources of the answer it follows.
+            earlier = answered(found(_Reading(follows, follows, None, retriever)))
+            cited = frozenset(c.document_id for c in earlier.citations)
+            scoped = retriever.scoped(Scope(documents=cited)) if cited else scoped
+        return _Reading(question, standalone, follows, scoped)
 
-    def in_scope() -> list[Record]:
-        allowed = retriever.scope.resolve(store)
-        return [r for r in store.records(with_text=False) if allowed is None or r.id in allowed]
+    def found(reading: _Reading) -> _Reading:
+        hits = to_passages(reading.retriever.invoke(reading.standalone), store)
+        return replace(reading, passages=tuple(hits))
 
-    def respond(inputs: tuple[str, list[Passage]]) -> tuple[Answer, dict[str, Record]]:
-        question, passages = inputs
+    def answered(reading: _Reading) -> Answer:
+        question, passages = reading.standalone, list(reading.passages)
         read = {p.record.id: p.record for p in passages}
         asked = read_provenance(question)
         if asked is None:
-            return answerer.answer(question, passages), read
+            return verify_answer(answerer.answer(question, passages), read)
+        in_scope = partial(_in_scope, reading.retriever, store)
         answer = answer_provenance(asked, question, passages, in_scope, store.record)
         cited = {c.document_id for c in answer.citations} - read.keys()
-        return answer, read | store.records_by_id(cited)
+        return verify_answer(answer, read | store.records_by_id(cited))
 
-    def check(inputs: tuple[Answer, dict[str, Record]]) -> Answer:
-        answer, records = inputs
-        return verify_answer(answer, records)
+    def told(reading: _Reading) -> Answer:
+        answer = answered(reading)
+        if reading.standalone == reading.asked:
+            return answer
+        follows = reading.follows
+        read_as = (
+            f"Read as a follow-up to “{follows}”."
+            if follows
+            else f"Read as: “{reading.standalone}”."
+        )
+        notice = f"{answer.notice} {read_as}" if answer.notice else read_as
+        return answer.model_copy(update={"question": reading.asked, "notice": notice})
 
     return (
-        RunnableLambda(retrieve, name="retrieve")
-        | RunnableLambda(respond, name="answer")
-        | RunnableLambda(check, name="verify_citations")
+        RunnableLambda(read, name="read_question")
+        | RunnableLambda(found, name="retrieve")
+        | RunnableLambda(told, name="answer_and_verify")
     )
+
+
+def _in_scope(retriever: ArchiveRetriever, store: Store) -> list[Record]:
+    """The records a question is asked of (for questions that name no one document)."""
+    allowed = retriever.scope.resolve(store)
+    return [r for r in store.records(with_text=False) if allowed is None or r.id in allowed]
 
 
 def verify_answer(answer: Answer, records: Mapping[str, Record]) -> Answer:

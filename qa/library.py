@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from vectorstore.catalogue import collection_name
 from vectorstore.errors import ArchiveQAError
 from vectorstore.records import (
     MAX_FILE_BYTES,
@@ -24,7 +25,7 @@ from vectorstore.records import (
     load_record,
     record_from_bytes,
 )
-from vectorstore.store import Progress, Store, collection_name
+from vectorstore.store import Progress, Store
 
 __all__ = [
     "MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "Added", "Library", "Record", "Report", "load_record",

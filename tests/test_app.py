@@ -238,3 +238,18 @@ def test_study_packs_are_made_off_the_request_path(
         again = [httpx.get(f"{url}/api/documents/document-110692/study") for _ in range(5)]
         assert {r.status_code for r in again} <= {200, 202}
         assert study_pack(url, "document-110692")["starters"]
+
+
+def test_the_chat_callback_answers_and_says_errors_plainly_without_a_browser(
+    archive: Archive,
+) -> None:
+    from ui.page import respond
+
+    earlier = [{"role": "user", "content": "What did Stalin offer?"}]
+    searching, answered = respond(archive, "Who would train the pilots?", earlier, None, "")
+    assert searching[0] == "" and "Searching" in searching[1][-1]["content"]
+    reply = answered[1][-1]["content"]
+    assert "with the help of our pilots" in reply and "aqa-cite" in reply
+    assert [t["role"] for t in answered[1]] == ["user", "user", "assistant"]
+    (_, (*_, refused)) = list(respond(archive, "   ", [], None, ""))[-1]
+    assert "the question is empty" in refused["content"]

@@ -54,3 +54,21 @@ def test_a_claim_marker_without_a_citation_turns_the_answer_into_a_refusal(
 ) -> None:
     answer = _ask(archive, ScriptedAnswerer(TRUE_QUOTE, text="They refused [1] and left [2]."))
     assert answer.abstained
+
+
+def test_a_users_lcel_pipe_over_the_chain_gets_the_same_answer_as_asking(
+    archive: Archive,
+) -> None:
+    from langchain_core.runnables import RunnableLambda
+
+    from qa.chain import Ask
+    from qa.followups import Turn
+
+    history = (Turn(role="user", content="Who would train the Chinese pilots?"),)
+    follow_up = Ask(question="And how long would that take?", history=history)
+    piped = RunnableLambda(lambda ask: ask) | archive.chain | RunnableLambda(lambda a: a.answer)
+    expected = archive.ask(follow_up.question, history=history)
+    assert piped.invoke(follow_up) == expected.answer
+    assert "two to three months" in expected.answer and "Read as" in (expected.notice or "")
+    assert archive.chain is archive.chain  # built once
+    assert archive.chain.invoke("Who is Filippov?").citations  # a plain question pipes too

@@ -52,39 +52,7 @@ def build_blocks(
     heading, ``starters=0`` hides the starter questions, ``collection=NAME`` asks only that
     collection and ``document=ID[,ID]`` only those documents.
     """
-
     telegram = load_record(bundled_document()).id
-
-    def configure(request: gr.Request) -> tuple[Any, ...]:
-        query = request.query_params
-        wanted = query.get("starters", "1").lower() not in {"0", "false", "no", "off"}
-        # The starter questions are about the bundled telegram: none once it has been removed.
-        shown = wanted and telegram in archive.library.ids()
-        documents = [i for i in query.get("document", "").split(",") if i.strip()] or None
-        scope = {"documents": documents, "collection": query.get("collection") or None}
-        # The full page's header lists the library, and the library keeps it up to date.
-        heading = _header_html(query.get("title") or TITLE, [], embed=True) if embed else gr.skip()
-        return heading, gr.Column(visible=shown), scope
-
-    def respond(
-        question: str, history: list[dict[str, Any]], scope: dict[str, Any] | None, pack: str
-    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        earlier = [Turn(role=t["role"], content=message_text(t["content"])) for t in history]
-        history = [*history, {"role": "user", "content": question}]
-        yield "", [*history, {"role": "assistant", "content": _SEARCHING}]
-        scope = scope or {}
-        asked = Scope.of(
-            documents=scope.get("documents"), collection=pack or scope.get("collection")
-        )
-        try:
-            reply = answer_as_html(archive.ask(question, history=earlier, scope=asked))
-        except ArchiveQAError as exc:
-            reply = f'<p class="aqa-abstained">{html.escape(str(exc))}</p>'
-        yield "", [*history, {"role": "assistant", "content": reply}]
-
-    def ask(question: str) -> dict[str, Any]:
-        return archive.ask(question).model_dump()
-
     # An iframe is narrow already: the embed uses its whole width.
     blocks = gr.Blocks(title=f"{TITLE}: cited answers from archive documents", fill_width=embed)
     with blocks:
@@ -93,28 +61,7 @@ def build_blocks(
         # The embed is the chat alone: no tabs around it.
         with nullcontext() if embed else gr.Tabs():
             with nullcontext() if embed else gr.Tab("Ask", id="ask"):
-                pack = gr.Dropdown(
-                    label="Ask in", choices=[("All documents", _EVERYTHING)], value=_EVERYTHING,
-                    visible=not embed, elem_id="aqa-ask-in",
-                )  # fmt: skip
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=320):
-                        chat = gr.Chatbot(
-                            label="Answers", height="60vh", sanitize_html=True,
-                            elem_id="aqa-chat",
-                            placeholder="Answers appear here, each claim with a numbered source.",
-                        )  # fmt: skip
-                        question = gr.Textbox(
-                            label="Your question", placeholder=EXAMPLES[1], autofocus=not embed,
-                            max_lines=4, elem_id="aqa-question",
-                        )  # fmt: skip
-                        with gr.Row():
-                            send = gr.Button("Ask", variant="primary", elem_id="aqa-ask")
-                            gr.ClearButton([question, chat], value="Start over")
-                        with gr.Column() as starters:
-                            gr.Examples(EXAMPLES, inputs=question, label="Try asking")
-                    with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
-                        gr.HTML(_VIEWER, elem_id="aqa-viewer")
+                pack, chat_box, question, send, starters = _ask_tab(embed)
             if not embed:
                 with gr.Tab("Study", id="study") as study_tab:
                     choices, menus = _study(archive)
@@ -125,17 +72,101 @@ def build_blocks(
                         max_upload_bytes=max_upload_bytes,
                     )  # fmt: skip
                 blocks.load(listing, None, listed, api_visibility="private")
+
+        # Closures, not partials: Gradio reads each callback's own signature (gr.Request, and
+        # whether it streams).
+        def chat(
+            asked: str, history: list[dict[str, Any]], scope: dict[str, Any] | None, pack: str
+        ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+            yield from respond(archive, asked, history, scope, pack)
+
+        def setup(request: gr.Request) -> tuple[Any, ...]:
+            return configure(archive, request, telegram=telegram, embed=embed)
+
+        def contract(asked: str) -> dict[str, Any]:
+            return ask(archive, asked)
+
         for trigger in (send.click, question.submit):
             trigger(
-                respond, [question, chat, scope, pack], [question, chat], api_visibility="private"
-            )
-        blocks.load(configure, None, [header, starters, scope], api_visibility="private")
+                chat, [question, chat_box, scope, pack], [question, chat_box],
+                api_visibility="private",
+            )  # fmt: skip
+        blocks.load(setup, None, [header, starters, scope], api_visibility="private")
         if not embed:
             # The answer contract for gradio_client users.
             hidden_in = gr.Textbox(visible=False)
             hidden_out = gr.JSON(visible=False)
-            hidden_in.submit(ask, hidden_in, hidden_out, api_name="ask")
+            hidden_in.submit(contract, hidden_in, hidden_out, api_name="ask")
     return blocks
+
+
+def configure(
+    archive: Archive, request: gr.Request, *, telegram: str, embed: bool
+) -> tuple[Any, ...]:
+    """The page as its query string sets it: the heading, whether the starter questions show,
+    and the documents it asks."""
+    query = request.query_params
+    wanted = query.get("starters", "1").lower() not in {"0", "false", "no", "off"}
+    # The starter questions are about the bundled telegram: none once it has been removed.
+    shown = wanted and telegram in archive.library.ids()
+    documents = [i for i in query.get("document", "").split(",") if i.strip()] or None
+    scope = {"documents": documents, "collection": query.get("collection") or None}
+    # The full page's header lists the library, and the library keeps it up to date.
+    heading = _header_html(query.get("title") or TITLE, [], embed=True) if embed else gr.skip()
+    return heading, gr.Column(visible=shown), scope
+
+
+def respond(
+    archive: Archive,
+    question: str,
+    history: list[dict[str, Any]],
+    scope: dict[str, Any] | None,
+    pack: str,
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The chat's answer to `question`: first a "Searching" line, then the checked answer (or
+    the error, said plainly), after the conversation so far."""
+    earlier = [Turn(role=t["role"], content=message_text(t["content"])) for t in history]
+    history = [*history, {"role": "user", "content": question}]
+    yield "", [*history, {"role": "assistant", "content": _SEARCHING}]
+    scope = scope or {}
+    asked = Scope.of(documents=scope.get("documents"), collection=pack or scope.get("collection"))
+    try:
+        reply = answer_as_html(archive.ask(question, history=earlier, scope=asked))
+    except ArchiveQAError as exc:
+        reply = f'<p class="aqa-abstained">{html.escape(str(exc))}</p>'
+    yield "", [*history, {"role": "assistant", "content": reply}]
+
+
+def ask(archive: Archive, question: str) -> dict[str, Any]:
+    """The answer contract, for `gradio_client` users of the named endpoint ``/ask``."""
+    return archive.ask(question).model_dump()
+
+
+def _ask_tab(embed: bool) -> tuple[Any, Any, Any, Any, Any]:
+    """The ask tab's parts: the "Ask in" menu, the chat, the question box, the button and the
+    starter questions, with the source viewer beside them."""
+    pack = gr.Dropdown(
+        label="Ask in", choices=[("All documents", _EVERYTHING)], value=_EVERYTHING,
+        visible=not embed, elem_id="aqa-ask-in",
+    )  # fmt: skip
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=320):
+            chat = gr.Chatbot(
+                label="Answers", height="60vh", sanitize_html=True, elem_id="aqa-chat",
+                placeholder="Answers appear here, each claim with a numbered source.",
+            )  # fmt: skip
+            question = gr.Textbox(
+                label="Your question", placeholder=EXAMPLES[1], autofocus=not embed,
+                max_lines=4, elem_id="aqa-question",
+            )  # fmt: skip
+            with gr.Row():
+                send = gr.Button("Ask", variant="primary", elem_id="aqa-ask")
+                gr.ClearButton([question, chat], value="Start over")
+            with gr.Column() as starters:
+                gr.Examples(EXAMPLES, inputs=question, label="Try asking")
+        with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
+            gr.HTML(_VIEWER, elem_id="aqa-viewer")
+    return pack, chat, question, send, starters
 
 
 def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:

@@ -1,17 +1,13 @@
-"""Store: records and their chunks in Chroma (embedded in a folder, or a Chroma server).
+"""Store: records' chunks in Chroma (embedded in a folder, or a Chroma server), searched by
+meaning and by words, and kept in step with the catalogue of records (vectorstore.catalogue).
 
-Three Chroma collections: ``archive_qa_chunks`` (chunk text + embeddings + offsets),
-``archive_qa_documents`` (each record's full text and metadata, so any quote can be checked and
-shown in context) and ``archive_qa_course_packs`` (named groups of documents, which users call
-collections). All live in Chroma, so several app replicas can share one Chroma server.
+``archive_qa_chunks`` holds each chunk's text, embedding and offsets into its record's text. All
+lives in Chroma, so several app replicas can share one Chroma server.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,27 +21,22 @@ from chromadb.api.types import Where
 from chromadb.config import Settings as ChromaSettings
 
 from vectorstore import owner
+from vectorstore.catalogue import (
+    COURSE_PACKS,
+    DOCUMENTS,
+    Catalogue,
+    same_origin,
+    sha,
+    stored_origin,
+)
 from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS
 from vectorstore.errors import DocumentConflictError, ModelMismatchError, StoreError
-from vectorstore.lease import WriterLease
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
-from vectorstore.records import Record, Section
+from vectorstore.records import Record
 
 CHUNKS = "archive_qa_chunks"
-DOCUMENTS = "archive_qa_documents"
-COURSE_PACKS = "archive_qa_course_packs"
-# A collection's name: what a person types, within reason.
-_PACK_NAME = re.compile(r"[\w][\w .,:()'&+-]{0,59}")
 _ADD_BATCH = 256
-# The documents collection is looked up by id only; Chroma still wants a vector per row.
-_PLACEHOLDER_VECTOR = [1.0]
-# A row of the documents collection that is not a document: the store's change counter.
-_GENERATION = "__archive_qa_generation__"
-# Rows marking records an ingest is writing, by id after this prefix (see `finish_interrupted`).
-_MARK = "__archive_qa_writing__:"
-# Every row of the documents collection that is not a document starts so (document ids cannot).
-_INTERNAL = "__archive_qa_"
 
 
 Progress = Callable[[int, int], None]
@@ -109,14 +100,11 @@ class Store:
         self.client = client
         self.model = model
         self._chunks = self._open_chunks()
-        self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
-        self._packs = client.get_or_create_collection(COURSE_PACKS, embedding_function=None)
+        self.catalogue = Catalogue(client)
+        self.lease = self.catalogue.lease
+        """Held by every write (vectorstore.lease)."""
         self._lexical: tuple[str, LexicalIndex] | None = None
         self._word_index_dir = word_index_dir
-        # One write at a time: in this process (a server ingests uploads on several threads),
-        # and among the processes sharing the store (replicas of a Chroma server).
-        self.lease = WriterLease(self._documents)
-        """Held by every write (vectorstore.lease)."""
 
     def _open_chunks(self) -> Collection:
         model_id = MODELS[self.model].model_id
@@ -156,10 +144,10 @@ class Store:
         whole again, or absent. `progress` hears (passages embedded, passages to embed).
         """
         with self.lease.held():
-            stored = self._stored_metadata(record.id)
-            same_text = stored is not None and stored.get("text_sha256") == _sha(record.text)
+            stored = self.catalogue.stored_metadata(record.id)
+            same_text = stored is not None and stored.get("text_sha256") == sha(record.text)
             new_version = stored is not None and not same_text
-            if new_version and not (replace or _same_origin(stored or {}, record, origin)):
+            if new_version and not (replace or same_origin(stored or {}, record, origin)):
                 raise DocumentConflictError(
                     record.source, record.id, stored_title=str((stored or {}).get("title", "")),
                     stored_from=str((stored or {}).get("source") or "another file"),
@@ -170,33 +158,27 @@ class Store:
             stale = sorted(old_ids - chunks.keys())
             if same_text and not new_ids and not stale:
                 return IngestResult(record.id, record.title, added=0, removed=0)
-            self._mark(record.id)
+            self.catalogue.mark(record.id)
             # New chunks and text first, stale chunks last: readers skip a chunk whose offsets do
             # not match the text they read, and an interruption is finished from the mark.
             self._add_chunks([chunks[i] for i in new_ids], record, progress)
-            self._documents.upsert(
-                ids=[record.id],
-                documents=[record.text],
-                embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
-                metadatas=[_record_metadata(record, origin or _origin(stored))],
-            )
+            self.catalogue.put(record, origin=origin or stored_origin(stored))
             if stale:
                 self._chunks.delete(ids=stale)
-            self._bump_generation()
-            self._documents.delete(ids=[_MARK + record.id])
+            self.catalogue.bump_generation()
+            self.catalogue.unmark(record.id)
         return IngestResult(record.id, record.title, added=len(new_ids), removed=len(stale))
 
     def delete(self, document_id: str) -> bool:
         """Remove a record and all its chunks (orphans of an interrupted ingest too); False if
         there was nothing of it."""
         with self.lease.held():
-            had = bool(self._documents.get(ids=[document_id], include=[])["ids"])
             chunks = self._chunks.get(where={"document_id": document_id}, include=[])["ids"]
-            if not had and not chunks:
+            if chunks:
+                self._chunks.delete(ids=chunks)
+            if not self.catalogue.remove(document_id) and not chunks:
                 return False
-            self._chunks.delete(ids=chunks)
-            self._documents.delete(ids=[document_id, _MARK + document_id])
-            self._bump_generation()
+            self.catalogue.bump_generation()
         return True
 
     # -- consistency ------------------------------------------------------------------------
@@ -205,8 +187,7 @@ class Store:
         """Make whole, or take out, every record an interrupted ingest left half-written; returns
         their ids. Cheap: it follows the marks ingests leave while they write."""
         with self.lease.held():  # so no mark is of an ingest still at work
-            marks = self._documents.get(where={"mark": True}, include=[])["ids"]
-            ids = [i.removeprefix(_MARK) for i in marks]
+            ids = self.catalogue.marked()
             for document_id in ids:
                 self._make_whole(document_id)
         return ids
@@ -221,7 +202,7 @@ class Store:
         `repair`, fixed). Reads every chunk's metadata: seconds for a large library. Holds the
         writer's lease, so that an ingest at work is not taken for a broken one."""
         with self.lease.held():
-            marks = self._documents.get(where={"mark": True}, include=[])["ids"]
+            marks = self.catalogue.marked()
             rows = self._chunks.get(include=["metadatas"])
             present: dict[str, set[str]] = {}
             for chunk_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
@@ -245,7 +226,7 @@ class Store:
                     continue
                 if repair:
                     self._make_whole(document_id)
-            problems += [f"{m.removeprefix(_MARK)}: an ingest was interrupted" for m in marks]
+            problems += [f"{m}: an ingest was interrupted" for m in marks]
             if repair:
                 self.finish_interrupted()
             return problems
@@ -262,8 +243,8 @@ class Store:
             extra = sorted(have - want.keys())
             if extra:
                 self._chunks.delete(ids=extra)
-            self._documents.delete(ids=[_MARK + document_id])
-            self._bump_generation()
+            self.catalogue.unmark(document_id)
+            self.catalogue.bump_generation()
 
     def _add_chunks(
         self, chunks: list[Chunk], record: Record, progress: Progress | None = None
@@ -280,152 +261,44 @@ class Store:
             if progress is not None:
                 progress(first + len(batch), len(chunks))
 
-    def _mark(self, document_id: str) -> None:
-        self._documents.upsert(
-            ids=[_MARK + document_id],
-            documents=[""],
-            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
-            metadatas=[{"mark": True}],
-        )
+    # -- the catalogue (vectorstore.catalogue), as the rest of the code asks it ---------------
 
-    def _stored_metadata(self, document_id: str) -> Mapping[str, Any] | None:
-        rows = self._documents.get(ids=[document_id], include=["metadatas"])
-        metas = rows["metadatas"] or []
-        return (metas[0] or {}) if metas else None
+    def records(self, *, with_text: bool = True) -> list[Record]:
+        return self.catalogue.records(with_text=with_text)
 
-    # -- collections (course packs) -------------------------------------------------------
+    def record(self, document_id: str) -> Record | None:
+        return self.catalogue.record(document_id)
+
+    def records_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
+        return self.catalogue.records_by_id(ids)
+
+    def record_ids(self) -> list[str]:
+        return self.catalogue.record_ids()
+
+    def dated_between(self, since: str | None, until: str | None) -> set[str]:
+        return self.catalogue.dated_between(since, until)
 
     def collections(self) -> dict[str, list[str]]:
-        """Every collection by name, with the ids of its documents still in the store."""
-        rows = self._packs.get(include=["documents"])
-        present = set(self.record_ids())
-        return {
-            name: _still_present(members, present)
-            for name, members in sorted(zip(rows["ids"], rows["documents"] or [], strict=True))
-        }
-
-    def collection(self, name: str) -> list[str] | None:
-        """The document ids of one collection, or None when there is no such collection."""
-        rows = self._packs.get(ids=[name], include=["documents"])
-        if not rows["ids"]:
-            return None
-        return _still_present((rows["documents"] or [""])[0], set(self.record_ids()))
+        return self.catalogue.collections()
 
     def members(self, name: str) -> list[str]:
-        """The document ids of a collection; a `StoreError` naming the known ones if it is not."""
-        found = self.collection(name)
-        if found is None:
-            known = ", ".join(self.collections()) or "none yet"
-            raise StoreError(f"no collection {name!r} (collections: {known}).")
-        return found
+        return self.catalogue.members(name)
 
     def add_to_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
-        """Put documents in a collection, creating it; returns its members. Unknown ids and
-        unusable names are refused with a `StoreError` that says why."""
-        name = collection_name(name)
-        wanted = list(dict.fromkeys(document_ids))
-        unknown = sorted(set(wanted) - set(self.record_ids()))
-        if unknown:
-            raise StoreError(f"no document {', '.join(map(repr, unknown))}: see the document list.")
-        with self.lease.held():
-            members = list(dict.fromkeys([*(self.collection(name) or []), *wanted]))
-            self._write_pack(name, members)
-        return members
+        return self.catalogue.add_to_collection(name, document_ids)
 
     def remove_from_collection(
         self, name: str, document_ids: Iterable[str] | None = None
     ) -> list[str]:
-        """Take documents out of a collection and return the rest, or delete the whole collection
-        when `document_ids` is None (its documents stay in the store; returns []). A `StoreError`
-        names the collections there are when `name` is not one."""
-        with self.lease.held():
-            members = self.members(name)
-            if document_ids is None:
-                self._packs.delete(ids=[name])
-                return []
-            dropped = set(document_ids)
-            left = [i for i in members if i not in dropped]
-            self._write_pack(name, left)
-        return left
+        return self.catalogue.remove_from_collection(name, document_ids)
 
-    def _write_pack(self, name: str, members: list[str]) -> None:
-        self._packs.upsert(
-            ids=[name],
-            documents=[json.dumps(members)],
-            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
-        )
-
-    def _generation(self) -> int:
-        """A counter bumped by every change to the chunks, shared through Chroma by all replicas."""
-        rows = self._documents.get(ids=[_GENERATION], include=["metadatas"])
-        metas = rows["metadatas"] or []
-        n = (metas[0] or {}).get("n", 0) if metas else 0
-        return n if isinstance(n, int) else 0
-
-    def _bump_generation(self) -> None:
-        self._documents.upsert(
-            ids=[_GENERATION],
-            documents=[""],
-            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
-            metadatas=[{"n": self._generation() + 1}],
-        )
-
-    # -- reading ---------------------------------------------------------------------------
+    # -- reading chunks --------------------------------------------------------------------
 
     def is_empty(self) -> bool:
         return self.chunk_count() == 0
 
     def chunk_count(self) -> int:
         return self._chunks.count()
-
-    def records(self, *, with_text: bool = True) -> list[Record]:
-        """Every stored record, ordered by date then title; `with_text=False` leaves texts empty
-        (a catalogue of a large collection without loading every document)."""
-        rows = self._documents.get(
-            include=["documents", "metadatas"] if with_text else ["metadatas"]
-        )
-        metas = rows["metadatas"] or []
-        texts = rows["documents"] if with_text and rows["documents"] else [""] * len(metas)
-        found = [
-            _record_from_row(i, text or "", meta or {})
-            for i, text, meta in zip(rows["ids"], texts, metas, strict=True)
-            if not i.startswith(_INTERNAL)
-        ]
-        return sorted(found, key=lambda r: (r.date or "9999", r.title))
-
-    def dated_between(self, since: str | None, until: str | None) -> set[str]:
-        """Ids of the records dated within [since, until] (ISO dates; either end may be open)."""
-        rows = self._documents.get(include=["metadatas"])
-        return {
-            i
-            for i, m in zip(rows["ids"], rows["metadatas"] or [], strict=True)
-            if not i.startswith(_INTERNAL)
-            and (date := str((m or {}).get("date") or ""))
-            and (since is None or date >= since)
-            and (until is None or date[: len(until)] <= until)
-        }
-
-    def record_ids(self) -> list[str]:
-        """The id of every stored record."""
-        return sorted(
-            i for i in self._documents.get(include=[])["ids"] if not i.startswith(_INTERNAL)
-        )
-
-    def record(self, document_id: str) -> Record | None:
-        """One stored record with its full text, or None."""
-        return self.records_by_id([document_id]).get(document_id)
-
-    def records_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
-        wanted = sorted(i for i in set(ids) if not i.startswith(_INTERNAL))
-        if not wanted:
-            return {}
-        rows = self._documents.get(ids=wanted, include=["documents", "metadatas"])
-        return {
-            i: _record_from_row(i, text or "", meta or {})
-            for i, text, meta in zip(
-                rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
-            )
-        }
 
     def search(
         self, vector: Sequence[float], *, k: int, documents: Set[str] | None = None
@@ -474,7 +347,7 @@ class Store:
         Its stamp names the chunk collection and its generation counter, which every ingest,
         replace and delete bumps (in Chroma, so replicas sharing a server see it too).
         """
-        stamp = f"{self._chunks.id}:{self._generation()}:{TERMS_VERSION}"
+        stamp = f"{self._chunks.id}:{self.catalogue.generation()}:{TERMS_VERSION}"
         if self._lexical is not None and self._lexical[0] == stamp:
             return self._lexical[1]
         folder = self._word_index_dir
@@ -513,36 +386,6 @@ class Store:
         return [found[i] for i in ids if i in found]
 
 
-def _origin(stored: Mapping[str, Any] | None) -> str:
-    return str((stored or {}).get("origin") or "")
-
-
-def _same_origin(stored: Mapping[str, Any], record: Record, origin: str | None) -> bool:
-    """Whether `record` is a new version of the stored one: read from the same file (records
-    stored before origins were kept count as the same when the file name is)."""
-    if origin is None:
-        return False
-    return stored.get("origin") == origin or (
-        not stored.get("origin") and stored.get("source") == record.source
-    )
-
-
-def _still_present(members: str | None, present: Set[str]) -> list[str]:
-    """A collection's stored member list (JSON), without documents removed since."""
-    return [i for i in json.loads(members or "[]") if i in present]
-
-
-def collection_name(name: str) -> str:
-    """`name` as a collection's name (spaces tidied); a `StoreError` if it cannot be one."""
-    name = " ".join(name.split())
-    if not _PACK_NAME.fullmatch(name):
-        raise StoreError(
-            f"{name!r} cannot name a collection: use 1 to 60 letters, digits, spaces or "
-            "simple punctuation, starting with a letter or digit."
-        )
-    return name
-
-
 def document_of(chunk_id: str) -> str:
     """The id of the document a chunk belongs to (chunk ids are ``document_id:digest``)."""
     return chunk_id.rpartition(":")[0]
@@ -564,10 +407,6 @@ def _mismatch_message(built_with: str, model: str) -> str:
     )
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _chunk_metadata(chunk: Chunk, record: Record) -> dict[str, str | int]:
     return {
         "document_id": chunk.document_id,
@@ -587,39 +426,4 @@ def _chunk_from_row(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
         start=int(meta["start"]),
         end=int(meta["end"]),
         text=text,
-    )
-
-
-def _record_metadata(record: Record, origin: str) -> dict[str, str]:
-    return {
-        "origin": origin,
-        "title": record.title,
-        "source": record.source,
-        "date": record.date or "",
-        "citation": record.citation or "",
-        "url": record.url or "",
-        "summary": record.summary or "",
-        "original_language": record.original_language or "",
-        "sections": json.dumps([[s.name, s.start, s.end] for s in record.sections]),
-        "extra": json.dumps(record.extra),
-        "text_sha256": _sha(record.text),
-    }
-
-
-def _record_from_row(record_id: str, text: str, meta: Mapping[str, Any]) -> Record:
-    def optional(key: str) -> str | None:
-        return str(meta.get(key) or "") or None
-
-    return Record(
-        id=record_id,
-        title=str(meta.get("title", record_id)),
-        text=text,
-        sections=tuple(Section(n, s, e) for n, s, e in json.loads(str(meta.get("sections", "[]")))),
-        source=str(meta.get("source", "")),
-        date=optional("date"),
-        citation=optional("citation"),
-        url=optional("url"),
-        summary=optional("summary"),
-        original_language=optional("original_language"),
-        extra=json.loads(str(meta.get("extra", "{}"))),
     )

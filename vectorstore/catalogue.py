@@ -1,0 +1,289 @@
+"""The catalogue: each record's full text and metadata, the collections (course packs), and the
+store's bookkeeping (a change counter, marks of ingests at work, the writer's lease).
+
+Two Chroma collections beside the chunks: ``archive_qa_documents`` (each record's text and
+metadata, so any quote can be checked and shown in context, and the bookkeeping rows) and
+``archive_qa_course_packs`` (named groups of documents, which users call collections). Both live
+in Chroma, so app replicas sharing a Chroma server share them; Chroma serves here as a key-value
+store, looked up by id only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Set
+from typing import Any
+
+from chromadb.api import ClientAPI
+
+from vectorstore.errors import StoreError
+from vectorstore.lease import WriterLease
+from vectorstore.records import Record, Section
+
+DOCUMENTS = "archive_qa_documents"
+COURSE_PACKS = "archive_qa_course_packs"
+# A collection's name: what a person types, within reason.
+_PACK_NAME = re.compile(r"[\w][\w .,:()'&+-]{0,59}")
+# Rows are looked up by id only; Chroma still wants a vector per row.
+_PLACEHOLDER_VECTOR = [1.0]
+# A row of the documents collection that is not a document: the store's change counter.
+_GENERATION = "__archive_qa_generation__"
+# Rows marking records an ingest is writing, by id after this prefix (Store.finish_interrupted).
+_MARK = "__archive_qa_writing__:"
+# Every row of the documents collection that is not a document starts so (document ids cannot).
+_INTERNAL = "__archive_qa_"
+
+
+class Catalogue:
+    """Records, collections and bookkeeping rows of one store."""
+
+    def __init__(self, client: ClientAPI) -> None:
+        self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
+        self._packs = client.get_or_create_collection(COURSE_PACKS, embedding_function=None)
+        # One write at a time: in this process (a server ingests uploads on several threads),
+        # and among the processes sharing the store (replicas of a Chroma server).
+        self.lease = WriterLease(self._documents)
+        """Held by every write (vectorstore.lease)."""
+
+    # -- records ---------------------------------------------------------------------------
+
+    def put(self, record: Record, *, origin: str) -> None:
+        """Store `record` (replacing any version of it), read from `origin` (a path, or "")."""
+        self._documents.upsert(
+            ids=[record.id],
+            documents=[record.text],
+            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
+            metadatas=[_record_metadata(record, origin)],
+        )
+
+    def remove(self, document_id: str) -> bool:
+        """Take a record (and any mark of it) out; whether it was there."""
+        had = bool(self._documents.get(ids=[document_id], include=[])["ids"])
+        self._documents.delete(ids=[document_id, _MARK + document_id])
+        return had
+
+    def stored_metadata(self, document_id: str) -> Mapping[str, Any] | None:
+        """The metadata a record is stored with, or None when there is no such record."""
+        rows = self._documents.get(ids=[document_id], include=["metadatas"])
+        metas = rows["metadatas"] or []
+        return (metas[0] or {}) if metas else None
+
+    def records(self, *, with_text: bool = True) -> list[Record]:
+        """Every stored record, ordered by date then title; `with_text=False` leaves texts empty
+        (a catalogue of a large collection without loading every document)."""
+        rows = self._documents.get(
+            include=["documents", "metadatas"] if with_text else ["metadatas"]
+        )
+        metas = rows["metadatas"] or []
+        texts = rows["documents"] if with_text and rows["documents"] else [""] * len(metas)
+        found = [
+            _record_from_row(i, text or "", meta or {})
+            for i, text, meta in zip(rows["ids"], texts, metas, strict=True)
+            if not i.startswith(_INTERNAL)
+        ]
+        return sorted(found, key=lambda r: (r.date or "9999", r.title))
+
+    def dated_between(self, since: str | None, until: str | None) -> set[str]:
+        """Ids of the records dated within [since, until] (ISO dates; either end may be open)."""
+        rows = self._documents.get(include=["metadatas"])
+        return {
+            i
+            for i, m in zip(rows["ids"], rows["metadatas"] or [], strict=True)
+            if not i.startswith(_INTERNAL)
+            and (date := str((m or {}).get("date") or ""))
+            and (since is None or date >= since)
+            and (until is None or date[: len(until)] <= until)
+        }
+
+    def record_ids(self) -> list[str]:
+        """The id of every stored record."""
+        return sorted(
+            i for i in self._documents.get(include=[])["ids"] if not i.startswith(_INTERNAL)
+        )
+
+    def record(self, document_id: str) -> Record | None:
+        """One stored record with its full text, or None."""
+        return self.records_by_id([document_id]).get(document_id)
+
+    def records_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
+        wanted = sorted(i for i in set(ids) if not i.startswith(_INTERNAL))
+        if not wanted:
+            return {}
+        rows = self._documents.get(ids=wanted, include=["documents", "metadatas"])
+        return {
+            i: _record_from_row(i, text or "", meta or {})
+            for i, text, meta in zip(
+                rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
+            )
+        }
+
+    # -- marks of ingests at work --------------------------------------------------------
+
+    def mark(self, document_id: str) -> None:
+        """Note that an ingest of `document_id` is under way."""
+        self._documents.upsert(
+            ids=[_MARK + document_id],
+            documents=[""],
+            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
+            metadatas=[{"mark": True}],
+        )
+
+    def unmark(self, document_id: str) -> None:
+        self._documents.delete(ids=[_MARK + document_id])
+
+    def marked(self) -> list[str]:
+        """The records whose ingest has not finished (or was interrupted)."""
+        marks = self._documents.get(where={"mark": True}, include=[])["ids"]
+        return [i.removeprefix(_MARK) for i in marks]
+
+    # -- the change counter ----------------------------------------------------------------
+
+    def generation(self) -> int:
+        """A counter bumped by every change to the chunks, shared through Chroma by all replicas."""
+        rows = self._documents.get(ids=[_GENERATION], include=["metadatas"])
+        metas = rows["metadatas"] or []
+        n = (metas[0] or {}).get("n", 0) if metas else 0
+        return n if isinstance(n, int) else 0
+
+    def bump_generation(self) -> None:
+        self._documents.upsert(
+            ids=[_GENERATION],
+            documents=[""],
+            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
+            metadatas=[{"n": self.generation() + 1}],
+        )
+
+    # -- collections (course packs) -------------------------------------------------------
+
+    def collections(self) -> dict[str, list[str]]:
+        """Every collection by name, with the ids of its documents still in the store."""
+        rows = self._packs.get(include=["documents"])
+        present = set(self.record_ids())
+        return {
+            name: _still_present(members, present)
+            for name, members in sorted(zip(rows["ids"], rows["documents"] or [], strict=True))
+        }
+
+    def collection(self, name: str) -> list[str] | None:
+        """The document ids of one collection, or None when there is no such collection."""
+        rows = self._packs.get(ids=[name], include=["documents"])
+        if not rows["ids"]:
+            return None
+        return _still_present((rows["documents"] or [""])[0], set(self.record_ids()))
+
+    def members(self, name: str) -> list[str]:
+        """The document ids of a collection; a `StoreError` naming the known ones if it is not."""
+        found = self.collection(name)
+        if found is None:
+            known = ", ".join(self.collections()) or "none yet"
+            raise StoreError(f"no collection {name!r} (collections: {known}).")
+        return found
+
+    def add_to_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
+        """Put documents in a collection, creating it; returns its members. Unknown ids and
+        unusable names are refused with a `StoreError` that says why."""
+        name = collection_name(name)
+        wanted = list(dict.fromkeys(document_ids))
+        unknown = sorted(set(wanted) - set(self.record_ids()))
+        if unknown:
+            raise StoreError(f"no document {', '.join(map(repr, unknown))}: see the document list.")
+        with self.lease.held():
+            members = list(dict.fromkeys([*(self.collection(name) or []), *wanted]))
+            self._write_pack(name, members)
+        return members
+
+    def remove_from_collection(
+        self, name: str, document_ids: Iterable[str] | None = None
+    ) -> list[str]:
+        """Take documents out of a collection and return the rest, or delete the whole collection
+        when `document_ids` is None (its documents stay in the store; returns []). A `StoreError`
+        names the collections there are when `name` is not one."""
+        with self.lease.held():
+            members = self.members(name)
+            if document_ids is None:
+                self._packs.delete(ids=[name])
+                return []
+            dropped = set(document_ids)
+            left = [i for i in members if i not in dropped]
+            self._write_pack(name, left)
+        return left
+
+    def _write_pack(self, name: str, members: list[str]) -> None:
+        self._packs.upsert(
+            ids=[name],
+            documents=[json.dumps(members)],
+            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
+        )
+
+
+def stored_origin(stored: Mapping[str, Any] | None) -> str:
+    """The file a stored record was read from, as its metadata says ("" if unknown)."""
+    return str((stored or {}).get("origin") or "")
+
+
+def same_origin(stored: Mapping[str, Any], record: Record, origin: str | None) -> bool:
+    """Whether `record` is a new version of the stored one: read from the same file (records
+    stored before origins were kept count as the same when the file name is)."""
+    if origin is None:
+        return False
+    return stored.get("origin") == origin or (
+        not stored.get("origin") and stored.get("source") == record.source
+    )
+
+
+def _still_present(members: str | None, present: Set[str]) -> list[str]:
+    """A collection's stored member list (JSON), without documents removed since."""
+    return [i for i in json.loads(members or "[]") if i in present]
+
+
+def collection_name(name: str) -> str:
+    """`name` as a collection's name (spaces tidied); a `StoreError` if it cannot be one."""
+    name = " ".join(name.split())
+    if not _PACK_NAME.fullmatch(name):
+        raise StoreError(
+            f"{name!r} cannot name a collection: use 1 to 60 letters, digits, spaces or "
+            "simple punctuation, starting with a letter or digit."
+        )
+    return name
+
+
+def sha(text: str) -> str:
+    """The fingerprint of a record's text, stored with it to tell versions apart."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _record_metadata(record: Record, origin: str) -> dict[str, str]:
+    return {
+        "origin": origin,
+        "title": record.title,
+        "source": record.source,
+        "date": record.date or "",
+        "citation": record.citation or "",
+        "url": record.url or "",
+        "summary": record.summary or "",
+        "original_language": record.original_language or "",
+        "sections": json.dumps([[s.name, s.start, s.end] for s in record.sections]),
+        "extra": json.dumps(record.extra),
+        "text_sha256": sha(record.text),
+    }
+
+
+def _record_from_row(record_id: str, text: str, meta: Mapping[str, Any]) -> Record:
+    def optional(key: str) -> str | None:
+        return str(meta.get(key) or "") or None
+
+    return Record(
+        id=record_id,
+        title=str(meta.get("title", record_id)),
+        text=text,
+        sections=tuple(Section(n, s, e) for n, s, e in json.loads(str(meta.get("sections", "[]")))),
+        source=str(meta.get("source", "")),
+        date=optional("date"),
+        citation=optional("citation"),
+        url=optional("url"),
+        summary=optional("summary"),
+        original_language=optional("original_language"),
+        extra=json.loads(str(meta.get("extra", "{}"))),
+    )
