@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from qa.answer import strip_markers
 from vectorstore.chunks import LIST_LABEL
@@ -175,8 +176,10 @@ class Question:
         return any(0 < j - i <= _NEAR or i - j == 1 for i in numbers for j in counted)
 
 
+@lru_cache(maxsize=1024)
 def read_question(text: str) -> Question:
-    """Analyse a question: its terms, names and the kind of answer it expects."""
+    """Analyse a question: its terms, names and the kind of answer it expects. The chain, the
+    retriever and the answerer each need the reading; it is made once per question text."""
     names = _names(text)
     question_terms = tuple(t for t in terms(text) if t not in _FILLERS)
     expects = next((kind for pattern, kind in _EXPECTS if pattern.search(text)), None)
