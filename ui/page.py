@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -238,33 +239,9 @@ def _library(
             "`archive-qa ingest`."
         )
         return lambda: _listing(library, table, header, ask_in), [table, header, ask_in]
-    kinds = ", ".join(SUPPORTED_SUFFIXES)
-    files = gr.File(
-        label=f"Add documents ({kinds}; up to {max_upload_bytes // 1_000_000} MB each)",
-        file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), type="filepath",
-        elem_id="aqa-upload",
-    )  # fmt: skip
-    into = gr.Dropdown(
-        label="Into collection (optional: pick one or type a new name)", choices=[], value=None,
-        allow_custom_value=True, elem_id="aqa-into",
-    )  # fmt: skip
-    replace = gr.Checkbox(
-        label="Replace stored documents that have the same name", value=False,
-        elem_id="aqa-replace",
-    )  # fmt: skip
-    add = gr.Button("Add to library", variant="primary", elem_id="aqa-add")
-    report = gr.HTML(elem_id="aqa-report")
-    gr.Markdown("### Collections and removal")
-    with gr.Row():
-        picked = gr.Dropdown(label="Documents", multiselect=True, choices=[], elem_id="aqa-picked")
-        pack = gr.Dropdown(
-            label="Collection", choices=[], allow_custom_value=True, elem_id="aqa-pack"
-        )
-    with gr.Row():
-        put = gr.Button("Add to collection")
-        take = gr.Button("Take out of collection")
-        drop = gr.Button("Remove from library", variant="stop")
-    note = gr.HTML(elem_id="aqa-library-note")
+    parts = _library_parts(max_upload_bytes)
+    files, into, report, note = parts.files, parts.into, parts.report, parts.note
+    picked, pack = parts.picked, parts.pack
     shown = [table, header, ask_in, picked, pack, into]
 
     def listing() -> dict[Any, Any]:
@@ -295,12 +272,62 @@ def _library(
             return {note: _error_html(str(exc)), **listing()}
         return {note: f"<p role='status'>{message}</p>", **listing()}
 
-    add.click(upload, [files, into, replace], [report, files, *shown], api_visibility="private")
-    for button, action in ((put, "put"), (take, "take"), (drop, "drop")):
+    upload_from = [files, into, parts.replace]
+    parts.add.click(upload, upload_from, [report, files, *shown], api_visibility="private")
+    for button, action in ((parts.put, "put"), (parts.take, "take"), (parts.drop, "drop")):
         button.click(
             partial(change, action), [picked, pack], [note, *shown], api_visibility="private"
         )
     return listing, shown
+
+
+@dataclass(frozen=True)
+class _LibraryParts:
+    """The library tab's controls for adding, grouping and removing documents."""
+
+    files: Any
+    into: Any
+    replace: Any
+    add: Any
+    report: Any
+    picked: Any
+    pack: Any
+    put: Any
+    take: Any
+    drop: Any
+    note: Any
+
+
+def _library_parts(max_upload_bytes: int) -> _LibraryParts:
+    """Lay out the library tab's controls (below its table), in reading order."""
+    kinds = ", ".join(SUPPORTED_SUFFIXES)
+    files = gr.File(
+        label=f"Add documents ({kinds}; up to {max_upload_bytes // 1_000_000} MB each)",
+        file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), type="filepath",
+        elem_id="aqa-upload",
+    )  # fmt: skip
+    into = gr.Dropdown(
+        label="Into collection (optional: pick one or type a new name)", choices=[], value=None,
+        allow_custom_value=True, elem_id="aqa-into",
+    )  # fmt: skip
+    replace = gr.Checkbox(
+        label="Replace stored documents that have the same name", value=False,
+        elem_id="aqa-replace",
+    )  # fmt: skip
+    add = gr.Button("Add to library", variant="primary", elem_id="aqa-add")
+    report = gr.HTML(elem_id="aqa-report")
+    gr.Markdown("### Collections and removal")
+    with gr.Row():
+        picked = gr.Dropdown(label="Documents", multiselect=True, choices=[], elem_id="aqa-picked")
+        pack = gr.Dropdown(
+            label="Collection", choices=[], allow_custom_value=True, elem_id="aqa-pack"
+        )
+    with gr.Row():
+        put = gr.Button("Add to collection")
+        take = gr.Button("Take out of collection")
+        drop = gr.Button("Remove from library", variant="stop")
+    note = gr.HTML(elem_id="aqa-library-note")
+    return _LibraryParts(files, into, replace, add, report, picked, pack, put, take, drop, note)
 
 
 def _listing(
