@@ -104,23 +104,25 @@ def build_chain(
         return verify_answer(answer, read | store.records_by_id(cited))
 
     def told(reading: _Reading) -> Answer:
-        answer = answered(reading)
-        if reading.standalone == reading.asked:
-            return answer
-        follows = reading.follows
-        read_as = (
-            f"Read as a follow-up to “{follows}”."
-            if follows
-            else f"Read as: “{reading.standalone}”."
-        )
-        notice = f"{answer.notice} {read_as}" if answer.notice else read_as
-        return answer.model_copy(update={"question": reading.asked, "notice": notice})
+        return _as_read(answered(reading), reading)
 
     return (
         RunnableLambda(read, name="read_question")
         | RunnableLambda(found, name="retrieve")
         | RunnableLambda(told, name="answer_and_verify")
     )
+
+
+def _as_read(answer: Answer, reading: _Reading) -> Answer:
+    """The answer to the question as asked, its notice saying how a follow-up was read."""
+    if reading.standalone == reading.asked:
+        return answer
+    follows = reading.follows
+    read_as = (
+        f"Read as a follow-up to “{follows}”." if follows else f"Read as: “{reading.standalone}”."
+    )
+    notice = f"{answer.notice} {read_as}" if answer.notice else read_as
+    return answer.model_copy(update={"question": reading.asked, "notice": notice})
 
 
 def _in_scope(retriever: ArchiveRetriever, store: Store) -> list[Record]:
