@@ -111,7 +111,7 @@ def open_store(settings: Settings) -> Store:
         model=settings.archive_qa_embedding_model,
     )
     if not settings.chroma_host:  # this process owns the folder: nothing else is writing
-        store.drop_lease()
+        store.lease.clear()  # left by a process that is gone
         store.finish_interrupted()
     return store
 

@@ -28,7 +28,8 @@ from vectorstore.records import (
 from vectorstore.store import Progress, Store
 
 __all__ = [
-    "MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "Added", "Library", "Record", "Report", "load_record",
+    "MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "Added", "Library", "Record", "Report",
+    "collection_name", "load_record",
 ]  # fmt: skip
 
 Status = Literal["added", "updated", "unchanged", "failed"]
@@ -176,11 +177,6 @@ class Library:
     def verify(self, *, repair: bool = False) -> list[str]:
         """Every document checked against its passages; one line per problem."""
         return self.store.verify(repair=repair)
-
-
-def collection_title(name: str) -> str:
-    """`name` as a collection is called (spaces tidied); an error if it cannot be one."""
-    return collection_name(name)
 
 
 def _progress(report: Report, name: str, index: int, files: int) -> Progress:

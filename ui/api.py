@@ -25,7 +25,7 @@ from qa.answer import Answer
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
 from qa.jobs import Job, Jobs
-from qa.library import SUPPORTED_SUFFIXES, Added, Record, collection_title
+from qa.library import SUPPORTED_SUFFIXES, Added, Record, collection_name
 from qa.study import StudyPack
 from ui.format import chicago, long_date
 from ui.schemas import (
@@ -224,7 +224,7 @@ def add_to_collection(request: Request, name: str, change: CollectionChange, ser
     """Put documents in a collection, creating it if it is new."""
     served.check_writable(request)
     members = served.archive.library.put_in_collection(name, change.documents)
-    return Collection(name=collection_title(name), documents=members)
+    return Collection(name=collection_name(name), documents=members)
 
 
 @router.delete("/collections/{name}", status_code=204)

@@ -255,10 +255,10 @@ def _ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from qa.errors import FolderInUseError
-    from qa.library import collection_title
+    from qa.library import collection_name
 
     if args.collection:
-        collection_title(args.collection)  # a bad name is refused before any work
+        collection_name(args.collection)  # a bad name is refused before any work
     try:
         add, finish = _ingest_here(args)
     except FolderInUseError as exc:

@@ -23,7 +23,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_UPLOADS = ("/gradio_api/upload", "/api/documents")
+_GRADIO_UPLOAD = "/gradio_api/upload"
+_UPLOADS = (_GRADIO_UPLOAD, "/api/documents")
 # A JSON request (a question, its history and scope) is small; uploads have their own cap.
 _JSON_BODY_BYTES = 1_000_000
 
@@ -81,7 +82,7 @@ class Guard:
             return 400, f"this server does not answer for the host {host!r}.", {}
         if method in _UNSAFE and not self._same_site(headers):
             return 403, "a write from another site was refused (cross-site request).", {}
-        if path.endswith(_UPLOADS[0]) and (path.startswith("/embed") or self.limits.read_only):
+        if path.endswith(_GRADIO_UPLOAD) and (path.startswith("/embed") or self.limits.read_only):
             return 403, "uploads are not taken here.", {}
         limit = self._body_limit(path)
         declared = headers.get("content-length", "")

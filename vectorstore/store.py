@@ -146,12 +146,8 @@ class Store:
         with self.lease.held():
             stored = self.catalogue.stored_metadata(record.id)
             same_text = stored is not None and stored.get("text_sha256") == sha(record.text)
-            new_version = stored is not None and not same_text
-            if new_version and not (replace or same_origin(stored or {}, record, origin)):
-                raise DocumentConflictError(
-                    record.source, record.id, stored_title=str((stored or {}).get("title", "")),
-                    stored_from=str((stored or {}).get("source") or "another file"),
-                )  # fmt: skip
+            if stored is not None and not same_text:
+                self._check_replacing(record, stored, origin=origin, replace=replace)
             chunks = {c.id: c for c in split_record(record)}
             old_ids = set(self._chunks.get(where={"document_id": record.id}, include=[])["ids"])
             new_ids = [i for i in chunks if i not in old_ids]
@@ -169,6 +165,18 @@ class Store:
             self.catalogue.unmark(record.id)
         return IngestResult(record.id, record.title, added=len(new_ids), removed=len(stale))
 
+    @staticmethod
+    def _check_replacing(
+        record: Record, stored: Mapping[str, Any], *, origin: str | None, replace: bool
+    ) -> None:
+        """`DocumentConflictError` unless a new text under a stored id may replace it: asked
+        for, or read from the same file."""
+        if not (replace or same_origin(stored, record, origin)):
+            raise DocumentConflictError(
+                record.source, record.id, stored_title=str(stored.get("title", "")),
+                stored_from=str(stored.get("source") or "another file"),
+            )  # fmt: skip
+
     def delete(self, document_id: str) -> bool:
         """Remove a record and all its chunks (orphans of an interrupted ingest too); False if
         there was nothing of it."""
@@ -185,17 +193,15 @@ class Store:
 
     def finish_interrupted(self) -> list[str]:
         """Make whole, or take out, every record an interrupted ingest left half-written; returns
-        their ids. Cheap: it follows the marks ingests leave while they write."""
+        their ids. Cheap: it reads the marks ingests leave while they write, and writes (holding
+        the lease) only when there are some."""
+        if not self.catalogue.marked():
+            return []
         with self.lease.held():  # so no mark is of an ingest still at work
             ids = self.catalogue.marked()
             for document_id in ids:
                 self._make_whole(document_id)
         return ids
-
-    def drop_lease(self) -> None:
-        """Forget a writer's lease left by a process that is gone: only for the sole owner of
-        an embedded store's folder (vectorstore.owner), which knows no other writer exists."""
-        self.lease.clear()
 
     def verify(self, *, repair: bool = False) -> list[str]:
         """Check every record against its chunks; one line per problem found (and, with
