@@ -238,7 +238,7 @@ def test_an_upload_whose_sender_goes_away_stops_before_the_next_file(library: Ar
     import socket
     import time
 
-    # Eight files of about a second each (50 passages): had the upload gone on, it would have
+    # Eight files of about a second each (75 passages): had the upload gone on, it would have
     # taken several seconds after the sender left.
     entries = "\n\n".join(
         f"Entry {i}: the barge of coal reached Hankow at dawn." for i in range(300)
