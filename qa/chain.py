@@ -17,9 +17,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, ConfigDict
 
 from qa.answer import Answer, abstention, check_question, cited_numbers
-from qa.followups import Condenser, Turn, WordCondenser, recent
+from qa.followups import Condenser, Standalone, Turn, WordCondenser, recent
 from qa.provenance import answer_provenance, read_provenance
-from qa.questions import read_question
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from vectorstore.records import Record
 from vectorstore.store import Store
@@ -53,8 +52,7 @@ class _Reading:
     and (once found) the passages and the records they come from."""
 
     asked: str
-    standalone: str
-    follows: str | None
+    standalone: Standalone
     retriever: ArchiveRetriever
     passages: tuple[Passage, ...] = ()
 
@@ -78,24 +76,26 @@ def build_chain(
         ask = ask if isinstance(ask, Ask) else Ask(question=ask)
         question = check_question(ask.question)
         history = recent(ask.history)
-        standalone = condense.condense(question, history) if history else question
+        standalone = condense.condense(question, history) if history else Standalone(question)
         scoped = retriever.scoped(ask.scope) if ask.scope else retriever
-        follows = read_question(standalone).follows
-        if follows and ask.scope is None:
+        earlier = standalone.follows
+        if earlier and ask.scope is None:
             # Read offline, a follow-up is about the sources of the answer it follows.
-            earlier = answered(found(_Reading(follows, follows, None, retriever)))
-            cited = frozenset(c.document_id for c in earlier.citations)
-            scoped = retriever.scoped(Scope(documents=cited)) if cited else scoped
-        return _Reading(question, standalone, follows, scoped)
+            cited = {
+                c.document_id
+                for c in answered(found(_Reading(earlier.text, earlier, retriever))).citations
+            }
+            scoped = retriever.scoped(Scope(documents=frozenset(cited))) if cited else scoped
+        return _Reading(question, standalone, scoped)
 
     def found(reading: _Reading) -> _Reading:
-        hits = to_passages(reading.retriever.invoke(reading.standalone), store)
+        hits = to_passages(reading.retriever.invoke(reading.standalone.text), store)
         return replace(reading, passages=tuple(hits))
 
     def answered(reading: _Reading) -> Answer:
-        question, passages = reading.standalone, list(reading.passages)
+        question, passages = reading.standalone.text, list(reading.passages)
         read = {p.record.id: p.record for p in passages}
-        asked = read_provenance(question)
+        asked = read_provenance(reading.standalone.own, question)
         if asked is None:
             return verify_answer(answerer.answer(question, passages), read)
         in_scope = partial(_in_scope, reading.retriever, store)
@@ -115,11 +115,12 @@ def build_chain(
 
 def _as_read(answer: Answer, reading: _Reading) -> Answer:
     """The answer to the question as asked, its notice saying how a follow-up was read."""
-    if reading.standalone == reading.asked:
+    standalone = reading.standalone
+    if standalone.text == reading.asked:
         return answer
-    follows = reading.follows
+    follows = standalone.follows
     read_as = (
-        f"Read as a follow-up to “{follows}”." if follows else f"Read as: “{reading.standalone}”."
+        f"Read as a follow-up to “{follows.text}”." if follows else f"Read as: “{standalone.text}”."
     )
     notice = f"{answer.notice} {read_as}" if answer.notice else read_as
     return answer.model_copy(update={"question": reading.asked, "notice": notice})

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
 from qa.prompting import as_data, ask_model
-from qa.questions import FOLLOW_UP_MARK
 from vectorstore.lexical import terms
 
 if TYPE_CHECKING:
@@ -40,10 +40,24 @@ def recent(history: Sequence[Turn]) -> list[Turn]:
     return [Turn(role=t.role, content=t.content[:TURN_CHARS]) for t in history[-RECENT_TURNS:]]
 
 
+@dataclass(frozen=True)
+class Standalone:
+    """A question as it stands alone: its own words and, for a follow-up read offline, the
+    earlier question it is read with ("Why?" after "What did Stalin offer?")."""
+
+    own: str
+    follows: Standalone | None = None
+
+    @property
+    def text(self) -> str:
+        """What retrieval and answering read: the question with the one it follows, if any."""
+        return self.own if self.follows is None else f"{self.own} (after: {self.follows.text})"
+
+
 class Condenser(Protocol):
     """Turns a question and the conversation before it into a question that stands alone."""
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str: ...
+    def condense(self, question: str, history: Sequence[Turn]) -> Standalone: ...
 
 
 _LEADING_LINK = re.compile(r"^\s*(?:and|but|so|then|also|ok(?:ay)?|well)\b[\s,]*", re.I)
@@ -58,18 +72,18 @@ _CAPITALISED = re.compile(r"(?<!^)\b[A-Z]")
 class WordCondenser:
     """Offline: a follow-up is read together with the question it follows (itself read so)."""
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
-        context: str | None = None
+    def condense(self, question: str, history: Sequence[Turn]) -> Standalone:
+        context: Standalone | None = None
         for asked in [t.content for t in history if t.role == "user" and t.content]:
             context = _read_with(asked, context)
         return _read_with(question, context)
 
 
-def _read_with(question: str, previous: str | None) -> str:
+def _read_with(question: str, previous: Standalone | None) -> Standalone:
     if previous is None or not _leans_on_context(question):
-        return question
+        return Standalone(question)
     own = _LEADING_LINK.sub("", question).strip()
-    return f"{own[:1].upper()}{own[1:]}{FOLLOW_UP_MARK}{previous})"
+    return Standalone(f"{own[:1].upper()}{own[1:]}", previous)
 
 
 class ModelCondenser:
@@ -79,16 +93,16 @@ class ModelCondenser:
         self._model = model
         self._fallback = fallback
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
+    def condense(self, question: str, history: Sequence[Turn]) -> Standalone:
         if _previous_question(history) is None:
-            return question
+            return Standalone(question)
         transcript = "\n".join(f"{t.role}: {as_data(t.content)}" for t in recent(history))
         conversation = f"<conversation>\n{transcript}\n</conversation>\n\n{as_data(question)}"
         reply = ask_model(self._model, REWRITE_PROMPT, conversation, job="question rewrite")
         if reply is None:
             return self._fallback.condense(question, history)
         rewritten = reply.strip().strip('"').strip()
-        return rewritten if 0 < len(rewritten) <= 1000 else question
+        return Standalone(rewritten if 0 < len(rewritten) <= 1000 else question)
 
 
 REWRITE_PROMPT = """Rewrite the user's last question so that it can be understood without the

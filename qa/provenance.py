@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from qa.answer import Answer, abstention, cite
-from qa.questions import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS, FOLLOW_UP_MARK, MONTH_NAMES
+from qa.questions import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS, MONTH_NAMES
 from qa.retrieval import Passage
 from vectorstore.lexical import terms
 from vectorstore.records import Record, Section, strip_span
@@ -151,9 +151,13 @@ class ProvenanceQuestion:
     """What the question says about which document it means (stems), beyond asking."""
 
 
-def read_provenance(question: str) -> ProvenanceQuestion | None:
-    """The provenance question `question` asks, or None when it asks about something else."""
-    own = question.partition(FOLLOW_UP_MARK)[0]
+def read_provenance(own: str, question: str | None = None) -> ProvenanceQuestion | None:
+    """The provenance question asked in `own` words, or None when it asks about something else.
+
+    For a follow-up, `question` is it read with the earlier question, which may say which
+    document is meant ("And when was it sent?" after "Who wrote the telegram to Mao?").
+    """
+    question = question or own
     aspect = next((a for a, pattern in _PATTERNS if pattern.search(own)), None)
     if aspect is None:
         return None

@@ -82,8 +82,6 @@ _TIME = re.compile(
 _MONEY = re.compile(
     r"[$£¥€]\s?\d|\b(?:dollars?|rubles?|roubles?|yuan|pounds?|sterling|francs?|yen|marks)\b", re.I
 )
-# How qa.followups writes a follow-up read with the question before it: "Why? (after: ...)".
-FOLLOW_UP_MARK = " (after: "
 _NEAR = 3  # "nine Chinese divisions": words from a number to what it counts
 _HOW_MANY = re.compile(r"^\s*how\s+many\s+(?P<words>(?:[\w-]+\s+){0,3}[\w-]+)", re.I)
 # "in Moscow", "at the embassy"; and a named place reached: "visited Chinese Naval base Tsoying".
@@ -139,8 +137,6 @@ class Question:
     expects: Expectation | None
     counted: frozenset[str] = frozenset()
     """For "How many tanks ...?": what is counted, with its synonyms."""
-    follows: str | None = None
-    """For a follow-up read offline, the earlier question it was read with."""
 
     def is_answered_by_kind(self, sentence: str) -> bool:
         """Whether `sentence` holds the kind of fact asked for (always true when none is)."""
@@ -187,11 +183,7 @@ def read_question(text: str) -> Question:
     counted = (
         counted.union(*map(related, counted)) if expects is Expectation.NUMBER else frozenset()
     )
-    own, _, follows = text.partition(FOLLOW_UP_MARK)
-    return Question(
-        text, question_terms, tuple(names), expects, counted,
-        follows.removesuffix(")") if own != text else None,
-    )  # fmt: skip
+    return Question(text, question_terms, tuple(names), expects, counted)
 
 
 def _counted_noun(question: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.assembly import Archive, open_archive
-from qa.followups import Turn, WordCondenser
+from qa.followups import Standalone, Turn, WordCondenser
 from qa.retrieval import Scope
 from tests.conftest import make_settings
 from tests.fake_openai import FakeOpenAI, fake_openai_server
@@ -46,15 +46,17 @@ def test_the_offline_reading_carries_the_earlier_question_only_when_needed(
     question: str, leans: bool
 ) -> None:
     read = WordCondenser().condense(question, OFFER)
-    assert (read != question) is leans
+    assert (read.follows is not None) is leans
     if leans:
-        assert read.endswith("(after: What did Stalin offer?)")
+        assert read.follows == Standalone("What did Stalin offer?")
+        assert read.text.endswith("(after: What did Stalin offer?)")
 
 
 def test_chained_follow_ups_keep_the_first_question() -> None:
     history = [*OFFER, Turn(role="user", content="And how long would that take?")]
     read = WordCondenser().condense("Who would do it?", history)
-    assert read.count("What did Stalin offer?") == 1
+    assert read.text.count("What did Stalin offer?") == 1
+    assert read.follows and read.follows.follows == Standalone("What did Stalin offer?")
 
 
 @pytest.fixture

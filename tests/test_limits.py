@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from qa.assembly import Archive, open_archive
-from qa.followups import Turn, WordCondenser
+from qa.followups import Standalone, Turn, WordCondenser
 from tests.conftest import FRUS, make_settings, serving
 from tests.pdfs import bomb_pdf, text_pdf
 from ui.app import build_app
@@ -73,7 +73,7 @@ class _Recording(WordCondenser):
     def __init__(self) -> None:
         self.seen: list[Sequence[Turn]] = []
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
+    def condense(self, question: str, history: Sequence[Turn]) -> Standalone:
         self.seen.append(history)
         return super().condense(question, history)
 
