@@ -9,10 +9,12 @@ failure the offline extractive answer is given instead, with a notice that never
 from __future__ import annotations
 
 import logging
+from typing import TypedDict
 
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
@@ -63,6 +65,14 @@ def chat_model(settings: Settings) -> BaseChatModel:
     )
 
 
+class _Asked(TypedDict, total=False):
+    question: str
+    passages: list[Passage]
+    notice: str | None
+    error: Exception
+    """Set by LangChain's fallback when the model failed."""
+
+
 class LLMAnswerer:
     """Answers with a chat model; falls back to `fallback` when the model cannot be used."""
 
@@ -71,19 +81,30 @@ class LLMAnswerer:
     def __init__(self, model: BaseChatModel, *, fallback: ExtractiveAnswerer) -> None:
         self._structured = model.with_structured_output(ModelAnswer)
         self._fallback = fallback
+        self._chain: Runnable[_Asked, Answer] = RunnableLambda(self._ask_model).with_fallbacks(
+            [RunnableLambda(self._offline)], exception_key="error"
+        )
 
     def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
-        """Ask the model, keep only the sentences whose quotes are verified."""
+        """Ask the model, keep only the sentences whose quotes are verified; on any failure of
+        the model, the offline answer with a notice saying why."""
         if not passages:
             return abstention(question, "llm", notice, reason="no passage matches it")
-        try:
-            reply = self._structured.invoke(_messages(question, passages))
-        except Exception as exc:
-            log.warning("LLM call failed (%s); using the extractive answer", type(exc).__name__)
-            return self._fallback.answer(question, passages, notice=_failure_notice(exc))
+        return self._chain.invoke({"question": question, "passages": passages, "notice": notice})
+
+    def _ask_model(self, asked: _Asked) -> Answer:
+        question, passages, notice = asked["question"], asked["passages"], asked["notice"]
+        reply = self._structured.invoke(_messages(question, passages))
         if not isinstance(reply, ModelAnswer) or not reply.answerable:
             return abstention(question, "llm", notice, reason="the sources do not say")
         return _verified(question, reply, passages, notice)
+
+    def _offline(self, asked: _Asked) -> Answer:
+        error = asked["error"]
+        log.warning("LLM call failed (%s); using the extractive answer", type(error).__name__)
+        return self._fallback.answer(
+            asked["question"], asked["passages"], notice=_failure_notice(error)
+        )
 
 
 def _messages(question: str, passages: list[Passage]) -> list[SystemMessage | HumanMessage]:
