@@ -15,26 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from qa.answer import Answer, abstention, cite
-from qa.questions import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS, MONTH_NAMES
+from qa.fields import Aspect, stated
+from qa.questions import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS
 from qa.retrieval import Passage
 from vectorstore.lexical import terms
-from vectorstore.records import Record, Section, strip_span
-
-
-class Aspect(Enum):
-    """What a provenance question asks about its document."""
-
-    AUTHOR = "who wrote or signed it"
-    RECIPIENT = "to whom it was addressed"
-    DATE = "its date"
-    PLACE = "where it was written"
-    LANGUAGE = "its original language"
-    ARCHIVE = "where the original is kept"
-    KIND = "what kind of document it is"
-
+from vectorstore.records import Record
 
 _KIND = rf"(?:{DOCUMENT_KINDS}|document|record|source|original)s?"
 # Between a verb and the document it acts on: articles, possessives, names, dates ("signed
@@ -184,7 +171,7 @@ def answer_provenance(
     record = load(found) if isinstance(found, str) else found
     if record is None:
         return abstention(question, "extractive", reason="no document found answers it")
-    spans = _FIELDS[asked.aspect](record)
+    spans = stated(record, asked.aspect)
     if not spans:
         reason = f"the record of “{record.title}” does not state {asked.aspect.value}"
         return abstention(question, "extractive", reason=reason)
@@ -251,213 +238,3 @@ def _ask_which(question: str, asked: ProvenanceQuestion, pool: list[Record]) -> 
         "Ask again naming one (its title, sender or date), or ask within one document"
     )
     return abstention(question, "extractive", reason=reason)
-
-
-# -- the fields ---------------------------------------------------------------------------------
-
-Span = tuple[str, int, int]
-"""An answer as (sentence template, start, end): the template says what the field is, and its
-``{}`` takes the quote of ``text[start:end]`` with its citation number."""
-
-
-def _section(record: Record, name: str) -> Section | None:
-    return next((s for s in record.sections if s.name == name), None)
-
-
-def _titled(record: Record) -> Section | None:
-    """The title field, when the record has one (plain text has none)."""
-    return _section(record, "Title")
-
-
-_KIND_PHRASE = re.compile(
-    rf"(?:[A-Z][\w-]*\s+){{0,3}}?(?:{DOCUMENT_KINDS})(?:\s+of\s+(?:Conversation|the\s+Record|Telephone\s+Conversation))?\b",
-    re.I,
-)
-# "X to Y", "Memorandum by X to Y", "Memorandum Prepared by X for Y", "Presented to Y by X",
-# "Memorandum of Conversation, Prepared in X".
-_FOR = re.compile(r"\b[Pp]repared\s+by\s+(?P<from>.+?)\s+for\s+(?P<to>.+)$")
-_BY = re.compile(r"\b(?:by|[Pp]repared\s+in)\s+(?P<from>.+?)(?:\s+to\s+(?P<to>.+))?$")
-_TO_BY = re.compile(r"\bto\s+(?P<to>.+?)\s+by\s+(?P<from>.+)$")
-_A_TO_B = re.compile(r"(?:No\.\s*\d+\.\s+)?(?P<from>.+?)\s+to\s+(?P<to>.+?)$")
-
-
-def _parties(record: Record) -> dict[str, tuple[int, int]]:
-    """The sender ("from") and recipient ("to") as the title gives them, as text spans."""
-    title = _titled(record)
-    if title is None:
-        return {}
-    start, end = title.start, title.end
-    text = record.text
-    while end > start and text[end - 1] in ".,; ":
-        end -= 1
-    head = _KIND_PHRASE.match(text, start, end)
-    if head:
-        start = head.end()
-        while start < end and text[start] in ", ":
-            start += 1
-    patterns = (_FOR.search, _TO_BY.search, _BY.search, _A_TO_B.match) if head else (_A_TO_B.match,)
-    for find in patterns:
-        found = find(text, start, end)
-        if found:
-            return {k: found.span(k) for k in ("from", "to") if found.group(k)}
-    return {}
-
-
-def _author(record: Record) -> list[Span]:
-    spans: list[Span] = []
-    signed = _signature(record)
-    if signed:
-        spans.append(("It is signed {}", *signed))
-    sender = _parties(record).get("from")
-    if sender and (not signed or record.text[slice(*signed)] != record.text[slice(*sender)]):
-        spans.append(("The record's title gives the sender as {}", *sender))
-    return spans
-
-
-def _recipient(record: Record) -> list[Span]:
-    to = _parties(record).get("to")
-    return [("The record's title gives the addressee as {}", *to)] if to else []
-
-
-_FULL_DATE = re.compile(
-    rf"\b(?:(?:{MONTH_NAMES})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{MONTH_NAMES}),?\s+\d{{4}})\b"
-)
-
-
-def _date(record: Record) -> list[Span]:
-    dated = _section(record, "Date")
-    if dated:
-        return [("The record is dated {}", dated.start, dated.end)]
-    if _titled(record) is None:
-        return []
-    # Undated in the layout: a full date on the first or last line of the body.
-    for line in _edge_lines(record):
-        found = _FULL_DATE.search(record.text, *line)
-        if found:
-            return [("The text is dated {}", *found.span())]
-    return []
-
-
-def _place(record: Record) -> list[Span]:
-    """The place a dateline opens with: "Taipei" of "Taipei, January 24, 1951."."""
-    dateline = _section(record, "Dateline")
-    if dateline is None:
-        return []
-    month = re.compile(rf"\b(?:{MONTH_NAMES})\b|\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b")
-    found = month.search(record.text, dateline.start, dateline.end)
-    start, end = dateline.start, found.start() if found else dateline.start
-    while end > start and record.text[end - 1] in ",[] \n":
-        end -= 1
-    while start < end and record.text[start] in "[ ":
-        start += 1
-    return [("The dateline places it at {}", start, end)] if end > start else []
-
-
-def _language(record: Record) -> list[Span]:
-    found = _section(record, "Original Language")
-    if found is None:
-        return []
-    return [("The record gives its original language as {}", found.start, found.end)]
-
-
-def _archive(record: Record) -> list[Span]:
-    spans: list[Span] = []
-    citation = _section(record, "Citation")
-    if citation:
-        start, end = citation.start, citation.end
-        url = record.text.find(" <http", start, end)
-        end = url if url >= 0 else end
-        # The archive follows the title and date the citation opens with.
-        date = _FULL_DATE.search(record.text, start, end)
-        if date:
-            start = date.end()
-            while start < end and record.text[start] in ", ":
-                start += 1
-        spans.append(("The archival citation is {}", *strip_span(record.text, start, end)))
-    note = _section(record, "Source Note")
-    if note:
-        spans.append(("The source note gives the file: {}", note.start, note.end))
-    return spans
-
-
-def _kind(record: Record) -> list[Span]:
-    title = _titled(record)
-    if title:
-        head = _KIND_PHRASE.match(record.text, title.start, title.end)
-        if head:
-            return [("The record's title calls it a {}", *head.span())]
-    note = _section(record, "Source Note")
-    if note:
-        found = re.search(rf"\b(?:{DOCUMENT_KINDS})\b", record.text[note.start : note.end], re.I)
-        if found:
-            start, end = note.start + found.start(), note.start + found.end()
-            return [("Its source note calls it a {}", start, end)]
-    return []
-
-
-def _signature(record: Record) -> tuple[int, int] | None:
-    """The signature line: the first name after a complimentary close ("Sincerely yours,"), or
-    else the last line of the body when it is a short run of capitalised words."""
-    body = _section(record, "Contents")
-    if body is None or _titled(record) is None:
-        return None
-    lines = _lines(record.text, body.start, body.end)
-    for i, (start, end) in enumerate(lines):
-        if _CLOSE.search(record.text, start, end):
-            for later in lines[i + 1 : i + 4]:
-                if _is_signature(record.text[slice(*later)]):
-                    return later
-    for start, end in reversed(lines):
-        line = record.text[start:end]
-        if ":" in line or line.startswith("["):
-            continue
-        return (start, end) if _is_signature(line) else None
-    return None
-
-
-_CLOSE = re.compile(
-    r"\b(?:yours|obedient\s+servant|respectfully|sincerely|cordially|faithfully)\b,?\s*$|"
-    r"\bI\s+(?:have|am)\b.*(?:\[etc\.?\]|&c)\.?,?\s*$",
-    re.I,
-)
-_WORD = re.compile(r"[\w'’.\[\]-]+")  # noqa: RUF001
-
-
-def _is_signature(line: str) -> bool:
-    """A few capitalised words and no figures ("Thomas D. Cabot", "FILIPPOV [Stalin]", "D. P.
-    HEAP, Captain of Engineers"): a date or place line is not a signature."""
-    if any(c.isdigit() for c in line):
-        return False
-    name = line.split(",")[0]
-    words = _WORD.findall(name)
-    return 0 < len(words) <= 5 and all(w[0].isupper() or w[0] == "[" for w in words)
-
-
-def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans = []
-    cursor = start
-    for line in text[start:end].split("\n"):
-        span = strip_span(text, cursor, cursor + len(line))
-        if span[1] > span[0]:
-            spans.append(span)
-        cursor += len(line) + 1
-    return spans
-
-
-def _edge_lines(record: Record) -> list[tuple[int, int]]:
-    body = _section(record, "Contents")
-    if body is None:
-        return []
-    lines = _lines(record.text, body.start, body.end)
-    return [*lines[:2], *lines[-2:]]
-
-
-_FIELDS: dict[Aspect, Callable[[Record], list[Span]]] = {
-    Aspect.AUTHOR: _author,
-    Aspect.RECIPIENT: _recipient,
-    Aspect.DATE: _date,
-    Aspect.PLACE: _place,
-    Aspect.LANGUAGE: _language,
-    Aspect.ARCHIVE: _archive,
-    Aspect.KIND: _kind,
-}
