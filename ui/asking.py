@@ -1,0 +1,139 @@
+"""The command line's asking commands (ask, chat, eval) and serve, with what they share: the
+settings, the archive (or the server that has it open) and the scope a question is asked in."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from qa.errors import ArchiveQAError
+
+if TYPE_CHECKING:  # imported where used, so `ask` loads only what it needs
+    from qa.assembly import Archive
+    from qa.retrieval import Scope
+    from qa.settings import Settings
+    from ui.remote import RemoteArchive
+
+
+def settings() -> Settings:
+    from qa.settings import Settings
+
+    return Settings()
+
+
+def ask(args: argparse.Namespace) -> int:
+    from ui.format import answer_as_text
+
+    archive = archive_or_its_server()
+    scope = scope_of(args)
+    if args.question != "-":
+        answer = archive.ask(args.question, scope=scope)
+        print(answer.model_dump_json(indent=2) if args.json else answer_as_text(answer))
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            print(archive.ask(line, scope=scope).model_dump_json(), flush=True)
+        except ArchiveQAError as exc:
+            print(json.dumps({"question": line.strip(), "error": str(exc)}), flush=True)
+    return 0
+
+
+def chat(args: argparse.Namespace) -> int:
+    from qa.assembly import open_archive
+    from qa.followups import Turn
+    from ui.format import answer_as_text
+
+    archive = open_archive(settings())
+    scope = scope_of(args)
+    history: list[Turn] = []
+    print("Ask about the documents; follow-up questions are read with the ones before them.")
+    print("An empty line, `quit` or Ctrl+D ends the chat.\n")
+    while True:
+        try:
+            question = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.lower() in {"", "quit", "exit"}:
+            return 0
+        try:
+            answer = archive.ask(question, history=history, scope=scope)
+        except ArchiveQAError as exc:
+            print(f"error: {exc}\n", file=sys.stderr)
+            continue
+        print(answer_as_text(answer) + "\n", flush=True)
+        history += [
+            Turn(role="user", content=question),
+            Turn(role="assistant", content=answer.answer),
+        ]
+
+
+def archive_or_its_server() -> Archive | RemoteArchive:
+    """The archive, or the server that has its folder open (the one way to ask beside it)."""
+    from qa.assembly import open_archive
+    from qa.errors import FolderInUseError
+
+    try:
+        return open_archive(settings())
+    except FolderInUseError as exc:
+        if exc.owner.url is None:
+            raise
+        from ui.remote import RemoteArchive
+
+        return RemoteArchive(exc.owner.url, exc.owner.token)
+
+
+def scope_of(args: argparse.Namespace) -> Scope | None:
+    from qa.retrieval import Scope
+
+    return Scope.of(
+        documents=args.document, collection=args.collection, since=args.since, until=args.until
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    # Gradio reads these at import: without them it reaches for the network.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from ui import app
+
+    app.serve(settings(), host=args.host, port=args.port)
+    return 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from qa.assembly import open_archive
+    from qa.evaluation import evaluate as score
+    from qa.evaluation import load_questions
+
+    questions = load_questions(args.file)
+    archive = open_archive(settings())
+    scope = scope_of(args)
+    report = score(
+        questions,
+        lambda q: archive.ask(q, scope=scope),
+        archive.text_of,
+        retrieve=lambda q: [
+            (p.record.id, p.chunk.start, p.chunk.end) for p in archive.retrieve(q, scope)
+        ],
+    )
+    for v in report.verdicts:
+        mark = "ok  " if v.correct else "FAIL"
+        found = {None: "", True: "", False: "  (support not retrieved)"}[v.retrieved_support]
+        print(f"{mark} {v.id:6} {v.seconds:5.2f}s  {v.question}{found}")
+        if not v.correct:
+            print(f"       answer: {v.answer[:200]}")
+    summary = report.summary
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        args.json.write_text(report.to_json(), encoding="utf-8")
+    share = sum(v.correct for v in report.verdicts) / max(1, len(report.verdicts))
+    if args.fail_under is not None and share < args.fail_under:
+        print(f"{share:.0%} right, below --fail-under {args.fail_under:.0%}.", file=sys.stderr)
+        return 1
+    return 0
