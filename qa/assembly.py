@@ -168,9 +168,7 @@ def open_archive(settings: Settings, store: Store | None = None) -> Archive:
     store = store or open_store(settings)
     ensure_default_document(store)
     answerer, condenser, proposer = choose_answerer(settings)
-    retriever = ArchiveRetriever(
-        store=store, encoder=shared_encoder(store.model), k=settings.archive_qa_top_k
-    )
+    retriever = ArchiveRetriever(store=store, encoder=store.encoder, k=settings.archive_qa_top_k)
     return Archive(
         store=store, retriever=retriever, answerer=answerer, condenser=condenser,
         proposer=proposer,

@@ -30,7 +30,7 @@ from vectorstore.catalogue import (
     stored_origin,
 )
 from vectorstore.chunks import Chunk, split_record
-from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS
+from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS, EmbeddingModel, shared_encoder
 from vectorstore.errors import DocumentConflictError, ModelMismatchError, StoreError
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
 from vectorstore.records import Record
@@ -92,13 +92,21 @@ class Store:
     """Records and chunks in Chroma, embedded with the model the collection was built with."""
 
     def __init__(
-        self, client: ClientAPI, *, word_index_dir: Path | None = None, model: str = "minilm"
+        self,
+        client: ClientAPI,
+        *,
+        word_index_dir: Path | None = None,
+        model: str = "minilm",
+        encoder: EmbeddingModel | None = None,
     ) -> None:
         """`word_index_dir` keeps the BM25 index between runs (rebuilt from Chroma without it);
         `model` names the embedding model (vectorstore.embeddings.MODELS) the chunks are
-        embedded with, and an index built with another is refused."""
+        embedded with, and an index built with another is refused. `encoder` stands in for the
+        named model (a test's deterministic fake); questions must be embedded with it too."""
         self.client = client
         self.model = model
+        self.encoder: EmbeddingModel = encoder or shared_encoder(model)
+        """Embeds the chunks; the retriever embeds questions with it."""
         self._chunks = self._open_chunks()
         self.catalogue = Catalogue(client)
         self.lease = self.catalogue.lease
@@ -107,7 +115,12 @@ class Store:
         self._word_index_dir = word_index_dir
 
     def _open_chunks(self) -> Collection:
-        model_id = MODELS[self.model].model_id
+        model_id = self.encoder.model_id
+        # Chroma keeps the built-in models' embedding functions with the collection (so that
+        # Chroma's own tools can query it); the store always passes the vectors itself.
+        function = (
+            EMBEDDING_FUNCTIONS[self.model]() if model_id == MODELS[self.model].model_id else None
+        )
         existing = {c.name: c for c in self.client.list_collections()}
         if CHUNKS in existing:
             built_with = (existing[CHUNKS].metadata or {}).get("embedding_model")
@@ -116,7 +129,7 @@ class Store:
         try:
             collection = self.client.get_or_create_collection(
                 CHUNKS,
-                embedding_function=EMBEDDING_FUNCTIONS[self.model](),  # type: ignore[arg-type]
+                embedding_function=function,  # type: ignore[arg-type]
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embedding_model": model_id},
             )
@@ -260,6 +273,7 @@ class Store:
             batch = chunks[first : first + _ADD_BATCH]
             self._chunks.add(
                 ids=[c.id for c in batch],
+                embeddings=self.encoder.encode([c.text for c in batch]),
                 documents=[c.text for c in batch],
                 metadatas=[_chunk_metadata(c, record) for c in batch],
             )
