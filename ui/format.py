@@ -207,3 +207,18 @@ def timeline_as_html(entries: list[TimelineEntry]) -> str:
         for e in entries
     )
     return f"<ol class='aqa-timeline'>{rows}</ol>"
+
+
+def header_html(title: str, records: list[Record], *, embed: bool) -> str:
+    """The page's heading; on the full page, what to do and which documents it holds."""
+    heading = f"<h1>{html.escape(title)}</h1>"
+    if embed:
+        return f'<header class="aqa-header">{heading}</header>'
+    names = ", ".join(html.escape(r.title) for r in records[:3])
+    more = f" and {len(records) - 3} more" if len(records) > 3 else ""
+    listed = f"<p><strong>Documents:</strong> {names}{more}</p>" if records else ""
+    return (
+        f'<header class="aqa-header">{heading}<p>Ask a question about the documents. Every answer '
+        f"quotes its sources verbatim; select a number like [1] to see the quote in its document."
+        f"</p>{listed}</header>"
+    )

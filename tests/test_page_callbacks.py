@@ -1,0 +1,92 @@
+"""The page's callbacks as plain functions, on the hashing encoder: no browser, no model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.assembly import Archive
+from tests.fake_encoder import quick_archive
+from ui.library_tab import EVERYTHING, add_files, change, shelf
+from ui.page import collection_timeline, study_choices, study_materials
+
+TELEGRAM = "document-110692"
+NOTES = "Notes on the Yalu bridges.\n\nThe bridges over the Yalu were bombed in November 1950.\n"
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Archive:
+    return quick_archive(tmp_path / "db")
+
+
+def _file(folder: Path, name: str, text: str = NOTES) -> str:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_adding_files_reports_each_and_files_them_in_the_collection(
+    archive: Archive, tmp_path: Path
+) -> None:
+    told, taken = add_files(
+        archive.library, [_file(tmp_path, "yalu.txt")], "HIST 201", False, max_bytes=10_000
+    )
+    assert taken
+    assert "1 of 1 files in the library into “HIST 201”" in told
+    assert "yalu.txt: added as “yalu” (yalu)" in told
+    now = shelf(archive.library)
+    assert ["yalu", "", "HIST 201", "yalu"] in now.rows
+    assert now.ask_in == [("All documents", EVERYTHING), ("HIST 201 (1 document)", "HIST 201")]
+
+
+def test_adding_nothing_or_too_much_says_why(archive: Archive, tmp_path: Path) -> None:
+    told, taken = add_files(archive.library, [], None, False, max_bytes=10_000)
+    assert (told, taken) == (
+        "<p class='aqa-error' role='alert'>Choose one or more files first.</p>",
+        False,
+    )
+    big = _file(tmp_path, "<big>.txt", "word " * 1_000)
+    told, _ = add_files(archive.library, [big], None, False, max_bytes=1_000)
+    assert "0 of 1 files in the library" in told
+    assert "&lt;big&gt;.txt" in told and "<big>" not in told
+    assert [r.id for r in shelf(archive.library).records] == [TELEGRAM]
+
+
+def test_an_unknown_collection_name_is_refused_before_any_file_goes_in(
+    archive: Archive, tmp_path: Path
+) -> None:
+    told, taken = add_files(
+        archive.library, [_file(tmp_path, "yalu.txt")], " " * 3, False, max_bytes=10_000
+    )
+    assert not taken and "aqa-error" in told
+    assert [r.id for r in shelf(archive.library).records] == [TELEGRAM]
+
+
+def test_grouping_and_removing_say_what_was_done(archive: Archive, tmp_path: Path) -> None:
+    add_files(archive.library, [_file(tmp_path, "yalu.txt")], None, False, max_bytes=10_000)
+    assert "Choose one or more documents first." in change(archive.library, "put", [], "HIST")
+    assert "Choose a collection, or type a new name." in change(
+        archive.library, "put", ["yalu"], None
+    )
+    put = change(archive.library, "put", ["yalu", TELEGRAM], "HIST 201")
+    assert put == "<p role='status'>Collection “HIST 201” now holds 2 documents.</p>"
+    assert "now holds 1 document." in change(archive.library, "take", ["yalu"], "HIST 201")
+    assert archive.library.members("HIST 201") == [TELEGRAM]
+    assert "1 removed from the library." in change(archive.library, "drop", ["yalu"], None)
+    assert [r.id for r in shelf(archive.library).records] == [TELEGRAM]
+    assert "0 removed" in change(archive.library, "drop", ["yalu"], None)
+
+
+def test_the_study_tab_offers_every_document_and_collection(
+    archive: Archive, tmp_path: Path
+) -> None:
+    add_files(archive.library, [_file(tmp_path, "yalu.txt")], "HIST 201", False, max_bytes=10_000)
+    documents, collections = study_choices(archive.library)
+    assert {i for _, i in documents} == {TELEGRAM, "yalu"}
+    assert collections == [("All documents", EVERYTHING), ("HIST 201", "HIST 201")]
+    assert "Choose a document first." in study_materials(archive, None)
+    assert "Choose a document first." in study_materials(archive, "no-such-document")
+    assert "July 13, 1950" in collection_timeline(archive.library, None)
+    # The collection holds only the undated notes: not the telegram's date.
+    assert "No full dates found." in collection_timeline(archive.library, "HIST 201")
