@@ -21,7 +21,8 @@ from qa.reader import ReaderModel, describe, shipped_model
 from qa.retrieval import Passage
 from qa.sentences import Candidate, read_candidates
 from vectorstore.embeddings import Encoder
-from vectorstore.lexical import related, terms
+from vectorstore.lexical import related
+from vectorstore.text import terms
 
 # At most this many sentences make an answer: enough for an offer in three parts, few enough to
 # stay a short answer (the median quote stays under 250 characters).

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from enum import Enum
 
 from qa.questions import DOCUMENT_KINDS, MONTH_NAMES
-from vectorstore.records import Record, Section, strip_span
+from vectorstore.records import Record, Section
+from vectorstore.text import strip_span
 
 
 class Aspect(Enum):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from pydantic import BaseModel
 
 from qa.prompting import as_data, ask_model
-from vectorstore.lexical import terms
+from vectorstore.text import terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -20,8 +20,8 @@ from qa.answer import Answer, abstention, cite
 from qa.fields import Aspect, stated
 from qa.questions import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS
 from qa.retrieval import Passage
-from vectorstore.lexical import terms
 from vectorstore.records import Record
+from vectorstore.text import terms
 
 _KIND = rf"(?:{DOCUMENT_KINDS}|document|record|source|original)s?"
 # Between a verb and the document it acts on: articles, possessives, names, dates ("signed

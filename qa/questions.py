@@ -13,8 +13,8 @@ from enum import Enum
 from functools import lru_cache
 
 from qa.answer import strip_markers
-from vectorstore.chunks import LIST_LABEL
-from vectorstore.lexical import is_nationality, related, terms
+from vectorstore.lexical import is_nationality, related
+from vectorstore.text import LIST_LABEL, terms
 
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")  # noqa: RUF001 - apostrophes of both kinds; "En-lai"
 # Words that ask for an answer without saying what it is about ("What would happen to ...").

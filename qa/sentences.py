@@ -15,9 +15,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 
 from qa.retrieval import Passage
-from vectorstore.chunks import LIST_LABEL, Chunk, paragraphs, split_record, split_sentences
-from vectorstore.lexical import terms
+from vectorstore.chunks import Chunk, split_record
 from vectorstore.records import Record
+from vectorstore.text import LIST_LABEL, paragraphs, split_sentences, terms
 
 # Neighbouring sentences read with each sentence: enough for "such a demand" to find the demand
 # two sentences up; one after, for a sentence that a list or an example continues.

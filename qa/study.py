@@ -22,9 +22,9 @@ from qa.followups import Turn
 from qa.prompting import as_data, ask_model
 from qa.questions import MONTH_NAMES
 from qa.retrieval import Scope
-from vectorstore.chunks import LIST_LABEL, split_sentences
-from vectorstore.lexical import is_nationality, terms
-from vectorstore.records import Record, iso_date
+from vectorstore.lexical import is_nationality
+from vectorstore.records import Record
+from vectorstore.text import LIST_LABEL, iso_date, split_sentences, terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from vectorstore.chunks import split_record, split_sentences
+from vectorstore.chunks import split_record
 from vectorstore.records import Record
+from vectorstore.text import split_sentences
 
 
 def test_every_chunk_is_the_stored_text_at_its_offsets(seed: Record) -> None:

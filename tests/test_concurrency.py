@@ -8,7 +8,7 @@ import threading
 
 import snowballstemmer
 
-from vectorstore.lexical import terms
+from vectorstore.text import terms
 
 
 def test_words_are_stemmed_alike_on_many_threads_at_once() -> None:

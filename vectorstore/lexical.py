@@ -8,46 +8,14 @@ store state it was built from, and rebuilt when the store changes.
 from __future__ import annotations
 
 import json
-import re
 import shutil
-import threading
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 
 import bm25s
-import snowballstemmer
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    tell say said according document documents""".split()  # noqa: SIM905
-)
+from vectorstore.text import terms
 
-
-def terms(text: str) -> list[str]:
-    """The words of `text` that carry meaning: lowercased, stop words dropped, stemmed (Snowball
-    English)."""
-    return [_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS]
-
-
-@cache
-def _stem(word: str) -> str:
-    stemmer = getattr(_stemmers, "english", None)
-    if stemmer is None:
-        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
-    return str(stemmer.stemWord(word))
-
-
-# A Snowball stemmer keeps the word it works on in itself: one per thread (a server answers on
-# several threads at once).
-_stemmers = threading.local()
 # Related words for diplomatic and military records, so a question meets the text's own words.
 # People ask "What did Stalin offer?"; the telegram says "we are ready to send you". Embeddings
 # blur such pairs and BM25 misses them, so questions are widened with these groups before lexical

@@ -12,11 +12,11 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vectorstore.errors import LoadError
+from vectorstore.text import iso_date, strip_span
 
 if TYPE_CHECKING:
     from bs4 import Tag
@@ -36,7 +36,6 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
 _HIDING_STYLE = re.compile(
     r"(?:^|;)(?:display:none|visibility:hidden|font-size:0(?![.\d])|opacity:0(?![.\d]))"
 )
-_DATE_FORMATS = (("%B %d, %Y", "%Y-%m-%d"), ("%d %B %Y", "%Y-%m-%d"), ("%B %Y", "%Y-%m"))
 
 
 @dataclass(frozen=True)
@@ -283,29 +282,8 @@ def _plain_record(text: str, source: str) -> Record:
     )
 
 
-def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """``text[start:end]`` narrowed to exclude leading and trailing whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _trimmed(text: str, name: str, start: int, end: int) -> Section:
     return Section(name, *strip_span(text, start, end))
-
-
-def iso_date(value: str) -> str | None:
-    """A date as written ("July 13, 1950", "13 July 1950", "July 1950", "1950") in ISO form, or
-    None when it is not one of those."""
-    value = value.strip()
-    for pattern, iso in _DATE_FORMATS:
-        try:
-            return datetime.strptime(value, pattern).strftime(iso)
-        except ValueError:
-            continue
-    return value if re.fullmatch(r"\d{4}", value) else None
 
 
 def _title_from_name(source: str) -> str:
