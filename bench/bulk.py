@@ -61,7 +61,7 @@ def main() -> None:
         data = args.data_dir or Path(tmp) / "store"
         settings = Settings(_env_file=None, archive_qa_data_dir=data)  # type: ignore[call-arg]
         archive = open_archive(settings)
-        known = set(archive.store.record_ids())
+        known = set(archive.store.catalogue.record_ids())
         figures: dict[str, object] = {"volumes": args.volumes, "files": len(files)}
         started = time.perf_counter()
         chars = 0
@@ -73,14 +73,16 @@ def main() -> None:
             archive.store.ingest(record)
         figures["ingest_seconds"] = round(time.perf_counter() - started, 1)
         figures["ingested_chars"] = chars
-        figures["documents"] = len(archive.store.record_ids())
+        figures["documents"] = len(archive.store.catalogue.record_ids())
         figures["chunks_indexed"] = archive.store.chunk_count()
 
         started = time.perf_counter()
         archive.ask("Who is Filippov?")
         figures["first_ask_seconds_incl_word_index"] = round(time.perf_counter() - started, 2)
         pack = [load_record(p).id for p in pack_files]
-        archive.store.add_to_collection(COURSE_PACK, [*pack, load_record(bundled_document()).id])
+        archive.store.catalogue.add_to_collection(
+            COURSE_PACK, [*pack, load_record(bundled_document()).id]
+        )
         for label, scope in [("", None), ("course_pack_", Scope(collection=COURSE_PACK))]:
             for path in args.sets:
                 report = evaluate(

@@ -86,7 +86,7 @@ class Archive:
         return to_passages(retriever.invoke(check_question(question)), self.store)
 
     def text_of(self, document_id: str) -> str | None:
-        record = self.store.record(document_id)
+        record = self.store.catalogue.record(document_id)
         return record.text if record else None
 
 

@@ -99,9 +99,9 @@ def build_chain(
         if asked is None:
             return verify_answer(answerer.answer(question, passages), read)
         in_scope = partial(_in_scope, reading.retriever, store)
-        answer = answer_provenance(asked, question, passages, in_scope, store.record)
+        answer = answer_provenance(asked, question, passages, in_scope, store.catalogue.record)
         cited = {c.document_id for c in answer.citations} - read.keys()
-        return verify_answer(answer, read | store.records_by_id(cited))
+        return verify_answer(answer, read | store.catalogue.records_by_id(cited))
 
     def told(reading: _Reading) -> Answer:
         return _as_read(answered(reading), reading)
@@ -129,7 +129,9 @@ def _as_read(answer: Answer, reading: _Reading) -> Answer:
 def _in_scope(retriever: ArchiveRetriever, store: Store) -> list[Record]:
     """The records a question is asked of (for questions that name no one document)."""
     allowed = retriever.scope.resolve(store)
-    return [r for r in store.records(with_text=False) if allowed is None or r.id in allowed]
+    return [
+        r for r in store.catalogue.records(with_text=False) if allowed is None or r.id in allowed
+    ]
 
 
 def verify_answer(answer: Answer, records: Mapping[str, Record]) -> Answer:

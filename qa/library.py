@@ -63,17 +63,17 @@ class Library:
 
     def documents(self) -> list[Record]:
         """Every document, by date then title, without its text (a catalogue)."""
-        return self.store.records(with_text=False)
+        return self.store.catalogue.records(with_text=False)
 
     def document(self, document_id: str) -> Record | None:
         """One document with its full text, or None."""
-        return self.store.record(document_id)
+        return self.store.catalogue.record(document_id)
 
     def documents_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
-        return self.store.records_by_id(ids)
+        return self.store.catalogue.records_by_id(ids)
 
     def ids(self) -> list[str]:
-        return self.store.record_ids()
+        return self.store.catalogue.record_ids()
 
     def passages(self) -> int:
         """How many passages are indexed."""
@@ -81,11 +81,11 @@ class Library:
 
     def collections(self) -> dict[str, list[str]]:
         """Every collection by name, with the ids of its documents."""
-        return self.store.collections()
+        return self.store.catalogue.collections()
 
     def members(self, name: str) -> list[str]:
         """A collection's documents; an error naming the collections there are if it is none."""
-        return self.store.members(name)
+        return self.store.catalogue.members(name)
 
     # -- adding ----------------------------------------------------------------------------
 
@@ -129,8 +129,12 @@ class Library:
         """After adding: the documents that went in join `collection` (its members returned),
         and the word index is brought up to date so the next question finds them."""
         added = [r.document_id for r in results if r.document_id]
-        members = self.store.add_to_collection(collection, added) if collection and added else []
-        self.store.sync_word_index()
+        members = (
+            self.store.catalogue.add_to_collection(collection, added)
+            if collection and added
+            else []
+        )
+        self.store.search.word_index()
         return members
 
     def _add(
@@ -162,17 +166,17 @@ class Library:
         """Take documents out of the library (and so out of every collection); returns the ids
         that were not there."""
         missing = [i for i in document_ids if not self.store.delete(i)]
-        self.store.sync_word_index()
+        self.store.search.word_index()
         return missing
 
     def put_in_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
         """Put documents in a collection, creating it; returns its members."""
-        return self.store.add_to_collection(name, document_ids)
+        return self.store.catalogue.add_to_collection(name, document_ids)
 
     def take_out_of_collection(self, name: str, document_ids: Iterable[str] | None) -> list[str]:
         """Take documents out of a collection (returns the rest), or delete it when
         `document_ids` is None (its documents stay)."""
-        return self.store.remove_from_collection(name, document_ids)
+        return self.store.catalogue.remove_from_collection(name, document_ids)
 
     def verify(self, *, repair: bool = False) -> list[str]:
         """Every document checked against its passages; one line per problem."""

@@ -19,7 +19,8 @@ from qa.questions import read_question
 from vectorstore.chunks import Chunk
 from vectorstore.embeddings import EmbeddingModel
 from vectorstore.records import Record
-from vectorstore.store import ScoredChunk, Store, document_of
+from vectorstore.search import ScoredChunk, document_of
+from vectorstore.store import Store
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,11 @@ class Scope:
         """The ids of the documents in scope, or None for the whole store."""
         allowed = self.documents
         if self.collection is not None:
-            members = store.members(self.collection)
+            members = store.catalogue.members(self.collection)
             allowed = frozenset(members) if allowed is None else allowed & frozenset(members)
         if self.since is None and self.until is None:
             return allowed
-        dated = frozenset(store.dated_between(self.since, self.until))
+        dated = frozenset(store.catalogue.dated_between(self.since, self.until))
         return dated if allowed is None else dated & allowed
 
 
@@ -101,19 +102,19 @@ class ArchiveRetriever(BaseRetriever):
         documents = self.scope.resolve(self.store)
         for name in read_question(query).names:
             # A question that names someone is about the documents that mention them.
-            hits = self.store.search_words(name.words, k=None)
+            hits = self.store.search.by_words(name.words, k=None)
             mentioning = frozenset(document_of(i) for i, _ in hits)
             if mentioning:
                 documents = mentioning if documents is None else documents & mentioning
-        dense = self.store.search(vector, k=self.depth, documents=documents)
+        dense = self.store.search.by_meaning(vector, k=self.depth, documents=documents)
         lexical = [
             chunk_id
-            for chunk_id, _ in self.store.search_words(query, k=self.depth, documents=documents)
+            for chunk_id, _ in self.store.search.by_words(query, k=self.depth, documents=documents)
         ]
         fused = fuse_rankings([[hit.chunk.id for hit in dense], lexical], k=self.rrf_k)[: self.k]
         known = {hit.chunk.id: hit for hit in dense}
         missing = [i for i in fused if i not in known]
-        known.update((hit.chunk.id, hit) for hit in self.store.chunks_by_id(missing, vector))
+        known.update((hit.chunk.id, hit) for hit in self.store.search.scored(missing, vector))
         return [_as_document(known[i]) for i in fused if i in known]
 
 
@@ -143,7 +144,7 @@ def _as_document(hit: ScoredChunk) -> Document:
 
 def to_passages(documents: list[Document], store: Store) -> list[Passage]:
     """Attach each retrieved chunk's record (full text and archival metadata)."""
-    records = store.records_by_id(d.metadata["document_id"] for d in documents)
+    records = store.catalogue.records_by_id(d.metadata["document_id"] for d in documents)
     passages = []
     for doc in documents:
         meta: dict[str, Any] = doc.metadata

@@ -35,13 +35,13 @@ def test_a_different_file_with_the_same_name_is_refused_not_swapped_in(tmp_path:
         store.ingest(load_record(second), origin=str(second))
     with pytest.raises(DocumentConflictError):
         store.ingest(load_record(second))  # an upload of the same name
-    stored = store.record("notes")
+    stored = store.catalogue.record("notes")
     assert stored is not None and "Pusan" in stored.text
     # The same file edited is a new version of it; another replaces it only when asked.
     first.write_text("The convoy left Inchon on Tuesday.")
     assert store.ingest(load_record(first), origin=str(first)).removed == 1
     store.ingest(load_record(second), replace=True)
-    assert "Shanghai" in (store.record("notes") or load_record(first)).text
+    assert "Shanghai" in (store.catalogue.record("notes") or load_record(first)).text
 
 
 def test_a_file_named_like_an_archive_record_does_not_replace_it(
@@ -53,7 +53,7 @@ def test_a_file_named_like_an_archive_record_does_not_replace_it(
     assert impostor.id == seed.id
     with pytest.raises(DocumentConflictError, match="Ciphered telegram, Filippov"):
         store.ingest(impostor)
-    assert (store.record(seed.id) or impostor).text == seed.text
+    assert (store.catalogue.record(seed.id) or impostor).text == seed.text
 
 
 class _Interrupting:
@@ -106,8 +106,8 @@ def test_an_interrupted_ingest_leaves_each_document_whole_or_absent(
     }
     assert sorted(store.finish_interrupted()) == sorted([seed.id, "notes"])
     assert store.verify() == []
-    assert store.record_ids() == ["notes"]
-    texts = [h.chunk.text for h in store.search([0.0] * 383 + [1.0], k=50)]
+    assert store.catalogue.record_ids() == ["notes"]
+    texts = [h.chunk.text for h in store.search.by_meaning([0.0] * 383 + [1.0], k=50)]
     assert texts and all("Pusan" in t and "Inchon" not in t for t in texts)
 
 
@@ -127,7 +127,7 @@ def test_removing_a_document_takes_out_what_an_interrupted_ingest_left(
     with pytest.raises(KeyboardInterrupt):
         Store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
     store = Store(client)
-    assert store.record_ids() == [] and store.chunk_count() > 0
+    assert store.catalogue.record_ids() == [] and store.chunk_count() > 0
     assert store.delete(seed.id)
     assert store.chunk_count() == 0 and not store.delete(seed.id)
 

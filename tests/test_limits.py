@@ -264,5 +264,5 @@ def test_an_upload_whose_sender_goes_away_stops_before_the_next_file(library: Ar
             time.sleep(0.25)
             if library.store.chunk_count() != count:
                 count, still_since = library.store.chunk_count(), time.monotonic()
-    gone = sorted(i for i in library.store.record_ids() if i.startswith("gone-"))
+    gone = sorted(i for i in library.store.catalogue.record_ids() if i.startswith("gone-"))
     assert gone and "gone-8" not in gone, gone

@@ -41,7 +41,7 @@ def test_an_english_question_finds_an_original_in_another_language(
     question = "How long would it take to train the Chinese pilots?"
     # By meaning, the original is nearest; word search, which needs shared words, cannot find
     # it, so it must stand among the passages the answerer reads.
-    (nearest,) = archive.store.search(
+    (nearest,) = archive.store.search.by_meaning(
         archive.retriever.encoder.encode_query(question).tolist(), k=1
     )
     assert nearest.chunk.document_id == original_record.document_id

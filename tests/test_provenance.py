@@ -141,7 +141,7 @@ def test_when_several_documents_could_be_meant_the_answer_asks_which_one(
 ) -> None:
     answer = course_pack.ask("When was the telegram sent?")
     assert answer.abstained and answer.citations == []
-    telegrams = [r for r in course_pack.store.records(with_text=False) if "elegram" in r.title
+    telegrams = [r for r in course_pack.store.catalogue.records(with_text=False) if "elegram" in r.title
                  or "elegram" in " ".join(r.extra.values())]  # fmt: skip
     assert f"{len(telegrams)} documents in scope could be the telegram you mean" in answer.answer
     assert "Ask again naming one (its title, sender or date)" in answer.answer

@@ -36,24 +36,25 @@ def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path) -> None:
     result = store.ingest(load_record(path), origin=str(path))
     assert result.removed >= 1
     vector = shared_encoder().encode(["convoy"])[0]
-    texts = [h.chunk.text for h in store.search(vector, k=10)]
+    texts = [h.chunk.text for h in store.search.by_meaning(vector, k=10)]
     assert [
-        store.record("memo").text[h.chunk.start : h.chunk.end] for h in store.search(vector, k=10)
+        store.catalogue.record("memo").text[h.chunk.start : h.chunk.end]
+        for h in store.search.by_meaning(vector, k=10)
     ] == texts  # type: ignore[union-attr]
-    lexical = {chunk_id for chunk_id, _ in store.search_words("Pusan Seoul Inchon", k=10)}
-    assert [h.chunk.text for h in store.chunks_by_id(sorted(lexical), vector)] == [
+    lexical = {chunk_id for chunk_id, _ in store.search.by_words("Pusan Seoul Inchon", k=10)}
+    assert [h.chunk.text for h in store.search.scored(sorted(lexical), vector)] == [
         "# Memo\n\nThe convoy left Inchon on Tuesday."
     ]
     assert not any("Pusan" in t or "Seoul" in t for t in texts)
     assert any("Inchon" in t for t in texts)
-    record = store.record("memo")
+    record = store.catalogue.record("memo")
     assert record is not None and "Inchon" in record.text
 
 
 def test_the_full_text_is_stored_for_checking_quotes(tmp_path: Path, seed: Record) -> None:
     store = Store(connect(data_dir=tmp_path))
     store.ingest(seed)
-    stored = store.record(seed.id)
+    stored = store.catalogue.record(seed.id)
     assert stored is not None
     assert stored.text == seed.text
     assert stored.sections == seed.sections
@@ -110,13 +111,13 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_record(path), origin=str(path))
-    assert store.search_words("Pusan", k=5)
+    assert store.search.by_words("Pusan", k=5)
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
     store.ingest(load_record(path), origin=str(path))
-    assert store.search_words("Pusan", k=5) == []
-    assert store.search_words("Inchon", k=5)
+    assert store.search.by_words("Pusan", k=5) == []
+    assert store.search.by_words("Inchon", k=5)
     assert store.delete("memo")
-    assert store.search_words("Inchon", k=5) == []
+    assert store.search.by_words("Inchon", k=5) == []
 
 
 def test_the_word_index_is_kept_on_disk_and_rebuilt_when_the_store_changes(
@@ -127,19 +128,19 @@ def test_the_word_index_is_kept_on_disk_and_rebuilt_when_the_store_changes(
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     writer = Store(connect(data_dir=tmp_path / "db"), word_index_dir=folder)
     writer.ingest(load_record(path), origin=str(path))
-    assert writer.search_words("Pusan", k=5)
+    assert writer.search.by_words("Pusan", k=5)
     saved = json.loads((folder / "ids.json").read_text())
     assert saved["ids"] and saved["ids"][0].startswith("memo:")
     # Another process opening the store reads the saved index instead of rebuilding it.
     reader = Store(writer.client, word_index_dir=folder)
-    loaded = reader.sync_word_index()
+    loaded = reader.search.word_index()
     assert loaded.search("Pusan", k=5)
     assert LexicalIndex.load(folder, saved["stamp"]) is not None
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
     writer.ingest(load_record(path), origin=str(path))
     assert LexicalIndex.load(folder, saved["stamp"]) is not None  # stale until next search
-    assert reader.search_words("Pusan", k=5) == []  # the stamp changed: rebuilt
-    assert reader.search_words("Inchon", k=5)
+    assert reader.search.by_words("Pusan", k=5) == []  # the stamp changed: rebuilt
+    assert reader.search.by_words("Inchon", k=5)
     assert json.loads((folder / "ids.json").read_text())["stamp"] != saved["stamp"]
 
 
@@ -151,7 +152,7 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_record(path), origin=str(path))
-    assert store.search_words("Pusan", k=5)
+    assert store.search.by_words("Pusan", k=5)
 
 
 def test_collections_group_documents_and_forget_deleted_ones(tmp_path: Path, seed: Record) -> None:
@@ -159,18 +160,18 @@ def test_collections_group_documents_and_forget_deleted_ones(tmp_path: Path, see
     store.ingest(seed)
     memo = load_record(FRUS / "0001.txt")
     store.ingest(memo)
-    assert store.add_to_collection("  Korea   1950 ", [seed.id]) == [seed.id]
-    assert store.add_to_collection("Korea 1950", [memo.id, seed.id]) == [seed.id, memo.id]
-    assert store.collections() == {"Korea 1950": [seed.id, memo.id]}
+    assert store.catalogue.add_to_collection("  Korea   1950 ", [seed.id]) == [seed.id]
+    assert store.catalogue.add_to_collection("Korea 1950", [memo.id, seed.id]) == [seed.id, memo.id]
+    assert store.catalogue.collections() == {"Korea 1950": [seed.id, memo.id]}
     store.delete(memo.id)
-    assert store.members("Korea 1950") == [seed.id]
+    assert store.catalogue.members("Korea 1950") == [seed.id]
     with pytest.raises(StoreError, match="no document 'nope'"):
-        store.add_to_collection("Korea 1950", ["nope"])
+        store.catalogue.add_to_collection("Korea 1950", ["nope"])
     with pytest.raises(StoreError, match="cannot name a collection"):
-        store.add_to_collection("<script>", [seed.id])
+        store.catalogue.add_to_collection("<script>", [seed.id])
     with pytest.raises(StoreError, match=r"no collection 'Korea' \(collections: Korea 1950\)"):
-        store.members("Korea")
+        store.catalogue.members("Korea")
     with pytest.raises(StoreError, match=r"no collection 'Korea'"):
-        store.remove_from_collection("Korea")
-    assert store.remove_from_collection("Korea 1950") == []
-    assert store.collections() == {} and store.record_ids() == [seed.id]
+        store.catalogue.remove_from_collection("Korea")
+    assert store.catalogue.remove_from_collection("Korea 1950") == []
+    assert store.catalogue.collections() == {} and store.catalogue.record_ids() == [seed.id]

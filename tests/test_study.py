@@ -78,7 +78,7 @@ def test_study_materials_are_made_once_per_version_of_a_document(tmp_path: Path)
 
 
 def test_a_timeline_orders_documents_and_dated_sentences(course_pack: Archive) -> None:
-    records = list(course_pack.store.records())
+    records = list(course_pack.store.catalogue.records())
     entries = timeline(records)
     dates = [e.date for e in entries]
     assert dates == sorted(dates)

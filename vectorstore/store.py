@@ -8,16 +8,14 @@ lives in Chroma, so several app replicas can share one Chroma server.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import chromadb
-import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Where
 from chromadb.config import Settings as ChromaSettings
 
 from vectorstore import owner
@@ -32,8 +30,8 @@ from vectorstore.catalogue import (
 from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS, EmbeddingModel, shared_encoder
 from vectorstore.errors import DocumentConflictError, ModelMismatchError, StoreError
-from vectorstore.lexical import TERMS_VERSION, LexicalIndex
 from vectorstore.records import Record
+from vectorstore.search import ChunkSearch
 
 CHUNKS = "archive_qa_chunks"
 _ADD_BATCH = 256
@@ -41,14 +39,6 @@ _ADD_BATCH = 256
 
 Progress = Callable[[int, int], None]
 """Told (done, total) as long work goes on."""
-
-
-@dataclass(frozen=True)
-class ScoredChunk:
-    """A chunk returned by a search, with its cosine similarity to the query."""
-
-    chunk: Chunk
-    score: float
 
 
 @dataclass(frozen=True)
@@ -111,8 +101,8 @@ class Store:
         self.catalogue = Catalogue(client)
         self.lease = self.catalogue.lease
         """Held by every write (vectorstore.lease)."""
-        self._lexical: tuple[str, LexicalIndex] | None = None
-        self._word_index_dir = word_index_dir
+        self.search = ChunkSearch(self._chunks, self.catalogue, word_index_dir)
+        """Finds chunks by meaning and by words (vectorstore.search)."""
 
     def _open_chunks(self) -> Collection:
         model_id = self.encoder.model_id
@@ -226,7 +216,7 @@ class Store:
             present: dict[str, set[str]] = {}
             for chunk_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
                 present.setdefault(str((meta or {}).get("document_id", "")), set()).add(chunk_id)
-            records = {r.id: r for r in self.records()}
+            records = {r.id: r for r in self.catalogue.records()}
             problems = []
             for document_id in sorted(present.keys() | records.keys()):
                 record = records.get(document_id)
@@ -253,7 +243,7 @@ class Store:
     def _make_whole(self, document_id: str) -> None:
         """Bring a record's chunks in line with its stored text (all of them out if it has none)."""
         with self.lease.held():
-            record = self.record(document_id)
+            record = self.catalogue.record(document_id)
             want = {c.id: c for c in split_record(record)} if record else {}
             have = set(self._chunks.get(where={"document_id": document_id}, include=[])["ids"])
             missing = [want[i] for i in want if i not in have]
@@ -281,37 +271,6 @@ class Store:
             if progress is not None:
                 progress(first + len(batch), len(chunks))
 
-    # -- the catalogue (vectorstore.catalogue), as the rest of the code asks it ---------------
-
-    def records(self, *, with_text: bool = True) -> list[Record]:
-        return self.catalogue.records(with_text=with_text)
-
-    def record(self, document_id: str) -> Record | None:
-        return self.catalogue.record(document_id)
-
-    def records_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
-        return self.catalogue.records_by_id(ids)
-
-    def record_ids(self) -> list[str]:
-        return self.catalogue.record_ids()
-
-    def dated_between(self, since: str | None, until: str | None) -> set[str]:
-        return self.catalogue.dated_between(since, until)
-
-    def collections(self) -> dict[str, list[str]]:
-        return self.catalogue.collections()
-
-    def members(self, name: str) -> list[str]:
-        return self.catalogue.members(name)
-
-    def add_to_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
-        return self.catalogue.add_to_collection(name, document_ids)
-
-    def remove_from_collection(
-        self, name: str, document_ids: Iterable[str] | None = None
-    ) -> list[str]:
-        return self.catalogue.remove_from_collection(name, document_ids)
-
     # -- reading chunks --------------------------------------------------------------------
 
     def is_empty(self) -> bool:
@@ -319,96 +278,6 @@ class Store:
 
     def chunk_count(self) -> int:
         return self._chunks.count()
-
-    def search(
-        self, vector: Sequence[float], *, k: int, documents: Set[str] | None = None
-    ) -> list[ScoredChunk]:
-        """The `k` chunks nearest to the query `vector` by cosine similarity, best first.
-
-        With `documents`, only chunks of those documents are searched.
-        """
-        total = self._chunks.count()
-        if total == 0 or (documents is not None and not documents):
-            return []
-        where: Where | None = None
-        if documents is not None:
-            where = cast(Where, {"document_id": {"$in": sorted(documents)}})
-        result = self._chunks.query(
-            query_embeddings=[[float(x) for x in vector]],  # type: ignore[arg-type]  # as above
-            n_results=min(k, total),
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        ids = result["ids"][0]
-        texts = (result["documents"] or [[]])[0]
-        metas = (result["metadatas"] or [[]])[0]
-        distances = (result["distances"] or [[]])[0]
-        return [
-            ScoredChunk(_chunk_from_row(i, t or "", m or {}), 1.0 - float(d))
-            for i, t, m, d in zip(ids, texts, metas, distances, strict=True)
-        ]
-
-    def search_words(
-        self, query: str, *, k: int | None, documents: Set[str] | None = None
-    ) -> list[tuple[str, float]]:
-        """The `k` best chunk ids by BM25 over chunk text and document title, best first.
-
-        With `documents`, only chunks of those documents are returned.
-        """
-        index = self.sync_word_index()
-        if documents is None:
-            return index.search(query, k=k)
-        hits = index.search(query, k=None)
-        return [(i, score) for i, score in hits if document_of(i) in documents][:k]
-
-    def sync_word_index(self) -> LexicalIndex:
-        """The word index for the store as it is now: kept, loaded from disk, or rebuilt.
-
-        Its stamp names the chunk collection and its generation counter, which every ingest,
-        replace and delete bumps (in Chroma, so replicas sharing a server see it too).
-        """
-        stamp = f"{self._chunks.id}:{self.catalogue.generation()}:{TERMS_VERSION}"
-        if self._lexical is not None and self._lexical[0] == stamp:
-            return self._lexical[1]
-        folder = self._word_index_dir
-        index = LexicalIndex.load(folder, stamp) if folder else None
-        if index is None:
-            rows = self._chunks.get(include=["documents", "metadatas"])
-            texts = [
-                f"{(m or {}).get('title', '')}\n{t or ''}"
-                for t, m in zip(rows["documents"] or [], rows["metadatas"] or [], strict=True)
-            ]
-            index = LexicalIndex(rows["ids"], texts)
-            if folder:
-                # A read-only folder only costs a rebuild next time.
-                with contextlib.suppress(OSError):
-                    index.save(folder, stamp)
-        self._lexical = (stamp, index)
-        return index
-
-    def chunks_by_id(self, ids: Sequence[str], vector: Sequence[float]) -> list[ScoredChunk]:
-        """The chunks with these ids, scored by cosine similarity to `vector`, in this order."""
-        if not ids:
-            return []
-        rows = self._chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
-        query = np.asarray(vector, dtype=np.float32)
-        embeddings = rows["embeddings"] if rows["embeddings"] is not None else []
-        found = {
-            i: ScoredChunk(_chunk_from_row(i, t or "", m or {}), float(np.asarray(e) @ query))
-            for i, t, m, e in zip(
-                rows["ids"],
-                rows["documents"] or [],
-                rows["metadatas"] or [],
-                embeddings,
-                strict=True,
-            )
-        }
-        return [found[i] for i in ids if i in found]
-
-
-def document_of(chunk_id: str) -> str:
-    """The id of the document a chunk belongs to (chunk ids are ``document_id:digest``)."""
-    return chunk_id.rpartition(":")[0]
 
 
 def reset(client: ClientAPI) -> None:
@@ -436,14 +305,3 @@ def _chunk_metadata(chunk: Chunk, record: Record) -> dict[str, str | int]:
         "title": record.title,
         "date": record.date or "",
     }
-
-
-def _chunk_from_row(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
-    return Chunk(
-        id=chunk_id,
-        document_id=str(meta["document_id"]),
-        section=str(meta.get("section", "")),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=text,
-    )
