@@ -20,10 +20,11 @@ from qa.library import Library
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
 from qa.study import Proposer, StructuralProposer, StudyPack, study_pack
+from vectorstore.client import connect, reset
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
 from vectorstore.owner import announce
 from vectorstore.records import Record, load_record
-from vectorstore.store import IngestResult, Store, connect, reset
+from vectorstore.store import IngestResult, Store
 
 BUNDLED_DOCUMENT = "000_75e4e0694aac02d8.txt"
 

@@ -15,8 +15,9 @@ import numpy as np
 from qa.assembly import Archive, ensure_default_document
 from qa.extractive import ExtractiveAnswerer
 from qa.retrieval import ArchiveRetriever
+from vectorstore.client import connect
 from vectorstore.embeddings import DIMENSION
-from vectorstore.store import Store, connect
+from vectorstore.store import Store
 from vectorstore.text import terms
 
 

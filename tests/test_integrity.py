@@ -14,9 +14,10 @@ from chromadb.api import ClientAPI
 
 from tests.conftest import ROOT
 from vectorstore.chunks import split_record
+from vectorstore.client import connect
 from vectorstore.errors import DocumentConflictError, StoreError
 from vectorstore.records import Record, load_record, parse_record
-from vectorstore.store import Store, connect
+from vectorstore.store import Store
 
 
 def _note(tmp_path: Path, folder: str, text: str) -> Path:
@@ -135,7 +136,7 @@ def test_removing_a_document_takes_out_what_an_interrupted_ingest_left(
 def test_a_second_process_is_refused_a_folder_in_use_with_what_to_do(tmp_path: Path) -> None:
     connect(data_dir=tmp_path / "db")
     code = (
-        "from pathlib import Path; from vectorstore.store import connect; "
+        "from pathlib import Path; from vectorstore.client import connect; "
         f"connect(data_dir=Path({str(tmp_path / 'db')!r}))"
     )
     other = subprocess.run(
@@ -148,7 +149,7 @@ def test_a_second_process_is_refused_a_folder_in_use_with_what_to_do(tmp_path: P
 
 def test_the_folder_is_free_again_when_its_owner_ends(tmp_path: Path) -> None:
     code = (
-        "from pathlib import Path; from vectorstore.store import connect; "
+        "from pathlib import Path; from vectorstore.client import connect; "
         f"connect(data_dir=Path({str(tmp_path / 'db')!r}))"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

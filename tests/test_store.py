@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from tests.conftest import FRUS
+from vectorstore.client import connect
 from vectorstore.embeddings import ArchiveEmbeddings, RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.lexical import LexicalIndex
 from vectorstore.records import Record, load_record
-from vectorstore.store import CHUNKS, Store, connect
+from vectorstore.store import CHUNKS, Store
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, seed: Record) -> None:

@@ -2,40 +2,25 @@
 
 Reads the Wilson Center Digital Archive record layout (``**July 13, 1950**``, ``**Title**``,
 ``**Citation:**``, ``**Summary:**``, ... ``**Contents:**``) and plain .txt/.md files, and the text
-of PDF (pypdf) and HTML (Beautiful Soup) files. A record's text is what citations index into: for
+of PDF and HTML files (vectorstore.formats). A record's text is what citations index into: for
 a PDF or a web page, the text extracted from it.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from vectorstore.errors import LoadError
+from vectorstore.formats import html_text, pdf_text
 from vectorstore.text import iso_date, strip_span
-
-if TYPE_CHECKING:
-    from bs4 import Tag
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
 MAX_FILE_BYTES = 20_000_000
-# Inline HTML elements run on within a line; every other element starts a paragraph of its own.
-_INLINE_TAGS = [
-    *("a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark"),
-    *("q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "font"),
-]  # fmt: skip
-
 _BOLD_LINE = re.compile(r"^\*\*(?P<inner>[^*\n]+?)\*\*(?P<rest>[^\n]*)$", re.MULTILINE)
 _URL_IN_ANGLES = re.compile(r"\s*<(?P<url>https?://[^>\s]+)>")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
-# Inline styles that hide an element (spaces removed, lowercased): zero size or opacity included.
-_HIDING_STYLE = re.compile(
-    r"(?:^|;)(?:display:none|visibility:hidden|font-size:0(?![.\d])|opacity:0(?![.\d]))"
-)
 
 
 @dataclass(frozen=True)
@@ -103,9 +88,9 @@ def record_from_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES)
     if len(raw) > max_bytes:
         raise LoadError(_too_big(name, len(raw), max_bytes))
     if suffix == ".pdf":
-        text, title = _pdf_text(raw, name)
+        text, title = pdf_text(raw, name)
     elif suffix in (".html", ".htm"):
-        text, title = _html_text(raw, name)
+        text, title = html_text(raw, name)
     else:
         text, title = _decode(raw, name), None
     record = parse_record(text, source=name)
@@ -119,73 +104,6 @@ def _too_big(name: str, size: int, limit: int) -> str:
     return (
         f"{name} is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit: "
         "split it into smaller files."
-    )
-
-
-def _pdf_text(raw: bytes, name: str) -> tuple[str, str | None]:
-    """The text layer of a PDF, page after page, and its title from the PDF's metadata."""
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repairs are not the reader's concern
-
-    try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError(f"{name} is password-protected: save an unprotected copy first.")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = reader.metadata.title if reader.metadata else None
-    except DependencyError as exc:
-        raise LoadError(
-            f"{name} is encrypted in a way archive-qa cannot open here: save an unencrypted copy "
-            "(or install archive-qa[pdf-crypto])."
-        ) from exc
-    except LimitReachedError as exc:
-        raise LoadError(
-            f"{name} unpacks to far more data than a document holds (a damaged or hostile file): "
-            "export its text to a .txt file instead."
-        ) from exc
-    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as exc:
-        raise LoadError(f"{name} is not a readable PDF ({exc}): re-export it as PDF.") from exc
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    if not text:
-        raise LoadError(
-            f"{name} has no text layer (a scanned image?): run OCR on it, then upload it again."
-        )
-    return text, (title or "").strip() or None
-
-
-def _html_text(raw: bytes, name: str) -> tuple[str, str | None]:
-    """The visible text of a web page, a paragraph per block element, and its title."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-    for hidden in soup(["script", "style", "noscript", "template", "nav", "footer"]):
-        hidden.decompose()
-    # Text a reader of the page never sees is not the document's (and a place to plant orders).
-    for hidden in soup.find_all(_is_hidden):
-        hidden.decompose()
-    title_tag = soup.find("title") or soup.find("h1")
-    title = title_tag.get_text(" ", strip=True) if title_tag else None
-    if soup.head:
-        soup.head.decompose()
-    for inline in soup(_INLINE_TAGS):
-        inline.unwrap()
-    soup.smooth()
-    blocks = (" ".join(line.split()) for line in soup.get_text("\n").split("\n"))
-    text = "\n\n".join(b for b in blocks if b)
-    if not text:
-        raise LoadError(f"{name} has no visible text: there is nothing to ask about.")
-    return text, title or None
-
-
-def _is_hidden(tag: Tag) -> bool:
-    style = re.sub(r"\s+", "", str(tag.get("style") or "")).lower()
-    return (
-        tag.has_attr("hidden")
-        or str(tag.get("aria-hidden") or "").lower() == "true"
-        or str(tag.get("type") or "").lower() == "hidden"
-        or _HIDING_STYLE.search(style) is not None
     )
 
 

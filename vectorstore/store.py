@@ -1,5 +1,5 @@
-"""Store: records' chunks in Chroma (embedded in a folder, or a Chroma server), searched by
-meaning and by words, and kept in step with the catalogue of records (vectorstore.catalogue).
+"""Store: records' chunks in Chroma (embedded in a folder, or a Chroma server), kept in step
+with the catalogue of records (vectorstore.catalogue) and searched (vectorstore.search).
 
 ``archive_qa_chunks`` holds each chunk's text, embedding and offsets into its record's text. All
 lives in Chroma, so several app replicas can share one Chroma server.
@@ -7,21 +7,15 @@ lives in Chroma, so several app replicas can share one Chroma server.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.config import Settings as ChromaSettings
 
-from vectorstore import owner
 from vectorstore.catalogue import (
-    COURSE_PACKS,
-    DOCUMENTS,
     Catalogue,
     same_origin,
     sha,
@@ -29,7 +23,7 @@ from vectorstore.catalogue import (
 )
 from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS, EmbeddingModel, shared_encoder
-from vectorstore.errors import DocumentConflictError, ModelMismatchError, StoreError
+from vectorstore.errors import DocumentConflictError, ModelMismatchError
 from vectorstore.records import Record
 from vectorstore.search import ChunkSearch
 
@@ -53,29 +47,6 @@ class IngestResult:
     @property
     def unchanged(self) -> bool:
         return self.added == 0 and self.removed == 0
-
-
-def connect(
-    *, data_dir: Path | None = None, host: str | None = None, port: int = 8000
-) -> ClientAPI:
-    """A Chroma client: a server when `host` is given, else a persistent folder."""
-    settings = ChromaSettings(anonymized_telemetry=False)
-    try:
-        if host:
-            return chromadb.HttpClient(host=host, port=port, settings=settings)
-        if data_dir is None:
-            raise StoreError("no data directory given: set ARCHIVE_QA_DATA_DIR or CHROMA_HOST.")
-        data_dir.mkdir(parents=True, exist_ok=True)
-        owner.take(data_dir)
-        return chromadb.PersistentClient(path=str(data_dir), settings=settings)
-    except StoreError:
-        raise
-    except Exception as exc:
-        where = f"the Chroma server at {host}:{port}" if host else f"the store in {data_dir}"
-        raise StoreError(
-            f"cannot open {where}: {exc}. Check that the server is running, "
-            "or that the folder is writable and not in use by another archive-qa process."
-        ) from exc
 
 
 class Store:
@@ -278,13 +249,6 @@ class Store:
 
     def chunk_count(self) -> int:
         return self._chunks.count()
-
-
-def reset(client: ClientAPI) -> None:
-    """Drop every collection (used to rebuild after a model change)."""
-    for name in (CHUNKS, DOCUMENTS, COURSE_PACKS):
-        with contextlib.suppress(Exception):  # a missing collection is what we want anyway
-            client.delete_collection(name)
 
 
 def _mismatch_message(built_with: str, model: str) -> str:
