@@ -20,8 +20,8 @@ from qa.questions import Expectation, Question, read_question
 from qa.reader import ReaderModel, describe, shipped_model
 from qa.retrieval import Passage
 from qa.sentences import Candidate, read_candidates
+from qa.words import related
 from vectorstore.embeddings import Encoder
-from vectorstore.lexical import related
 from vectorstore.text import terms
 
 # At most this many sentences make an answer: enough for an offer in three parts, few enough to

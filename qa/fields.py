@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from enum import Enum
 
-from qa.questions import DOCUMENT_KINDS, MONTH_NAMES
+from qa.words import DOCUMENT_KINDS, MONTH_NAMES
 from vectorstore.records import Record, Section
 from vectorstore.text import strip_span
 

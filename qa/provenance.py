@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from qa.answer import Answer, abstention, cite
 from qa.fields import Aspect, stated
-from qa.questions import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS
 from qa.retrieval import Passage
+from qa.words import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS
 from vectorstore.records import Record
 from vectorstore.text import terms
 

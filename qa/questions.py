@@ -13,19 +13,13 @@ from enum import Enum
 from functools import lru_cache
 
 from qa.answer import strip_markers
-from vectorstore.lexical import is_nationality, related
+from qa.words import FILLERS, MONTH_NAMES, PERSONAL_TITLES, is_nationality, related
 from vectorstore.text import LIST_LABEL, terms
 
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")  # noqa: RUF001 - apostrophes of both kinds; "En-lai"
-# Words that ask for an answer without saying what it is about ("What would happen to ...").
-_FILLERS = frozenset(terms("happen kind type sort way many much long mean make made get take"))
+
 # Titles before a name identify no one ("Dr. Wallace" is found by "Wallace").
-_TITLES = frozenset(
-    terms(
-        "dr mr mrs ms miss sir gen general adm admiral col colonel capt captain lt president "
-        "ambassador secretary minister premier chairman comrade prof professor"
-    )
-)
+_TITLES = frozenset(terms(" ".join(PERSONAL_TITLES)))
 
 
 class Expectation(Enum):
@@ -70,9 +64,6 @@ _DURATION = re.compile(
     r"\bindefinite(?:ly)?\b|\b(?:long|short|brief|extended|limited)\s+(?:period|time)\b",
     re.I,
 )
-MONTH_NAMES = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
 _MONTHS = rf"{MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
 _TIME = re.compile(
     rf"\b(?:{_MONTHS})\b\.?|\b1[7-9]\d\d\b|\b20\d\d\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|"
@@ -98,16 +89,6 @@ _REASON = re.compile(
     r"thus|hence|consequently|in view of|on the ground|for the purpose)\b",
     re.I,
 )
-# Kinds of document, as questions and records name them ("the telegram", "a despatch").
-DOCUMENT_KIND_WORDS = [
-    *("telegram", "telegrams", "message", "messages", "cable", "cables", "letter", "letters"),
-    *("memorandum", "memoranda", "memo", "memos", "note", "notes", "dispatch", "dispatches"),
-    *("despatch", "despatches", "report", "reports", "minutes", "instruction", "instructions"),
-    *("estimate", "estimates", "paper", "papers", "conversation", "conversations", "circular"),
-    *("circulars", "proclamation", "proclamations", "statement", "statements", "speech"),
-    *("speeches", "communiqué", "communique"),
-]
-DOCUMENT_KINDS = "|".join(sorted(DOCUMENT_KIND_WORDS, key=len, reverse=True))
 # A year in a question ("How much did the USSR lend China in 1950?") is, like a name, something
 # the documents that answer it must mention (their date line counts).
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
@@ -177,7 +158,7 @@ def read_question(text: str) -> Question:
     """Analyse a question: its terms, names and the kind of answer it expects. The chain, the
     retriever and the answerer each need the reading; it is made once per question text."""
     names = _names(text)
-    question_terms = tuple(t for t in terms(text) if t not in _FILLERS)
+    question_terms = tuple(t for t in terms(text) if t not in FILLERS)
     expects = next((kind for pattern, kind in _EXPECTS if pattern.search(text)), None)
     counted = frozenset(terms(_counted_noun(text)))
     counted = (

@@ -21,8 +21,8 @@ import numpy as np
 
 from qa.questions import Question
 from qa.sentences import Candidate
+from qa.words import related
 from vectorstore.embeddings import Encoder
-from vectorstore.lexical import related
 
 # What the reader weighs. Chosen by cross-validation by document over the tuned sets and the
 # first frozen set (bench/fit_reader.py): each of these earns its place, and none of the 18 others

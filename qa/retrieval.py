@@ -16,11 +16,13 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from qa.questions import read_question
+from qa.words import widen
 from vectorstore.chunks import Chunk
 from vectorstore.embeddings import EmbeddingModel
 from vectorstore.records import Record
 from vectorstore.search import ScoredChunk, document_of
 from vectorstore.store import Store
+from vectorstore.text import terms
 
 
 @dataclass(frozen=True)
@@ -102,14 +104,16 @@ class ArchiveRetriever(BaseRetriever):
         documents = self.scope.resolve(self.store)
         for name in read_question(query).names:
             # A question that names someone is about the documents that mention them.
-            hits = self.store.search.by_words(name.words, k=None)
+            hits = self.store.search.by_words(widen(terms(name.words)), k=None)
             mentioning = frozenset(document_of(i) for i, _ in hits)
             if mentioning:
                 documents = mentioning if documents is None else documents & mentioning
         dense = self.store.search.by_meaning(vector, k=self.depth, documents=documents)
         lexical = [
             chunk_id
-            for chunk_id, _ in self.store.search.by_words(query, k=self.depth, documents=documents)
+            for chunk_id, _ in self.store.search.by_words(
+                widen(terms(query)), k=self.depth, documents=documents
+            )
         ]
         fused = fuse_rankings([[hit.chunk.id for hit in dense], lexical], k=self.rrf_k)[: self.k]
         known = {hit.chunk.id: hit for hit in dense}

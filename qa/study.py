@@ -20,9 +20,18 @@ from pydantic import BaseModel
 from qa.answer import MAX_QUESTION_CHARS, Answer, Citation, cite
 from qa.followups import Turn
 from qa.prompting import as_data, ask_model
-from qa.questions import MONTH_NAMES
 from qa.retrieval import Scope
-from vectorstore.lexical import is_nationality
+from qa.words import (
+    CALENDAR,
+    DIRECTIONS,
+    DOCUMENT_KINDS,
+    MONTH_NAMES,
+    OPENERS,
+    ORGANISATION_WORDS,
+    PERSONAL_TITLES,
+    PLACE_WORDS,
+    is_nationality,
+)
 from vectorstore.records import Record
 from vectorstore.text import LIST_LABEL, iso_date, split_sentences, terms
 
@@ -35,38 +44,14 @@ QUIZ_ITEMS = 4
 BLANK = "_____"
 
 Kind = Literal["person", "place", "organisation", "date", "other"]
-_KINDS_OF_DOCUMENT = (
-    "telegram", "memorandum", "letter", "message", "cable", "note", "dispatch", "report",
-    "minutes", "instruction", "estimate", "paper", "record", "speech", "statement",
-)  # fmt: skip
 # Capitalised runs, allowing "of", "the", "for" inside ("Secretary of State"), and a bracketed
 # identification after a pseudonym ("FILIPPOV [Stalin]").
 _NAME = re.compile(
     r"\[?(?:[A-Z][\w'’-]*)(?:[ \t]+(?:(?:of|the|for)[ \t]+)?[A-Z][\w'’-]*)*\]?"  # noqa: RUF001
 )
-_ORGANISATION_WORDS = frozenset(
-    terms(
-        "council government ministry committee party army navy department office embassy "
-        "nations republic assembly bureau command staff union congress parliament senate "
-        "agency commission corps division forces legation consulate"
-    )
-)
-_TITLES = re.compile(
-    r"\b(?:Mr|Mrs|Dr|General|Gen|Ambassador|Comrade|President|Secretary|Minister|Premier|"
-    r"Chairman|Marshal|Admiral|Colonel|Consul)\.?\s+$"
-)
+_TITLES = re.compile(rf"\b(?:{'|'.join(PERSONAL_TITLES)})\.?\s+$")
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|inside|toward|towards)\s+(?:the\s+)?$", re.I)
 _LEADING_LABEL = re.compile(rf"^{LIST_LABEL.pattern}")
-_OPENERS = frozenset(["upon", "then", "thus", "hence", "however", "moreover", "also"])
-_DIRECTIONS = frozenset(terms("north south east west northern southern eastern western"))
-_CALENDAR = frozenset(
-    terms(
-        f"{MONTH_NAMES.replace('|', ' ')} monday tuesday wednesday thursday friday saturday sunday"
-    )
-)
-# Words that make a name a place ("Korea Strait", "Yangtze River"); no names of this corpus's own
-# places, which the words before them ("in Moscow") tell instead.
-_PLACE_WORDS = frozenset(terms("island islands river sea strait bay province city states kingdom"))
 # A quoted sentence worth studying says something: header lines ("SOVIET AMBASSADOR") do not.
 _MIN_WORDS = 6
 _FULL_DATE = re.compile(
@@ -213,8 +198,9 @@ def _candidate_questions(record: Record) -> list[str]:
 
 
 def _kind_of(record: Record) -> str:
-    title = record.title.lower()
-    return next((k for k in _KINDS_OF_DOCUMENT if k in title), "document")
+    """What the title calls the document ("telegram"), or "document"."""
+    found = re.search(rf"\b(?:{DOCUMENT_KINDS})\b", record.title, re.I)
+    return found.group().lower() if found else "document"
 
 
 def _body(record: Record) -> tuple[int, int]:
@@ -251,13 +237,13 @@ def _names_in(record: Record, start: int, end: int) -> dict[int, str]:
             first, _, rest = name.partition(" ")
             if not rest:
                 continue
-            if not terms(first) or first.lower().endswith("ly") or first.lower() in _OPENERS:
+            if not terms(first) or first.lower().endswith("ly") or first.lower() in OPENERS:
                 at += len(first) + 1
                 name = re.sub(r"^(?:(?:of|the|for)\s+)+", "", rest)
-        words = [t for t in terms(name) if t not in _DIRECTIONS]
+        words = [t for t in terms(name) if t not in DIRECTIONS]
         if len(name) < 3 or not words or all(is_nationality(t) for t in words):
             continue
-        if words[0] in _CALENDAR:
+        if words[0] in CALENDAR:
             continue
         found[start + at] = name
     return found
@@ -338,11 +324,11 @@ def _kind_of_name(name: str, before: str) -> Kind:
     first character: "FILIPPOV [" marks an identification, a person)."""
     words = set(terms(name))
     before, first = before[:-1], before[-1:]
-    if words & _ORGANISATION_WORDS:
+    if words & ORGANISATION_WORDS:
         return "organisation"
     if _TITLES.search(before) or first == "[":
         return "person"
-    if _PLACE_BEFORE.search(before) or words & _PLACE_WORDS:
+    if _PLACE_BEFORE.search(before) or words & PLACE_WORDS:
         return "place"
     return "other"
 

@@ -16,6 +16,7 @@ from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.lexical import LexicalIndex
 from vectorstore.records import Record, load_record
 from vectorstore.store import CHUNKS, Store
+from vectorstore.text import terms
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, seed: Record) -> None:
@@ -42,7 +43,7 @@ def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path) -> None:
         store.catalogue.record("memo").text[h.chunk.start : h.chunk.end]
         for h in store.search.by_meaning(vector, k=10)
     ] == texts  # type: ignore[union-attr]
-    lexical = {chunk_id for chunk_id, _ in store.search.by_words("Pusan Seoul Inchon", k=10)}
+    lexical = {chunk_id for chunk_id, _ in store.search.by_words(terms("Pusan Seoul Inchon"), k=10)}
     assert [h.chunk.text for h in store.search.scored(sorted(lexical), vector)] == [
         "# Memo\n\nThe convoy left Inchon on Tuesday."
     ]
@@ -112,13 +113,13 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_record(path), origin=str(path))
-    assert store.search.by_words("Pusan", k=5)
+    assert store.search.by_words(terms("Pusan"), k=5)
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
     store.ingest(load_record(path), origin=str(path))
-    assert store.search.by_words("Pusan", k=5) == []
-    assert store.search.by_words("Inchon", k=5)
+    assert store.search.by_words(terms("Pusan"), k=5) == []
+    assert store.search.by_words(terms("Inchon"), k=5)
     assert store.delete("memo")
-    assert store.search.by_words("Inchon", k=5) == []
+    assert store.search.by_words(terms("Inchon"), k=5) == []
 
 
 def test_the_word_index_is_kept_on_disk_and_rebuilt_when_the_store_changes(
@@ -129,19 +130,19 @@ def test_the_word_index_is_kept_on_disk_and_rebuilt_when_the_store_changes(
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     writer = Store(connect(data_dir=tmp_path / "db"), word_index_dir=folder)
     writer.ingest(load_record(path), origin=str(path))
-    assert writer.search.by_words("Pusan", k=5)
+    assert writer.search.by_words(terms("Pusan"), k=5)
     saved = json.loads((folder / "ids.json").read_text())
     assert saved["ids"] and saved["ids"][0].startswith("memo:")
     # Another process opening the store reads the saved index instead of rebuilding it.
     reader = Store(writer.client, word_index_dir=folder)
     loaded = reader.search.word_index()
-    assert loaded.search("Pusan", k=5)
+    assert loaded.search(terms("Pusan"), k=5)
     assert LexicalIndex.load(folder, saved["stamp"]) is not None
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
     writer.ingest(load_record(path), origin=str(path))
     assert LexicalIndex.load(folder, saved["stamp"]) is not None  # stale until next search
-    assert reader.search.by_words("Pusan", k=5) == []  # the stamp changed: rebuilt
-    assert reader.search.by_words("Inchon", k=5)
+    assert reader.search.by_words(terms("Pusan"), k=5) == []  # the stamp changed: rebuilt
+    assert reader.search.by_words(terms("Inchon"), k=5)
     assert json.loads((folder / "ids.json").read_text())["stamp"] != saved["stamp"]
 
 
@@ -153,7 +154,7 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_record(path), origin=str(path))
-    assert store.search.by_words("Pusan", k=5)
+    assert store.search.by_words(terms("Pusan"), k=5)
 
 
 def test_collections_group_documents_and_forget_deleted_ones(tmp_path: Path, seed: Record) -> None:

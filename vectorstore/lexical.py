@@ -16,80 +16,6 @@ import bm25s
 
 from vectorstore.text import terms
 
-# Related words for diplomatic and military records, so a question meets the text's own words.
-# People ask "What did Stalin offer?"; the telegram says "we are ready to send you". Embeddings
-# blur such pairs and BM25 misses them, so questions are widened with these groups before lexical
-# search and before sentences are scored. The groups are the vocabulary of the record type (speech
-# acts, communication, forces, countries and their adjectives), not of any one document.
-_GROUPS = """
-offer propose proposal ready prepared willing intend
-aid assistance help support supply
-ask request appeal demand urge
-reply respond response answer react reaction
-position view opinion attitude stance consider think believe
-decide decision resolve determine
-plan intend intention
-agree accept consent approve
-refuse reject decline
-warn warning threaten threat
-withdraw retreat evacuate
-end terminate termination cease stop halt
-channel telegraph telegram cable cipher ciphered wire courier
-message telegram cable letter note dispatch
-send transmit forward dispatch
-troops forces army units divisions
-aircraft planes jets fighters aviation airplanes
-border frontier
-money loan credit dollars rubles funds lend
-meeting talk talks conference conversation
-"""
-# Countries and their adjectives: "the Soviets" finds "USSR", but as adjectives ("American
-# military material") they describe rather than name, so questions do not insist on them.
-_PEOPLES = """
-china chinese
-soviet soviets ussr russia russian russians
-english britain british england
-korea korean koreans
-india indian
-america american americans
-japan japanese
-france french
-"""
-
-
-def _build() -> dict[str, frozenset[str]]:
-    related: dict[str, set[str]] = {}
-    for line in f"{_GROUPS}\n{_PEOPLES}".strip().splitlines():
-        group = set(terms(line))
-        for stem in group:
-            related.setdefault(stem, set()).update(group - {stem})
-    return {stem: frozenset(others) for stem, others in related.items()}
-
-
-_RELATED = _build()
-
-
-_NATIONALITIES = frozenset(terms(_PEOPLES))
-
-
-def is_nationality(stem: str) -> bool:
-    """Whether `stem` is a country or people ("soviet", "chines")."""
-    return stem in _NATIONALITIES
-
-
-def related(stem: str) -> frozenset[str]:
-    """Stems that mean nearly what `stem` means in these records (not `stem` itself)."""
-    return _RELATED.get(stem, frozenset())
-
-
-def widen(stems: list[str]) -> list[str]:
-    """`stems` followed by their related stems, each once."""
-    seen = dict.fromkeys(stems)
-    for stem in stems:
-        seen.update(dict.fromkeys(sorted(related(stem))))
-    return list(seen)
-
-
 # Part of every saved index's stamp: bump it when `terms` changes, so old indexes are rebuilt.
 TERMS_VERSION = "snowball-2"
 
@@ -104,9 +30,9 @@ class LexicalIndex:
             # An empty token list would make bm25s drop the row and misalign ids.
             self._bm25.index([terms(t) or ["\x00"] for t in texts], show_progress=False)
 
-    def search(self, query: str, *, k: int | None) -> list[tuple[str, float]]:
-        """Up to `k` (id, score) pairs with a positive score, best first (all with None)."""
-        words = widen(terms(query))
+    def search(self, words: list[str], *, k: int | None) -> list[tuple[str, float]]:
+        """Up to `k` (id, score) pairs with a positive score, best first (all with None), for
+        the search terms `words` (vectorstore.text.terms of a query, maybe widened)."""
         if not self._ids or not words:
             return []
         found, scores = self._bm25.retrieve(

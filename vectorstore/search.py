@@ -72,16 +72,17 @@ class ChunkSearch:
         ]
 
     def by_words(
-        self, query: str, *, k: int | None, documents: Set[str] | None = None
+        self, words: list[str], *, k: int | None, documents: Set[str] | None = None
     ) -> list[tuple[str, float]]:
-        """The `k` best chunk ids by BM25 over chunk text and document title, best first.
+        """The `k` best chunk ids by BM25 over chunk text and document title for the search terms
+        `words` (vectorstore.text.terms of a query, maybe widened), best first.
 
         With `documents`, only chunks of those documents are returned.
         """
         index = self.word_index()
         if documents is None:
-            return index.search(query, k=k)
-        hits = index.search(query, k=None)
+            return index.search(words, k=k)
+        hits = index.search(words, k=None)
         return [(i, score) for i, score in hits if document_of(i) in documents][:k]
 
     def word_index(self) -> LexicalIndex:
