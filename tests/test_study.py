@@ -7,13 +7,8 @@ from pathlib import Path
 import pytest
 
 from qa.assembly import Archive, open_archive
-from qa.study import (
-    BLANK,
-    StructuralProposer,
-    StudyPack,
-    answered_questions,
-    timeline,
-)
+from qa.glossary import timeline
+from qa.study import BLANK, StructuralProposer, StudyPack, answered_questions
 from tests.conftest import make_settings
 from tests.fake_openai import fake_openai_server
 from vectorstore.records import Record, load_record

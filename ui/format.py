@@ -10,8 +10,9 @@ from typing import Any, NamedTuple
 from urllib.parse import quote as quote_url
 
 from qa.answer import Answer, Citation, as_claim
+from qa.glossary import GlossaryEntry, TimelineEntry
 from qa.library import Record
-from qa.study import GlossaryEntry, QuizItem, StudyPack, TimelineEntry
+from qa.study import QuizItem, StudyPack
 
 _WIDTH = 100
 

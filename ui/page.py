@@ -15,9 +15,9 @@ import gradio as gr
 from qa.assembly import Archive, bundled_document
 from qa.errors import ArchiveQAError
 from qa.followups import Turn
+from qa.glossary import timeline
 from qa.library import MAX_FILE_BYTES, Library, load_record
 from qa.retrieval import Scope
-from qa.study import timeline
 from ui.format import (
     answer_as_html,
     header_html,
