@@ -143,6 +143,11 @@ class _Parts:
     drop: Any
     note: Any
 
+    @property
+    def menus(self) -> tuple[Any, Any]:
+        """The menus of collections: to group documents in, and to add files into."""
+        return self.pack, self.into
+
 
 def build_library_tab(
     library: Library, title: str, ask_page: list[Any], *, read_only: bool, max_upload_bytes: int
@@ -159,9 +164,7 @@ def build_library_tab(
     )  # fmt: skip
 
     def shown_on_page() -> dict[Any, Any]:
-        now = shelf(library)
-        header_now = header_html(title, now.records, embed=False)
-        return {table: now.rows, header: header_now, ask_in: gr.Dropdown(choices=now.ask_in)}
+        return _shown(shelf(library), title, table, header, ask_in)
 
     if read_only:
         gr.Markdown(
@@ -173,12 +176,9 @@ def build_library_tab(
 
     def listing() -> dict[Any, Any]:
         now = shelf(library)
-        documents = [(f"{r.title} ({r.id})", r.id) for r in now.records]
-        return {
-            **shown_on_page(), parts.picked: gr.Dropdown(choices=documents, value=[]),
-            parts.pack: gr.Dropdown(choices=list(now.collections)),
-            parts.into: gr.Dropdown(choices=list(now.collections)),
-        }  # fmt: skip
+        picks = gr.Dropdown(choices=[(f"{r.title} ({r.id})", r.id) for r in now.records], value=[])
+        shown = {**_shown(now, title, table, header, ask_in), parts.picked: picks}
+        return shown | {menu: gr.Dropdown(choices=list(now.collections)) for menu in parts.menus}
 
     def upload(
         paths: list[str] | None,
@@ -207,6 +207,12 @@ def build_library_tab(
             api_visibility="private",
         )  # fmt: skip
     return listing, shown
+
+
+def _shown(now: Shelf, title: str, table: Any, header: Any, ask_in: Any) -> dict[Any, Any]:
+    """The table, the page's header and its "Ask in" menu, for the library as it is `now`."""
+    header_now = header_html(title, now.records, embed=False)
+    return {table: now.rows, header: header_now, ask_in: gr.Dropdown(choices=now.ask_in)}
 
 
 def _lay_out(max_upload_bytes: int) -> _Parts:
