@@ -72,3 +72,16 @@ def test_a_users_lcel_pipe_over_the_chain_gets_the_same_answer_as_asking(
     assert "two to three months" in expected.answer and "Read as" in (expected.notice or "")
     assert archive.chain is archive.chain  # built once
     assert archive.chain.invoke("Who is Filippov?").citations  # a plain question pipes too
+
+
+def test_a_langchain_user_can_search_the_passages_through_langchain_chroma(
+    archive: Archive,
+) -> None:
+    vectorstore = archive.store.search.vectorstore
+    found = vectorstore.as_retriever(search_kwargs={"k": 2}).invoke("jet fighter aircraft")
+    telegram = archive.library.document("document-110692")
+    assert telegram is not None and len(found) == 2
+    assert "jet fighter planes—124 pieces" in " ".join(d.page_content for d in found)
+    for document in found:  # the same passages, at the offsets archive-qa cites them by
+        start, end = document.metadata["start"], document.metadata["end"]
+        assert telegram.text[start:end] == document.page_content

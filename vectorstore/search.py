@@ -1,5 +1,6 @@
 """Searching the chunks, as the retriever asks: by meaning (Chroma's nearest neighbours of a
-question's vector) and by words (BM25 over chunk text and document titles, vectorstore.lexical).
+question's vector, through LangChain's own Chroma vector store, which LangChain users can take
+as it is) and by words (BM25 over chunk text and document titles, vectorstore.lexical).
 
 The word index is rebuilt only when the store has changed: its stamp names the chunk collection
 and the catalogue's generation counter, which every ingest, replace and delete bumps (in Chroma,
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Where
+from langchain_chroma import Chroma
 
 from vectorstore.catalogue import Catalogue
 from vectorstore.chunks import Chunk
+from vectorstore.embeddings import ArchiveEmbeddings, EmbeddingModel
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
 
 
@@ -35,9 +38,20 @@ class ChunkSearch:
     """The store's chunks, searched."""
 
     def __init__(
-        self, chunks: Collection, catalogue: Catalogue, word_index_dir: Path | None = None
+        self,
+        client: ClientAPI,
+        chunks: Collection,
+        catalogue: Catalogue,
+        encoder: EmbeddingModel,
+        word_index_dir: Path | None = None,
     ) -> None:
-        """`word_index_dir` keeps the BM25 index between runs (rebuilt from Chroma without it)."""
+        """`encoder` embeds questions as the chunks were embedded; `word_index_dir` keeps the
+        BM25 index between runs (rebuilt from Chroma without it)."""
+        self.vectorstore = Chroma(
+            client=client, collection_name=chunks.name,
+            embedding_function=ArchiveEmbeddings(encoder), create_collection_if_not_exists=False,
+        )  # fmt: skip
+        """The chunks as a LangChain vector store (`.as_retriever()`, `similarity_search`)."""
         self._chunks = chunks
         self._catalogue = catalogue
         self._word_index_dir = word_index_dir
@@ -53,22 +67,14 @@ class ChunkSearch:
         total = self._chunks.count()
         if total == 0 or (documents is not None and not documents):
             return []
-        where: Where | None = None
-        if documents is not None:
-            where = cast(Where, {"document_id": {"$in": sorted(documents)}})
-        result = self._chunks.query(
-            query_embeddings=[[float(x) for x in vector]],  # type: ignore[arg-type]  # as above
-            n_results=min(k, total),
-            where=where,
-            include=["documents", "metadatas", "distances"],
+        where = None if documents is None else {"document_id": {"$in": sorted(documents)}}
+        found = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            [float(x) for x in vector], k=min(k, total), filter=cast(Any, where)
         )
-        ids = result["ids"][0]
-        texts = (result["documents"] or [[]])[0]
-        metas = (result["metadatas"] or [[]])[0]
-        distances = (result["distances"] or [[]])[0]
+        # Chroma gives cosine distances, which the rest of the code reads as similarities.
         return [
-            ScoredChunk(chunk_from_row(i, t or "", m or {}), 1.0 - float(d))
-            for i, t, m, d in zip(ids, texts, metas, distances, strict=True)
+            ScoredChunk(chunk_from_row(str(d.id), d.page_content, d.metadata), 1.0 - distance)
+            for d, distance in found
         ]
 
     def by_words(

@@ -72,7 +72,9 @@ class Store:
         self.catalogue = Catalogue(client)
         self.lease = self.catalogue.lease
         """Held by every write (vectorstore.lease)."""
-        self.search = ChunkSearch(self._chunks, self.catalogue, word_index_dir)
+        self.search = ChunkSearch(
+            client, self._chunks, self.catalogue, self.encoder, word_index_dir
+        )
         """Finds chunks by meaning and by words (vectorstore.search)."""
 
     def _open_chunks(self) -> Collection:
