@@ -9,7 +9,7 @@ import pytest
 from qa.assembly import Archive
 from tests.fake_encoder import quick_archive
 from ui.library_tab import EVERYTHING, add_files, change, shelf
-from ui.page import collection_timeline, study_choices, study_materials
+from ui.page import collection_timeline, respond, study_choices, study_materials
 
 TELEGRAM = "document-110692"
 NOTES = "Notes on the Yalu bridges.\n\nThe bridges over the Yalu were bombed in November 1950.\n"
@@ -90,3 +90,29 @@ def test_the_study_tab_offers_every_document_and_collection(
     assert "July 13, 1950" in collection_timeline(archive.library, None)
     # The collection holds only the undated notes: not the telegram's date.
     assert "No full dates found." in collection_timeline(archive.library, "HIST 201")
+
+
+def test_the_chat_shows_searching_then_the_checked_answer_after_the_conversation(
+    archive: Archive,
+) -> None:
+    before = [
+        {"role": "user", "content": "Who would train the Chinese pilots?"},
+        {"role": "assistant", "content": [{"type": "text", "text": "Our pilots [1]."}]},
+    ]
+    steps = list(respond(archive, "And how long would that take?", before, None, EVERYTHING))
+    (box, searching), (cleared, answered) = steps
+    assert box == cleared == ""
+    assert searching[:3] == [*before, {"role": "user", "content": "And how long would that take?"}]
+    assert "Searching the documents" in searching[-1]["content"]
+    reply = answered[-1]["content"]
+    assert answered[:3] == searching[:3] and "Read as a follow-up" in reply
+    assert "two to three months" in reply and 'class="aqa-cite"' in reply
+
+
+def test_the_chat_says_what_is_wrong_with_a_question_plainly(archive: Archive) -> None:
+    *_, (_, answered) = respond(archive, "   ", [], None, EVERYTHING)
+    assert answered[-1]["content"] == (
+        '<p class="aqa-abstained">the question is empty: type what you want to know.</p>'
+    )
+    *_, (_, scoped) = respond(archive, "Who?", [], None, "HIST 999")
+    assert "no collection &#x27;HIST 999&#x27;" in scoped[-1]["content"]

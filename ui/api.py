@@ -215,8 +215,8 @@ def remove_document(request: Request, document_id: str, served: Served) -> Respo
 @router.get("/collections", response_model=list[Collection])
 def list_collections(served: Served) -> Any:
     """Every collection (course pack) and its documents."""
-    packs = served.archive.library.collections()
-    return [Collection(name=n, documents=ids) for n, ids in packs.items()]
+    collections = served.archive.library.collections()
+    return [Collection(name=n, documents=ids) for n, ids in collections.items()]
 
 
 @router.put("/collections/{name}", response_model=Collection)

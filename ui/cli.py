@@ -99,10 +99,10 @@ def _add_library_commands(commands: argparse._SubParsersAction[argparse.Argument
     remove.add_argument("ids", nargs="+", metavar="ID", help="document ids, as `documents` lists")
     remove.set_defaults(run=librarian.remove)
 
-    packs = commands.add_parser(
+    grouping = commands.add_parser(
         "collection", help="group documents into named collections (course packs)"
     )
-    actions = packs.add_subparsers(title="actions", required=True, metavar="ACTION")
+    actions = grouping.add_subparsers(title="actions", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="list the collections and their documents")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(run=librarian.collection_list)

@@ -91,13 +91,15 @@ def _ingest_through(url: str, token: str | None, args: argparse.Namespace) -> _A
 def collection_list(args: argparse.Namespace) -> int:
     from qa.assembly import open_library
 
-    packs = open_library(settings()).collections()
+    collections = open_library(settings()).collections()
     if args.json:
-        print(json.dumps([{"name": n, "documents": ids} for n, ids in packs.items()], indent=2))
+        print(
+            json.dumps([{"name": n, "documents": ids} for n, ids in collections.items()], indent=2)
+        )
         return 0
-    for name, ids in packs.items():
+    for name, ids in collections.items():
         print(f"{name} ({len(ids)} documents): {', '.join(ids) or '-'}")
-    if not packs:
+    if not collections:
         print("No collections yet: `archive-qa collection add NAME ID...` makes one.")
     return 0
 

@@ -137,7 +137,7 @@ class _Parts:
     add: Any
     report: Any
     picked: Any
-    pack: Any
+    collection: Any
     put: Any
     take: Any
     drop: Any
@@ -146,7 +146,7 @@ class _Parts:
     @property
     def menus(self) -> tuple[Any, Any]:
         """The menus of collections: to group documents in, and to add files into."""
-        return self.pack, self.into
+        return self.collection, self.into
 
 
 def build_library_tab(
@@ -196,14 +196,14 @@ def build_library_tab(
     def acting(action: str) -> Callable[[list[str] | None, str | None], dict[Any, Any]]:
         return lambda ids, name: {parts.note: change(library, action, ids, name), **listing()}
 
-    shown = [table, header, ask_in, parts.picked, parts.pack, parts.into]
+    shown = [table, header, ask_in, parts.picked, parts.collection, parts.into]
     parts.add.click(
         upload, [parts.files, parts.into, parts.replace], [parts.report, parts.files, *shown],
         api_visibility="private",
     )  # fmt: skip
     for button, action in ((parts.put, "put"), (parts.take, "take"), (parts.drop, "drop")):
         button.click(
-            acting(action), [parts.picked, parts.pack], [parts.note, *shown],
+            acting(action), [parts.picked, parts.collection], [parts.note, *shown],
             api_visibility="private",
         )  # fmt: skip
     return listing, shown
@@ -236,7 +236,7 @@ def _lay_out(max_upload_bytes: int) -> _Parts:
     gr.Markdown("### Collections and removal")
     with gr.Row():
         picked = gr.Dropdown(label="Documents", multiselect=True, choices=[], elem_id="aqa-picked")
-        pack = gr.Dropdown(
+        collection = gr.Dropdown(
             label="Collection", choices=[], allow_custom_value=True, elem_id="aqa-pack"
         )
     with gr.Row():
@@ -244,4 +244,4 @@ def _lay_out(max_upload_bytes: int) -> _Parts:
         take = gr.Button("Take out of collection")
         drop = gr.Button("Remove from library", variant="stop")
     note = gr.HTML(elem_id="aqa-library-note")
-    return _Parts(files, into, replace, add, report, picked, pack, put, take, drop, note)
+    return _Parts(files, into, replace, add, report, picked, collection, put, take, drop, note)

@@ -66,14 +66,14 @@ def build_blocks(
         # The embed is the chat alone: no tabs around it.
         with nullcontext() if embed else gr.Tabs():
             with nullcontext() if embed else gr.Tab("Ask", id="ask"):
-                pack, chat_box, question, send, starters = _ask_tab(embed)
+                ask_in, chat_box, question, send, starters = _ask_tab(embed)
             if not embed:
                 with gr.Tab("Study", id="study") as study_tab:
                     choices, menus = _study(archive)
                 study_tab.select(choices, None, menus, api_visibility="private")
                 with gr.Tab("Library", id="library"):
                     listing, listed = build_library_tab(
-                        archive.library, TITLE, [header, pack], read_only=read_only,
+                        archive.library, TITLE, [header, ask_in], read_only=read_only,
                         max_upload_bytes=max_upload_bytes,
                     )  # fmt: skip
                 blocks.load(listing, None, listed, api_visibility="private")
@@ -81,9 +81,9 @@ def build_blocks(
         # Closures, not partials: Gradio reads each callback's own signature (gr.Request, and
         # whether it streams).
         def chat(
-            asked: str, history: list[dict[str, Any]], scope: dict[str, Any] | None, pack: str
+            asked: str, history: list[dict[str, Any]], scope: dict[str, Any] | None, ask_in: str
         ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-            yield from respond(archive, asked, history, scope, pack)
+            yield from respond(archive, asked, history, scope, ask_in)
 
         def setup(request: gr.Request) -> tuple[Any, ...]:
             return configure(archive, request, telegram=telegram, embed=embed)
@@ -93,7 +93,7 @@ def build_blocks(
 
         for trigger in (send.click, question.submit):
             trigger(
-                chat, [question, chat_box, scope, pack], [question, chat_box],
+                chat, [question, chat_box, scope, ask_in], [question, chat_box],
                 api_visibility="private",
             )  # fmt: skip
         blocks.load(setup, None, [header, starters, scope], api_visibility="private")
@@ -126,7 +126,7 @@ def respond(
     question: str,
     history: list[dict[str, Any]],
     scope: dict[str, Any] | None,
-    pack: str,
+    ask_in: str,
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """The chat's answer to `question`: first a "Searching" line, then the checked answer (or
     the error, said plainly), after the conversation so far."""
@@ -134,7 +134,7 @@ def respond(
     history = [*history, {"role": "user", "content": question}]
     yield "", [*history, {"role": "assistant", "content": _SEARCHING}]
     scope = scope or {}
-    asked = Scope.of(documents=scope.get("documents"), collection=pack or scope.get("collection"))
+    asked = Scope.of(documents=scope.get("documents"), collection=ask_in or scope.get("collection"))
     try:
         reply = answer_as_html(archive.ask(question, history=earlier, scope=asked))
     except ArchiveQAError as exc:
@@ -150,7 +150,7 @@ def ask(archive: Archive, question: str) -> dict[str, Any]:
 def _ask_tab(embed: bool) -> tuple[Any, Any, Any, Any, Any]:
     """The ask tab's parts: the "Ask in" menu, the chat, the question box, the button and the
     starter questions, with the source viewer beside them."""
-    pack = gr.Dropdown(
+    ask_in = gr.Dropdown(
         label="Ask in", choices=[("All documents", EVERYTHING)], value=EVERYTHING,
         visible=not embed, elem_id="aqa-ask-in",
     )  # fmt: skip
@@ -171,7 +171,7 @@ def _ask_tab(embed: bool) -> tuple[Any, Any, Any, Any, Any]:
                 gr.Examples(EXAMPLES, inputs=question, label="Try asking")
         with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
             gr.HTML(_VIEWER, elem_id="aqa-viewer")
-    return pack, chat, question, send, starters
+    return ask_in, chat, question, send, starters
 
 
 def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
@@ -182,8 +182,8 @@ def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
     it fills, for the page to run when the tab opens."""
 
     def choices() -> tuple[Any, Any]:
-        documents, packs = study_choices(archive.library)
-        return gr.Dropdown(choices=documents), gr.Dropdown(choices=packs)
+        documents, collections = study_choices(archive.library)
+        return gr.Dropdown(choices=documents), gr.Dropdown(choices=collections)
 
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
@@ -195,7 +195,7 @@ def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
             out = gr.HTML(elem_id="aqa-study")
             with gr.Accordion("Timeline of a collection", open=False):
                 with gr.Row():
-                    pack = gr.Dropdown(
+                    collection = gr.Dropdown(
                         label="Collection",
                         choices=[("All documents", EVERYTHING)],
                         value=EVERYTHING,
@@ -205,8 +205,10 @@ def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
         with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
             gr.HTML(_VIEWER.replace('id="aqa-viewer-body"', 'id="aqa-study-viewer-body"'))
     make.click(partial(study_materials, archive), document, out, api_visibility="private")
-    show.click(partial(collection_timeline, archive.library), pack, dated, api_visibility="private")
-    return choices, [document, pack]
+    show.click(
+        partial(collection_timeline, archive.library), collection, dated, api_visibility="private"
+    )
+    return choices, [document, collection]
 
 
 def study_choices(library: Library) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

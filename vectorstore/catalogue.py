@@ -23,7 +23,7 @@ from vectorstore.lease import WriterLease
 from vectorstore.records import Record, Section
 
 DOCUMENTS = "archive_qa_documents"
-COURSE_PACKS = "archive_qa_course_packs"
+COLLECTIONS = "archive_qa_course_packs"  # the name it was first stored under
 # A collection's name: what a person types, within reason.
 _PACK_NAME = re.compile(r"[\w][\w .,:()'&+-]{0,59}")
 # Rows are looked up by id only; Chroma still wants a vector per row.
@@ -41,7 +41,7 @@ class Catalogue:
 
     def __init__(self, client: ClientAPI) -> None:
         self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
-        self._packs = client.get_or_create_collection(COURSE_PACKS, embedding_function=None)
+        self._collections = client.get_or_create_collection(COLLECTIONS, embedding_function=None)
         # One write at a time: in this process (a server ingests uploads on several threads),
         # and among the processes sharing the store (replicas of a Chroma server).
         self.lease = WriterLease(self._documents)
@@ -159,7 +159,7 @@ class Catalogue:
 
     def collections(self) -> dict[str, list[str]]:
         """Every collection by name, with the ids of its documents still in the store."""
-        rows = self._packs.get(include=["documents"])
+        rows = self._collections.get(include=["documents"])
         present = set(self.record_ids())
         return {
             name: _still_present(members, present)
@@ -168,7 +168,7 @@ class Catalogue:
 
     def collection(self, name: str) -> list[str] | None:
         """The document ids of one collection, or None when there is no such collection."""
-        rows = self._packs.get(ids=[name], include=["documents"])
+        rows = self._collections.get(ids=[name], include=["documents"])
         if not rows["ids"]:
             return None
         return _still_present((rows["documents"] or [""])[0], set(self.record_ids()))
@@ -191,7 +191,7 @@ class Catalogue:
             raise StoreError(f"no document {', '.join(map(repr, unknown))}: see the document list.")
         with self.lease.held():
             members = list(dict.fromkeys([*(self.collection(name) or []), *wanted]))
-            self._write_pack(name, members)
+            self._write_collection(name, members)
         return members
 
     def remove_from_collection(
@@ -203,15 +203,15 @@ class Catalogue:
         with self.lease.held():
             members = self.members(name)
             if document_ids is None:
-                self._packs.delete(ids=[name])
+                self._collections.delete(ids=[name])
                 return []
             dropped = set(document_ids)
             left = [i for i in members if i not in dropped]
-            self._write_pack(name, left)
+            self._write_collection(name, left)
         return left
 
-    def _write_pack(self, name: str, members: list[str]) -> None:
-        self._packs.upsert(
+    def _write_collection(self, name: str, members: list[str]) -> None:
+        self._collections.upsert(
             ids=[name],
             documents=[json.dumps(members)],
             embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
