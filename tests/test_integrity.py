@@ -1,4 +1,7 @@
-"""Nothing lost: ids that never collide, writes that finish or leave nothing, one owner per folder."""
+"""Nothing lost: ids that never collide, writes that finish or leave nothing, one owner per folder.
+
+On the hashing encoder (tests.fake_encoder): what is checked here is bookkeeping, not meaning.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +16,16 @@ import pytest
 from chromadb.api import ClientAPI
 
 from tests.conftest import ROOT
+from tests.fake_encoder import HashingEncoder
 from vectorstore.chunks import split_record
 from vectorstore.client import connect
 from vectorstore.errors import DocumentConflictError, StoreError
 from vectorstore.records import Record, load_record, parse_record
 from vectorstore.store import Store
+
+
+def _store(client: ClientAPI) -> Store:
+    return Store(client, encoder=HashingEncoder())
 
 
 def _note(tmp_path: Path, folder: str, text: str) -> Path:
@@ -28,7 +36,7 @@ def _note(tmp_path: Path, folder: str, text: str) -> Path:
 
 
 def test_a_different_file_with_the_same_name_is_refused_not_swapped_in(tmp_path: Path) -> None:
-    store = Store(connect(data_dir=tmp_path / "db"))
+    store = _store(connect(data_dir=tmp_path / "db"))
     first = _note(tmp_path, "week1", "The convoy left Pusan on Monday.")
     second = _note(tmp_path, "week2", "Grain prices rose in Shanghai.")
     store.ingest(load_record(first), origin=str(first))
@@ -48,7 +56,7 @@ def test_a_different_file_with_the_same_name_is_refused_not_swapped_in(tmp_path:
 def test_a_file_named_like_an_archive_record_does_not_replace_it(
     tmp_path: Path, seed: Record
 ) -> None:
-    store = Store(connect(data_dir=tmp_path / "db"))
+    store = _store(connect(data_dir=tmp_path / "db"))
     store.ingest(seed)
     impostor = parse_record("Nothing to see here.", source="document-110692.txt")
     assert impostor.id == seed.id
@@ -91,14 +99,14 @@ def test_an_interrupted_ingest_leaves_each_document_whole_or_absent(
 ) -> None:
     client = connect(data_dir=tmp_path / "db")
     path = _note(tmp_path, "week1", "The convoy left Pusan on Monday.\n\nIt reached Seoul.")
-    Store(client).ingest(load_record(path), origin=str(path))
-    crashing = Store(_Interrupting(client, seed.id, "notes"))  # type: ignore[arg-type]
+    _store(client).ingest(load_record(path), origin=str(path))
+    crashing = _store(_Interrupting(client, seed.id, "notes"))  # type: ignore[arg-type]
     with pytest.raises(KeyboardInterrupt):
         crashing.ingest(seed)  # a new document: its chunks are in, its text never arrives
     path.write_text("The convoy left Inchon on Tuesday.")
     with pytest.raises(KeyboardInterrupt):
         crashing.ingest(load_record(path), origin=str(path))  # a new version, cut off midway
-    store = Store(client)
+    store = _store(client)
     assert set(store.verify()) == {
         f"{seed.id}: passages left of a document not stored: {len(split_record(seed))}",
         f"{seed.id}: an ingest was interrupted",
@@ -115,8 +123,8 @@ def test_an_interrupted_ingest_leaves_each_document_whole_or_absent(
 def test_verify_repairs_what_it_finds(tmp_path: Path, seed: Record) -> None:
     client = connect(data_dir=tmp_path / "db")
     with pytest.raises(KeyboardInterrupt):
-        Store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
-    store = Store(client)
+        _store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
+    store = _store(client)
     assert len(store.verify(repair=True)) == 2
     assert store.verify() == [] and store.chunk_count() == 0
 
@@ -126,8 +134,8 @@ def test_removing_a_document_takes_out_what_an_interrupted_ingest_left(
 ) -> None:
     client = connect(data_dir=tmp_path / "db")
     with pytest.raises(KeyboardInterrupt):
-        Store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
-    store = Store(client)
+        _store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
+    store = _store(client)
     assert store.catalogue.record_ids() == [] and store.chunk_count() > 0
     assert store.delete(seed.id)
     assert store.chunk_count() == 0 and not store.delete(seed.id)
@@ -158,7 +166,7 @@ def test_the_folder_is_free_again_when_its_owner_ends(tmp_path: Path) -> None:
 
 def test_replicas_sharing_a_store_write_one_at_a_time(tmp_path: Path, seed: Record) -> None:
     client = connect(data_dir=tmp_path / "db")
-    first, second = Store(client), Store(client)  # two app replicas on one Chroma
+    first, second = _store(client), _store(client)  # two app replicas on one Chroma
     second.lease.wait = 0.5
     refused = pytest.raises(StoreError, match=r"another archive-qa process \(.+pid \d+.+\) is")
     with first.lease.held(), refused:
@@ -168,7 +176,7 @@ def test_replicas_sharing_a_store_write_one_at_a_time(tmp_path: Path, seed: Reco
 
 def test_a_lease_its_holder_stopped_renewing_is_taken_over(tmp_path: Path, seed: Record) -> None:
     client = connect(data_dir=tmp_path / "db")
-    gone, alive = Store(client), Store(client)
+    gone, alive = _store(client), _store(client)
     gone.lease.ttl = 0.3
     with gone.lease.held():  # a replica that froze while writing
         time.sleep(0.5)
@@ -177,7 +185,7 @@ def test_a_lease_its_holder_stopped_renewing_is_taken_over(tmp_path: Path, seed:
 
 def test_two_replicas_replacing_one_document_at_once_leave_it_whole(tmp_path: Path) -> None:
     client = connect(data_dir=tmp_path / "db")
-    stores = [Store(client), Store(client)]
+    stores = [_store(client), _store(client)]
     for round in range(3):
         versions = [
             parse_record(f"# Memo\n\n{f'Convoy {round}-{i} left Pusan. ' * 60}", source="memo.md")

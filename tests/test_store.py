@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FRUS
+from tests.fake_encoder import HashingEncoder
 from vectorstore.client import connect
 from vectorstore.embeddings import ArchiveEmbeddings, RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
@@ -20,13 +21,14 @@ from vectorstore.text import terms
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, seed: Record) -> None:
-    store = Store(connect(data_dir=tmp_path))
+    encoder = HashingEncoder()
+    store = Store(connect(data_dir=tmp_path), encoder=encoder)
     first = store.ingest(seed)
-    count = store.chunk_count()
+    count, embedded = store.chunk_count(), encoder.texts
     second = store.ingest(seed)
-    assert first.added == count > 0
+    assert first.added == count == embedded > 0
     assert second.unchanged
-    assert store.chunk_count() == count
+    assert store.chunk_count() == count and encoder.texts == embedded  # nothing embedded again
 
 
 def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path) -> None:
@@ -54,7 +56,7 @@ def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path) -> None:
 
 
 def test_the_full_text_is_stored_for_checking_quotes(tmp_path: Path, seed: Record) -> None:
-    store = Store(connect(data_dir=tmp_path))
+    store = Store(connect(data_dir=tmp_path), encoder=HashingEncoder())
     store.ingest(seed)
     stored = store.catalogue.record(seed.id)
     assert stored is not None
@@ -109,7 +111,7 @@ def test_a_remembering_encoder_encodes_each_text_once_and_forgets_the_oldest() -
 
 
 def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
-    store = Store(connect(data_dir=tmp_path / "db"))
+    store = Store(connect(data_dir=tmp_path / "db"), encoder=HashingEncoder())
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_record(path), origin=str(path))
@@ -128,13 +130,15 @@ def test_the_word_index_is_kept_on_disk_and_rebuilt_when_the_store_changes(
     folder = tmp_path / "word-index"
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
-    writer = Store(connect(data_dir=tmp_path / "db"), word_index_dir=folder)
+    writer = Store(
+        connect(data_dir=tmp_path / "db"), word_index_dir=folder, encoder=HashingEncoder()
+    )
     writer.ingest(load_record(path), origin=str(path))
     assert writer.search.by_words(terms("Pusan"), k=5)
     saved = json.loads((folder / "ids.json").read_text())
     assert saved["ids"] and saved["ids"][0].startswith("memo:")
     # Another process opening the store reads the saved index instead of rebuilding it.
-    reader = Store(writer.client, word_index_dir=folder)
+    reader = Store(writer.client, word_index_dir=folder, encoder=HashingEncoder())
     loaded = reader.search.word_index()
     assert loaded.search(terms("Pusan"), k=5)
     assert LexicalIndex.load(folder, saved["stamp"]) is not None
@@ -150,7 +154,9 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     folder = tmp_path / "word-index"
     folder.mkdir()
     (folder / "ids.json").write_text("{not json")
-    store = Store(connect(data_dir=tmp_path / "db"), word_index_dir=folder)
+    store = Store(
+        connect(data_dir=tmp_path / "db"), word_index_dir=folder, encoder=HashingEncoder()
+    )
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_record(path), origin=str(path))
@@ -158,7 +164,7 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_collections_group_documents_and_forget_deleted_ones(tmp_path: Path, seed: Record) -> None:
-    store = Store(connect(data_dir=tmp_path))
+    store = Store(connect(data_dir=tmp_path), encoder=HashingEncoder())
     store.ingest(seed)
     memo = load_record(FRUS / "0001.txt")
     store.ingest(memo)
