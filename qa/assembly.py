@@ -158,7 +158,7 @@ def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser, Proposer]:
 
     model = chat_model(settings)
     return (
-        LLMAnswerer(model, fallback=extractive),
+        LLMAnswerer(model, fallback=extractive, max_passages=settings.archive_qa_llm_passages),
         ModelCondenser(model, fallback=WordCondenser()),
         ModelProposer(model, fallback=StructuralProposer()),
     )

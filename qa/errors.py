@@ -8,6 +8,7 @@ from vectorstore.errors import (
     FolderInUseError,
     LoadError,
     ModelMismatchError,
+    ModelServerError,
     NotFoundError,
     QuestionError,
     ReadOnlyError,
@@ -16,5 +17,6 @@ from vectorstore.errors import (
 
 __all__ = [
     "ArchiveQAError", "DocumentConflictError", "FolderInUseError", "LoadError",
-    "ModelMismatchError", "NotFoundError", "QuestionError", "ReadOnlyError", "StoreError",
+    "ModelMismatchError", "ModelServerError", "NotFoundError", "QuestionError", "ReadOnlyError",
+    "StoreError",
 ]  # fmt: skip

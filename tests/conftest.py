@@ -59,7 +59,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(autouse=True)
 def _no_llm_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see a developer's real key or server."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "ARCHIVE_QA_MODEL"):
+    for name in (
+        "OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "ARCHIVE_QA_MODEL",
+        "ARCHIVE_QA_LOCAL_MODEL",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 
 

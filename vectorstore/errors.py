@@ -9,7 +9,8 @@ what happened and what to do next.
     │   └── FolderInUseError    another process owns the store's folder
     ├── QuestionError           the question cannot be asked as given            HTTP 400
     ├── NotFoundError           no such document, collection or job              HTTP 404
-    └── ReadOnlyError           a library change asked of a read-only server     HTTP 403
+    ├── ReadOnlyError           a library change asked of a read-only server     HTTP 403
+    └── ModelServerError        the local language model cannot be served        (at start)
 
 The command line prints one as a line of its own and exits 1; the page shows it where the action
 was; the API answers with the status above (ui/api.py maps them, in one place) and
@@ -97,3 +98,7 @@ class NotFoundError(ArchiveQAError):
 
 class ReadOnlyError(ArchiveQAError):
     """A library change asked of a read-only server."""
+
+
+class ModelServerError(ArchiveQAError):
+    """The local language model (ARCHIVE_QA_LOCAL_MODEL) cannot be served."""
