@@ -69,6 +69,7 @@ def _start(path: Path, context: int) -> tuple[Any, str]:
     params.port = _free_port()
     params.warmup = False
     params.verbosity = 0  # errors only: llama.cpp's progress is not the user's concern
+    params.endpoint_slots = True  # GET /slots tells whether a request is still being worked on
     threads = max(1, os.cpu_count() or 1)
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads

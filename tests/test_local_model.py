@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +91,23 @@ def test_a_missing_model_file_is_refused_with_what_to_do(tmp_path: Path) -> None
     settings = make_settings(tmp_path, archive_qa_local_model=str(tmp_path / "none.gguf"))
     with pytest.raises(ModelServerError, match=r"no model file at .*none\.gguf: set ARCHIVE_QA"):
         open_archive(settings)
+
+
+def test_a_request_the_client_gave_up_on_is_cancelled_on_the_server(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path, archive_qa_local_model="smollm2", archive_qa_llm_timeout=1.0,
+        archive_qa_llm_max_tokens=4000,
+    )  # fmt: skip
+    answer = open_archive(settings).ask("What did Stalin offer?")
+    assert answer.notice == (
+        "Showing the offline answer: the language model did not answer in time "
+        "(ARCHIVE_QA_LLM_TIMEOUT)."
+    )
+    url = serve_local_model("smollm2", context=settings.archive_qa_local_context)
+    deadline = time.monotonic() + 5
+    while True:  # llama.cpp sees the closed connection at its next token
+        slots = httpx.get(url.removesuffix("/v1") + "/slots", timeout=10).json()
+        if not any(slot["is_processing"] for slot in slots) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert not any(slot["is_processing"] for slot in slots)
