@@ -17,6 +17,11 @@ from qa.study import QuizItem, StudyPack
 _WIDTH = 100
 
 
+def counted(count: int, noun: str = "document") -> str:
+    """ "1 document", "2 documents": a count as a reader says it."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def answer_as_text(answer: Answer) -> str:
     """The readable terminal form: the answer, then each numbered quote with its citation."""
     lines = []

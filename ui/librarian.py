@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from qa.errors import ArchiveQAError
 from ui.asking import archive_or_its_server, settings
+from ui.format import counted
 
 if TYPE_CHECKING:
     from qa.library import Added
@@ -67,7 +68,7 @@ def _ingest_here(args: argparse.Namespace) -> _Adder:
         members = library.finish_adding(results, args.collection)
         summary = f"{library.passages()} passages indexed."
         if members:
-            summary += f"\nCollection {args.collection!r} now holds {len(members)} documents."
+            summary += f"\nCollection {args.collection!r} now holds {counted(len(members))}."
         return summary
 
     return partial(library.add_file, replace=args.replace), finish
@@ -108,7 +109,7 @@ def collection_add(args: argparse.Namespace) -> int:
     from qa.assembly import open_library
 
     members = open_library(settings()).put_in_collection(args.name, args.ids)
-    print(f"Collection {args.name!r} now holds {len(members)} documents.")
+    print(f"Collection {args.name!r} now holds {counted(len(members))}.")
     return 0
 
 
@@ -117,7 +118,7 @@ def collection_remove(args: argparse.Namespace) -> int:
 
     left = open_library(settings()).take_out_of_collection(args.name, args.ids or None)
     if args.ids:
-        print(f"Collection {args.name!r} now holds {len(left)} documents.")
+        print(f"Collection {args.name!r} now holds {counted(len(left))}.")
     else:
         print(f"Collection {args.name!r} deleted; its documents are still indexed.")
     return 0
@@ -141,7 +142,7 @@ def documents(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         print(f"{row['id']:28}  {row['date'] or 'undated':10}  {row['title']}")
-    print(f"{len(rows)} documents")
+    print(counted(len(rows)))
     return 0
 
 

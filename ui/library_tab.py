@@ -16,7 +16,7 @@ import gradio as gr
 
 from qa.errors import ArchiveQAError
 from qa.library import SUPPORTED_SUFFIXES, Added, Library, Record
-from ui.format import header_html
+from ui.format import counted, header_html
 
 EVERYTHING = ""  # the "Ask in" choice meaning every document
 Report = Callable[[float, str], None]
@@ -38,17 +38,11 @@ class Shelf:
     @property
     def ask_in(self) -> list[tuple[str, str]]:
         """The "Ask in" menu: every document, or one collection."""
-        named = [
-            (f"{name} ({_documents(len(ids))})", name) for name, ids in self.collections.items()
-        ]
+        named = [(f"{name} ({counted(len(ids))})", name) for name, ids in self.collections.items()]
         return [("All documents", EVERYTHING), *named]
 
     def _holding(self, document_id: str) -> list[str]:
         return [name for name, ids in self.collections.items() if document_id in ids]
-
-
-def _documents(count: int) -> str:
-    return f"{count} document{'' if count == 1 else 's'}"
 
 
 def shelf(library: Library) -> Shelf:
@@ -100,9 +94,9 @@ def _changed(library: Library, action: str, ids: list[str], name: str | None) ->
         raise ArchiveQAError("Choose a collection, or type a new name.")
     if action == "put":
         members = library.put_in_collection(name, ids)
-        return f"Collection “{name}” now holds {_documents(len(members))}."
+        return f"Collection “{name}” now holds {counted(len(members))}."
     left = library.take_out_of_collection(name, ids)
-    return f"Collection “{name}” now holds {_documents(len(left))}."
+    return f"Collection “{name}” now holds {counted(len(left))}."
 
 
 def report_html(results: list[Added], collection: str | None) -> str:
