@@ -30,7 +30,9 @@ class FakeOpenAI:
     """Makes the reply to a request body when no scripted reply is left (for load tests)."""
 
     def answer_with(self, content: dict[str, Any]) -> None:
-        self.replies.append(Reply(200, _completion(json.dumps(content))))
+        """An answer given as {"answerable", "sentences": [{"text", "quotes": [{"passage",
+        "quote"}]}]}, written in the line format the answerer asks models for."""
+        self.replies.append(Reply(200, _completion(as_lines(content))))
 
     def say(self, text: str) -> None:
         """A plain text reply (not structured output)."""
@@ -38,6 +40,16 @@ class FakeOpenAI:
 
     def fail_with(self, status: int, body: dict[str, Any]) -> None:
         self.replies.append(Reply(status, body))
+
+
+def as_lines(content: dict[str, Any]) -> str:
+    """An answer in the answerer's line format: ``Sentence. [P2] "quote"`` per sentence."""
+    if not content.get("answerable"):
+        return "NOT ANSWERABLE"
+    return "\n".join(
+        s["text"] + "".join(f' [{q["passage"]}] "{q["quote"]}"' for q in s["quotes"])
+        for s in content["sentences"]
+    )
 
 
 def quoting_reply(body: dict[str, Any], *, delay: float = 0.0) -> Reply:
@@ -50,10 +62,9 @@ def quoting_reply(body: dict[str, Any], *, delay: float = 0.0) -> Reply:
         return Reply(200, _completion(f"{prompt.rsplit(chr(10), 1)[-1]} (about: {asked[-1]})"))
     found = re.search(r'<passage id="(P\d+)"[^>]*>\n(.+)', prompt)
     if found is None:
-        return Reply(200, _completion(json.dumps({"answerable": False, "sentences": []})))
+        return Reply(200, _completion("NOT ANSWERABLE"))
     quote = " ".join(found[2].split()[:12])
-    sentence = {"text": "The source says so.", "quotes": [{"passage": found[1], "quote": quote}]}
-    return Reply(200, _completion(json.dumps({"answerable": True, "sentences": [sentence]})))
+    return Reply(200, _completion(f'The source says so. [{found[1]}] "{quote}"'))
 
 
 def _completion(content: str) -> dict[str, Any]:

@@ -27,8 +27,8 @@ QUESTIONS = [
     "Who would train the Chinese pilots?",
     "What is the capital of France?",
 ]
-# Small enough for a 135M model on two cores to finish each answer in seconds (under its JSON
-# schema SmolLM2 rarely closes an answer this short: the cut-off answer must fall back cleanly).
+# Small enough for a 135M model on two cores to finish each answer in seconds. SmolLM2 seldom
+# keeps to the cited-line format: its reply must then fall back cleanly.
 BOUNDS = {"archive_qa_llm_max_tokens": 64, "archive_qa_llm_passages": 3}
 
 
