@@ -42,13 +42,18 @@ def _passage_holding(server: FakeOpenAI, text: str) -> str:
     return before[before.rindex('<passage id="') + len('<passage id="') :].split('"')[0]
 
 
+def _offer_passage(server: FakeOpenAI, archive: Archive) -> str:
+    """The id a request for "What did Stalin offer?" gives the passage of the offer (asked once
+    with a model that cannot answer, to see the prompt)."""
+    server.answer_with({"answerable": False, "sentences": []})
+    archive.ask("What did Stalin offer?")
+    return _passage_holding(server, "jet fighter planes")
+
+
 def test_a_verified_quote_becomes_a_numbered_citation(
     server: FakeOpenAI, llm_archive: Archive
 ) -> None:
-    # First call discovers the passage ids, second answers with them.
-    server.answer_with({"answerable": False, "sentences": []})
-    llm_archive.ask("What did Stalin offer?")
-    pid = _passage_holding(server, "jet fighter planes")
+    pid = _offer_passage(server, llm_archive)
     server.answer_with(
         {"answerable": True, "sentences": [
             {"text": "Stalin offered a division of 124 jet fighters.", "quotes": [{"passage": pid, "quote": OFFER}]}
@@ -66,9 +71,7 @@ def test_a_verified_quote_becomes_a_numbered_citation(
 
 
 def test_a_fabricated_quote_is_dropped(server: FakeOpenAI, llm_archive: Archive) -> None:
-    server.answer_with({"answerable": False, "sentences": []})
-    llm_archive.ask("What did Stalin offer?")
-    pid = _passage_holding(server, "jet fighter planes")
+    pid = _offer_passage(server, llm_archive)
     server.answer_with(
         {"answerable": True, "sentences": [
             {"text": "Stalin offered jets.", "quotes": [{"passage": pid, "quote": OFFER}]},
@@ -189,9 +192,7 @@ def test_planted_instructions_and_forged_fences_stay_data_in_the_prompt(
 def test_an_answer_cut_off_at_the_length_bound_keeps_its_finished_lines(
     server: FakeOpenAI, llm_archive: Archive
 ) -> None:
-    server.answer_with({"answerable": False, "sentences": []})
-    llm_archive.ask("What did Stalin offer?")
-    pid = _passage_holding(server, "jet fighter planes")
+    pid = _offer_passage(server, llm_archive)
     server.say(f'Stalin offered jets. [{pid}] "{OFFER}"\nHe also offered [{pid}] "we are rea')
     answer = llm_archive.ask("What did Stalin offer?")
     assert answer.mode == "llm" and answer.answer == "Stalin offered jets. [1]"
