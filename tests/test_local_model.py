@@ -62,14 +62,20 @@ def test_the_local_model_is_served_on_loopback_with_bounded_answers() -> None:
     assert reply["usage"]["completion_tokens"] <= 8
 
 
-def test_answers_in_process_and_over_the_api_quote_only_the_source(local: Archive) -> None:
+def test_answers_in_process_over_the_api_and_on_the_page_quote_only_the_source(
+    local: Archive,
+) -> None:
+    from gradio_client import Client
+
     from ui.app import build_app
 
     _check(local.ask(QUESTIONS[0]), local)
     with serving(build_app(local)) as url:
         response = httpx.post(f"{url}/api/ask", json={"question": QUESTIONS[2]}, timeout=120)
+        on_page = Client(url + "/", verbose=False).predict(QUESTIONS[1], api_name="/ask")
     assert response.status_code == 200
     _check(Answer.model_validate(response.json()), local)
+    _check(Answer.model_validate(on_page), local)
 
 
 def test_the_command_line_answers_with_the_local_model(local: Archive, tmp_path: Path) -> None:
