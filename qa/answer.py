@@ -55,6 +55,31 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
 
 
+class Sentence(BaseModel):
+    """One sentence of an answer with the citations its markers name: what a stream sends at a
+    time (``POST /api/ask`` with ``"stream": true``)."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+# A sentence runs up to its citation markers (and the full stop after them, if any).
+_SENTENCE = re.compile(r"\s*(.+?(?:\s*\[\d+\])+[.;,]?)(?=\s|$)|\s*(.+?)\s*$", re.S)
+
+
+def sentences_of(answer: Answer) -> list[Sentence]:
+    """The answer as its sentences, in order, each with its citations (an abstention is one
+    sentence with none); their texts joined by spaces are the answer's text."""
+    by_number = {c.n: c for c in answer.citations}
+    found = []
+    for match in _SENTENCE.finditer(answer.answer):
+        text = match.group(1) or match.group(2)
+        if text:
+            cited = [by_number[n] for n in sorted(cited_numbers(text)) if n in by_number]
+            found.append(Sentence(text=text, citations=cited))
+    return found
+
+
 def cited_numbers(text: str) -> set[int]:
     """The citation numbers ``[n]`` used in an answer text."""
     return {int(n) for n in _MARKER.findall(text)}

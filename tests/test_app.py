@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -253,3 +255,34 @@ def test_the_chat_callback_answers_and_says_errors_plainly_without_a_browser(
     assert [t["role"] for t in answered[1]] == ["user", "user", "assistant"]
     (_, (*_, refused)) = list(respond(archive, "   ", [], None, ""))[-1]
     assert "the question is empty" in refused["content"]
+
+
+def _events(stream: str) -> list[tuple[str, dict[str, Any]]]:
+    """Server-sent events as (event, data) pairs."""
+    found = []
+    for block in stream.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines())
+        found.append((fields["event"], json.loads(fields["data"])))
+    return found
+
+
+def test_a_streamed_answer_sends_each_checked_sentence_then_the_contract(
+    base_url: str, archive: Archive
+) -> None:
+    question = {"question": "What did Stalin offer?"}
+    whole = httpx.post(f"{base_url}/api/ask", json=question, timeout=60).json()
+    response = httpx.post(f"{base_url}/api/ask", json=question | {"stream": True}, timeout=60)
+    assert response.headers["content-type"].startswith("text/event-stream")
+    *sentences, (last, contract) = _events(response.text)
+    assert last == "answer" and contract == whole
+    assert {name for name, _ in sentences} == {"sentence"} and len(sentences) >= 2
+    assert " ".join(s["text"] for _, s in sentences) == whole["answer"]
+    for _, sentence in sentences:
+        assert sentence["citations"]
+        for c in sentence["citations"]:
+            assert f"[{c['n']}]" in sentence["text"]
+            assert archive.text_of(c["document_id"])[c["start"] : c["end"]] == c["quote"]  # type: ignore[index]
+    refused = httpx.post(
+        f"{base_url}/api/ask", json={"question": "   ", "stream": True}, timeout=60
+    )
+    assert refused.status_code == 400 and "question is empty" in refused.json()["error"]

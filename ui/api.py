@@ -19,9 +19,9 @@ from typing import Annotated, Any, TypeVar
 import anyio
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from qa.answer import Answer
+from qa.answer import Answer, sentences_of
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
 from qa.jobs import Job, Jobs
@@ -112,10 +112,24 @@ def serve_api(app: FastAPI, service: Service) -> None:
     install_errors(app)
 
 
-@router.post("/ask", response_model=Answer)
+@router.post(
+    "/ask",
+    response_model=Answer,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
 def ask_api(body: AskRequest, served: Served) -> Any:
-    """Answer a question; every citation's quote is the document text [start:end]."""
-    return served.archive.ask(body.question, history=body.history, scope=body.scope())
+    """Answer a question; every citation's quote is the document text [start:end]. With
+    `"stream": true`, as server-sent events: each checked sentence, then the whole answer."""
+    answer = served.archive.ask(body.question, history=body.history, scope=body.scope())
+    if not body.stream:
+        return answer
+    events = [("sentence", s.model_dump_json()) for s in sentences_of(answer)]
+    events.append(("answer", answer.model_dump_json()))
+    return StreamingResponse(
+        (f"event: {name}\ndata: {data}\n\n" for name, data in events),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-store"},
+    )
 
 
 @router.get("/documents", response_model=list[DocumentSummary])

@@ -20,6 +20,11 @@ class AskRequest(BaseModel):
     question: str = Field(
         description=f"The question, in plain language (up to {MAX_QUESTION_CHARS} characters).",
     )
+    stream: bool = Field(
+        default=False,
+        description="Answer as server-sent events: a `sentence` event per checked sentence "
+        "with its citations, then an `answer` event holding the whole answer contract.",
+    )
     history: list[Turn] = Field(
         default_factory=list,
         max_length=MAX_HISTORY_TURNS,
