@@ -23,7 +23,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr, ValidationError
 
-from qa.answer import Answer, Citation, abstention, cite, strip_markers
+from qa.answer import Answer, Citation, Sentence, abstention, cite, strip_markers
 from qa.extractive import ExtractiveAnswerer
 from qa.prompting import as_attribute, as_data
 from qa.quotes import locate_quote
@@ -152,37 +152,65 @@ def _messages(question: str, passages: list[Passage]) -> list[SystemMessage | Hu
 def _verified(
     question: str, claims: list[Claim], passages: list[Passage], notice: str | None
 ) -> Answer:
-    citations: list[Citation] = []
-    seen: dict[tuple[str, int, int], int] = {}
-    parts: list[str] = []
+    citing = _Citing(passages)
     for claim in claims:
-        numbers: list[int] = []
+        if citing.add(claim) is None:
+            log.info("dropped a claim with no verifiable quote for %r", question)
+    return citing.answer(question, notice)
+
+
+class _Citing:
+    """An answer built a claim at a time (a stream adds each line as it is written): a claim's
+    quotes are found in the passages they name and numbered in order of first use; a claim left
+    with no verified quote is left out."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self._passages = passages
+        self._citations: list[Citation] = []
+        self._numbers: dict[tuple[str, int, int], int] = {}
+        self._sentences: list[Sentence] = []
+
+    def add(self, claim: Claim) -> Sentence | None:
+        """The claim as a sentence of the answer with its citations, or None when none of its
+        quotes is in the passage it names."""
+        cited: list[Citation] = []
         for label, quote in claim.quotes:
-            passage = _passage(label, passages)
+            passage = _passage(label, self._passages)
             found = locate_quote(quote, passage.chunk.text) if passage else None
             if passage is None or found is None:
-                log.info("dropped an unverifiable quote for %r", question)
                 continue
-            start, end = passage.chunk.start + found[0], passage.chunk.start + found[1]
-            key = (passage.record.id, start, end)
-            if key not in seen:
-                seen[key] = len(citations) + 1
-                citations.append(
-                    cite(passage.record, start, end, n=seen[key], chunk_id=passage.chunk.id)
-                )
-            if seen[key] not in numbers:
-                numbers.append(seen[key])
+            citation = self._cite(
+                passage, passage.chunk.start + found[0], passage.chunk.start + found[1]
+            )
+            if citation not in cited:
+                cited.append(citation)
         text = " ".join(strip_markers(claim.text).split())
-        if numbers and text:
-            parts.append(text + " " + "".join(f"[{n}]" for n in numbers))
-    if not parts:
-        return abstention(
-            question, "llm", notice, reason="no quote in the answer could be verified"
-        )
-    return Answer(
-        question=question, answer=" ".join(parts), abstained=False, mode="llm", notice=notice,
-        citations=citations,
-    )  # fmt: skip
+        if not cited or not text:
+            return None
+        sentence = Sentence(text=text + " " + "".join(f"[{c.n}]" for c in cited), citations=cited)
+        self._sentences.append(sentence)
+        return sentence
+
+    def answer(self, question: str, notice: str | None) -> Answer:
+        """The sentences added so far as one answer, or an abstention when there are none."""
+        if not self._sentences:
+            return abstention(
+                question, "llm", notice, reason="no quote in the answer could be verified"
+            )
+        text = " ".join(s.text for s in self._sentences)
+        return Answer(
+            question=question, answer=text, abstained=False, mode="llm", notice=notice,
+            citations=self._citations,
+        )  # fmt: skip
+
+    def _cite(self, passage: Passage, start: int, end: int) -> Citation:
+        key = (passage.record.id, start, end)
+        if key not in self._numbers:
+            self._numbers[key] = len(self._citations) + 1
+            self._citations.append(
+                cite(passage.record, start, end, n=self._numbers[key], chunk_id=passage.chunk.id)
+            )
+        return self._citations[self._numbers[key] - 1]
 
 
 def _passage(label: str, passages: list[Passage]) -> Passage | None:
