@@ -21,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_openai import ChatOpenAI
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from qa.answer import Answer, Citation, Sentence, abstention, cite, strip_markers
 from qa.extractive import ExtractiveAnswerer
@@ -42,6 +42,10 @@ The Soviets offered jet fighters. [P2] "ready to send you a division of jet figh
 If the passages do not answer the question, reply only: NOT ANSWERABLE"""
 
 NOT_ANSWERABLE = "NOT ANSWERABLE"
+_CUT_SHORT = (
+    "The model's answer was cut short (ARCHIVE_QA_LLM_MAX_TOKENS): "
+    "its finished sentences are shown."
+)
 # `[P2] "quote"`, one or more at the end of a line; any kind of double quotation marks.
 _CITED = re.compile(r'\[\s*(P\d+)\s*\]\s*["“”„]([^"“”„\n]+)["“”„]')
 
@@ -124,9 +128,12 @@ class LLMAnswerer:
     def _ask_model(self, asked: _Asked) -> Answer:
         question, notice = asked["question"], asked["notice"]
         passages = asked["passages"][: self._max_passages]
-        claims = read_reply(str(self._model.invoke(_messages(question, passages)).content))
+        reply = self._model.invoke(_messages(question, passages))
+        claims = read_reply(str(reply.content))
         if not claims:
             return abstention(question, "llm", notice, reason="the sources do not say")
+        if reply.response_metadata.get("finish_reason") == "length":
+            notice = " ".join(filter(None, [notice, _CUT_SHORT]))
         return _verified(question, claims, passages, notice)
 
     def _offline(self, asked: _Asked) -> Answer:
@@ -232,9 +239,7 @@ def _failure_notice(exc: Exception) -> str:
         why = "the language model server could not be reached (check OPENAI_BASE_URL)"
     elif isinstance(exc, openai.APIStatusError):
         why = f"the language model server failed (HTTP {exc.status_code})"
-    elif isinstance(exc, openai.LengthFinishReasonError):
-        why = "the language model's answer was cut off (ARCHIVE_QA_LLM_MAX_TOKENS)"
-    elif isinstance(exc, ValidationError | ValueError):
+    elif isinstance(exc, ValueError):
         why = "the language model's reply was not in the expected format"
     else:
         why = f"the language model call failed ({type(exc).__name__})"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -66,7 +65,8 @@ def _start(path: Path, context: int) -> tuple[Any, str]:
     params = xllamacpp.CommonParams()
     params.model.path = str(path)
     params.n_ctx = context
-    params.port = _free_port()
+    params.hostnames = ["127.0.0.1"]  # loopback only, whatever llama.cpp's default becomes
+    params.port = 0  # a free port, which the server reports in its listening address
     params.warmup = False
     params.verbosity = 0  # errors only: llama.cpp's progress is not the user's concern
     params.endpoint_slots = True  # GET /slots tells whether a request is still being worked on
@@ -78,9 +78,3 @@ def _start(path: Path, context: int) -> tuple[Any, str]:
     except Exception as exc:  # llama.cpp says why in its own words
         raise ModelServerError(f"llama.cpp could not serve {path.name}: {exc}") from exc
     return server, f"{server.listening_address}/v1"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -34,9 +34,9 @@ class FakeOpenAI:
         "quote"}]}]}, written in the line format the answerer asks models for."""
         self.replies.append(Reply(200, _completion(as_lines(content))))
 
-    def say(self, text: str) -> None:
-        """A plain text reply (not structured output)."""
-        self.replies.append(Reply(200, _completion(text)))
+    def say(self, text: str, *, finish_reason: str = "stop") -> None:
+        """A plain text reply; `finish_reason="length"` for one cut off at the length bound."""
+        self.replies.append(Reply(200, _completion(text, finish_reason)))
 
     def fail_with(self, status: int, body: dict[str, Any]) -> None:
         self.replies.append(Reply(status, body))
@@ -67,7 +67,7 @@ def quoting_reply(body: dict[str, Any], *, delay: float = 0.0) -> Reply:
     return Reply(200, _completion(f'The source says so. [{found[1]}] "{quote}"'))
 
 
-def _completion(content: str) -> dict[str, Any]:
+def _completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",
@@ -76,7 +76,7 @@ def _completion(content: str) -> dict[str, Any]:
         "choices": [
             {
                 "index": 0,
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
                 "message": {"role": "assistant", "content": content, "refusal": None},
             }
         ],

@@ -193,9 +193,14 @@ def test_an_answer_cut_off_at_the_length_bound_keeps_its_finished_lines(
     server: FakeOpenAI, llm_archive: Archive
 ) -> None:
     pid = _offer_passage(server, llm_archive)
-    server.say(f'Stalin offered jets. [{pid}] "{OFFER}"\nHe also offered [{pid}] "we are rea')
+    cut = f'Stalin offered jets. [{pid}] "{OFFER}"\nHe also offered [{pid}] "we are rea'
+    server.say(cut, finish_reason="length")
     answer = llm_archive.ask("What did Stalin offer?")
     assert answer.mode == "llm" and answer.answer == "Stalin offered jets. [1]"
+    assert answer.notice == (
+        "The model's answer was cut short (ARCHIVE_QA_LLM_MAX_TOKENS): its finished sentences "
+        "are shown."
+    )
 
 
 def test_a_reply_that_cites_nothing_falls_back_with_a_notice(
