@@ -21,13 +21,12 @@ from chromadb.api import ClientAPI
 from vectorstore.errors import StoreError
 from vectorstore.lease import WriterLease
 from vectorstore.records import Record, Section
+from vectorstore.rows import put_row
 
 DOCUMENTS = "archive_qa_documents"
 COLLECTIONS = "archive_qa_course_packs"  # the name it was first stored under
 # A collection's name: what a person types, within reason.
 _PACK_NAME = re.compile(r"[\w][\w .,:()'&+-]{0,59}")
-# Rows are looked up by id only; Chroma still wants a vector per row.
-_PLACEHOLDER_VECTOR = [1.0]
 # A row of the documents collection that is not a document: the store's change counter.
 _GENERATION = "__archive_qa_generation__"
 # Rows marking records an ingest is writing, by id after this prefix (Store.finish_interrupted).
@@ -51,12 +50,10 @@ class Catalogue:
 
     def put(self, record: Record, *, origin: str) -> None:
         """Store `record` (replacing any version of it), read from `origin` (a path, or "")."""
-        self._documents.upsert(
-            ids=[record.id],
-            documents=[record.text],
-            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
-            metadatas=[_record_metadata(record, origin)],
-        )
+        put_row(
+            self._documents, record.id, document=record.text,
+            metadata=_record_metadata(record, origin),
+        )  # fmt: skip
 
     def remove(self, document_id: str) -> bool:
         """Take a record (and any mark of it) out; whether it was there."""
@@ -123,12 +120,7 @@ class Catalogue:
 
     def mark(self, document_id: str) -> None:
         """Note that an ingest of `document_id` is under way."""
-        self._documents.upsert(
-            ids=[_MARK + document_id],
-            documents=[""],
-            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
-            metadatas=[{"mark": True}],
-        )
+        put_row(self._documents, _MARK + document_id, metadata={"mark": True})
 
     def unmark(self, document_id: str) -> None:
         self._documents.delete(ids=[_MARK + document_id])
@@ -148,12 +140,7 @@ class Catalogue:
         return n if isinstance(n, int) else 0
 
     def bump_generation(self) -> None:
-        self._documents.upsert(
-            ids=[_GENERATION],
-            documents=[""],
-            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
-            metadatas=[{"n": self.generation() + 1}],
-        )
+        put_row(self._documents, _GENERATION, metadata={"n": self.generation() + 1})
 
     # -- collections (course packs) -------------------------------------------------------
 
@@ -211,11 +198,7 @@ class Catalogue:
         return left
 
     def _write_collection(self, name: str, members: list[str]) -> None:
-        self._collections.upsert(
-            ids=[name],
-            documents=[json.dumps(members)],
-            embeddings=[_PLACEHOLDER_VECTOR],  # type: ignore[arg-type]  # chroma's stubs reject lists
-        )
+        put_row(self._collections, name, document=json.dumps(members))
 
 
 def stored_origin(stored: Mapping[str, Any] | None) -> str:

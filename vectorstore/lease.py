@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from chromadb.api.models.Collection import Collection
 
 from vectorstore.errors import StoreError
+from vectorstore.rows import put_row
 
 ROW = "__archive_qa_writer__"
 _POLL = 0.2
@@ -84,13 +85,10 @@ class WriterLease:
             self._rows.delete(ids=[ROW])
 
     def _write(self, *, upsert: bool) -> None:
-        row = {
-            "ids": [ROW],
-            "documents": [""],
-            "embeddings": [[1.0]],
-            "metadatas": [{"holder": self.me, "until": time.time() + self.ttl}],
-        }
-        (self._rows.upsert if upsert else self._rows.add)(**row)  # type: ignore[arg-type]
+        until = time.time() + self.ttl
+        put_row(
+            self._rows, ROW, metadata={"holder": self.me, "until": until}, only_if_absent=not upsert
+        )
 
     def _holder(self) -> tuple[str, float]:
         metas = self._rows.get(ids=[ROW], include=["metadatas"])["metadatas"] or []

@@ -14,6 +14,7 @@ from typing import Any
 
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Documents, EmbeddingFunction
 
 from vectorstore.catalogue import (
     Catalogue,
@@ -68,7 +69,9 @@ class Store:
         self.model = model
         self.encoder: EmbeddingModel = encoder or shared_encoder(model)
         """Embeds the chunks; the retriever embeds questions with it."""
-        self._chunks = self._open_chunks()
+        # Chroma keeps a bundled model's embedding function with the collection (so that Chroma's
+        # own tools can query it); the store always passes the vectors itself.
+        self._chunks = self._open_chunks(EMBEDDING_FUNCTIONS[model]() if encoder is None else None)
         self.catalogue = Catalogue(client)
         self.lease = self.catalogue.lease
         """Held by every write (vectorstore.lease)."""
@@ -77,13 +80,8 @@ class Store:
         )
         """Finds chunks by meaning and by words (vectorstore.search)."""
 
-    def _open_chunks(self) -> Collection:
+    def _open_chunks(self, function: EmbeddingFunction[Documents] | None) -> Collection:
         model_id = self.encoder.model_id
-        # Chroma keeps the built-in models' embedding functions with the collection (so that
-        # Chroma's own tools can query it); the store always passes the vectors itself.
-        function = (
-            EMBEDDING_FUNCTIONS[self.model]() if model_id == MODELS[self.model].model_id else None
-        )
         existing = {c.name: c for c in self.client.list_collections()}
         if CHUNKS in existing:
             built_with = (existing[CHUNKS].metadata or {}).get("embedding_model")

@@ -1,0 +1,28 @@
+"""Chroma as a key-value store: the rows looked up by id only (records, collections, the store's
+bookkeeping and the writer's lease). Chroma wants a vector for every row; these get one number."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chromadb.api.models.Collection import Collection
+
+_PLACEHOLDER_VECTOR = [1.0]
+
+
+def put_row(
+    rows: Collection,
+    row_id: str,
+    *,
+    document: str = "",
+    metadata: Mapping[str, Any] | None = None,
+    only_if_absent: bool = False,
+) -> None:
+    """Write one row (replacing it, unless `only_if_absent`: of two adds of one id Chroma keeps
+    the first)."""
+    write = rows.add if only_if_absent else rows.upsert
+    fields: dict[str, Any] = {"ids": [row_id], "documents": [document]}
+    if metadata is not None:
+        fields["metadatas"] = [dict(metadata)]
+    write(embeddings=[_PLACEHOLDER_VECTOR], **fields)  # type: ignore[arg-type]  # stubs want arrays
