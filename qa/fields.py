@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from enum import Enum
 
-from qa.words import DOCUMENT_KINDS, MONTH_NAMES
+from qa.words import DOCUMENT_KINDS, FULL_DATE, MONTH_NAMES
 from vectorstore.records import Record, Section
 from vectorstore.text import strip_span
 
@@ -94,11 +94,6 @@ def _recipient(record: Record) -> list[Span]:
     return [("The record's title gives the addressee as {}", *to)] if to else []
 
 
-_FULL_DATE = re.compile(
-    rf"\b(?:(?:{MONTH_NAMES})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{MONTH_NAMES}),?\s+\d{{4}})\b"
-)
-
-
 def _date(record: Record) -> list[Span]:
     dated = _section(record, "Date")
     if dated:
@@ -107,7 +102,7 @@ def _date(record: Record) -> list[Span]:
         return []
     # Undated in the layout: a full date on the first or last line of the body.
     for line in _edge_lines(record):
-        found = _FULL_DATE.search(record.text, *line)
+        found = FULL_DATE.search(record.text, *line)
         if found:
             return [("The text is dated {}", *found.span())]
     return []
@@ -143,7 +138,7 @@ def _archive(record: Record) -> list[Span]:
         url = record.text.find(" <http", start, end)
         end = url if url >= 0 else end
         # The archive follows the title and date the citation opens with.
-        date = _FULL_DATE.search(record.text, start, end)
+        date = FULL_DATE.search(record.text, start, end)
         if date:
             start = date.end()
             while start < end and record.text[start] in ", ":

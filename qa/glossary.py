@@ -19,7 +19,7 @@ from qa.answer import Citation, cite
 from qa.words import (
     CALENDAR,
     DIRECTIONS,
-    MONTH_NAMES,
+    FULL_DATE,
     OPENERS,
     ORGANISATION_WORDS,
     PERSONAL_TITLES,
@@ -38,10 +38,6 @@ _NAME = re.compile(
 _TITLES = re.compile(rf"\b(?:{'|'.join(PERSONAL_TITLES)})\.?\s+$")
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|inside|toward|towards)\s+(?:the\s+)?$", re.I)
 _LEADING_LABEL = re.compile(rf"^{LIST_LABEL.pattern}")
-_FULL_DATE = re.compile(
-    rf"\b(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{MONTH_NAMES})|(?P<m2>{MONTH_NAMES})\s+(?P<d2>\d{{1,2}}),?)"
-    r"\s+(?P<y>1[5-9]\d\d|20\d\d)\b"
-)
 
 
 class GlossaryEntry(BaseModel):
@@ -112,14 +108,14 @@ def glossary(record: Record) -> list[GlossaryEntry]:
     entries: dict[str, GlossaryEntry] = {}
     for sentence in sentences:
         text = record.text[sentence.start : sentence.end]
-        for found in _FULL_DATE.finditer(text):
+        for found in FULL_DATE.finditer(text):
             term = found.group()
             if term not in entries:
                 entries[term] = GlossaryEntry(
                     term=term, kind="date", source=cite(record, sentence.start, sentence.end)
                 )
         for at, term in names_in(record, sentence.start, sentence.end).items():
-            if term in entries or _FULL_DATE.search(term):
+            if term in entries or FULL_DATE.search(term):
                 continue
             kind = kind_of_name(term, record.text[max(0, at - 30) : at + 1])
             entries[term] = GlossaryEntry(
@@ -157,7 +153,7 @@ def timeline(records: list[Record]) -> list[TimelineEntry]:
         start, end = body_of(record)
         for sentence in split_sentences(record.text, start, end):
             text = record.text[sentence.start : sentence.end]
-            for found in _FULL_DATE.finditer(text):
+            for found in FULL_DATE.finditer(text):
                 iso = _iso(found)
                 if iso:
                     label = " ".join(text.split())

@@ -8,6 +8,8 @@ expression around it) stays beside the code it serves.
 
 from __future__ import annotations
 
+import re
+
 from vectorstore.text import terms
 
 # Related words for diplomatic and military records, so a question meets the text's own words.
@@ -87,6 +89,12 @@ def widen(stems: list[str]) -> list[str]:
 MONTH_NAMES = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
+FULL_DATE = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{MONTH_NAMES}),?|(?P<m2>{MONTH_NAMES})\s+(?P<d2>\d{{1,2}}),?)"
+    r"\s+(?P<y>1[5-9]\d\d|20\d\d)\b"
+)
+"""A full date as records write it: "July 13, 1950", "13 July 1950" (day, month and year in
+named groups)."""
 CALENDAR = frozenset(
     terms(
         f"{MONTH_NAMES.replace('|', ' ')} monday tuesday wednesday thursday friday saturday sunday"
