@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from qa.answer import Answer, abstention, cite
 from qa.fields import Aspect, stated
 from qa.retrieval import Passage
-from qa.words import DOCUMENT_KIND_WORDS, DOCUMENT_KINDS
+from qa.words import DOCUMENT_KINDS, PROVENANCE_WORDS
 from vectorstore.records import Record
 from vectorstore.text import terms
 
@@ -115,18 +115,6 @@ _PATTERNS: list[tuple[Aspect, re.Pattern[str]]] = [
         ),
     ),
 ]
-# Words that ask the provenance question rather than describe the document it is about.
-_ASKING = frozenset(
-    terms(
-        "who whom which what when where kind type sort form date day year language originally "
-        "original archive archives kept held hold holds housed stored preserved found sign signed "
-        "signature wrote written write writing author sent send sender recipient recipients "
-        "addressed addressee intended directed received drafted prepared issued dispatched "
-        "composed cabled city place town capital name under whose actually message document "
-        "record source text"
-    )
-    + terms(" ".join(DOCUMENT_KIND_WORDS))
-)
 
 
 @dataclass(frozen=True)
@@ -149,7 +137,7 @@ def read_provenance(own: str, question: str | None = None) -> ProvenanceQuestion
     if aspect is None:
         return None
     kinds = frozenset(terms(" ".join(re.findall(rf"\b(?:{DOCUMENT_KINDS})\b", question, re.I))))
-    described = tuple(dict.fromkeys(t for t in terms(question) if t not in _ASKING))
+    described = tuple(dict.fromkeys(t for t in terms(question) if t not in PROVENANCE_WORDS))
     return ProvenanceQuestion(aspect, kinds, described)
 
 

@@ -134,3 +134,15 @@ the words before them ("in Moscow") tell instead."""
 DIRECTIONS = frozenset(terms("north south east west northern southern eastern western"))
 OPENERS = frozenset(["upon", "then", "thus", "hence", "however", "moreover", "also"])
 """Adverbs that open a sentence with a capital: not part of a name after them."""
+PROVENANCE_WORDS = frozenset(
+    terms(
+        "who whom which what when where kind type sort form date day year language originally "
+        "original archive archives kept held hold holds housed stored preserved found sign signed "
+        "signature wrote written write writing author sent send sender recipient recipients "
+        "addressed addressee intended directed received drafted prepared issued dispatched "
+        "composed cabled city place town capital name under whose actually message document "
+        "record source text"
+    )
+    + terms(" ".join(DOCUMENT_KIND_WORDS))
+)
+"""Words that ask a provenance question rather than describe the document it is about (stems)."""
