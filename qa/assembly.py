@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
@@ -13,7 +13,7 @@ from chromadb.api import ClientAPI
 from langchain_core.runnables import Runnable
 
 from qa.answer import Answer, check_question
-from qa.chain import Answerer, Ask, build_chain
+from qa.chain import Answerer, Ask, Streamed, build_chain
 from qa.extractive import ExtractiveAnswerer
 from qa.followups import Condenser, Turn, WordCondenser
 from qa.library import Library
@@ -49,9 +49,10 @@ class Archive:
         return Library(self.store)
 
     @cached_property
-    def chain(self) -> Runnable[Ask | str, Answer]:
+    def chain(self) -> Runnable[Ask | str, Streamed]:
         """The whole ask as one runnable (qa.chain), built once: invoke it with a question or an
-        `Ask`, or pipe it into other chains."""
+        `Ask` for the `Answer`, stream it for each verified sentence then the `Answer`, or pipe
+        it into other chains."""
         return build_chain(self.retriever, self.store, self.answerer, self.condenser)
 
     def ask(
@@ -63,7 +64,16 @@ class Archive:
         read as the question it stands for, and the answer's notice says so. `scope` limits the
         documents searched.
         """
-        return self.chain.invoke(Ask(question=question, history=tuple(history), scope=scope))
+        answer = self.chain.invoke(Ask(question=question, history=tuple(history), scope=scope))
+        assert isinstance(answer, Answer)  # the chain's last part is the whole answer
+        return answer
+
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
+    ) -> Iterator[Streamed]:
+        """`ask`, a sentence at a time: each sentence of the answer once its citations are
+        verified (as the model writes it, in LLM mode), then the whole `Answer`."""
+        return self.chain.stream(Ask(question=question, history=tuple(history), scope=scope))
 
     def study(self, record: Record) -> StudyPack:
         """The study materials for `record`: made once per version of its text (making them asks

@@ -8,15 +8,23 @@ citation against the stored document text, whichever answerer ran.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, ConfigDict
 
-from qa.answer import Answer, abstention, check_question, cited_numbers
+from qa.answer import (
+    Answer,
+    Citation,
+    Sentence,
+    abstention,
+    check_question,
+    cited_numbers,
+    sentences_of,
+)
 from qa.followups import Condenser, Standalone, Turn, WordCondenser, recent
 from qa.provenance import answer_provenance, read_provenance
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
@@ -32,6 +40,21 @@ class Answerer(Protocol):
     def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
         """Answer `question` from `passages` only, or abstain."""
         ...
+
+
+@runtime_checkable
+class StreamingAnswerer(Answerer, Protocol):
+    """An answerer that gives each sentence as soon as it is checked (qa.llm)."""
+
+    def stream(
+        self, question: str, passages: list[Passage], notice: str | None = None
+    ) -> Iterator[Sentence | Answer]:
+        """The answer's sentences as they are ready, then the whole answer."""
+        ...
+
+
+Streamed = Sentence | Answer
+"""What the chain streams: each verified sentence as it is ready, then the whole answer."""
 
 
 class Ask(BaseModel):
@@ -62,10 +85,13 @@ def build_chain(
     store: Store,
     answerer: Answerer,
     condenser: Condenser | None = None,
-) -> Runnable[Ask | str, Answer]:
+) -> Runnable[Ask | str, Streamed]:
     """The whole ask, as one runnable: check the question, read a follow-up as the question it
     stands for (`condenser`), search the documents in scope, answer, verify every citation
     against the stored text, and say how a follow-up was read.
+
+    `invoke` gives the `Answer`. `stream` gives each sentence of it once its citations are
+    verified (as the model writes them, with a streaming answerer), then the whole `Answer`.
 
     A question about a document as a source (who wrote it, when, which archive holds it) is
     answered from the record's fields, whichever answerer is configured (qa.provenance).
@@ -92,25 +118,49 @@ def build_chain(
         hits = to_passages(reading.retriever.invoke(reading.standalone.text), store)
         return replace(reading, passages=tuple(hits))
 
-    def answered(reading: _Reading) -> Answer:
+    def told(reading: _Reading) -> Iterator[Streamed]:
         question, passages = reading.standalone.text, list(reading.passages)
         read = {p.record.id: p.record for p in passages}
         asked = read_provenance(reading.standalone.own, question)
+        parts: Iterable[Streamed]
         if asked is None:
-            return verify_answer(answerer.answer(question, passages), read)
-        in_scope = partial(_in_scope, reading.retriever, store)
-        answer = answer_provenance(asked, question, passages, in_scope, store.catalogue.record)
-        cited = {c.document_id for c in answer.citations} - read.keys()
-        return verify_answer(answer, read | store.catalogue.records_by_id(cited))
+            parts = _answer_stream(answerer, question, passages)
+        else:
+            in_scope = partial(_in_scope, reading.retriever, store)
+            answer = answer_provenance(asked, question, passages, in_scope, store.catalogue.record)
+            cited = {c.document_id for c in answer.citations} - read.keys()
+            read |= store.catalogue.records_by_id(cited)
+            parts = [answer]
+        shown = False
+        for part in parts:
+            if isinstance(part, Answer):
+                answer = _as_read(verify_answer(part, read), reading)
+                # An answer given at once is streamed once it is verified whole.
+                yield from () if shown else sentences_of(answer)
+                yield answer
+            elif part.citations and _verbatim(part.citations, read):
+                shown = True
+                yield part
 
-    def told(reading: _Reading) -> Answer:
-        return _as_read(answered(reading), reading)
+    def answered(reading: _Reading) -> Answer:
+        *_, answer = told(reading)
+        assert isinstance(answer, Answer)
+        return answer
 
     return (
         RunnableLambda(read, name="read_question")
         | RunnableLambda(found, name="retrieve")
         | RunnableLambda(told, name="answer_and_verify")
     )
+
+
+def _answer_stream(
+    answerer: Answerer, question: str, passages: list[Passage]
+) -> Iterable[Streamed]:
+    """The answer as `answerer` gives it: sentence by sentence if it streams, else at once."""
+    if isinstance(answerer, StreamingAnswerer):
+        return answerer.stream(question, passages)
+    return [answerer.answer(question, passages)]
 
 
 def _as_read(answer: Answer, reading: _Reading) -> Answer:
@@ -142,12 +192,8 @@ def verify_answer(answer: Answer, records: Mapping[str, Record]) -> Answer:
     """
     if answer.abstained:
         return answer
-    verified = all(
-        (r := records.get(c.document_id)) is not None and r.text[c.start : c.end] == c.quote
-        for c in answer.citations
-    )
     if (
-        verified
+        _verbatim(answer.citations, records)
         and answer.citations
         and cited_numbers(answer.answer) <= {c.n for c in answer.citations}
     ):
@@ -157,4 +203,12 @@ def verify_answer(answer: Answer, records: Mapping[str, Record]) -> Answer:
         answer.mode,
         answer.notice,
         reason="the passages found could not be verified against the sources",
+    )
+
+
+def _verbatim(citations: list[Citation], records: Mapping[str, Record]) -> bool:
+    """Whether every citation's quote is its record's stored text at its offsets."""
+    return all(
+        (r := records.get(c.document_id)) is not None and r.text[c.start : c.end] == c.quote
+        for c in citations
     )

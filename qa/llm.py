@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import openai
 from langchain_core.language_models import BaseChatModel
@@ -58,16 +59,21 @@ class Claim:
     quotes: tuple[tuple[str, str], ...]
 
 
+def read_line(line: str) -> Claim | None:
+    """The claim a line of a model's reply makes, or None when the line cites no passage."""
+    first = _CITED.search(line)
+    if first is None:
+        return None
+    return Claim(line[: first.start()].strip(), tuple(_CITED.findall(line)))
+
+
 def read_reply(reply: str) -> list[Claim]:
-    """The claims of a model's reply, a line each; [] when it says the passages do not answer.
+    """The claims of a whole reply, a line each; [] when it says the passages do not answer.
 
     `ValueError` when no line keeps to the format (the offline answer is given instead)."""
-    claims = []
-    for line in reply.splitlines():
-        first = _CITED.search(line)
-        if first is not None:
-            claims.append(Claim(line[: first.start()].strip(), tuple(_CITED.findall(line))))
-    if claims or NOT_ANSWERABLE in reply.upper():
+    lines = _Lines()
+    claims = lines.feed(reply, {}) + lines.close()
+    if claims or lines.not_answerable:
         return claims
     raise ValueError("no line of the reply cites a passage")
 
@@ -101,6 +107,10 @@ class _Asked(TypedDict, total=False):
     """Set by LangChain's fallback when the model failed."""
 
 
+Streamed = Sentence | Answer
+"""What an answer stream yields: each checked sentence as it is ready, then the whole answer."""
+
+
 class LLMAnswerer:
     """Answers with a chat model; falls back to `fallback` when the model cannot be used."""
 
@@ -114,34 +124,89 @@ class LLMAnswerer:
         self._model = model
         self._fallback = fallback
         self._max_passages = max_passages
-        self._chain: Runnable[_Asked, Answer] = RunnableLambda(self._ask_model).with_fallbacks(
+        # A failure before the first checked sentence gives the offline answer; one after it
+        # ends the answer where it stands (qa.llm._ask_model), as a reader has seen it begin.
+        self._chain: Runnable[_Asked, Streamed] = RunnableLambda(self._ask_model).with_fallbacks(
             [RunnableLambda(self._offline)], exception_key="error"
         )
 
     def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
         """Ask the model, keep only the sentences whose quotes are verified; on any failure of
         the model, the offline answer with a notice saying why."""
-        if not passages:
-            return abstention(question, "llm", notice, reason="no passage matches it")
-        return self._chain.invoke({"question": question, "passages": passages, "notice": notice})
+        *_, answer = self.stream(question, passages, notice)
+        assert isinstance(answer, Answer)
+        return answer
 
-    def _ask_model(self, asked: _Asked) -> Answer:
+    def stream(
+        self, question: str, passages: list[Passage], notice: str | None = None
+    ) -> Iterator[Streamed]:
+        """The answer as the model writes it: each sentence once its quotes are verified, then
+        the whole answer (the same as `answer` returns)."""
+        if not passages:
+            yield abstention(question, "llm", notice, reason="no passage matches it")
+            return
+        yield from self._chain.stream(
+            {"question": question, "passages": passages, "notice": notice}
+        )
+
+    def _ask_model(self, asked: _Asked) -> Iterator[Streamed]:
         question, notice = asked["question"], asked["notice"]
         passages = asked["passages"][: self._max_passages]
-        reply = self._model.invoke(_messages(question, passages))
-        claims = read_reply(str(reply.content))
-        if not claims:
-            return abstention(question, "llm", notice, reason="the sources do not say")
-        if reply.response_metadata.get("finish_reason") == "length":
-            notice = " ".join(filter(None, [notice, _CUT_SHORT]))
-        return _verified(question, claims, passages, notice)
+        citing, lines = _Citing(passages), _Lines()
+        try:
+            for chunk in self._model.stream(_messages(question, passages)):
+                yield from citing.add_all(lines.feed(str(chunk.content), chunk.response_metadata))
+            yield from citing.add_all(lines.close())  # a last line with no newline after it
+        except Exception as exc:
+            if not citing.sentences:
+                raise
+            log.warning("LLM stream failed (%s) after a checked sentence", type(exc).__name__)
+            notice = _joined(notice, f"The language model stopped mid-answer: {_why(exc)}.")
+        else:
+            if not lines.claims and not lines.not_answerable:
+                raise ValueError("no line of the reply cites a passage")
+            if lines.cut_short:
+                notice = _joined(notice, _CUT_SHORT)
+        if lines.claims:
+            yield citing.answer(question, notice)
+        else:
+            yield abstention(question, "llm", notice, reason="the sources do not say")
 
-    def _offline(self, asked: _Asked) -> Answer:
+    def _offline(self, asked: _Asked) -> Iterator[Streamed]:
         error = asked["error"]
         log.warning("LLM call failed (%s); using the extractive answer", type(error).__name__)
-        return self._fallback.answer(
-            asked["question"], asked["passages"], notice=_failure_notice(error)
-        )
+        notice = f"Showing the offline answer: {_why(error)}."
+        yield self._fallback.answer(asked["question"], asked["passages"], notice=notice)
+
+
+class _Lines:
+    """A model's reply read as it streams in: each finished line that keeps to the format is a
+    claim; the finish reason says whether the reply was cut off at the length bound."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+        self.claims: list[Claim] = []
+        self.not_answerable = False
+        self.cut_short = False
+
+    def feed(self, text: str, metadata: Mapping[str, Any]) -> list[Claim]:
+        """The claims of the lines that `text` finishes."""
+        self.cut_short = self.cut_short or metadata.get("finish_reason") == "length"
+        *finished, self._pending = (self._pending + text).split("\n")
+        return [c for line in finished for c in self._read(line)]
+
+    def close(self) -> list[Claim]:
+        """The claim of the last, unfinished line, if it has one."""
+        line, self._pending = self._pending, ""
+        return self._read(line)
+
+    def _read(self, line: str) -> list[Claim]:
+        self.not_answerable = self.not_answerable or NOT_ANSWERABLE in line.upper()
+        claim = read_line(line)
+        if claim is None:
+            return []
+        self.claims.append(claim)
+        return [claim]
 
 
 def _messages(question: str, passages: list[Passage]) -> list[SystemMessage | HumanMessage]:
@@ -154,16 +219,6 @@ def _messages(question: str, passages: list[Passage]) -> list[SystemMessage | Hu
         SystemMessage(SYSTEM_PROMPT),
         HumanMessage(f"<passages>\n{blocks}\n</passages>\n\nQuestion: {as_data(question)}"),
     ]
-
-
-def _verified(
-    question: str, claims: list[Claim], passages: list[Passage], notice: str | None
-) -> Answer:
-    citing = _Citing(passages)
-    for claim in claims:
-        if citing.add(claim) is None:
-            log.info("dropped a claim with no verifiable quote for %r", question)
-    return citing.answer(question, notice)
 
 
 class _Citing:
@@ -198,6 +253,19 @@ class _Citing:
         self._sentences.append(sentence)
         return sentence
 
+    def add_all(self, claims: list[Claim]) -> Iterator[Sentence]:
+        """The sentences of the claims that have a verified quote."""
+        for claim in claims:
+            if (sentence := self.add(claim)) is not None:
+                yield sentence
+            else:
+                log.info("dropped a claim with no verifiable quote: %r", claim.text)
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        """The sentences added so far."""
+        return list(self._sentences)
+
     def answer(self, question: str, notice: str | None) -> Answer:
         """The sentences added so far as one answer, or an abstention when there are none."""
         if not self._sentences:
@@ -227,20 +295,22 @@ def _passage(label: str, passages: list[Passage]) -> Passage | None:
     return None
 
 
-def _failure_notice(exc: Exception) -> str:
-    """Why the model was not used, in words that never include the key or the server's reply."""
+def _joined(notice: str | None, more: str) -> str:
+    return f"{notice} {more}" if notice else more
+
+
+def _why(exc: Exception) -> str:
+    """Why the model failed, in words that never include the key or the server's reply."""
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        why = "the language model server rejected the API key (check OPENAI_API_KEY)"
-    elif isinstance(exc, openai.RateLimitError):
-        why = "the language model server is rate-limiting requests"
-    elif isinstance(exc, openai.APITimeoutError):
-        why = "the language model did not answer in time (ARCHIVE_QA_LLM_TIMEOUT)"
-    elif isinstance(exc, openai.APIConnectionError):
-        why = "the language model server could not be reached (check OPENAI_BASE_URL)"
-    elif isinstance(exc, openai.APIStatusError):
-        why = f"the language model server failed (HTTP {exc.status_code})"
-    elif isinstance(exc, ValueError):
-        why = "the language model's reply was not in the expected format"
-    else:
-        why = f"the language model call failed ({type(exc).__name__})"
-    return f"Showing the offline answer: {why}."
+        return "the language model server rejected the API key (check OPENAI_API_KEY)"
+    if isinstance(exc, openai.RateLimitError):
+        return "the language model server is rate-limiting requests"
+    if isinstance(exc, openai.APITimeoutError):
+        return "the language model did not answer in time (ARCHIVE_QA_LLM_TIMEOUT)"
+    if isinstance(exc, openai.APIConnectionError):
+        return "the language model server could not be reached (check OPENAI_BASE_URL)"
+    if isinstance(exc, openai.APIStatusError):
+        return f"the language model server failed (HTTP {exc.status_code})"
+    if isinstance(exc, ValueError):
+        return "the language model's reply was not in the expected format"
+    return f"the language model call failed ({type(exc).__name__})"

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from qa.assembly import Archive, bundled_document, open_archive
 from qa.settings import Settings
+from tests.fake_openai import FakeOpenAI, fake_openai_server
 from vectorstore.records import Record, load_record
 
 # Gradio reads these at import; without them it reaches for the network.
@@ -38,6 +39,7 @@ FRUS = EVAL / "corpus" / "frus1951v07p2"
 FRUS_BULK_PICKS = EVAL / "corpus" / "frus_bulk"
 
 
+FAKE_KEY = "sk-test-DO-NOT-LEAK-1234567890"
 _STARTED = time.time()
 
 
@@ -136,3 +138,20 @@ def study_pack(base_url: str, document_id: str) -> dict[str, Any]:
             pack: dict[str, Any] = response.json()
             return pack
         time.sleep(min(float(response.headers["retry-after"]), 1.0))
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAI]:
+    """A scripted OpenAI-compatible server on 127.0.0.1 (tests/fake_openai.py)."""
+    with fake_openai_server() as fake:
+        yield fake
+
+
+@pytest.fixture
+def llm_archive(server: FakeOpenAI, tmp_path: Path) -> Archive:
+    """The default archive in LLM mode, its model the scripted `server`."""
+    settings = make_settings(
+        tmp_path, openai_api_key=FAKE_KEY, openai_base_url=server.base_url,
+        archive_qa_model="test-model",
+    )  # fmt: skip
+    return open_archive(settings)

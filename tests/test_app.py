@@ -248,7 +248,7 @@ def test_the_chat_callback_answers_and_says_errors_plainly_without_a_browser(
     from ui.page import respond
 
     earlier = [{"role": "user", "content": "What did Stalin offer?"}]
-    searching, answered = respond(archive, "Who would train the pilots?", earlier, None, "")
+    searching, *_, answered = respond(archive, "Who would train the pilots?", earlier, None, "")
     assert searching[0] == "" and "Searching" in searching[1][-1]["content"]
     reply = answered[1][-1]["content"]
     assert "with the help of our pilots" in reply and "aqa-cite" in reply

@@ -8,6 +8,7 @@ pages at desktop and phone widths, and of the library, are saved in test-artifac
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tests.conftest import (
     serving,
     study_pack,
 )
+from tests.fake_openai import FakeOpenAI
 from tests.pdfs import text_pdf
 from ui.app import build_app
 from ui.guards import Limits
@@ -301,3 +303,31 @@ def test_a_source_replaced_after_the_answer_is_not_highlighted_at_stale_offsets(
         )
         expect(page.locator("#aqa-mark")).to_have_count(0)
         page.close()
+
+
+def test_an_llm_answer_appears_a_checked_sentence_at_a_time(
+    browser: Browser, server: FakeOpenAI, llm_archive: Archive
+) -> None:
+    writing = threading.Event()
+    offer = "we are ready to send you a division of jet fighter planes"
+    training = "We intend to train Chinese pilots in two to three months"
+    server.cite(("Stalin offered jets.", offer), ("He would train pilots.", training), hold=writing)
+    try:
+        with serving(build_app(llm_archive)) as url:
+            page, _ = _open(browser, url + "/", DESKTOP)
+            page.get_by_label("Your question").fill(QUESTION)
+            page.get_by_label("Your question").press("Enter")
+            chat = page.locator("#aqa-chat")
+            expect(chat).to_contain_text("Stalin offered jets.", timeout=60_000)
+            expect(chat).to_contain_text("Writing the answer")
+            expect(chat).not_to_contain_text("He would train pilots.")
+            assert server.finished == 0  # the first sentence is shown while the model writes
+            _shoot(page, "streaming-desktop")
+            writing.set()
+            expect(chat).to_contain_text("He would train pilots.", timeout=60_000)
+            expect(chat).not_to_contain_text("Writing the answer")
+            chat.locator('a.aqa-cite[href^="#aqa/2/"]').first.click()
+            expect(page.locator("#aqa-mark")).to_have_text(training)
+            page.close()
+    finally:
+        writing.set()

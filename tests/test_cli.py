@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EVAL, FRUS
+from tests.conftest import EVAL, FRUS, ROOT
 from tests.pdfs import text_pdf
 
 
@@ -21,6 +26,37 @@ def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
         [sys.executable, "-m", "ui.cli", *args],
         input=stdin, capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip
+
+
+@contextmanager
+def in_terminal(
+    data_dir: Path, *args: str, **environ: str
+) -> Iterator[tuple[subprocess.Popen[bytes], Callable[[bytes], bytes]]]:
+    """The command line run on a pseudo-terminal, as in a user's shell, with a function that
+    reads what the terminal shows until a text appears (failing after two minutes)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHROMA_"))}
+    env |= {"ARCHIVE_QA_DATA_DIR": str(data_dir), **environ}
+    terminal, its_end = pty.openpty()
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", *args], stdout=its_end, stderr=its_end, env=env,
+        cwd=ROOT,
+    )  # fmt: skip
+    os.close(its_end)
+
+    def shows(wanted: bytes) -> bytes:
+        seen, deadline = b"", time.monotonic() + 120
+        while wanted not in seen:
+            ready, _, _ = select.select([terminal], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"{wanted!r} did not appear; the terminal showed {seen.decode()!r}"
+            seen += os.read(terminal, 4096)
+        return seen
+
+    try:
+        yield cli, shows
+    finally:
+        cli.kill()
+        cli.wait()
+        os.close(terminal)
 
 
 @pytest.fixture(scope="module")

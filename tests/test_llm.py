@@ -3,43 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from qa.assembly import Archive, open_archive
-from tests.conftest import make_settings
-from tests.fake_openai import FakeOpenAI, fake_openai_server
+from tests.conftest import FAKE_KEY, make_settings
+from tests.fake_openai import FakeOpenAI, passage_holding
 
 OFFER = (
     "we are ready to send you a division of jet fighter planes—124 pieces for covering these troops"
 )
-FAKE_KEY = "sk-test-DO-NOT-LEAK-1234567890"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with fake_openai_server() as fake:
-        yield fake
-
-
-@pytest.fixture
-def llm_archive(server: FakeOpenAI, tmp_path: Path) -> Archive:
-    settings = make_settings(
-        tmp_path,
-        openai_api_key=FAKE_KEY,
-        openai_base_url=server.base_url,
-        archive_qa_model="test-model",
-    )
-    return open_archive(settings)
 
 
 def _passage_holding(server: FakeOpenAI, text: str) -> str:
     """The id the request gave to the passage containing `text` (P1, P2, ...)."""
-    user = server.requests[-1]["body"]["messages"][-1]["content"]
-    before = user[: user.index(text)]
-    return before[before.rindex('<passage id="') + len('<passage id="') :].split('"')[0]
+    return passage_holding(server.requests[-1]["body"]["messages"][-1]["content"], text)
 
 
 def _offer_passage(server: FakeOpenAI, archive: Archive) -> str:

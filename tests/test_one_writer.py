@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import FRUS, free_port
-from tests.test_cli import run
+from tests.test_cli import in_terminal, run
 from vectorstore.owner import LOCK_FILE
 
 
@@ -64,6 +64,16 @@ def test_ingest_beside_a_running_server_goes_through_it_and_asking_keeps_working
     # Read-only to the world: the page and the API refuse writes without the admin token.
     refused = httpx.post(f"{url}/api/documents", files={"files": ("x.txt", b"Planted.")})
     assert refused.status_code == 403
+
+
+def test_ask_in_a_terminal_beside_a_server_streams_the_answer_from_it(
+    server: tuple[Path, str, subprocess.Popen[str]],
+) -> None:
+    data_dir, _, _ = server
+    with in_terminal(data_dir, "ask", "Who would train the Chinese pilots?") as (cli, shows):
+        shown = shows(b"(characters ").decode()
+        assert cli.wait(timeout=60) == 0
+    assert "with the help of our pilots" in shown and '[1] "We intend to train' in shown
 
 
 def test_other_commands_beside_a_server_are_refused_with_what_to_do(

@@ -92,7 +92,7 @@ def test_the_study_tab_offers_every_document_and_collection(
     assert "No full dates found." in collection_timeline(archive.library, "HIST 201")
 
 
-def test_the_chat_shows_searching_then_the_checked_answer_after_the_conversation(
+def test_the_chat_shows_searching_then_each_checked_sentence_then_the_answer(
     archive: Archive,
 ) -> None:
     before = [
@@ -100,8 +100,10 @@ def test_the_chat_shows_searching_then_the_checked_answer_after_the_conversation
         {"role": "assistant", "content": [{"type": "text", "text": "Our pilots [1]."}]},
     ]
     steps = list(respond(archive, "And how long would that take?", before, None, EVERYTHING))
-    (box, searching), (cleared, answered) = steps
+    (box, searching), *writing, (cleared, answered) = steps
     assert box == cleared == ""
+    assert writing and all("Writing the answer" in w[-1]["content"] for _, w in writing)
+    assert "Writing" not in answered[-1]["content"]
     assert searching[:3] == [*before, {"role": "user", "content": "And how long would that take?"}]
     assert "Searching the documents" in searching[-1]["content"]
     reply = answered[-1]["content"]

@@ -7,10 +7,12 @@ find the archive and the server's setup in a `Service` on the app (FastAPI's dep
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,7 +23,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, Response, 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from qa.answer import Answer, sentences_of
+from qa.answer import Answer, Sentence
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
 from qa.jobs import Job, Jobs
@@ -119,17 +121,35 @@ def serve_api(app: FastAPI, service: Service) -> None:
 )
 def ask_api(body: AskRequest, served: Served) -> Any:
     """Answer a question; every citation's quote is the document text [start:end]. With
-    `"stream": true`, as server-sent events: each checked sentence, then the whole answer."""
-    answer = served.archive.ask(body.question, history=body.history, scope=body.scope())
+    `"stream": true`, as server-sent events: each sentence once its citations are verified (as
+    the model writes it, in LLM mode), then the whole answer."""
     if not body.stream:
-        return answer
-    events = [("sentence", s.model_dump_json()) for s in sentences_of(answer)]
-    events.append(("answer", answer.model_dump_json()))
+        return served.archive.ask(body.question, history=body.history, scope=body.scope())
+    parts = served.archive.stream(body.question, history=body.history, scope=body.scope())
+    # The first part is awaited here, so that a bad question is answered with its status.
+    first = next(parts)
     return StreamingResponse(
-        (f"event: {name}\ndata: {data}\n\n" for name, data in events),
+        _events(first, parts),
         media_type="text/event-stream",
-        headers={"cache-control": "no-store"},
+        headers={"cache-control": "no-store", "x-accel-buffering": "no"},
     )
+
+
+def _events(first: Sentence | Answer, rest: Iterator[Sentence | Answer]) -> Iterator[str]:
+    """Server-sent events: ``sentence`` for each checked sentence, ``answer`` for the whole
+    answer, and ``error`` (with a readable message) if answering fails on the way."""
+    try:
+        for part in itertools.chain([first], rest):
+            name = "answer" if isinstance(part, Answer) else "sentence"
+            yield f"event: {name}\ndata: {part.model_dump_json()}\n\n"
+    except Exception as exc:
+        _log.exception("a streamed answer failed")
+        message = str(exc) if isinstance(exc, ArchiveQAError) else "the answer failed; try again."
+        yield f"event: error\ndata: {json.dumps({'error': message})}\n\n"
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()  # a model still writing stops when its reader has gone
 
 
 @router.get("/documents", response_model=list[DocumentSummary])

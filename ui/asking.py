@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 from qa.errors import ArchiveQAError
 
 if TYPE_CHECKING:  # imported where used, so `ask` loads only what it needs
+    from collections.abc import Iterator
+
+    from qa.answer import Answer, Sentence
     from qa.assembly import Archive
     from qa.retrieval import Scope
     from qa.settings import Settings
@@ -29,6 +32,9 @@ def ask(args: argparse.Namespace) -> int:
 
     archive = archive_or_its_server()
     scope = scope_of(args)
+    if args.question != "-" and not args.json and sys.stdout.isatty():
+        show_as_written(archive.stream(args.question, scope=scope))
+        return 0
     if args.question != "-":
         answer = archive.ask(args.question, scope=scope)
         print(answer.model_dump_json(indent=2) if args.json else answer_as_text(answer))
@@ -46,7 +52,6 @@ def ask(args: argparse.Namespace) -> int:
 def chat(args: argparse.Namespace) -> int:
     from qa.assembly import open_archive
     from qa.followups import Turn
-    from ui.format import answer_as_text
 
     archive = open_archive(settings())
     scope = scope_of(args)
@@ -62,15 +67,35 @@ def chat(args: argparse.Namespace) -> int:
         if question.lower() in {"", "quit", "exit"}:
             return 0
         try:
-            answer = archive.ask(question, history=history, scope=scope)
+            answer = show_as_written(archive.stream(question, history=history, scope=scope))
         except ArchiveQAError as exc:
             print(f"error: {exc}\n", file=sys.stderr)
             continue
-        print(answer_as_text(answer) + "\n", flush=True)
+        print(flush=True)
         history += [
             Turn(role="user", content=question),
             Turn(role="assistant", content=answer.answer),
         ]
+
+
+def show_as_written(parts: Iterator[Sentence | Answer]) -> Answer:
+    """Print each sentence of an answer as it is checked, then its notice and its sources;
+    the whole answer."""
+    from qa.answer import Answer
+    from ui.format import answer_as_text, notice_as_text, sentence_as_text, sources_as_text
+
+    shown = []
+    for part in parts:
+        if not isinstance(part, Answer):
+            print(sentence_as_text(part), flush=True)
+            shown.append(part.text)
+        elif shown and " ".join(shown) == part.answer:
+            print("\n".join(text for text in [notice_as_text(part), sources_as_text(part)] if text))
+            return part
+        else:  # given whole: an abstention, or an answer not streamed
+            print(answer_as_text(part))
+            return part
+    raise ArchiveQAError("the answer ended before it was complete: ask again.")
 
 
 def archive_or_its_server() -> Archive | RemoteArchive:

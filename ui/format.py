@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any, NamedTuple
 from urllib.parse import quote as quote_url
 
-from qa.answer import Answer, Citation, as_claim
+from qa.answer import Answer, Citation, Sentence, as_claim
 from qa.glossary import GlossaryEntry, TimelineEntry
 from qa.library import Record
 from qa.study import QuizItem, StudyPack
@@ -24,10 +24,23 @@ def counted(count: int, noun: str = "document") -> str:
 
 def answer_as_text(answer: Answer) -> str:
     """The readable terminal form: the answer, then each numbered quote with its citation."""
+    parts = [notice_as_text(answer), textwrap.fill(answer.answer, _WIDTH), sources_as_text(answer)]
+    return "\n".join(part for part in parts if part)
+
+
+def notice_as_text(answer: Answer) -> str:
+    """The answer's notice as the terminal shows it ("" when it has none)."""
+    return f"Note: {answer.notice}" if answer.notice else ""
+
+
+def sentence_as_text(sentence: Sentence) -> str:
+    """One sentence of an answer as the terminal shows it while the answer is written."""
+    return textwrap.fill(sentence.text, _WIDTH)
+
+
+def sources_as_text(answer: Answer) -> str:
+    """Each numbered quote of the answer with its citation, as the terminal shows them."""
     lines = []
-    if answer.notice:
-        lines.append(f"Note: {answer.notice}")
-    lines.append(textwrap.fill(answer.answer, _WIDTH))
     for c in answer.citations:
         quote = " ".join(c.quote.split())
         lines.append(textwrap.fill(f'[{c.n}] "{quote}"', _WIDTH, subsequent_indent="    "))
@@ -50,6 +63,16 @@ def answer_as_html(answer: Answer) -> str:
         _source_html(c, quoted=as_claim(c.quote) in answer.answer) for c in answer.citations
     )
     return notice + body + (f'<ol class="aqa-sources">{sources}</ol>' if sources else "")
+
+
+def sentences_as_html(question: str, sentences: list[Sentence]) -> str:
+    """The chat form of an answer still being written: its checked sentences so far."""
+    citations = list({c.n: c for s in sentences for c in s.citations}.values())
+    text = " ".join(s.text for s in sentences)
+    so_far = Answer(
+        question=question, answer=text, abstained=False, mode="llm", citations=citations
+    )
+    return answer_as_html(so_far)
 
 
 def _linked(escaped: str, answer: Answer) -> str:

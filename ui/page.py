@@ -12,6 +12,7 @@ from typing import Any
 
 import gradio as gr
 
+from qa.answer import Answer, Sentence
 from qa.assembly import Archive, bundled_document
 from qa.errors import ArchiveQAError
 from qa.followups import Turn
@@ -22,6 +23,7 @@ from ui.format import (
     answer_as_html,
     header_html,
     message_text,
+    sentences_as_html,
     study_as_html,
     timeline_as_html,
 )
@@ -35,6 +37,7 @@ EXAMPLES = [
     "What did the Soviets think of the English demand?",
 ]
 _SEARCHING = '<p class="aqa-pending" role="status">Searching the documents and checking quotes…</p>'
+_WRITING = '<p class="aqa-pending" role="status">Writing the answer, checking each quote…</p>'
 _VIEWER = (
     '<section id="aqa-viewer-body" class="aqa-viewer-body" aria-live="polite" '
     'aria-label="Source viewer"><p class="aqa-viewer-empty">Select a source number such as '
@@ -128,18 +131,26 @@ def respond(
     scope: dict[str, Any] | None,
     ask_in: str,
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """The chat's answer to `question`: first a "Searching" line, then the checked answer (or
-    the error, said plainly), after the conversation so far."""
+    """The chat's answer to `question`: first a "Searching" line, then each sentence once its
+    citations are checked, then the whole answer (or the error, said plainly), after the
+    conversation so far."""
     earlier = [Turn(role=t["role"], content=message_text(t["content"])) for t in history]
     history = [*history, {"role": "user", "content": question}]
     yield "", [*history, {"role": "assistant", "content": _SEARCHING}]
     scope = scope or {}
     asked = Scope.of(documents=scope.get("documents"), collection=ask_in or scope.get("collection"))
+    shown: list[Sentence] = []
     try:
-        reply = answer_as_html(archive.ask(question, history=earlier, scope=asked))
+        for part in archive.stream(question, history=earlier, scope=asked):
+            if isinstance(part, Answer):
+                reply = answer_as_html(part)
+            else:
+                shown.append(part)
+                reply = sentences_as_html(question, shown) + _WRITING
+            yield "", [*history, {"role": "assistant", "content": reply}]
     except ArchiveQAError as exc:
         reply = f'<p class="aqa-abstained">{html.escape(str(exc))}</p>'
-    yield "", [*history, {"role": "assistant", "content": reply}]
+        yield "", [*history, {"role": "assistant", "content": reply}]
 
 
 def ask(archive: Archive, question: str) -> dict[str, Any]:

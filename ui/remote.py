@@ -7,13 +7,14 @@ so the server sees new documents at once and nothing is written behind its back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 
-from qa.answer import Answer
+from qa.answer import Answer, Sentence
 from qa.errors import ArchiveQAError
 from qa.followups import Turn
 from qa.library import Added
@@ -35,13 +36,27 @@ class RemoteArchive:
     def ask(
         self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
     ) -> Answer:
-        body: dict[str, Any] = {"question": question, "history": [t.model_dump() for t in history]}
-        if scope is not None:
-            body |= {
-                "documents": sorted(scope.documents) if scope.documents is not None else None,
-                "collection": scope.collection, "since": scope.since, "until": scope.until,
-            }  # fmt: skip
+        body = _asked(question, history, scope)
         return Answer.model_validate(self._send("POST", "/api/ask", json=body))
+
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
+    ) -> Iterator[Sentence | Answer]:
+        """`ask`, a sentence at a time, as the server streams it (server-sent events)."""
+        body = _asked(question, history, scope) | {"stream": True}
+        try:
+            with self._http.stream("POST", "/api/ask", json=body) as response:
+                if not response.is_success:
+                    response.read()
+                    self._refused(response)
+                event = ""
+                for line in response.iter_lines():
+                    if line.startswith("event: "):
+                        event = line.removeprefix("event: ")
+                    elif line.startswith("data: "):
+                        yield _part(event, line.removeprefix("data: "))
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
 
     def documents(self) -> list[dict[str, str | None]]:
         """The library's catalogue (id, title, date, citation, url of each document)."""
@@ -64,14 +79,41 @@ class RemoteArchive:
         try:
             response = self._http.request(method, route, **request)
         except httpx.HTTPError as exc:
-            raise ArchiveQAError(
-                f"the server at {self.url} that owns the store did not answer ({exc}): check that "
-                "it is running, or stop it and run this again."
-            ) from exc
+            raise self._unreachable(exc) from exc
         if response.is_success:
             return response.json()
+        self._refused(response)
+
+    def _unreachable(self, exc: httpx.HTTPError) -> ArchiveQAError:
+        return ArchiveQAError(
+            f"the server at {self.url} that owns the store did not answer ({exc}): check that "
+            "it is running, or stop it and run this again."
+        )
+
+    def _refused(self, response: httpx.Response) -> NoReturn:
         try:
             reason = response.json().get("error") or response.text
         except ValueError:
             reason = response.text
         raise ArchiveQAError(f"the server at {self.url} refused: {reason}")
+
+
+def _asked(question: str, history: Sequence[Turn], scope: Scope | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"question": question, "history": [t.model_dump() for t in history]}
+    if scope is not None:
+        body |= {
+            "documents": sorted(scope.documents) if scope.documents is not None else None,
+            "collection": scope.collection, "since": scope.since, "until": scope.until,
+        }  # fmt: skip
+    return body
+
+
+def _part(event: str, data: str) -> Sentence | Answer:
+    """One server-sent event of a streamed answer."""
+    if event == "error":
+        raise ArchiveQAError(json.loads(data)["error"])
+    return (
+        Answer.model_validate_json(data)
+        if event == "answer"
+        else Sentence.model_validate_json(data)
+    )
