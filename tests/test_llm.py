@@ -68,7 +68,7 @@ def test_an_answer_with_no_valid_quote_is_an_abstention(
     server.answer_with(
         {"answerable": True, "sentences": [
             {"text": "Stalin offered 500 tanks.", "quotes": [{"passage": "P1", "quote": "five hundred tanks were promised"}]},
-            {"text": "And money.", "quotes": [{"passage": "P99", "quote": OFFER}]},
+            {"text": "And money.", "quotes": [{"passage": "P99", "quote": "and a great deal of money besides"}]},
         ]}
     )  # fmt: skip
     answer = llm_archive.ask("What did Stalin offer?")
@@ -209,3 +209,29 @@ def test_a_reply_is_read_a_line_at_a_time_whatever_its_quotation_marks() -> None
     assert read_reply("NOT ANSWERABLE") == [] == read_reply("Not answerable.")
     with pytest.raises(ValueError, match="no line of the reply cites a passage"):
         read_reply('{"answerable": true}')
+
+
+def test_a_near_miss_quote_is_shown_as_the_sources_own_words(
+    server: FakeOpenAI, llm_archive: Archive
+) -> None:
+    pid = _offer_passage(server, llm_archive)
+    server.say(
+        f'Stalin offered jets. [{pid}] "we are ready to send you a division of jet fighters"'
+    )
+    answer = llm_archive.ask("What did Stalin offer?")
+    assert answer.answer == "Stalin offered jets. [1]"
+    [citation] = answer.citations
+    assert citation.quote == "we are ready to send you a division of jet fighter"
+    assert (
+        llm_archive.text_of(citation.document_id)[citation.start : citation.end] == citation.quote
+    )  # type: ignore[index]
+
+
+def test_a_verbatim_quote_under_another_passages_number_is_still_cited(
+    server: FakeOpenAI, llm_archive: Archive
+) -> None:
+    pid = _offer_passage(server, llm_archive)
+    other = "P1" if pid != "P1" else "P2"
+    server.say(f'Stalin offered jets. [{other}] "{OFFER}"')
+    answer = llm_archive.ask("What did Stalin offer?")
+    assert [c.quote for c in answer.citations] == [OFFER]

@@ -1,0 +1,188 @@
+"""Benchmark LLM mode with a local model: a question set asked through the real chain, streamed,
+next to the offline answerer on the same questions in the same course pack.
+
+    .venv/bin/python bench/llm_mode.py --model smollm2 [--questions eval/frozen2.jsonl]
+        [--limit N] [--passages 8] [--max-tokens 400] [--out bench-results/llm_mode.json]
+
+`--model` is what ARCHIVE_QA_LOCAL_MODEL takes: a GGUF file, or `smollm2`. Reported: right
+answers (as `archive-qa eval` judges them) in both modes, refusals, how often the model's reply
+fell back to the offline answer, the model's claims kept by exact quote matching and by snapping
+(qa/quotes.py), time to the first verified sentence and to the whole answer. Every quote that
+needed snapping is listed with the source words it was snapped to, for checking by hand.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
+from langchain_core.outputs import LLMResult  # noqa: E402
+
+from bench.report import UNTOUCHED_SET, bench_parser, course_pack_files, write_figures  # noqa: E402
+
+
+class _Replies(BaseCallbackHandler):
+    """The raw text of every model reply in a run (LangChain passes callbacks down the chain)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def on_llm_end(self, response: LLMResult, **_: Any) -> None:
+        self.texts.append(response.generations[0][0].text)
+
+
+def _quotes(reply: str, passages: list[Any]) -> list[dict[str, Any]]:
+    """Each quote of each claim in `reply`: where exact matching finds it, and the best snap."""
+    from qa.llm import _passage, read_line
+    from qa.quotes import locate_quote, snap_quote
+
+    found = []
+    for n, line in enumerate(reply.splitlines()):
+        claim = read_line(line)
+        for label, quote in claim.quotes if claim else ():
+            named = _passage(label, passages)
+            exact = named is not None and locate_quote(quote, named.chunk.text) is not None
+            elsewhere = any(locate_quote(quote, p.chunk.text) for p in passages)
+            snap = snap_quote(quote, named.chunk.text) if named and not elsewhere else None
+            found.append({
+                "claim": n, "label": label, "quote": quote, "exact_in_named": exact,
+                "exact_anywhere": elsewhere, "snap_score": round(snap.score, 1) if snap else None,
+                "snapped_to": named.chunk.text[snap.start : snap.end] if named and snap else None,
+            })  # fmt: skip
+    return found
+
+
+def _claims_kept(quotes: list[dict[str, Any]], threshold: float | None) -> int:
+    """Claims with at least one quote found exactly (or, with `threshold`, snapped at it)."""
+    kept = {
+        q["claim"]
+        for q in quotes
+        if q["exact_anywhere"] or (threshold is not None and (q["snap_score"] or 0.0) >= threshold)
+    }
+    return len(kept)
+
+
+def main() -> None:
+    parser = bench_parser(__doc__, "llm_mode")
+    parser.add_argument("--model", required=True, help="a GGUF file, or smollm2")
+    parser.add_argument("--questions", type=Path, default=UNTOUCHED_SET)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--passages", type=int, default=8, help="ARCHIVE_QA_LLM_PASSAGES")
+    parser.add_argument("--max-tokens", type=int, default=400, help="ARCHIVE_QA_LLM_MAX_TOKENS")
+    args = parser.parse_args()
+
+    from qa.answer import Answer
+    from qa.assembly import open_archive, open_store
+    from qa.chain import Ask
+    from qa.evaluation import judge, load_questions
+    from qa.quotes import SNAP_SCORE
+    from qa.settings import Settings
+    from vectorstore.records import load_record
+
+    questions = load_questions(args.questions)[: args.limit]
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Settings(_env_file=None, archive_qa_data_dir=Path(tmp))  # type: ignore[call-arg]
+        store = open_store(base)
+        offline = open_archive(base, store=store)
+        for path in course_pack_files():
+            store.ingest(load_record(path))
+        llm_settings = base.model_copy(
+            update={
+                "archive_qa_local_model": args.model, "archive_qa_llm_passages": args.passages,
+                "archive_qa_llm_max_tokens": args.max_tokens, "archive_qa_llm_timeout": 600.0,
+            }
+        )  # fmt: skip
+        started = time.perf_counter()
+        llm = open_archive(llm_settings, store=store)
+        llm.ask("warm-up: who wrote the telegram?")  # starts the model server
+        load_seconds = time.perf_counter() - started
+        for i, q in enumerate(questions, start=1):
+            replies = _Replies()
+            began, first = time.perf_counter(), None
+            for part in llm.chain.stream(Ask(question=q.question), {"callbacks": [replies]}):
+                first = first if first is not None else time.perf_counter() - began
+                answer = part
+            total = time.perf_counter() - began
+            assert isinstance(answer, Answer)
+            verdict = judge(q, answer, llm.text_of, total)
+            offline_answer = offline.ask(q.question)
+            passages = llm.retrieve(q.question)[: args.passages]
+            reply = replies.texts[-1] if replies.texts else ""
+            rows.append({
+                "id": q.id, "answerable": q.answerable, "correct": verdict.correct,
+                "abstained": answer.abstained, "mode": answer.mode, "notice": answer.notice,
+                "verbatim": verdict.verbatim,
+                "offline_correct": judge(q, offline_answer, offline.text_of, 0.0).correct,
+                "first_sentence_seconds": round(first or total, 2),
+                "total_seconds": round(total, 2), "reply": reply,
+                "answer": answer.answer, "quotes": _quotes(reply, passages),
+            })  # fmt: skip
+            print(f"{i}/{len(questions)} {q.id} {answer.mode} right={verdict.correct} "
+                  f"first={first or total:.1f}s total={total:.1f}s", flush=True)  # fmt: skip
+    write_figures(_figures(args, rows, load_seconds, SNAP_SCORE), args.out)
+
+
+def _figures(
+    args: Any, rows: list[dict[str, Any]], load_seconds: float, threshold: float
+) -> dict[str, Any]:
+    asked_model = [r for r in rows if r["reply"]]
+    quotes = [q for r in rows for q in r["quotes"]]
+    claims = sum(len({q["claim"] for q in r["quotes"]}) for r in rows)
+    first = [r["first_sentence_seconds"] for r in rows]
+    total = [r["total_seconds"] for r in rows]
+    answerable = [r for r in rows if r["answerable"]]
+    return {
+        "model": args.model,
+        "questions": str(args.questions.relative_to(ROOT)),
+        "asked": len(rows),
+        "passages": args.passages,
+        "max_tokens": args.max_tokens,
+        "model_start_seconds": round(load_seconds, 1),
+        "llm_correct": sum(r["correct"] for r in rows),
+        "llm_answerable_correct": sum(r["correct"] for r in answerable),
+        "llm_refused_correctly": sum(r["correct"] for r in rows if not r["answerable"]),
+        "offline_correct": sum(r["offline_correct"] for r in rows),
+        "offline_answerable_correct": sum(r["offline_correct"] for r in answerable),
+        "offline_refused_correctly": sum(r["offline_correct"] for r in rows if not r["answerable"]),
+        "answered_by_model": sum(r["mode"] == "llm" for r in rows),
+        "fell_back_to_offline": sum(r["mode"] == "extractive" for r in rows),
+        "verbatim_rate": sum(r["verbatim"] for r in rows) / len(rows) if rows else 0.0,
+        "replies": len(asked_model),
+        "claims": claims,
+        "claims_kept_exact": sum(_claims_kept(r["quotes"], None) for r in rows),
+        "claims_kept_with_snapping": sum(_claims_kept(r["quotes"], threshold) for r in rows),
+        "snap_threshold": threshold,
+        "claims_kept_by_threshold": {
+            t: sum(_claims_kept(r["quotes"], t) for r in rows) for t in (80, 85, 90, 95)
+        },
+        "quotes": len(quotes),
+        "first_sentence_seconds_median": statistics.median(first) if first else None,
+        "first_sentence_seconds_max": max(first) if first else None,
+        "total_seconds_median": statistics.median(total) if total else None,
+        "total_seconds_sum": round(sum(total), 1),
+        "snaps_to_check": [
+            {
+                "id": r["id"],
+                "quote": q["quote"],
+                "snapped_to": q["snapped_to"],
+                "score": q["snap_score"],
+            }
+            for r in rows
+            for q in r["quotes"]
+            if not q["exact_anywhere"] and (q["snap_score"] or 0) >= 80
+        ],
+        "per_question": rows,
+    }
+
+
+if __name__ == "__main__":
+    main()
