@@ -34,6 +34,9 @@ _WRITES = (
     r"issued?|dispatched|composed)"
 )
 _KEPT = r"(?:kept|held|housed|stored|preserved|found)"
+# "it" or "this" for the document, at the end of a short question: "Who wrote it?", "When was
+# this sent?". A student's first questions of a source are these.
+_IT = r"(?:it|this)"
 
 
 def _any(*alternatives: str) -> re.Pattern[str]:
@@ -55,6 +58,7 @@ _PATTERNS: list[tuple[Aspect, re.Pattern[str]]] = [
             rf"\blanguage\b.*\b{_KIND}\b",
             rf"\b{_KIND}\b.*\blanguage\b",
             r"\boriginally\s+(?:written|composed)\s+in\b",
+            rf"^\s*(?:in\s+)?(?:what|which)\s+language\s+(?:was|is)\s+{_IT}\b",
             r"\btranslated\s+from\b",
         ),
     ),
@@ -66,6 +70,7 @@ _PATTERNS: list[tuple[Aspect, re.Pattern[str]]] = [
             rf"\boriginal\b.*\b{_KEPT}\b",
             r"\b(?:find|see|consult)\b.*\boriginal\b",
             rf"\bwhere\b.*\b{_KIND}\s+(?:is|was)\s+{_KEPT}\b",
+            rf"^\s*where\s+(?:is|was)\s+{_IT}\s+(?:now\s+)?{_KEPT}\W*$",
         ),
     ),
     (
@@ -88,6 +93,8 @@ _PATTERNS: list[tuple[Aspect, re.Pattern[str]]] = [
             r"\b(?:addressed|directed|intended)\b",
             rf"\bwho\s+(?:received|got){_OBJECT}{_KIND}\b",
             rf"\bwho\b.*\b{_KIND}\b.*\b(?:sent|addressed|written|directed)\s+to\W*$",
+            rf"^\s*who\s+(?:was|is)\s+{_IT}\s+(?:sent|addressed|written|directed)\s+to\W*$",
+            rf"^\s*who\s+(?:received|got)\s+{_IT}\W*$",
         ),
     ),
     (
@@ -98,6 +105,7 @@ _PATTERNS: list[tuple[Aspect, re.Pattern[str]]] = [
             rf".*(?:\b{_KIND}\b.*\b{_WRITES}\b|\b{_WRITES}\b{_OBJECT}{_KIND}\b|"
             r"\b(?:write|wrote|cable|cabled|telegraph|wire)\s+to\b)",
             rf"\bdate\s+of\b.*\b{_KIND}\b",
+            rf"^\s*when\s+(?:was|is)\s+{_IT}\s+{_WRITES}\W*$",
             r"\bdated\b",
         ),
     ),
@@ -112,6 +120,8 @@ _PATTERNS: list[tuple[Aspect, re.Pattern[str]]] = [
             r"\bauthor\b",
             r"\bsignature\b",
             r"\bfrom\s+whom\b",
+            rf"^\s*who\s+{_WRITES}\s+{_IT}\W*$",
+            rf"^\s*who\s+(?:is|was)\s+{_IT}\s+(?:{_WRITES}\s+)?(?:from|by)\W*$",
         ),
     ),
 ]

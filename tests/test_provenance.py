@@ -93,6 +93,30 @@ def test_a_sourcing_question_is_answered_from_the_field_that_states_it(
         assert text is not None and text[c.start : c.end] == c.quote
 
 
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("Who wrote it?", Aspect.AUTHOR),
+        ("Who signed this?", Aspect.AUTHOR),
+        ("Who is it from?", Aspect.AUTHOR),
+        ("When was it written?", Aspect.DATE),
+        ("When was this sent?", Aspect.DATE),
+        ("Who was it sent to?", Aspect.RECIPIENT),
+        ("Who received it?", Aspect.RECIPIENT),
+        ("What language was it written in?", Aspect.LANGUAGE),
+        ("Where is it kept?", Aspect.ARCHIVE),
+    ],
+)
+def test_a_first_question_that_says_it_for_the_document_is_about_the_source(
+    archive: Archive, question: str, aspect: Aspect
+) -> None:
+    asked = read_provenance(question)
+    assert asked is not None and asked.aspect is aspect
+    answer = archive.ask(question)  # one document in the library: "it" is the telegram
+    assert not answer.abstained, answer.answer
+    assert {c.document_id for c in answer.citations} == {TELEGRAM}
+
+
 def test_a_field_the_record_does_not_have_is_an_abstention_that_says_so(archive: Archive) -> None:
     # The telegram's record has no dateline: where it was written is not stated.
     answer = archive.ask("From which city was the telegram sent?")
