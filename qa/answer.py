@@ -63,6 +63,10 @@ class Sentence(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
 
 
+Streamed = Sentence | Answer
+"""What an answer stream yields: each sentence once its citations are verified, then the whole
+answer."""
+
 # A sentence runs up to its citation markers (and the full stop after them, if any).
 _SENTENCE = re.compile(r"\s*(.+?(?:\s*\[\d+\])+[.;,]?)(?=\s|$)|\s*(.+?)\s*$", re.S)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from chromadb.api import ClientAPI
 from langchain_core.runnables import Runnable
 
-from qa.answer import Answer, check_question
-from qa.chain import Answerer, Ask, Streamed, build_chain
+from qa.answer import Answer, Streamed, check_question
+from qa.chain import Answerer, Ask, build_chain
 from qa.extractive import ExtractiveAnswerer
 from qa.followups import Condenser, Turn, WordCondenser
 from qa.library import Library

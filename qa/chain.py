@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from qa.answer import (
     Answer,
     Citation,
-    Sentence,
+    Streamed,
     abstention,
     check_question,
     cited_numbers,
@@ -48,13 +48,9 @@ class StreamingAnswerer(Answerer, Protocol):
 
     def stream(
         self, question: str, passages: list[Passage], notice: str | None = None
-    ) -> Iterator[Sentence | Answer]:
+    ) -> Iterator[Streamed]:
         """The answer's sentences as they are ready, then the whole answer."""
         ...
-
-
-Streamed = Sentence | Answer
-"""What the chain streams: each verified sentence as it is ready, then the whole answer."""
 
 
 class Ask(BaseModel):

@@ -24,7 +24,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from qa.answer import Answer, Citation, Sentence, abstention, cite, strip_markers
+from qa.answer import Answer, Citation, Sentence, Streamed, abstention, cite, strip_markers
 from qa.extractive import ExtractiveAnswerer
 from qa.prompting import as_attribute, as_data
 from qa.quotes import SNAP_SCORE, locate_quote, snap_quote
@@ -105,10 +105,6 @@ class _Asked(TypedDict, total=False):
     notice: str | None
     error: Exception
     """Set by LangChain's fallback when the model failed."""
-
-
-Streamed = Sentence | Answer
-"""What an answer stream yields: each checked sentence as it is ready, then the whole answer."""
 
 
 class LLMAnswerer:

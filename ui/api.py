@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, Response, 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from qa.answer import Answer, Sentence
+from qa.answer import Answer, Streamed
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
 from qa.jobs import Job, Jobs
@@ -135,7 +135,7 @@ def ask_api(body: AskRequest, served: Served) -> Any:
     )
 
 
-def _events(first: Sentence | Answer, rest: Iterator[Sentence | Answer]) -> Iterator[str]:
+def _events(first: Streamed, rest: Iterator[Streamed]) -> Iterator[str]:
     """Server-sent events: ``sentence`` for each checked sentence, ``answer`` for the whole
     answer, and ``error`` (with a readable message) if answering fails on the way."""
     try:

@@ -14,7 +14,7 @@ from qa.errors import ArchiveQAError
 if TYPE_CHECKING:  # imported where used, so `ask` loads only what it needs
     from collections.abc import Iterator
 
-    from qa.answer import Answer, Sentence
+    from qa.answer import Answer, Streamed
     from qa.assembly import Archive
     from qa.retrieval import Scope
     from qa.settings import Settings
@@ -78,7 +78,7 @@ def chat(args: argparse.Namespace) -> int:
         ]
 
 
-def show_as_written(parts: Iterator[Sentence | Answer]) -> Answer:
+def show_as_written(parts: Iterator[Streamed]) -> Answer:
     """Print each sentence of an answer as it is checked, then its notice and its sources;
     the whole answer."""
     from qa.answer import Answer

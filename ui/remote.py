@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import httpx
 
-from qa.answer import Answer, Sentence
+from qa.answer import Answer, Sentence, Streamed
 from qa.errors import ArchiveQAError
 from qa.followups import Turn
 from qa.library import Added
@@ -41,7 +41,7 @@ class RemoteArchive:
 
     def stream(
         self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
-    ) -> Iterator[Sentence | Answer]:
+    ) -> Iterator[Streamed]:
         """`ask`, a sentence at a time, as the server streams it (server-sent events)."""
         body = _asked(question, history, scope) | {"stream": True}
         try:
@@ -108,7 +108,7 @@ def _asked(question: str, history: Sequence[Turn], scope: Scope | None) -> dict[
     return body
 
 
-def _part(event: str, data: str) -> Sentence | Answer:
+def _part(event: str, data: str) -> Streamed:
     """One server-sent event of a streamed answer."""
     if event == "error":
         raise ArchiveQAError(json.loads(data)["error"])
