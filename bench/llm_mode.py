@@ -77,7 +77,22 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--passages", type=int, default=8, help="ARCHIVE_QA_LLM_PASSAGES")
     parser.add_argument("--max-tokens", type=int, default=400, help="ARCHIVE_QA_LLM_MAX_TOKENS")
+    parser.add_argument(
+        "--from", dest="saved", type=Path, help="recompute the figures of a saved run's JSON"
+    )
     args = parser.parse_args()
+    if args.saved:
+        import json
+
+        from qa.quotes import SNAP_SCORE as threshold
+
+        saved = json.loads(args.saved.read_text())
+        args.model, args.questions = saved["model"], ROOT / saved["questions"]
+        args.passages, args.max_tokens = saved["passages"], saved["max_tokens"]
+        figures = _figures(args, saved["per_question"], saved["model_start_seconds"], threshold)
+        figures["peak_rss_mb"] = saved["peak_rss_mb"]  # the run's, not this process's
+        args.out.write_text(json.dumps(figures, indent=2))
+        return
 
     from qa.answer import Answer
     from qa.assembly import open_archive, open_store
@@ -153,10 +168,12 @@ def _figures(
         "offline_correct": sum(r["offline_correct"] for r in rows),
         "offline_answerable_correct": sum(r["offline_correct"] for r in answerable),
         "offline_refused_correctly": sum(r["offline_correct"] for r in rows if not r["answerable"]),
+        "answered_from_record_fields": sum(not r["reply"] for r in rows),
         "answered_by_model": sum(r["mode"] == "llm" for r in rows),
-        "fell_back_to_offline": sum(r["mode"] == "extractive" for r in rows),
+        "fell_back_to_offline": sum(r["mode"] == "extractive" and bool(r["reply"]) for r in rows),
         "verbatim_rate": sum(r["verbatim"] for r in rows) / len(rows) if rows else 0.0,
         "replies": len(asked_model),
+        "replies_in_the_format": sum(bool(r["quotes"]) for r in asked_model),
         "claims": claims,
         "claims_kept_exact": sum(_claims_kept(r["quotes"], None) for r in rows),
         "claims_kept_with_snapping": sum(_claims_kept(r["quotes"], threshold) for r in rows),
