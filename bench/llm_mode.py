@@ -152,8 +152,9 @@ def _figures(
     asked_model = [r for r in rows if r["reply"]]
     quotes = [q for r in rows for q in r["quotes"]]
     claims = sum(len({q["claim"] for q in r["quotes"]}) for r in rows)
-    first = [r["first_sentence_seconds"] for r in rows]
-    total = [r["total_seconds"] for r in rows]
+    # Over the questions the model was asked (sourcing questions are answered from the record).
+    first = [r["first_sentence_seconds"] for r in asked_model]
+    total = [r["total_seconds"] for r in asked_model]
     answerable = [r for r in rows if r["answerable"]]
     return {
         "model": args.model,
@@ -173,7 +174,8 @@ def _figures(
         "fell_back_to_offline": sum(r["mode"] == "extractive" and bool(r["reply"]) for r in rows),
         "verbatim_rate": sum(r["verbatim"] for r in rows) / len(rows) if rows else 0.0,
         "replies": len(asked_model),
-        "replies_in_the_format": sum(bool(r["quotes"]) for r in asked_model),
+        "replies_citing_passages": sum(bool(r["quotes"]) for r in asked_model),
+        "replies_not_answerable": sum("NOT ANSWERABLE" in r["reply"].upper() for r in asked_model),
         "claims": claims,
         "claims_kept_exact": sum(_claims_kept(r["quotes"], None) for r in rows),
         "claims_kept_with_snapping": sum(_claims_kept(r["quotes"], threshold) for r in rows),
