@@ -2,7 +2,8 @@
 next to the offline answerer on the same questions in the same course pack.
 
     .venv/bin/python bench/llm_mode.py --model smollm2 [--questions eval/frozen2.jsonl]
-        [--limit N] [--passages 8] [--max-tokens 400] [--out bench-results/llm_mode.json]
+        [--add DIR] [--limit N] [--passages 8] [--max-tokens 400]
+        [--out bench-results/llm_mode.json]
 
 `--model` is what ARCHIVE_QA_LOCAL_MODEL takes: a GGUF file, or `smollm2`. Reported: right
 answers (as `archive-qa eval` judges them) in both modes, refusals, how often the model's reply
@@ -40,23 +41,33 @@ class _Replies(BaseCallbackHandler):
 
 
 def _quotes(reply: str, passages: list[Any]) -> list[dict[str, Any]]:
-    """Each quote of each claim in `reply`: where exact matching finds it, and the best snap."""
-    from qa.llm import _passage, read_line
+    """Each quote of each claim in `reply`: where exact matching finds it, the best snap, and
+    whether the claim's verified quotes bear it out (qa.llm.supports)."""
+    from qa.llm import _passage, find_quote, read_line, supports
     from qa.quotes import locate_quote, snap_quote
 
     found = []
     for n, line in enumerate(reply.splitlines()):
         claim = read_line(line)
-        for label, quote in claim.quotes if claim else ():
+        if claim is None:
+            continue
+        verified = []
+        for label, quote in claim.quotes:
             named = _passage(label, passages)
             exact = named is not None and locate_quote(quote, named.chunk.text) is not None
             elsewhere = any(locate_quote(quote, p.chunk.text) for p in passages)
             snap = snap_quote(quote, named.chunk.text) if named and not elsewhere else None
+            if (kept := find_quote(quote, named, passages)) is not None:
+                verified.append(kept[0].chunk.text[kept[1] : kept[2]])
             found.append({
-                "claim": n, "label": label, "quote": quote, "exact_in_named": exact,
-                "exact_anywhere": elsewhere, "snap_score": round(snap.score, 1) if snap else None,
+                "claim": n, "text": claim.text, "label": label, "quote": quote,
+                "exact_in_named": exact, "exact_anywhere": elsewhere,
+                "snap_score": round(snap.score, 1) if snap else None,
                 "snapped_to": named.chunk.text[snap.start : snap.end] if named and snap else None,
             })  # fmt: skip
+        for row in found:
+            if row["claim"] == n:
+                row["claim_supported"] = bool(verified) and supports(claim.text, verified)
     return found
 
 
@@ -75,6 +86,10 @@ def main() -> None:
     parser.add_argument("--model", required=True, help="a GGUF file, or smollm2")
     parser.add_argument("--questions", type=Path, default=UNTOUCHED_SET)
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument(
+        "--add", type=Path, action="append", default=[],
+        help="a folder of records to add to the course pack (eval/corpus-frozen3 for frozen3)",
+    )  # fmt: skip
     parser.add_argument("--passages", type=int, default=8, help="ARCHIVE_QA_LLM_PASSAGES")
     parser.add_argument("--max-tokens", type=int, default=400, help="ARCHIVE_QA_LLM_MAX_TOKENS")
     parser.add_argument(
@@ -108,7 +123,7 @@ def main() -> None:
         base = Settings(_env_file=None, archive_qa_data_dir=Path(tmp))  # type: ignore[call-arg]
         store = open_store(base)
         offline = open_archive(base, store=store)
-        for path in course_pack_files():
+        for path in [*course_pack_files(), *(p for d in args.add for p in sorted(d.glob("*.txt")))]:
             store.ingest(load_record(path))
         llm_settings = base.model_copy(
             update={
@@ -158,7 +173,7 @@ def _figures(
     answerable = [r for r in rows if r["answerable"]]
     return {
         "model": args.model,
-        "questions": str(args.questions.relative_to(ROOT)),
+        "questions": str(args.questions.resolve().relative_to(ROOT)),
         "asked": len(rows),
         "passages": args.passages,
         "max_tokens": args.max_tokens,
@@ -180,6 +195,9 @@ def _figures(
         "claims_kept_exact": sum(_claims_kept(r["quotes"], None) for r in rows),
         "claims_kept_with_snapping": sum(_claims_kept(r["quotes"], threshold) for r in rows),
         "snap_threshold": threshold,
+        "claims_kept_and_borne_out": len(
+            {(r["id"], q["claim"]) for r in rows for q in r["quotes"] if q.get("claim_supported")}
+        ),
         "claims_kept_by_threshold": {
             t: sum(_claims_kept(r["quotes"], t) for r in rows) for t in (80, 85, 90, 95)
         },

@@ -311,14 +311,20 @@ def test_an_llm_answer_appears_a_checked_sentence_at_a_time(
     writing = threading.Event()
     offer = "we are ready to send you a division of jet fighter planes"
     training = "We intend to train Chinese pilots in two to three months"
-    server.cite(("Stalin offered jets.", offer), ("He would train pilots.", training), hold=writing)
+    server.cite(
+        ("Stalin was ready to send jet fighter planes.", offer),
+        ("He would train pilots.", training),
+        hold=writing,
+    )
     try:
         with serving(build_app(llm_archive)) as url:
             page, _ = _open(browser, url + "/", DESKTOP)
             page.get_by_label("Your question").fill(QUESTION)
             page.get_by_label("Your question").press("Enter")
             chat = page.locator("#aqa-chat")
-            expect(chat).to_contain_text("Stalin offered jets.", timeout=60_000)
+            expect(chat).to_contain_text(
+                "Stalin was ready to send jet fighter planes.", timeout=60_000
+            )
             expect(chat).to_contain_text("Writing the answer")
             expect(chat).not_to_contain_text("He would train pilots.")
             assert server.finished == 0  # the first sentence is shown while the model writes

@@ -53,12 +53,12 @@ def test_a_fabricated_quote_is_dropped(server: FakeOpenAI, llm_archive: Archive)
     pid = _offer_passage(server, llm_archive)
     server.answer_with(
         {"answerable": True, "sentences": [
-            {"text": "Stalin offered jets.", "quotes": [{"passage": pid, "quote": OFFER}]},
+            {"text": "Stalin was ready to send jet fighter planes.", "quotes": [{"passage": pid, "quote": OFFER}]},
             {"text": "He also offered 500 tanks.", "quotes": [{"passage": pid, "quote": "we will send 500 tanks at once"}]},
         ]}
     )  # fmt: skip
     answer = llm_archive.ask("What did Stalin offer?")
-    assert answer.answer == "Stalin offered jets. [1]"
+    assert answer.answer == "Stalin was ready to send jet fighter planes. [1]"
     assert "tanks" not in answer.model_dump_json()
 
 
@@ -172,10 +172,12 @@ def test_an_answer_cut_off_at_the_length_bound_keeps_its_finished_lines(
     server: FakeOpenAI, llm_archive: Archive
 ) -> None:
     pid = _offer_passage(server, llm_archive)
-    cut = f'Stalin offered jets. [{pid}] "{OFFER}"\nHe also offered [{pid}] "we are rea'
+    cut = f'Stalin was ready to send jet fighter planes. [{pid}] "{OFFER}"\nHe also offered [{pid}] "we are rea'
     server.say(cut, finish_reason="length")
     answer = llm_archive.ask("What did Stalin offer?")
-    assert answer.mode == "llm" and answer.answer == "Stalin offered jets. [1]"
+    assert (
+        answer.mode == "llm" and answer.answer == "Stalin was ready to send jet fighter planes. [1]"
+    )
     assert answer.notice == (
         "The model's answer was cut short (ARCHIVE_QA_LLM_MAX_TOKENS): its finished sentences "
         "are shown."
@@ -198,12 +200,15 @@ def test_a_reply_is_read_a_line_at_a_time_whatever_its_quotation_marks() -> None
 
     reply = (
         "Here is the answer:\n"
-        'Stalin offered jets. [P2] "a division of jet fighter planes"\n'
+        'Stalin was ready to send jet fighter planes. [P2] "a division of jet fighter planes"\n'
         "Pilots would be trained. [ P1 ] \u201cto train Chinese pilots\u201d [P3] \u201ein two\u201d\n"
         "An aside that cites nothing.\n"
     )
     assert read_reply(reply) == [
-        Claim("Stalin offered jets.", (("P2", "a division of jet fighter planes"),)),
+        Claim(
+            "Stalin was ready to send jet fighter planes.",
+            (("P2", "a division of jet fighter planes"),),
+        ),
         Claim("Pilots would be trained.", (("P1", "to train Chinese pilots"), ("P3", "in two"))),
     ]
     assert read_reply("NOT ANSWERABLE") == [] == read_reply("Not answerable.")
@@ -216,10 +221,10 @@ def test_a_near_miss_quote_is_shown_as_the_sources_own_words(
 ) -> None:
     pid = _offer_passage(server, llm_archive)
     server.say(
-        f'Stalin offered jets. [{pid}] "we are ready to send you a division of jet fighters"'
+        f'Stalin was ready to send jet fighter planes. [{pid}] "we are ready to send you a division of jet fighters"'
     )
     answer = llm_archive.ask("What did Stalin offer?")
-    assert answer.answer == "Stalin offered jets. [1]"
+    assert answer.answer == "Stalin was ready to send jet fighter planes. [1]"
     [citation] = answer.citations
     assert citation.quote == "we are ready to send you a division of jet fighter"
     assert (
@@ -232,6 +237,27 @@ def test_a_verbatim_quote_under_another_passages_number_is_still_cited(
 ) -> None:
     pid = _offer_passage(server, llm_archive)
     other = "P1" if pid != "P1" else "P2"
-    server.say(f'Stalin offered jets. [{other}] "{OFFER}"')
+    server.say(f'Stalin was ready to send jet fighter planes. [{other}] "{OFFER}"')
     answer = llm_archive.ask("What did Stalin offer?")
     assert [c.quote for c in answer.citations] == [OFFER]
+
+
+def test_a_claim_that_its_verbatim_quote_does_not_bear_out_is_dropped(
+    server: FakeOpenAI, llm_archive: Archive
+) -> None:
+    server.cite(
+        ("The capital of Australia is Canberra.", OFFER),  # a real quote, about something else
+        ("Stalin was ready to send 500 jet fighter planes.", OFFER),  # a number it does not say
+        ("He was ready to send a division of jet fighter planes.", OFFER),
+    )
+    answer = llm_archive.ask("What did Stalin offer?")
+    assert answer.answer == "He was ready to send a division of jet fighter planes. [1]"
+
+
+def test_support_needs_the_claims_numbers_and_half_its_words_in_the_quotes() -> None:
+    from qa.llm import supports
+
+    quote = "We intend to train Chinese pilots in two to three months"
+    assert supports("Chinese pilots would be trained within three months.", [quote])
+    assert not supports("The Soviets sent 100 tanks to train Chinese pilots.", [quote])
+    assert not supports("The capital of Australia is Canberra.", [quote])

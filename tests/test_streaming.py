@@ -34,17 +34,27 @@ def test_the_first_checked_sentence_comes_before_the_model_has_finished(
     server: FakeOpenAI, llm_archive: Archive
 ) -> None:
     writing = threading.Event()
-    server.cite(("Stalin offered jets.", OFFER), ("He would train pilots.", TRAINING), hold=writing)
+    server.cite(
+        ("Stalin was ready to send jet fighter planes.", OFFER),
+        ("He would train pilots.", TRAINING),
+        hold=writing,
+    )
     parts = llm_archive.stream(QUESTION)
     first = next(parts)
     assert server.finished == 0  # the model is still writing its second line
     writing.set()
     *rest, answer = parts
-    assert isinstance(first, Sentence) and first.text == "Stalin offered jets. [1]"
+    assert (
+        isinstance(first, Sentence)
+        and first.text == "Stalin was ready to send jet fighter planes. [1]"
+    )
     assert _verbatim(llm_archive, first)
     assert [s.text for s in rest] == ["He would train pilots. [2]"]
     assert isinstance(answer, Answer) and answer.mode == "llm" and answer.notice is None
-    assert answer.answer == "Stalin offered jets. [1] He would train pilots. [2]"
+    assert (
+        answer.answer
+        == "Stalin was ready to send jet fighter planes. [1] He would train pilots. [2]"
+    )
     assert server.requests[-1]["body"]["stream"] is True
 
 
@@ -65,13 +75,20 @@ def test_a_stream_that_stalls_after_a_sentence_ends_there_with_a_notice(
         archive_qa_llm_timeout=1.5,
     )  # fmt: skip
     never = threading.Event()
-    server.cite(("Stalin offered jets.", OFFER), ("He would train pilots.", TRAINING), hold=never)
+    server.cite(
+        ("Stalin was ready to send jet fighter planes.", OFFER),
+        ("He would train pilots.", TRAINING),
+        hold=never,
+    )
     try:
         *sentences, answer = open_archive(stalled).stream(QUESTION)
     finally:
         never.set()
-    assert [s.text for s in sentences] == ["Stalin offered jets. [1]"]
-    assert isinstance(answer, Answer) and answer.answer == "Stalin offered jets. [1]"
+    assert [s.text for s in sentences] == ["Stalin was ready to send jet fighter planes. [1]"]
+    assert (
+        isinstance(answer, Answer)
+        and answer.answer == "Stalin was ready to send jet fighter planes. [1]"
+    )
     assert answer.mode == "llm" and answer.notice == (
         "The language model stopped mid-answer: the language model did not answer in time "
         "(ARCHIVE_QA_LLM_TIMEOUT)."
@@ -82,7 +99,11 @@ def test_the_api_streams_each_checked_sentence_while_the_model_writes(
     server: FakeOpenAI, llm_archive: Archive
 ) -> None:
     writing = threading.Event()
-    server.cite(("Stalin offered jets.", OFFER), ("He would train pilots.", TRAINING), hold=writing)
+    server.cite(
+        ("Stalin was ready to send jet fighter planes.", OFFER),
+        ("He would train pilots.", TRAINING),
+        hold=writing,
+    )
     with serving(build_app(llm_archive)) as url:
         body = {"question": QUESTION, "stream": True}
         with httpx.stream("POST", f"{url}/api/ask", json=body, timeout=30) as response:
@@ -91,7 +112,9 @@ def test_the_api_streams_each_checked_sentence_while_the_model_writes(
             assert server.finished == 0
             writing.set()
             rest = list(events)
-    assert name == "sentence" and first["text"] == "Stalin offered jets. [1]"
+    assert (
+        name == "sentence" and first["text"] == "Stalin was ready to send jet fighter planes. [1]"
+    )
     assert _verbatim(llm_archive, Sentence.model_validate(first))
     assert [n for n, _ in rest] == ["sentence", "answer"]
     assert Answer.model_validate(rest[-1][1]).citations[1].quote == TRAINING
@@ -111,9 +134,13 @@ def test_ask_in_a_terminal_prints_each_checked_sentence_while_the_model_writes(
     server: FakeOpenAI, tmp_path: Path
 ) -> None:
     writing = threading.Event()
-    server.cite(("Stalin offered jets.", OFFER), ("He would train pilots.", TRAINING), hold=writing)
+    server.cite(
+        ("Stalin was ready to send jet fighter planes.", OFFER),
+        ("He would train pilots.", TRAINING),
+        hold=writing,
+    )
     with in_terminal(tmp_path, "ask", QUESTION, OPENAI_BASE_URL=server.base_url) as (cli, shows):
-        shown = shows(b"Stalin offered jets. [1]")
+        shown = shows(b"Stalin was ready to send jet fighter planes. [1]")
         assert server.finished == 0
         writing.set()
         shown += shows(b"(characters ")
