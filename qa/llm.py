@@ -114,6 +114,12 @@ def chat_model(settings: Settings) -> BaseChatModel:
     )
 
 
+class Unchecked(ValueError):
+    """The model cited passages, but no claim of its reply could be checked against them (a
+    quote not in the source, or one that does not bear the claim out): the offline answer is
+    given instead, as for a reply not in the format."""
+
+
 class _Asked(TypedDict, total=False):
     question: str
     passages: list[Passage]
@@ -176,6 +182,8 @@ class LLMAnswerer:
         else:
             if not lines.claims and not lines.not_answerable:
                 raise ValueError("no line of the reply cites a passage")
+            if lines.claims and not citing.sentences:
+                raise Unchecked("no claim of the reply is borne out by a quote from its passage")
             if lines.cut_short:
                 notice = _joined(notice, _CUT_SHORT)
         if lines.claims:
@@ -354,6 +362,8 @@ def _why(exc: Exception) -> str:
         return "the language model server could not be reached (check OPENAI_BASE_URL)"
     if isinstance(exc, openai.APIStatusError):
         return f"the language model server failed (HTTP {exc.status_code})"
+    if isinstance(exc, Unchecked):
+        return "none of the language model's claims could be checked against the sources"
     if isinstance(exc, ValueError):
         return "the language model's reply was not in the expected format"
     return f"the language model call failed ({type(exc).__name__})"

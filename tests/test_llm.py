@@ -62,7 +62,7 @@ def test_a_fabricated_quote_is_dropped(server: FakeOpenAI, llm_archive: Archive)
     assert "tanks" not in answer.model_dump_json()
 
 
-def test_an_answer_with_no_valid_quote_is_an_abstention(
+def test_an_answer_with_no_checkable_claim_gives_the_offline_answer_with_a_notice(
     server: FakeOpenAI, llm_archive: Archive
 ) -> None:
     server.answer_with(
@@ -72,9 +72,12 @@ def test_an_answer_with_no_valid_quote_is_an_abstention(
         ]}
     )  # fmt: skip
     answer = llm_archive.ask("What did Stalin offer?")
-    assert answer.abstained and answer.mode == "llm"
-    assert answer.citations == []
-    assert "could be verified" in answer.answer
+    assert answer.mode == "extractive" and "124 pieces" in answer.answer
+    assert "tanks" not in answer.answer and "money" not in answer.answer
+    assert answer.notice == (
+        "Showing the offline answer: none of the language model's claims could be checked "
+        "against the sources."
+    )
 
 
 def test_a_rejected_key_falls_back_without_leaking_it(
