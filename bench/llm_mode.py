@@ -43,7 +43,7 @@ class _Replies(BaseCallbackHandler):
 def _quotes(reply: str, passages: list[Any]) -> list[dict[str, Any]]:
     """Each quote of each claim in `reply`: where exact matching finds it, the best snap, and
     whether the claim's verified quotes bear it out (qa.llm.supports)."""
-    from qa.llm import _passage, find_quote, read_line, supports
+    from qa.llm import find_quote, named_passage, read_line, supports
     from qa.quotes import locate_quote, snap_quote
 
     found = []
@@ -53,7 +53,7 @@ def _quotes(reply: str, passages: list[Any]) -> list[dict[str, Any]]:
             continue
         verified = []
         for label, quote in claim.quotes:
-            named = _passage(label, passages)
+            named = named_passage(label, passages)
             exact = named is not None and locate_quote(quote, named.chunk.text) is not None
             elsewhere = any(locate_quote(quote, p.chunk.text) for p in passages)
             snap = snap_quote(quote, named.chunk.text) if named and not elsewhere else None

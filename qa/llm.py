@@ -258,7 +258,7 @@ class _Citing:
         quotes is in the passage it names."""
         cited: list[Citation] = []
         for label, quote in claim.quotes:
-            found = find_quote(quote, _passage(label, self._passages), self._passages)
+            found = find_quote(quote, named_passage(label, self._passages), self._passages)
             if found is None:
                 continue
             passage, start, end = found
@@ -339,7 +339,8 @@ def find_quote(
     return named, snap.start, snap.end
 
 
-def _passage(label: str, passages: list[Passage]) -> Passage | None:
+def named_passage(label: str, passages: list[Passage]) -> Passage | None:
+    """The passage a model's label ("P2") names, or None for a number the prompt did not give."""
     digits = label.strip().lstrip("Pp")
     if digits.isdigit() and 1 <= int(digits) <= len(passages):
         return passages[int(digits) - 1]
