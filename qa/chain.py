@@ -131,8 +131,8 @@ def build_chain(
         for part in parts:
             if isinstance(part, Answer):
                 answer = _as_read(verify_answer(part, read), reading)
-                # An answer given at once is streamed once it is verified whole.
-                yield from () if shown else sentences_of(answer)
+                if not shown:  # an answer given at once is streamed once it is verified whole
+                    yield from sentences_of(answer)
                 yield answer
             elif part.citations and _verbatim(part.citations, read):
                 shown = True

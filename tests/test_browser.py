@@ -8,7 +8,6 @@ pages at desktop and phone widths, and of the library, are saved in test-artifac
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from tests.conftest import (
 )
 from tests.fake_openai import FakeOpenAI
 from tests.pdfs import text_pdf
+from tests.test_streaming import TRAINING, writes_two_lines
 from ui.app import build_app
 from ui.guards import Limits
 from vectorstore.records import Record, parse_record
@@ -308,14 +308,7 @@ def test_a_source_replaced_after_the_answer_is_not_highlighted_at_stale_offsets(
 def test_an_llm_answer_appears_a_checked_sentence_at_a_time(
     browser: Browser, server: FakeOpenAI, llm_archive: Archive
 ) -> None:
-    writing = threading.Event()
-    offer = "we are ready to send you a division of jet fighter planes"
-    training = "We intend to train Chinese pilots in two to three months"
-    server.cite(
-        ("Stalin was ready to send jet fighter planes.", offer),
-        ("He would train pilots.", training),
-        hold=writing,
-    )
+    writing = writes_two_lines(server)
     try:
         with serving(build_app(llm_archive)) as url:
             page, _ = _open(browser, url + "/", DESKTOP)
@@ -333,7 +326,7 @@ def test_an_llm_answer_appears_a_checked_sentence_at_a_time(
             expect(chat).to_contain_text("He would train pilots.", timeout=60_000)
             expect(chat).not_to_contain_text("Writing the answer")
             chat.locator('a.aqa-cite[href^="#aqa/2/"]').first.click()
-            expect(page.locator("#aqa-mark")).to_have_text(training)
+            expect(page.locator("#aqa-mark")).to_have_text(TRAINING)
             page.close()
     finally:
         writing.set()

@@ -23,6 +23,17 @@ TRAINING = "We intend to train Chinese pilots in two to three months"
 QUESTION = "What did Stalin offer?"
 
 
+def writes_two_lines(server: FakeOpenAI) -> threading.Event:
+    """The model's next reply: two cited lines, the second held back until the event is set."""
+    writing = threading.Event()
+    server.cite(
+        ("Stalin was ready to send jet fighter planes.", OFFER),
+        ("He would train pilots.", TRAINING),
+        hold=writing,
+    )
+    return writing
+
+
 def _verbatim(archive: Archive, sentence: Sentence) -> bool:
     return bool(sentence.citations) and all(
         (archive.text_of(c.document_id) or "")[c.start : c.end] == c.quote
@@ -33,12 +44,7 @@ def _verbatim(archive: Archive, sentence: Sentence) -> bool:
 def test_the_first_checked_sentence_comes_before_the_model_has_finished(
     server: FakeOpenAI, llm_archive: Archive
 ) -> None:
-    writing = threading.Event()
-    server.cite(
-        ("Stalin was ready to send jet fighter planes.", OFFER),
-        ("He would train pilots.", TRAINING),
-        hold=writing,
-    )
+    writing = writes_two_lines(server)
     parts = llm_archive.stream(QUESTION)
     first = next(parts)
     assert server.finished == 0  # the model is still writing its second line
@@ -74,12 +80,7 @@ def test_a_stream_that_stalls_after_a_sentence_ends_there_with_a_notice(
         tmp_path, openai_base_url=server.base_url, archive_qa_model="test-model",
         archive_qa_llm_timeout=1.5,
     )  # fmt: skip
-    never = threading.Event()
-    server.cite(
-        ("Stalin was ready to send jet fighter planes.", OFFER),
-        ("He would train pilots.", TRAINING),
-        hold=never,
-    )
+    never = writes_two_lines(server)
     try:
         *sentences, answer = open_archive(stalled).stream(QUESTION)
     finally:
@@ -98,12 +99,7 @@ def test_a_stream_that_stalls_after_a_sentence_ends_there_with_a_notice(
 def test_the_api_streams_each_checked_sentence_while_the_model_writes(
     server: FakeOpenAI, llm_archive: Archive
 ) -> None:
-    writing = threading.Event()
-    server.cite(
-        ("Stalin was ready to send jet fighter planes.", OFFER),
-        ("He would train pilots.", TRAINING),
-        hold=writing,
-    )
+    writing = writes_two_lines(server)
     with serving(build_app(llm_archive)) as url:
         body = {"question": QUESTION, "stream": True}
         with httpx.stream("POST", f"{url}/api/ask", json=body, timeout=30) as response:
@@ -133,12 +129,7 @@ def _events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
 def test_ask_in_a_terminal_prints_each_checked_sentence_while_the_model_writes(
     server: FakeOpenAI, tmp_path: Path
 ) -> None:
-    writing = threading.Event()
-    server.cite(
-        ("Stalin was ready to send jet fighter planes.", OFFER),
-        ("He would train pilots.", TRAINING),
-        hold=writing,
-    )
+    writing = writes_two_lines(server)
     with in_terminal(tmp_path, "ask", QUESTION, OPENAI_BASE_URL=server.base_url) as (cli, shows):
         shown = shows(b"Stalin was ready to send jet fighter planes. [1]")
         assert server.finished == 0
