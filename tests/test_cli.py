@@ -46,7 +46,10 @@ def in_terminal(
     def shows(wanted: bytes) -> bytes:
         seen, deadline = b"", time.monotonic() + 120
         while wanted not in seen:
-            ready, _, _ = select.select([terminal], [], [], max(0.0, deadline - time.monotonic()))
+            # poll, not select: by then the test process may hold more than 1,024 descriptors.
+            waiting = select.poll()
+            waiting.register(terminal, select.POLLIN)
+            ready = waiting.poll(max(0.0, deadline - time.monotonic()) * 1000)
             assert ready, f"{wanted!r} did not appear; the terminal showed {seen.decode()!r}"
             seen += os.read(terminal, 4096)
         return seen
