@@ -9,7 +9,7 @@ not reach into the store.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from vectorstore.catalogue import collection_name
+from vectorstore.chunks import CHUNK_CHARS
 from vectorstore.errors import ArchiveQAError
 from vectorstore.records import (
     MAX_FILE_BYTES,
@@ -36,6 +37,9 @@ Status = Literal["added", "updated", "unchanged", "failed"]
 Report = Callable[[float, str], None]
 """Told the share of the work done (0 to 1) and what is being done: a progress bar's call."""
 _log = logging.getLogger(__name__)
+# Passages (roughly) read before a batch of files goes in: the more at once, the fewer writes,
+# but the longer before a file is told done.
+_BATCH = 512
 _GONE = "not added: the upload was stopped when its sender went away."
 _UNREADABLE = (
     "it is damaged, encrypted in a way archive-qa cannot open, or too complex to unpack. "
@@ -91,7 +95,13 @@ class Library:
 
     def add_file(self, path: Path, *, replace: bool = False) -> Added:
         """Add one file from disk; a new version of a file added before replaces it."""
-        return self._add(path.name, partial(load_record, path), str(path.resolve()), replace)
+        return next(self.add_files([path], replace=replace))
+
+    def add_files(self, paths: Iterable[Path], *, replace: bool = False) -> Iterator[Added]:
+        """Add files from disk, telling what became of each, in order, as its batch goes in
+        (the passages of many files are embedded together, which is faster)."""
+        files = ((p.name, partial(load_record, p), str(p.resolve())) for p in paths)
+        return self._add(files, replace)
 
     def add_uploads(
         self,
@@ -114,14 +124,29 @@ class Library:
         if collection:
             collection = collection_name(collection)  # a bad name is refused before any work
         read = partial(record_from_bytes, max_bytes=max_bytes)
+        begun: list[str] = []
         results: list[Added] = []
-        for i, (name, raw) in enumerate(uploads):
-            if stop():
-                _log.info("upload stopped before %s: the client went away", name)
-                results += [Added(file=n, status="failed", error=_GONE) for n, _ in uploads[i:]]
-                break
-            progress = _progress(report, name, i, len(uploads)) if report else None
-            results.append(self._add(name, partial(read, raw, name), origin, replace, progress))
+
+        def say(share_of_batch: float, doing: str) -> None:
+            if report:  # the files told done, and a share of those begun since
+                done = len(results) + (len(begun) - len(results)) * share_of_batch
+                report(done / len(uploads), doing)
+
+        def files() -> Iterator[tuple[str, Callable[[], Record], str | None]]:
+            for i, (name, raw) in enumerate(uploads):
+                if stop():
+                    _log.info("upload stopped before %s: the client went away", name)
+                    return
+                say(0, f"Reading {name} ({i + 1} of {len(uploads)})")
+                begun.append(name)
+                yield name, partial(read, raw, name), origin
+
+        def progress(done: int, total: int) -> None:
+            say(done / max(total, 1), f"Indexing: {done} of {total} passages")
+
+        for added in self._add(files(), replace, progress):
+            results.append(added)  # `say` counts them as they come
+        results += [Added(file=n, status="failed", error=_GONE) for n, _ in uploads[len(begun) :]]
         self.finish_adding(results, collection)
         return results
 
@@ -139,26 +164,57 @@ class Library:
 
     def _add(
         self,
-        name: str,
-        read: Callable[[], Record],
-        origin: str | None,
+        files: Iterable[tuple[str, Callable[[], Record], str | None]],
         replace: bool,
         progress: Progress | None = None,
-    ) -> Added:
-        """Read one document and add it; a file that cannot be used is reported, not raised,
-        so one bad file never stops the rest."""
+    ) -> Iterator[Added]:
+        """Read each file (name, reader, origin) and add it, in batches of about `_BATCH`
+        passages; a file that cannot be used is reported, not raised, so one bad file never
+        stops the rest."""
+        batch: list[tuple[str, Record | Added, str | None]] = []
+        passages = 0
+        for name, read, origin in files:
+            item = _read(name, read)
+            if isinstance(item, Record) and any(
+                isinstance(r, Record) and r.id == item.id for _, r, _ in batch
+            ):
+                yield from self._add_batch(batch, replace, progress)  # the later one replaces
+                batch, passages = [], 0
+            batch.append((name, item, origin))
+            passages += len(item.text) // CHUNK_CHARS + 1 if isinstance(item, Record) else 0
+            if passages >= _BATCH:
+                yield from self._add_batch(batch, replace, progress)
+                batch, passages = [], 0
+        yield from self._add_batch(batch, replace, progress)
+
+    def _add_batch(
+        self,
+        batch: list[tuple[str, Record | Added, str | None]],
+        replace: bool,
+        progress: Progress | None,
+    ) -> list[Added]:
+        """What became of each file of a batch, in order, once its readable records are in."""
+        records = [(r, origin) for _, r, origin in batch if isinstance(r, Record)]
         try:
-            result = self.store.ingest(read(), origin=origin, replace=replace, progress=progress)
+            stored = iter(self.store.ingest_many(records, replace=replace, progress=progress))
         except ArchiveQAError as exc:
-            return Added(file=name, status="failed", error=str(exc))
-        except Exception:  # a reader library's own failure on a strange file
-            _log.exception("reading %s failed", name)
-            error = f"{name} could not be read: {_UNREADABLE}"
-            return Added(file=name, status="failed", error=error)
-        status: Status = (
-            "unchanged" if result.unchanged else "updated" if result.removed else "added"
-        )
-        return Added(file=name, status=status, document_id=result.document_id, title=result.title)
+            return [Added(file=n, status="failed", error=str(exc)) for n, _, _ in batch]
+        results = []
+        for name, item, _ in batch:
+            if isinstance(item, Added):
+                results.append(item)
+                continue
+            result = next(stored)
+            if isinstance(result, ArchiveQAError):
+                results.append(Added(file=name, status="failed", error=str(result)))
+                continue
+            status: Status = (
+                "unchanged" if result.unchanged else "updated" if result.removed else "added"
+            )
+            results.append(
+                Added(file=name, status=status, document_id=result.document_id, title=result.title)
+            )
+        return results
 
     # -- changing --------------------------------------------------------------------------
 
@@ -183,11 +239,12 @@ class Library:
         return self.store.verify(repair=repair)
 
 
-def _progress(report: Report, name: str, index: int, files: int) -> Progress:
-    """A file's passage counts as a share of the whole upload, for `report`."""
-
-    def progress(done: int, total: int) -> None:
-        report((index + done / max(total, 1)) / files, f"{name}: {done} of {total} passages")
-
-    report(index / files, f"Reading {name} ({index + 1} of {files})")
-    return progress
+def _read(name: str, read: Callable[[], Record]) -> Record | Added:
+    """The record a file holds, or what went wrong reading it."""
+    try:
+        return read()
+    except ArchiveQAError as exc:
+        return Added(file=name, status="failed", error=str(exc))
+    except Exception:  # a reader library's own failure on a strange file
+        _log.exception("reading %s failed", name)
+        return Added(file=name, status="failed", error=f"{name} could not be read: {_UNREADABLE}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,10 +35,12 @@ def ingest(args: argparse.Namespace) -> int:
             raise
         add, finish = _ingest_through(exc.owner.url, exc.owner.token, args)
     results = []
-    for path in tqdm(args.paths, desc="Ingesting", unit="file", file=sys.stderr):
-        results.append(add(path))
-        if results[-1].error:
-            tqdm.write(f"skipped: {results[-1].error}", file=sys.stderr)
+    with tqdm(total=len(args.paths), desc="Ingesting", unit="file", file=sys.stderr) as bar:
+        for added in add(args.paths):
+            results.append(added)
+            bar.update()
+            if added.error:
+                tqdm.write(f"skipped: {added.error}", file=sys.stderr)
     counts = Counter(r.status for r in results)
     print(
         f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
@@ -47,11 +49,12 @@ def ingest(args: argparse.Namespace) -> int:
     return 1 if counts["failed"] else 0
 
 
-_Adder = tuple["Callable[[Path], Added]", "Callable[[list[Added]], str]"]
+_Adder = tuple["Callable[[list[Path]], Iterable[Added]]", "Callable[[list[Added]], str]"]
 
 
 def _ingest_here(args: argparse.Namespace) -> _Adder:
-    """Adding to the store in this process: each file, then the collection and a summary."""
+    """Adding to the store in this process: the files (in batches), then the collection and a
+    summary."""
     from functools import partial
 
     from qa.assembly import ensure_default_document, open_library
@@ -71,7 +74,7 @@ def _ingest_here(args: argparse.Namespace) -> _Adder:
             summary += f"\nCollection {args.collection!r} now holds {counted(len(members))}."
         return summary
 
-    return partial(library.add_file, replace=args.replace), finish
+    return partial(library.add_files, replace=args.replace), finish
 
 
 def _ingest_through(url: str, token: str | None, args: argparse.Namespace) -> _Adder:
@@ -86,7 +89,7 @@ def _ingest_through(url: str, token: str | None, args: argparse.Namespace) -> _A
         file=sys.stderr,
     )
     add = partial(remote.add, collection=args.collection, replace=args.replace)
-    return add, lambda _: f"the server at {remote.url} has them now."
+    return (lambda paths: map(add, paths)), lambda _: f"the server at {remote.url} has them now."
 
 
 def collection_list(args: argparse.Namespace) -> int:

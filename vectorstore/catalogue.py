@@ -13,15 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Set
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence, Set
+from typing import Any, cast
 
 from chromadb.api import ClientAPI
+from chromadb.api.types import Where
 
 from vectorstore.errors import StoreError
 from vectorstore.lease import WriterLease
 from vectorstore.records import Record, Section
-from vectorstore.rows import put_row
+from vectorstore.rows import put_row, put_rows
 
 DOCUMENTS = "archive_qa_documents"
 COLLECTIONS = "archive_qa_course_packs"  # the name it was first stored under
@@ -29,8 +30,13 @@ COLLECTIONS = "archive_qa_course_packs"  # the name it was first stored under
 _PACK_NAME = re.compile(r"[\w][\w .,:()'&+-]{0,59}")
 # A row of the documents collection that is not a document: the store's change counter.
 _GENERATION = "__archive_qa_generation__"
+# Rows logging which records each change touched, by generation after this prefix, and how many
+# of the latest are kept.
+_CHANGE = "__archive_qa_change__:"
+_CHANGES_KEPT = 1000
 # Rows marking records an ingest is writing, by id after this prefix (Store.finish_interrupted).
 _MARK = "__archive_qa_writing__:"
+_MARKED = {"mark": True}  # a mark's metadata
 # Every row of the documents collection that is not a document starts so (document ids cannot).
 _INTERNAL = "__archive_qa_"
 
@@ -48,11 +54,13 @@ class Catalogue:
 
     # -- records ---------------------------------------------------------------------------
 
-    def put(self, record: Record, *, origin: str) -> None:
-        """Store `record` (replacing any version of it), read from `origin` (a path, or "")."""
-        put_row(
-            self._documents, record.id, document=record.text,
-            metadata=_record_metadata(record, origin),
+    def put(self, records: Sequence[tuple[Record, str]]) -> None:
+        """Store records (replacing any version of them), each read from its origin (a path, or
+        "")."""
+        put_rows(
+            self._documents, [record.id for record, _ in records],
+            documents=[record.text for record, _ in records],
+            metadatas=[_record_metadata(record, origin) for record, origin in records],
         )  # fmt: skip
 
     def remove(self, document_id: str) -> bool:
@@ -61,11 +69,10 @@ class Catalogue:
         self._documents.delete(ids=[document_id, _MARK + document_id])
         return had
 
-    def stored_metadata(self, document_id: str) -> Mapping[str, Any] | None:
-        """The metadata a record is stored with, or None when there is no such record."""
-        rows = self._documents.get(ids=[document_id], include=["metadatas"])
-        metas = rows["metadatas"] or []
-        return (metas[0] or {}) if metas else None
+    def stored_metadata(self, document_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """The metadata of each of these records that is stored, by id."""
+        rows = self._documents.get(ids=list(document_ids), include=["metadatas"])
+        return {i: m or {} for i, m in zip(rows["ids"], rows["metadatas"] or [], strict=True)}
 
     def records(self, *, with_text: bool = True) -> list[Record]:
         """Every stored record, ordered by date then title; `with_text=False` leaves texts empty
@@ -118,12 +125,15 @@ class Catalogue:
 
     # -- marks of ingests at work --------------------------------------------------------
 
-    def mark(self, document_id: str) -> None:
-        """Note that an ingest of `document_id` is under way."""
-        put_row(self._documents, _MARK + document_id, metadata={"mark": True})
+    def mark(self, document_ids: Sequence[str]) -> None:
+        """Note that an ingest of these records is under way."""
+        marks = [_MARK + i for i in document_ids]
+        put_rows(
+            self._documents, marks, documents=[""] * len(marks), metadatas=[_MARKED] * len(marks)
+        )
 
-    def unmark(self, document_id: str) -> None:
-        self._documents.delete(ids=[_MARK + document_id])
+    def unmark(self, document_ids: Sequence[str]) -> None:
+        self._documents.delete(ids=[_MARK + i for i in document_ids])
 
     def marked(self) -> list[str]:
         """The records whose ingest has not finished (or was interrupted)."""
@@ -139,8 +149,29 @@ class Catalogue:
         n = (metas[0] or {}).get("n", 0) if metas else 0
         return n if isinstance(n, int) else 0
 
-    def bump_generation(self) -> None:
-        put_row(self._documents, _GENERATION, metadata={"n": self.generation() + 1})
+    def bump_generation(self, changed: Sequence[str]) -> None:
+        """Count a change to the chunks of the records `changed`, and log which they were (so
+        that a word index can follow the change, `changed_since`)."""
+        n = self.generation() + 1
+        put_rows(
+            self._documents, [f"{_CHANGE}{n}", _GENERATION],
+            documents=[json.dumps(list(changed)), ""], metadatas=[{"change": n}, {"n": n}],
+        )  # fmt: skip
+        if n > _CHANGES_KEPT:
+            old = cast(Where, {"change": {"$lte": n - _CHANGES_KEPT}})
+            self._documents.delete(where=old)
+
+    def changed_since(self, generation: int) -> set[str] | None:
+        """The records whose chunks changed after `generation`, or None when the log no longer
+        goes back that far."""
+        now = self.generation()
+        if now - generation > _CHANGES_KEPT or generation > now:
+            return None
+        wanted = [f"{_CHANGE}{n}" for n in range(generation + 1, now + 1)]
+        rows = self._documents.get(ids=wanted, include=["documents"])
+        if len(rows["ids"]) != len(wanted):
+            return None
+        return {i for text in rows["documents"] or [] for i in json.loads(text or "[]")}
 
     # -- collections (course packs) -------------------------------------------------------
 

@@ -3,7 +3,7 @@ bookkeeping and the writer's lease). Chroma wants a vector for every row; these 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chromadb.api.models.Collection import Collection
@@ -26,3 +26,20 @@ def put_row(
     if metadata is not None:
         fields["metadatas"] = [dict(metadata)]
     write(embeddings=[_PLACEHOLDER_VECTOR], **fields)  # type: ignore[arg-type]  # stubs want arrays
+
+
+def put_rows(
+    rows: Collection,
+    row_ids: Sequence[str],
+    *,
+    documents: Sequence[str],
+    metadatas: Sequence[Mapping[str, Any]],
+) -> None:
+    """Write (or replace) several rows in one write."""
+    if row_ids:
+        rows.upsert(
+            ids=list(row_ids),
+            embeddings=[_PLACEHOLDER_VECTOR] * len(row_ids),  # type: ignore[arg-type]
+            documents=list(documents),
+            metadatas=[dict(m) for m in metadatas],
+        )

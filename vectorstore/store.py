@@ -7,14 +7,14 @@ lives in Chroma, so several app replicas can share one Chroma server.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Documents, EmbeddingFunction, Where
 
 from vectorstore.catalogue import (
     Catalogue,
@@ -26,10 +26,11 @@ from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS, EmbeddingModel, shared_encoder
 from vectorstore.errors import DocumentConflictError, ModelMismatchError
 from vectorstore.records import Record
-from vectorstore.search import ChunkSearch
+from vectorstore.search import ChunkSearch, document_of
 
 CHUNKS = "archive_qa_chunks"
-_ADD_BATCH = 256
+# Passages embedded and added to Chroma at a time: each add costs a write, whatever its size.
+_ADD_BATCH = 512
 
 
 Progress = Callable[[int, int], None]
@@ -117,27 +118,70 @@ class Store:
         An interrupted ingest leaves a mark that `finish_interrupted` follows to make the record
         whole again, or absent. `progress` hears (passages embedded, passages to embed).
         """
+        (result,) = self.ingest_many([(record, origin)], replace=replace, progress=progress)
+        if isinstance(result, DocumentConflictError):
+            raise result
+        return result
+
+    def ingest_many(
+        self,
+        records: Sequence[tuple[Record, str | None]],
+        *,
+        replace: bool = False,
+        progress: Progress | None = None,
+    ) -> list[IngestResult | DocumentConflictError]:
+        """`ingest` for several records (each with its origin) at once, one result each: their
+        passages are embedded together and each kind of row is written once for all, which is
+        what makes a large ingest run at the embedding model's speed. A record that may not
+        replace the stored one gets its `DocumentConflictError` and the others go in. Ids must
+        differ."""
+        ids = [record.id for record, _ in records]
+        if not ids:
+            return []
+        if len(set(ids)) != len(ids):
+            raise ValueError("ingest_many: two records with the same id")
         with self.lease.held():
-            stored = self.catalogue.stored_metadata(record.id)
-            same_text = stored is not None and stored.get("text_sha256") == sha(record.text)
-            if stored is not None and not same_text:
-                self._check_replacing(record, stored, origin=origin, replace=replace)
-            chunks = {c.id: c for c in split_record(record)}
-            old_ids = set(self._chunks.get(where={"document_id": record.id}, include=[])["ids"])
-            new_ids = [i for i in chunks if i not in old_ids]
-            stale = sorted(old_ids - chunks.keys())
-            if same_text and not new_ids and not stale:
-                return IngestResult(record.id, record.title, added=0, removed=0)
-            self.catalogue.mark(record.id)
-            # New chunks and text first, stale chunks last: readers skip a chunk whose offsets do
-            # not match the text they read, and an interruption is finished from the mark.
-            self._add_chunks([chunks[i] for i in new_ids], record, progress)
-            self.catalogue.put(record, origin=origin or stored_origin(stored))
-            if stale:
-                self._chunks.delete(ids=stale)
-            self.catalogue.bump_generation()
-            self.catalogue.unmark(record.id)
-        return IngestResult(record.id, record.title, added=len(new_ids), removed=len(stale))
+            stored = self.catalogue.stored_metadata(ids)
+            old_ids: dict[str, set[str]] = {i: set() for i in ids}
+            for chunk_id in self._chunks.get(where=_of_documents(ids), include=[])["ids"]:
+                old_ids[document_of(chunk_id)].add(chunk_id)
+            results: list[IngestResult | DocumentConflictError] = []
+            writes: list[tuple[Record, str, list[Chunk], list[str]]] = []
+            for record, origin in records:
+                known = stored.get(record.id)
+                if known is not None and known.get("text_sha256") != sha(record.text):
+                    try:
+                        self._check_replacing(record, known, origin=origin, replace=replace)
+                    except DocumentConflictError as exc:
+                        results.append(exc)
+                        continue
+                chunks = {c.id: c for c in split_record(record)}
+                new = [c for i, c in chunks.items() if i not in old_ids[record.id]]
+                stale = sorted(old_ids[record.id] - chunks.keys())
+                same = known is not None and known.get("text_sha256") == sha(record.text)
+                if not (same and not new and not stale):
+                    writes.append((record, origin or stored_origin(known), new, stale))
+                results.append(IngestResult(record.id, record.title, len(new), len(stale)))
+            if writes:
+                self._write(writes, progress)
+        return results
+
+    def _write(
+        self, writes: list[tuple[Record, str, list[Chunk], list[str]]], progress: Progress | None
+    ) -> None:
+        """Write new versions of records: each (record, origin, its new chunks, its stale chunk
+        ids)."""
+        changed = [record.id for record, *_ in writes]
+        self.catalogue.mark(changed)
+        # New chunks and texts first, stale chunks last: readers skip a chunk whose offsets do
+        # not match the text they read, and an interruption is finished from the marks.
+        self._add_chunks([(c, record) for record, _, new, _ in writes for c in new], progress)
+        self.catalogue.put([(record, origin) for record, origin, *_ in writes])
+        stale = [i for *_, ids in writes for i in ids]
+        if stale:
+            self._chunks.delete(ids=stale)
+        self.catalogue.bump_generation(changed)
+        self.catalogue.unmark(changed)
 
     @staticmethod
     def _check_replacing(
@@ -160,7 +204,7 @@ class Store:
                 self._chunks.delete(ids=chunks)
             if not self.catalogue.remove(document_id) and not chunks:
                 return False
-            self.catalogue.bump_generation()
+            self.catalogue.bump_generation([document_id])
         return True
 
     # -- consistency ------------------------------------------------------------------------
@@ -219,24 +263,26 @@ class Store:
             have = set(self._chunks.get(where={"document_id": document_id}, include=[])["ids"])
             missing = [want[i] for i in want if i not in have]
             if record is not None:
-                self._add_chunks(missing, record)
+                self._add_chunks([(c, record) for c in missing])
             extra = sorted(have - want.keys())
             if extra:
                 self._chunks.delete(ids=extra)
-            self.catalogue.unmark(document_id)
-            self.catalogue.bump_generation()
+            self.catalogue.unmark([document_id])
+            self.catalogue.bump_generation([document_id])
 
     def _add_chunks(
-        self, chunks: list[Chunk], record: Record, progress: Progress | None = None
+        self, chunks: list[tuple[Chunk, Record]], progress: Progress | None = None
     ) -> None:
-        """Embed and store `chunks` of `record` in batches, saying how far it has got."""
+        """Embed and store chunks (each with its record) in batches, saying how far it has got.
+        Shortest first: the encoder pads a batch to its longest text."""
+        chunks = sorted(chunks, key=lambda pair: len(pair[0].text))
         for first in range(0, len(chunks), _ADD_BATCH):
             batch = chunks[first : first + _ADD_BATCH]
             self._chunks.add(
-                ids=[c.id for c in batch],
-                embeddings=self.encoder.encode([c.text for c in batch]),
-                documents=[c.text for c in batch],
-                metadatas=[_chunk_metadata(c, record) for c in batch],
+                ids=[c.id for c, _ in batch],
+                embeddings=self.encoder.encode([c.text for c, _ in batch]),
+                documents=[c.text for c, _ in batch],
+                metadatas=[_chunk_metadata(c, record) for c, record in batch],
             )
             self.lease.renew()
             if progress is not None:
@@ -258,6 +304,11 @@ def _mismatch_message(built_with: str, model: str) -> str:
         "different models cannot be compared. Rebuild it: `archive-qa reset --yes`, then "
         "`archive-qa ingest` your documents again (or set ARCHIVE_QA_EMBEDDING_MODEL back)."
     )
+
+
+def _of_documents(ids: Sequence[str]) -> Where:
+    """Chroma's filter for the chunks of these documents."""
+    return cast(Where, {"document_id": {"$in": list(ids)}})
 
 
 def _chunk_metadata(chunk: Chunk, record: Record) -> dict[str, str | int]:
