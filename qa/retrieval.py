@@ -20,7 +20,7 @@ from qa.words import widen
 from vectorstore.chunks import Chunk
 from vectorstore.embeddings import EmbeddingModel
 from vectorstore.records import Record
-from vectorstore.search import ScoredChunk, document_of
+from vectorstore.search import ScoredChunk
 from vectorstore.store import Store
 from vectorstore.text import terms
 
@@ -104,8 +104,7 @@ class ArchiveRetriever(BaseRetriever):
         documents = self.scope.resolve(self.store)
         for name in read_question(query).names:
             # A question that names someone is about the documents that mention them.
-            hits = self.store.search.by_words(widen(terms(name.words)), k=None)
-            mentioning = frozenset(document_of(i) for i, _ in hits)
+            mentioning = frozenset(self.store.search.documents_with(widen(terms(name.words))))
             if mentioning:
                 documents = mentioning if documents is None else documents & mentioning
         dense = self.store.search.by_meaning(vector, k=self.depth, documents=documents)

@@ -14,7 +14,6 @@ from tests.fake_encoder import HashingEncoder
 from vectorstore.client import connect
 from vectorstore.embeddings import ArchiveEmbeddings, RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
-from vectorstore.lexical import LexicalIndex
 from vectorstore.records import Record, load_record
 from vectorstore.store import CHUNKS, Store
 from vectorstore.text import terms
@@ -124,36 +123,37 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
     assert store.search.by_words(terms("Inchon"), k=5) == []
 
 
-def test_the_word_index_is_kept_on_disk_and_rebuilt_when_the_store_changes(
+def test_the_word_index_is_kept_on_disk_and_takes_in_only_the_documents_that_changed(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "word-index"
-    path = tmp_path / "memo.md"
-    path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
+    memo, note = tmp_path / "memo.md", tmp_path / "note.md"
+    memo.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
+    note.write_text("# Note\n\nGrain prices rose in Shanghai.\n")
     writer = Store(
         connect(data_dir=tmp_path / "db"), word_index_dir=folder, encoder=HashingEncoder()
     )
-    writer.ingest(load_record(path), origin=str(path))
+    writer.ingest_many([(load_record(memo), str(memo)), (load_record(note), str(note))])
     assert writer.search.by_words(terms("Pusan"), k=5)
-    saved = json.loads((folder / "ids.json").read_text())
-    assert saved["ids"] and saved["ids"][0].startswith("memo:")
-    # Another process opening the store reads the saved index instead of rebuilding it.
+    before = writer.catalogue.generation()
+    # Another process opening the store finds the index up to date on disk.
     reader = Store(writer.client, word_index_dir=folder, encoder=HashingEncoder())
-    loaded = reader.search.word_index()
-    assert loaded.search(terms("Pusan"), k=5)
-    assert LexicalIndex.load(folder, saved["stamp"]) is not None
-    path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
-    writer.ingest(load_record(path), origin=str(path))
-    assert LexicalIndex.load(folder, saved["stamp"]) is not None  # stale until next search
-    assert reader.search.by_words(terms("Pusan"), k=5) == []  # the stamp changed: rebuilt
+    assert reader.search.word_index().generation == before
+    memo.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
+    writer.ingest(load_record(memo), origin=str(memo))
+    assert writer.catalogue.changed_since(before) == {"memo"}  # what the reader takes in
+    assert reader.search.by_words(terms("Pusan"), k=5) == []
     assert reader.search.by_words(terms("Inchon"), k=5)
-    assert json.loads((folder / "ids.json").read_text())["stamp"] != saved["stamp"]
+    assert reader.search.documents_with(terms("Shanghai Inchon")) == {"memo", "note"}
+    assert len(reader.search.word_index()) == writer.chunk_count() == 2
+    assert json.loads((folder / "state.json").read_text())["generation"] == before + 1
 
 
 def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     folder = tmp_path / "word-index"
     folder.mkdir()
-    (folder / "ids.json").write_text("{not json")
+    (folder / "state.json").write_text("{not json")
+    (folder / "meta.json").write_text("nor this")
     store = Store(
         connect(data_dir=tmp_path / "db"), word_index_dir=folder, encoder=HashingEncoder()
     )

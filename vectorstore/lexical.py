@@ -1,71 +1,155 @@
-"""Lexical search: BM25 over chunk text and document titles (bm25s), beside Chroma's dense search.
+"""Lexical search: BM25 over chunk text and document titles (tantivy), beside Chroma's dense search.
 
 Words match what embeddings blur: names, numbers, rare terms ("124", "Shanghai", "Molotov").
-The index is built from the chunks in Chroma, saved in a folder beside it with a stamp of the
-store state it was built from, and rebuilt when the store changes.
+The index is a copy of the chunks in Chroma, kept in a folder beside it (or in memory) and
+updated a document at a time as the store changes (vectorstore.search follows the changes).
+Texts are indexed as their `terms` (lowercased, stemmed), so questions and chunks meet on the
+same words.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import shutil
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Set
 from pathlib import Path
 
-import bm25s
+import tantivy
 
 from vectorstore.text import terms
 
-# Part of every saved index's stamp: bump it when `terms` changes, so old indexes are rebuilt.
+# Part of every index's stamp: bump it when `terms` changes, so old indexes are rebuilt.
 TERMS_VERSION = "snowball-2"
+_STATE = "state.json"
+_WRITER_HEAP = 50_000_000  # bytes; tantivy's floor is 15 MB
+_log = logging.getLogger(__name__)
+
+
+def _schema() -> tantivy.Schema:
+    fields = tantivy.SchemaBuilder()
+    fields.add_text_field("words", tokenizer_name="whitespace", index_option="freq")
+    fields.add_text_field("chunk_id", tokenizer_name="raw", stored=True)
+    fields.add_text_field("document_id", tokenizer_name="raw", fast=True)
+    return fields.build()
+
+
+_SCHEMA = _schema()
 
 
 class LexicalIndex:
-    """BM25 over a fixed list of documents, each given as its id and text."""
+    """BM25 over chunks, each given as (chunk id, document id, text), changed by document."""
 
-    def __init__(self, ids: Sequence[str], texts: Sequence[str]) -> None:
-        self._ids = list(ids)
-        self._bm25 = bm25s.BM25()
-        if self._ids:
-            # An empty token list would make bm25s drop the row and misalign ids.
-            self._bm25.index([terms(t) or ["\x00"] for t in texts], show_progress=False)
+    def __init__(self, folder: Path | None = None) -> None:
+        """Open the index kept in `folder` (a damaged or outdated one is started afresh), or
+        keep one in memory (None, or a folder that cannot be written)."""
+        self._folder = folder
+        self._lock = threading.Lock()
+        self.stamp, self.generation = "", -1
+        """What the index holds: the store it copies, and that store's change counter then."""
+        self._index = self._open()
 
-    def search(self, words: list[str], *, k: int | None) -> list[tuple[str, float]]:
-        """Up to `k` (id, score) pairs with a positive score, best first (all with None), for
-        the search terms `words` (vectorstore.text.terms of a query, maybe widened)."""
-        if not self._ids or not words:
-            return []
-        found, scores = self._bm25.retrieve(
-            [words], k=min(k or len(self._ids), len(self._ids)), show_progress=False, n_threads=1
-        )
-        return [
-            (self._ids[int(i)], float(score))
-            for i, score in zip(found[0], scores[0], strict=True)
-            if score > 0
-        ]
+    def _open(self) -> tantivy.Index:
+        folder = self._folder
+        if folder is None:
+            return tantivy.Index(_SCHEMA)
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            state = json.loads((folder / _STATE).read_text())
+            index = tantivy.Index(_SCHEMA, path=str(folder), reuse=True)
+            self.stamp, self.generation = str(state["stamp"]), int(state["generation"])
+            return index
+        try:  # missing, damaged, or from an older archive-qa: start afresh
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            return tantivy.Index(_SCHEMA, path=str(folder), reuse=False)
+        except (OSError, ValueError) as exc:
+            _log.warning("keeping the word index in memory: %s cannot be written (%s)", folder, exc)
+            self._folder = None
+            return tantivy.Index(_SCHEMA)
 
-    def save(self, folder: Path, stamp: str) -> None:
-        """Write the index to `folder` (replacing what is there), marked with `stamp`."""
-        staging = folder.with_name(folder.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        if self._ids:
-            self._bm25.save(str(staging), show_progress=False)
-        (staging / "ids.json").write_text(json.dumps({"stamp": stamp, "ids": self._ids}))
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
+    # -- changing --------------------------------------------------------------------------
 
-    @classmethod
-    def load(cls, folder: Path, stamp: str) -> LexicalIndex | None:
-        """The index saved in `folder`, or None when there is none for this `stamp`."""
+    def replace(
+        self,
+        document_ids: Iterable[str],
+        chunks: Iterable[tuple[str, str, str]],
+        *,
+        stamp: str,
+        generation: int,
+        everything: bool = False,
+    ) -> None:
+        """Take out every chunk of `document_ids` (of all documents, with `everything`), put in
+        `chunks` (chunk id, document id, text), and note the store state it now copies."""
+        with self._lock:
+            writer = self._writer()
+            if everything:
+                writer.delete_all_documents()
+            for document_id in document_ids:
+                writer.delete_documents_by_term("document_id", document_id)
+            for chunk_id, document_id, text in chunks:
+                words = " ".join(terms(text))
+                writer.add_document(
+                    tantivy.Document(words=words, chunk_id=chunk_id, document_id=document_id)
+                )
+            writer.commit()
+            writer.wait_merging_threads()
+            self._index.reload()
+            self.stamp, self.generation = stamp, generation
+            if self._folder is not None:
+                state = {"stamp": stamp, "generation": generation}
+                (self._folder / _STATE).write_text(json.dumps(state))
+
+    def _writer(self) -> tantivy.IndexWriter:
         try:
-            saved = json.loads((folder / "ids.json").read_text())
-            if saved.get("stamp") != stamp:
-                return None
-            index = cls([], [])
-            index._ids = list(saved["ids"])
-            if index._ids:
-                index._bm25 = bm25s.BM25.load(str(folder), show_progress=False)
-        except (OSError, ValueError, KeyError):
-            return None  # missing or damaged: rebuilt from Chroma
-        return index
+            return self._index.writer(_WRITER_HEAP, 1)
+        except ValueError:  # another process writes this folder: go on with a copy of our own
+            _log.warning("the word index in %s is in use; keeping one in memory", self._folder)
+            self._folder, self._index = None, tantivy.Index(_SCHEMA)
+            self.stamp, self.generation = "", -1
+            return self._index.writer(_WRITER_HEAP, 1)
+
+    # -- searching -------------------------------------------------------------------------
+
+    def search(
+        self, words: list[str], *, k: int, documents: Set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Up to `k` (chunk id, score) pairs, best first, for the search terms `words`
+        (vectorstore.text.terms of a query, maybe widened); with `documents`, only chunks of
+        those documents."""
+        query = _any_of(words)
+        if query is None or k <= 0 or (documents is not None and not documents):
+            return []
+        if documents is not None:
+            only = tantivy.Query.term_set_query(_SCHEMA, "document_id", sorted(documents))
+            query = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, query),
+                    (tantivy.Occur.Must, tantivy.Query.const_score_query(only, 0.0)),
+                ]
+            )
+        searcher = self._index.searcher()
+        found = searcher.search(query, k, count=False).hits
+        return [(str(searcher.doc(at)["chunk_id"][0]), float(score)) for score, at in found]
+
+    def documents_with(self, words: list[str]) -> set[str]:
+        """The ids of the documents with a chunk holding any of `words`."""
+        query = _any_of(words)
+        if query is None:
+            return set()
+        buckets = {"terms": {"field": "document_id", "size": 1_000_000}}
+        found = self._index.searcher().aggregate(query, {"documents": buckets})
+        return {str(b["key"]) for b in found["documents"]["buckets"]}
+
+    def __len__(self) -> int:
+        return int(self._index.searcher().num_docs)
+
+
+def _any_of(words: list[str]) -> tantivy.Query | None:
+    """A query matching chunks with any of `words`, scored by BM25 (None without words)."""
+    if not words:
+        return None
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Should, tantivy.Query.term_query(_SCHEMA, "words", w)) for w in words]
+    )

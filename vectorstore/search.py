@@ -2,15 +2,16 @@
 question's vector, through LangChain's own Chroma vector store, which LangChain users can take
 as it is) and by words (BM25 over chunk text and document titles, vectorstore.lexical).
 
-The word index is rebuilt only when the store has changed: its stamp names the chunk collection
-and the catalogue's generation counter, which every ingest, replace and delete bumps (in Chroma,
-so replicas sharing a server see each other's changes).
+The word index follows the store a document at a time: the catalogue counts every change and
+logs which documents it touched (in Chroma, so replicas sharing a server see each other's
+changes), and the index takes in just those.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Mapping, Sequence, Set
+import itertools
+import threading
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -24,6 +25,8 @@ from vectorstore.catalogue import Catalogue
 from vectorstore.chunks import Chunk
 from vectorstore.embeddings import ArchiveEmbeddings, EmbeddingModel
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
+
+_PAGE = 5000  # chunks read from Chroma at a time to build the word index
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class ChunkSearch:
         word_index_dir: Path | None = None,
     ) -> None:
         """`encoder` embeds questions as the chunks were embedded; `word_index_dir` keeps the
-        BM25 index between runs (rebuilt from Chroma without it)."""
+        word index between runs (kept in memory without it, and built from Chroma)."""
         self.vectorstore = Chroma(
             client=client, collection_name=chunks.name,
             embedding_function=ArchiveEmbeddings(encoder), create_collection_if_not_exists=False,
@@ -55,7 +58,8 @@ class ChunkSearch:
         self._chunks = chunks
         self._catalogue = catalogue
         self._word_index_dir = word_index_dir
-        self._lexical: tuple[str, LexicalIndex] | None = None
+        self._lexical: LexicalIndex | None = None
+        self._syncing = threading.Lock()
 
     def by_meaning(
         self, vector: Sequence[float], *, k: int, documents: Set[str] | None = None
@@ -78,43 +82,61 @@ class ChunkSearch:
         ]
 
     def by_words(
-        self, words: list[str], *, k: int | None, documents: Set[str] | None = None
+        self, words: list[str], *, k: int, documents: Set[str] | None = None
     ) -> list[tuple[str, float]]:
         """The `k` best chunk ids by BM25 over chunk text and document title for the search terms
         `words` (vectorstore.text.terms of a query, maybe widened), best first.
 
         With `documents`, only chunks of those documents are returned.
         """
-        index = self.word_index()
-        if documents is None:
-            return index.search(words, k=k)
-        hits = index.search(words, k=None)
-        return [(i, score) for i, score in hits if document_of(i) in documents][:k]
+        return self.word_index().search(words, k=k, documents=documents)
+
+    def documents_with(self, words: list[str]) -> set[str]:
+        """The documents with a chunk (or a title) holding any of `words` (search terms)."""
+        return self.word_index().documents_with(words)
 
     def word_index(self) -> LexicalIndex:
-        """The word index for the store as it is now: kept, loaded from disk, or rebuilt.
+        """The word index, brought up to date with the store first.
 
-        Its stamp names the chunk collection and its generation counter, which every ingest,
-        replace and delete bumps (in Chroma, so replicas sharing a server see it too).
+        It follows the catalogue's change counter, which every ingest, replace and delete bumps
+        (in Chroma, so replicas sharing a server see it too): the documents changed since the
+        index was last brought up to date are indexed again, and only those. A store it has
+        never seen (or one that changed too much since) is indexed whole.
         """
-        stamp = f"{self._chunks.id}:{self._catalogue.generation()}:{TERMS_VERSION}"
-        if self._lexical is not None and self._lexical[0] == stamp:
-            return self._lexical[1]
-        folder = self._word_index_dir
-        index = LexicalIndex.load(folder, stamp) if folder else None
-        if index is None:
-            rows = self._chunks.get(include=["documents", "metadatas"])
-            texts = [
-                f"{(m or {}).get('title', '')}\n{t or ''}"
-                for t, m in zip(rows["documents"] or [], rows["metadatas"] or [], strict=True)
-            ]
-            index = LexicalIndex(rows["ids"], texts)
-            if folder:
-                # A read-only folder only costs a rebuild next time.
-                with contextlib.suppress(OSError):
-                    index.save(folder, stamp)
-        self._lexical = (stamp, index)
-        return index
+        with self._syncing:
+            index = self._lexical
+            if index is None:
+                index = self._lexical = LexicalIndex(self._word_index_dir)
+            stamp = f"{self._chunks.id}:{TERMS_VERSION}"
+            generation = self._catalogue.generation()
+            if index.stamp == stamp and index.generation == generation:
+                return index
+            changed = (
+                self._catalogue.changed_since(index.generation) if index.stamp == stamp else None
+            )
+            if changed is None:
+                index.replace([], self._rows(), stamp=stamp, generation=generation, everything=True)
+            else:
+                rows = self._rows(sorted(changed)) if changed else iter([])
+                index.replace(changed, rows, stamp=stamp, generation=generation)
+            return index
+
+    def _rows(self, documents: list[str] | None = None) -> Iterator[tuple[str, str, str]]:
+        """(chunk id, document id, title and text) of every chunk, or of those of `documents`,
+        read from Chroma a page at a time."""
+        where = None if documents is None else {"document_id": {"$in": documents}}
+        for offset in itertools.count(0, _PAGE):
+            page = self._chunks.get(
+                where=cast(Any, where), include=["documents", "metadatas"],
+                limit=_PAGE, offset=offset,
+            )  # fmt: skip
+            for i, text, meta in zip(
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
+            ):
+                meta = meta or {}
+                yield i, str(meta.get("document_id", "")), f"{meta.get('title', '')}\n{text or ''}"
+            if len(page["ids"]) < _PAGE:
+                return
 
     def scored(self, ids: Sequence[str], vector: Sequence[float]) -> list[ScoredChunk]:
         """The chunks with these ids, scored by cosine similarity to `vector`, in this order."""

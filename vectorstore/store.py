@@ -62,7 +62,7 @@ class Store:
         model: str = "minilm",
         encoder: EmbeddingModel | None = None,
     ) -> None:
-        """`word_index_dir` keeps the BM25 index between runs (rebuilt from Chroma without it);
+        """`word_index_dir` keeps the word index between runs (in memory without it);
         `model` names the embedding model (vectorstore.embeddings.MODELS) the chunks are
         embedded with, and an index built with another is refused. `encoder` stands in for the
         named model (a test's deterministic fake); questions must be embedded with it too."""
