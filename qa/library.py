@@ -30,7 +30,7 @@ from vectorstore.store import Progress, Store
 
 __all__ = [
     "MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "Added", "Library", "Record", "Report",
-    "collection_name", "load_record",
+    "collection_name", "document_files", "load_record",
 ]  # fmt: skip
 
 Status = Literal["added", "updated", "unchanged", "failed"]
@@ -237,6 +237,24 @@ class Library:
     def verify(self, *, repair: bool = False) -> list[str]:
         """Every document checked against its passages; one line per problem."""
         return self.store.verify(repair=repair)
+
+
+def document_files(paths: Iterable[Path]) -> list[Path]:
+    """The files to add for `paths`: each file as it is, and each folder's documents (the kinds
+    archive-qa reads, in all its subfolders, hidden ones left out) in name order."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        found += sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix.lower() in SUPPORTED_SUFFIXES
+            and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+    return found
 
 
 def _read(name: str, read: Callable[[], Record]) -> Record | Added:

@@ -118,11 +118,14 @@ def test_asking_does_not_load_the_web_or_llm_stack(data_dir: Path) -> None:
 
 
 def test_ingest_skips_a_bad_file_keeps_the_rest_and_fails_the_run(tmp_path: Path) -> None:
-    bad = tmp_path / "scan.pdf"
-    bad.write_bytes(text_pdf([]))
-    result = run(
-        tmp_path / "db", "ingest", str(FRUS / "0001.txt"), str(bad), str(FRUS / "0003.txt")
-    )
+    folder = tmp_path / "pack"
+    (folder / "week1").mkdir(parents=True)
+    (folder / "week1/0001.txt").write_text((FRUS / "0001.txt").read_text())
+    (folder / "scan.pdf").write_bytes(text_pdf([]))
+    (folder / "manifest.jsonl").write_text("{}")  # not a document: left alone
+    (folder / ".drafts").mkdir()
+    (folder / ".drafts/draft.txt").write_text("A hidden draft.")
+    result = run(tmp_path / "db", "ingest", str(folder), str(FRUS / "0003.txt"))
     assert result.returncode == 1
     assert "scan.pdf has no text layer (a scanned image?): run OCR on it" in result.stderr
     assert "2 added, 0 updated, 0 unchanged, 1 failed" in result.stdout
@@ -130,8 +133,11 @@ def test_ingest_skips_a_bad_file_keeps_the_rest_and_fails_the_run(tmp_path: Path
     listed = run(tmp_path / "db", "documents", "--json")
     ids = {d["id"] for d in json.loads(listed.stdout)}
     assert ids == {"document-110692", "frus1951v07p2-d1", "frus1951v07p2-d3"}
-    again = run(tmp_path / "db", "ingest", str(FRUS / "0001.txt"))
+    again = run(tmp_path / "db", "ingest", str(folder / "week1"))
     assert again.returncode == 0 and "0 added, 0 updated, 1 unchanged, 0 failed" in again.stdout
+    (tmp_path / "nothing").mkdir()
+    empty = run(tmp_path / "db", "ingest", str(tmp_path / "nothing"))
+    assert empty.returncode == 1 and "no documents there: give files, or folders" in empty.stderr
 
 
 def test_remove_takes_a_document_out_and_names_an_unknown_id(tmp_path: Path) -> None:

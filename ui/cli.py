@@ -19,7 +19,7 @@ EXAMPLES = """examples:
   archive-qa ask --json - < questions.txt      one JSON answer per line
   archive-qa ask --since 1951-01-01 "Who would train the Chinese pilots?"
   archive-qa chat                               follow-ups: "And how long would that take?"
-  archive-qa ingest eval/corpus/frus1951v07p2/*.txt
+  archive-qa ingest eval/corpus/frus1951v07p2/
   archive-qa ingest --collection "HIST 201" notes.pdf speech.html
   archive-qa ask --collection "HIST 201" "What did the minister say?"
   archive-qa eval --collection "HIST 201" questions.jsonl
@@ -80,7 +80,10 @@ def _parser() -> argparse.ArgumentParser:
 def _add_library_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """ingest, documents, remove, collection."""
     ingest = commands.add_parser("ingest", help="add or update documents (.txt, .md, .pdf, .html)")
-    ingest.add_argument("paths", nargs="+", type=Path, help="document files")
+    ingest.add_argument(
+        "paths", nargs="+", type=Path,
+        help="document files, or folders (their documents, in all subfolders, are added)",
+    )  # fmt: skip
     ingest.add_argument(
         "--collection", metavar="NAME", help="also put them in this collection (course pack)"
     )

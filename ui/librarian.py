@@ -24,10 +24,15 @@ def ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from qa.errors import FolderInUseError
-    from qa.library import collection_name
+    from qa.library import collection_name, document_files
 
     if args.collection:
         collection_name(args.collection)  # a bad name is refused before any work
+    paths = document_files(args.paths)
+    if not paths:
+        raise ArchiveQAError(
+            "no documents there: give files, or folders holding .txt, .md, .pdf or .html files."
+        )
     try:
         add, finish = _ingest_here(args)
     except FolderInUseError as exc:
@@ -35,8 +40,8 @@ def ingest(args: argparse.Namespace) -> int:
             raise
         add, finish = _ingest_through(exc.owner.url, exc.owner.token, args)
     results = []
-    with tqdm(total=len(args.paths), desc="Ingesting", unit="file", file=sys.stderr) as bar:
-        for added in add(args.paths):
+    with tqdm(total=len(paths), desc="Ingesting", unit="file", file=sys.stderr) as bar:
+        for added in add(paths):
             results.append(added)
             bar.update()
             if added.error:
