@@ -1,10 +1,14 @@
-"""Shared fixtures: real Chroma stores in temporary folders, seeded with real documents."""
+"""Shared fixtures: real Chroma stores in temporary folders and on a Chroma server, seeded with
+real documents."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,11 +19,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from chromadb.api import ClientAPI
 from starlette.types import ASGIApp
 
 from qa.assembly import Archive, bundled_document, open_archive
 from qa.settings import Settings
 from tests.fake_openai import FakeOpenAI, fake_openai_server
+from vectorstore.client import connect, reset
 from vectorstore.records import Record, load_record
 
 # Gradio reads these at import; without them it reaches for the network.
@@ -91,6 +97,49 @@ def course_pack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     for path in [*sorted(FRUS.glob("*.txt")), *sorted(FRUS_BULK_PICKS.glob("*.txt"))]:
         archive.store.ingest(load_record(path))
     yield archive
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A real Chroma server (`chroma run`, from the project's virtualenv) on 127.0.0.1, for the
+    whole session: (host, port). Tests that use it empty it first (`chroma_client`)."""
+    port = free_port()
+    folder = tmp_path_factory.mktemp("chroma-server")
+    chroma = Path(sys.executable).parent / "chroma"
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=(folder / "server.log").open("w"),
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )  # fmt: skip
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", process)
+        yield "127.0.0.1", port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer (exit code {process.poll()})")
+        time.sleep(0.2)
+
+
+@pytest.fixture(params=["embedded", "chroma-server"])
+def chroma_client(request: pytest.FixtureRequest, tmp_path: Path) -> ClientAPI:
+    """An empty store, once in a folder and once on the Chroma server: the store's tests run
+    against both."""
+    if request.param == "embedded":
+        return connect(data_dir=tmp_path / "db")
+    host, port = request.getfixturevalue("chroma_server")
+    client = connect(host=host, port=port)
+    reset(client)
+    return client
 
 
 def free_port() -> int:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,9 +21,11 @@ from tests.conftest import EVAL, FRUS, ROOT
 from tests.pdfs import text_pdf
 
 
-def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    data_dir: Path, *args: str, stdin: str | None = None, environ: Mapping[str, str] = {}
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHROMA_"))}
-    env["ARCHIVE_QA_DATA_DIR"] = str(data_dir)
+    env |= {"ARCHIVE_QA_DATA_DIR": str(data_dir), **environ}
     return subprocess.run(
         [sys.executable, "-m", "ui.cli", *args],
         input=stdin, capture_output=True, text=True, env=env, timeout=300,
@@ -263,3 +267,30 @@ def test_a_reader_that_goes_away_early_ends_the_command_quietly(data_dir: Path) 
     )  # fmt: skip
     assert json.loads(result.stdout)["question"] == "Who is Filippov?"
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_an_interrupted_ingest_goes_on_where_it_stopped_when_run_again(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHROMA_"))}
+    env["ARCHIVE_QA_DATA_DIR"] = str(tmp_path / "db")
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "ingest", str(FRUS)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert ingest.stderr is not None
+    shown = b""
+    while not re.search(rb"\| *[1-9]\d*/49 \[", shown):  # a first batch is in
+        chunk = os.read(ingest.stderr.fileno(), 4096)
+        assert chunk, shown.decode()
+        shown += chunk
+    ingest.send_signal(signal.SIGINT)
+    _, rest = ingest.communicate(timeout=120)
+    assert ingest.returncode == 130
+    assert re.search(
+        r"Stopped after \d+ files?; they are kept. Run the same command again", rest.decode()
+    )
+    again = run(tmp_path / "db", "ingest", str(FRUS))
+    done = re.search(r"(\d+) added, 0 updated, (\d+) unchanged, 0 failed", again.stdout)
+    assert again.returncode == 0 and done, again.stdout + again.stderr
+    assert int(done[1]) + int(done[2]) == 49 and int(done[2]) > 0
+    checked = run(tmp_path / "db", "verify")
+    assert checked.returncode == 0, checked.stdout + checked.stderr

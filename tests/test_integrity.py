@@ -35,8 +35,10 @@ def _note(tmp_path: Path, folder: str, text: str) -> Path:
     return path
 
 
-def test_a_different_file_with_the_same_name_is_refused_not_swapped_in(tmp_path: Path) -> None:
-    store = _store(connect(data_dir=tmp_path / "db"))
+def test_a_different_file_with_the_same_name_is_refused_not_swapped_in(
+    tmp_path: Path, chroma_client: ClientAPI
+) -> None:
+    store = _store(chroma_client)
     first = _note(tmp_path, "week1", "The convoy left Pusan on Monday.")
     second = _note(tmp_path, "week2", "Grain prices rose in Shanghai.")
     store.ingest(load_record(first), origin=str(first))
@@ -54,9 +56,9 @@ def test_a_different_file_with_the_same_name_is_refused_not_swapped_in(tmp_path:
 
 
 def test_a_file_named_like_an_archive_record_does_not_replace_it(
-    tmp_path: Path, seed: Record
+    tmp_path: Path, chroma_client: ClientAPI, seed: Record
 ) -> None:
-    store = _store(connect(data_dir=tmp_path / "db"))
+    store = _store(chroma_client)
     store.ingest(seed)
     impostor = parse_record("Nothing to see here.", source="document-110692.txt")
     assert impostor.id == seed.id
@@ -95,9 +97,9 @@ class _FailingUpsert:
 
 
 def test_an_interrupted_ingest_leaves_each_document_whole_or_absent(
-    tmp_path: Path, seed: Record
+    tmp_path: Path, chroma_client: ClientAPI, seed: Record
 ) -> None:
-    client = connect(data_dir=tmp_path / "db")
+    client = chroma_client
     path = _note(tmp_path, "week1", "The convoy left Pusan on Monday.\n\nIt reached Seoul.")
     _store(client).ingest(load_record(path), origin=str(path))
     crashing = _store(_Interrupting(client, seed.id, "notes"))  # type: ignore[arg-type]
@@ -120,8 +122,10 @@ def test_an_interrupted_ingest_leaves_each_document_whole_or_absent(
     assert texts and all("Pusan" in t and "Inchon" not in t for t in texts)
 
 
-def test_verify_repairs_what_it_finds(tmp_path: Path, seed: Record) -> None:
-    client = connect(data_dir=tmp_path / "db")
+def test_verify_repairs_what_it_finds(
+    tmp_path: Path, chroma_client: ClientAPI, seed: Record
+) -> None:
+    client = chroma_client
     with pytest.raises(KeyboardInterrupt):
         _store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
     store = _store(client)
@@ -130,9 +134,9 @@ def test_verify_repairs_what_it_finds(tmp_path: Path, seed: Record) -> None:
 
 
 def test_removing_a_document_takes_out_what_an_interrupted_ingest_left(
-    tmp_path: Path, seed: Record
+    tmp_path: Path, chroma_client: ClientAPI, seed: Record
 ) -> None:
-    client = connect(data_dir=tmp_path / "db")
+    client = chroma_client
     with pytest.raises(KeyboardInterrupt):
         _store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
     store = _store(client)
@@ -164,8 +168,10 @@ def test_the_folder_is_free_again_when_its_owner_ends(tmp_path: Path) -> None:
     connect(data_dir=tmp_path / "db")  # no FolderInUseError: the lock went with the process
 
 
-def test_replicas_sharing_a_store_write_one_at_a_time(tmp_path: Path, seed: Record) -> None:
-    client = connect(data_dir=tmp_path / "db")
+def test_replicas_sharing_a_store_write_one_at_a_time(
+    tmp_path: Path, chroma_client: ClientAPI, seed: Record
+) -> None:
+    client = chroma_client
     first, second = _store(client), _store(client)  # two app replicas on one Chroma
     second.lease.wait = 0.5
     refused = pytest.raises(StoreError, match=r"another archive-qa process \(.+pid \d+.+\) is")
@@ -174,8 +180,10 @@ def test_replicas_sharing_a_store_write_one_at_a_time(tmp_path: Path, seed: Reco
     assert second.ingest(seed).added > 0  # free again once the first is done
 
 
-def test_a_lease_its_holder_stopped_renewing_is_taken_over(tmp_path: Path, seed: Record) -> None:
-    client = connect(data_dir=tmp_path / "db")
+def test_a_lease_its_holder_stopped_renewing_is_taken_over(
+    tmp_path: Path, chroma_client: ClientAPI, seed: Record
+) -> None:
+    client = chroma_client
     gone, alive = _store(client), _store(client)
     gone.lease.ttl = 0.3
     with gone.lease.held():  # a replica that froze while writing
@@ -183,8 +191,10 @@ def test_a_lease_its_holder_stopped_renewing_is_taken_over(tmp_path: Path, seed:
         assert alive.ingest(seed).added > 0
 
 
-def test_two_replicas_replacing_one_document_at_once_leave_it_whole(tmp_path: Path) -> None:
-    client = connect(data_dir=tmp_path / "db")
+def test_two_replicas_replacing_one_document_at_once_leave_it_whole(
+    tmp_path: Path, chroma_client: ClientAPI
+) -> None:
+    client = chroma_client
     stores = [_store(client), _store(client)]
     for round in range(3):
         versions = [

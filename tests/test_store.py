@@ -8,6 +8,7 @@ from pathlib import Path
 import chromadb
 import numpy as np
 import pytest
+from chromadb.api import ClientAPI
 
 from tests.conftest import FRUS
 from tests.fake_encoder import HashingEncoder
@@ -19,9 +20,11 @@ from vectorstore.store import CHUNKS, Store
 from vectorstore.text import terms
 
 
-def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, seed: Record) -> None:
+def test_ingesting_the_same_file_twice_changes_nothing(
+    chroma_client: ClientAPI, seed: Record
+) -> None:
     encoder = HashingEncoder()
-    store = Store(connect(data_dir=tmp_path), encoder=encoder)
+    store = Store(chroma_client, encoder=encoder)
     first = store.ingest(seed)
     count, embedded = store.chunk_count(), encoder.texts
     second = store.ingest(seed)
@@ -30,8 +33,8 @@ def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, seed: Rec
     assert store.chunk_count() == count and encoder.texts == embedded  # nothing embedded again
 
 
-def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path) -> None:
-    store = Store(connect(data_dir=tmp_path / "db"))
+def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path, chroma_client: ClientAPI) -> None:
+    store = Store(chroma_client)
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n\nIt reached Seoul on Friday.\n")
     store.ingest(load_record(path), origin=str(path))
@@ -54,8 +57,10 @@ def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path) -> None:
     assert record is not None and "Inchon" in record.text
 
 
-def test_the_full_text_is_stored_for_checking_quotes(tmp_path: Path, seed: Record) -> None:
-    store = Store(connect(data_dir=tmp_path), encoder=HashingEncoder())
+def test_the_full_text_is_stored_for_checking_quotes(
+    chroma_client: ClientAPI, seed: Record
+) -> None:
+    store = Store(chroma_client, encoder=HashingEncoder())
     store.ingest(seed)
     stored = store.catalogue.record(seed.id)
     assert stored is not None
@@ -109,8 +114,8 @@ def test_a_remembering_encoder_encodes_each_text_once_and_forgets_the_oldest() -
     assert remembering.encode([]).shape == (0, 384)
 
 
-def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
-    store = Store(connect(data_dir=tmp_path / "db"), encoder=HashingEncoder())
+def test_word_search_follows_edits_and_deletes(tmp_path: Path, chroma_client: ClientAPI) -> None:
+    store = Store(chroma_client, encoder=HashingEncoder())
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_record(path), origin=str(path))
@@ -124,15 +129,13 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path) -> None:
 
 
 def test_the_word_index_is_kept_on_disk_and_takes_in_only_the_documents_that_changed(
-    tmp_path: Path,
+    tmp_path: Path, chroma_client: ClientAPI
 ) -> None:
     folder = tmp_path / "word-index"
     memo, note = tmp_path / "memo.md", tmp_path / "note.md"
     memo.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     note.write_text("# Note\n\nGrain prices rose in Shanghai.\n")
-    writer = Store(
-        connect(data_dir=tmp_path / "db"), word_index_dir=folder, encoder=HashingEncoder()
-    )
+    writer = Store(chroma_client, word_index_dir=folder, encoder=HashingEncoder())
     writer.ingest_many([(load_record(memo), str(memo)), (load_record(note), str(note))])
     assert writer.search.by_words(terms("Pusan"), k=5)
     before = writer.catalogue.generation()
@@ -163,8 +166,10 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     assert store.search.by_words(terms("Pusan"), k=5)
 
 
-def test_collections_group_documents_and_forget_deleted_ones(tmp_path: Path, seed: Record) -> None:
-    store = Store(connect(data_dir=tmp_path), encoder=HashingEncoder())
+def test_collections_group_documents_and_forget_deleted_ones(
+    chroma_client: ClientAPI, seed: Record
+) -> None:
+    store = Store(chroma_client, encoder=HashingEncoder())
     store.ingest(seed)
     memo = load_record(FRUS / "0001.txt")
     store.ingest(memo)

@@ -41,11 +41,20 @@ def ingest(args: argparse.Namespace) -> int:
         add, finish = _ingest_through(exc.owner.url, exc.owner.token, args)
     results = []
     with tqdm(total=len(paths), desc="Ingesting", unit="file", file=sys.stderr) as bar:
-        for added in add(paths):
-            results.append(added)
-            bar.update()
-            if added.error:
-                tqdm.write(f"skipped: {added.error}", file=sys.stderr)
+        try:
+            for added in add(paths):
+                results.append(added)
+                bar.update()
+                if added.error:
+                    tqdm.write(f"skipped: {added.error}", file=sys.stderr)
+        except KeyboardInterrupt:
+            bar.close()
+            print(
+                f"Stopped after {counted(len(results), 'file')}; they are kept. Run the same "
+                "command again to go on: the files already in are skipped.",
+                file=sys.stderr,
+            )
+            raise
     counts = Counter(r.status for r in results)
     print(
         f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
