@@ -24,6 +24,7 @@ from vectorstore.client import connect, reset
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
 from vectorstore.owner import announce
 from vectorstore.records import Record, load_record
+from vectorstore.remote_embeddings import RemoteEncoder
 from vectorstore.store import IngestResult, Store
 
 BUNDLED_DOCUMENT = "000_75e4e0694aac02d8.txt"
@@ -120,11 +121,23 @@ def open_store(settings: Settings) -> Store:
         open_client(settings),
         word_index_dir=settings.archive_qa_data_dir / "word-index",
         model=settings.archive_qa_embedding_model,
+        encoder=remote_encoder(settings),
     )
     if not settings.chroma_host:  # this process owns the folder: nothing else is writing
         store.lease.clear()  # left by a process that is gone
         store.finish_interrupted()
     return store
+
+
+def remote_encoder(settings: Settings) -> RemoteEncoder | None:
+    """The embeddings server's encoder, when one is configured (else the bundled model embeds)."""
+    if not settings.archive_qa_embedding_url:
+        return None
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return RemoteEncoder(
+        settings.archive_qa_embedding_url, settings.archive_qa_embedding_server_model,
+        api_key=key,
+    )  # fmt: skip
 
 
 def reset_store(settings: Settings) -> None:
@@ -158,7 +171,10 @@ def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser, Proposer]:
     # fitted on MiniLM similarities, whatever model the index uses.
     extractive = ExtractiveAnswerer(
         RememberingEncoder(shared_encoder()),
-        rescore_passages=settings.archive_qa_embedding_model != "minilm",
+        rescore_passages=(
+            settings.archive_qa_embedding_model != "minilm"
+            or bool(settings.archive_qa_embedding_url)
+        ),
     )
     if not settings.llm_configured:
         return extractive, WordCondenser(), StructuralProposer()

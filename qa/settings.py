@@ -73,6 +73,19 @@ class Settings(BaseSettings):
             "archive-qa[e5]). Changing it means rebuilding the index."
         ),
     )
+    archive_qa_embedding_url: str | None = Field(
+        default=None,
+        description=(
+            "An OpenAI-compatible embeddings server (vLLM, Text Embeddings Inference, Infinity, "
+            "OpenAI; its /v1 base URL) to embed with instead of the bundled model, e.g. for a "
+            "large ingest on a GPU server. Questions are embedded there too. Changing it means "
+            "rebuilding the index."
+        ),
+    )
+    archive_qa_embedding_server_model: str = Field(
+        default="text-embedding-3-small",
+        description="The embedding model's name on ARCHIVE_QA_EMBEDDING_URL's server.",
+    )
     archive_qa_top_k: int = Field(
         default=24, ge=1, le=100, description="Chunks retrieved per question."
     )

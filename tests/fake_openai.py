@@ -186,12 +186,19 @@ def fake_openai_server() -> Iterator[FakeOpenAI]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    with loopback_server(Handler) as fake.base_url:
+        yield fake
+
+
+@contextmanager
+def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 (a free port) on a thread of its own; yields the server's
+    OpenAI-style base URL (ending in /v1)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield fake
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     finally:
         server.shutdown()
         server.server_close()

@@ -7,6 +7,7 @@ lives in Chroma, so several app replicas can share one Chroma server.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from vectorstore.catalogue import (
     stored_origin,
 )
 from vectorstore.chunks import Chunk, split_record
-from vectorstore.embeddings import EMBEDDING_FUNCTIONS, MODELS, EmbeddingModel, shared_encoder
+from vectorstore.embeddings import EMBEDDING_FUNCTIONS, EmbeddingModel, shared_encoder
 from vectorstore.errors import DocumentConflictError, ModelMismatchError
 from vectorstore.records import Record
 from vectorstore.search import ChunkSearch, document_of
@@ -87,7 +88,7 @@ class Store:
         if CHUNKS in existing:
             built_with = (existing[CHUNKS].metadata or {}).get("embedding_model")
             if built_with != model_id:
-                raise ModelMismatchError(_mismatch_message(repr(built_with), self.model))
+                raise ModelMismatchError(_mismatch_message(repr(built_with), model_id))
         try:
             collection = self.client.get_or_create_collection(
                 CHUNKS,
@@ -97,7 +98,7 @@ class Store:
             )
         except ValueError as exc:
             raise ModelMismatchError(
-                _mismatch_message("another embedding function", self.model)
+                _mismatch_message("another embedding function", model_id)
             ) from exc
         return collection
 
@@ -175,11 +176,20 @@ class Store:
         self.catalogue.mark(changed)
         # New chunks and texts first, stale chunks last: readers skip a chunk whose offsets do
         # not match the text they read, and an interruption is finished from the marks.
-        self._add_chunks([(c, record) for record, _, new, _ in writes for c in new], progress)
-        self.catalogue.put([(record, origin) for record, origin, *_ in writes])
-        stale = [i for *_, ids in writes for i in ids]
-        if stale:
-            self._chunks.delete(ids=stale)
+        try:
+            self._add_chunks([(c, record) for record, _, new, _ in writes for c in new], progress)
+            self.catalogue.put([(record, origin) for record, origin, *_ in writes])
+            stale = [i for *_, ids in writes for i in ids]
+            if stale:
+                self._chunks.delete(ids=stale)
+        except Exception:
+            # A failure this process lives through (the embeddings server went away): each
+            # record goes back to what it was, which needs no embedding. A crash leaves the
+            # marks for the next start (finish_interrupted).
+            with contextlib.suppress(Exception):
+                for document_id in changed:
+                    self._make_whole(document_id)
+            raise
         self.catalogue.bump_generation(changed)
         self.catalogue.unmark(changed)
 
@@ -297,12 +307,12 @@ class Store:
         return self._chunks.count()
 
 
-def _mismatch_message(built_with: str, model: str) -> str:
+def _mismatch_message(built_with: str, model_id: str) -> str:
     return (
         f"this index was built with embedding model {built_with}, but archive-qa is set to use "
-        f"{MODELS[model].model_id!r} (ARCHIVE_QA_EMBEDDING_MODEL={model}); vectors from "
-        "different models cannot be compared. Rebuild it: `archive-qa reset --yes`, then "
-        "`archive-qa ingest` your documents again (or set ARCHIVE_QA_EMBEDDING_MODEL back)."
+        f"{model_id!r}; vectors from different models cannot be compared. Rebuild it: "
+        "`archive-qa reset --yes`, then `archive-qa ingest` your documents again (or set "
+        "ARCHIVE_QA_EMBEDDING_MODEL or ARCHIVE_QA_EMBEDDING_URL back)."
     )
 
 
