@@ -1,0 +1,262 @@
+"""Speed against the hardware's floor: what the embedding model alone does, next to what archive-qa
+does with it, at three sizes (the bundled telegram, the 49 FRUS 1951 records, a large library).
+
+    .venv/bin/python bench/speed.py [--library DATA_DIR] [--out bench-results/speed.json]
+
+- **Ingest**: the model's raw throughput on the 49 records' passages (all at once, in one
+  process), then `archive-qa`'s own ingest of the same files into a new store (passages a second;
+  the ratio is the figure), an unchanged re-ingest, and adding one more document (with the word
+  index brought up to date).
+- **Answers**, warm: the p50 and p95 of distinct questions asked once each after a warm-up, in
+  the process (`Archive.ask`) and over HTTP (`POST /api/ask` to `archive-qa serve`).
+- **Cold `archive-qa ask`**: a new process per question (median of three).
+- **`serve`'s peak memory** (VmHWM) after its questions.
+
+With `--library`, the same answer figures for a store already built in DATA_DIR (the whole FRUS
+library: see README, Benchmarks). Prints a table and writes the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import httpx  # noqa: E402
+
+from bench.report import EVAL, FRUS_1951, bench_parser, write_figures  # noqa: E402
+
+TELEGRAM_QUESTIONS = [
+    "What did Stalin offer?",
+    "Who would train the Chinese pilots?",
+    "What did the English ask of the Soviet government?",
+    "Which body should resolve the Korean question?",
+    "How many jet fighters would be sent?",
+    "Who signed the telegram?",
+    "When would the Soviet pilots go home?",
+    "What is the recipe for borscht?",
+]
+WARM_UP = "Who is Filippov?"
+
+
+def main() -> None:
+    parser = bench_parser(__doc__, "speed")
+    parser.add_argument("--library", type=Path, help="data folder of a large library to time")
+    args = parser.parse_args()
+    figures: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        figures["ingest"] = in_child(ingest_figures, Path(tmp) / "frus1951")
+        telegram = Path(tmp) / "telegram"
+        figures["telegram"] = answer_figures(telegram, TELEGRAM_QUESTIONS, cold=True)
+        frus = _questions(EVAL / "frus1951.jsonl")
+        figures["frus1951"] = answer_figures(Path(tmp) / "frus1951", frus)
+    if args.library:
+        mixed = [q for pair in zip(TELEGRAM_QUESTIONS, frus, strict=False) for q in pair]
+        figures["library"] = answer_figures(args.library, mixed, cold=True)
+    print_table(figures)
+    write_figures(figures, args.out)
+
+
+# -- ingest ------------------------------------------------------------------------------------
+
+
+def ingest_figures(data_dir: Path) -> dict[str, object]:
+    """Raw model throughput and archive-qa's ingest on the same passages (the 49 records)."""
+    from qa.assembly import open_library
+    from vectorstore.chunks import split_record
+    from vectorstore.embeddings import shared_encoder
+    from vectorstore.records import load_record
+
+    files = sorted(FRUS_1951.glob("*.txt"))
+    texts = [c.text for path in files for c in split_record(load_record(path))]
+    encoder = shared_encoder()
+    encoder.encode(["warm-up"])
+    raw = _seconds(lambda: encoder.encode(texts))
+
+    library = open_library(_settings(data_dir))  # seeds nothing: only asking seeds the telegram
+    first = _seconds(lambda: list(library.add_files(files)))
+    again = _seconds(lambda: list(library.add_files(files)))
+    extra = ROOT / "vectorstore/data"
+    one = next(extra.glob("*.txt"))
+    added = _seconds(lambda: (library.add_file(one), library.store.search.word_index()))
+    return {
+        "passages": len(texts),
+        "raw_passages_per_second": round(len(texts) / raw, 1),
+        "ingest_passages_per_second": round(len(texts) / first, 1),
+        "ingest_share_of_raw": round(raw / first, 2),
+        "ingest_seconds": round(first, 2),
+        "unchanged_reingest_seconds": round(again, 2),
+        "reingest_times_faster": round(first / again, 1),
+        "add_one_document_seconds": round(added, 2),
+    }
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+def answer_figures(
+    data_dir: Path, questions: list[str], *, cold: bool = False
+) -> dict[str, object]:
+    """Warm latency in process and over HTTP, serve's peak memory, and (with `cold`) the cold
+    `archive-qa ask`, for the store in `data_dir` (the telegram alone if it is new)."""
+    figures = in_child(in_process_figures, data_dir, questions)
+    with _serving(data_dir) as (url, pid):
+        with httpx.Client(base_url=url, timeout=120) as http:
+            http.post("/api/ask", json={"question": WARM_UP}).raise_for_status()
+            times = [_seconds(lambda q=q: _ask(http, q)) for q in questions]
+        figures["http"] = _percentiles(times)
+        figures["serve_peak_rss_mb"] = _peak_rss_mb(pid)
+    if cold:
+        figures["cold_ask_seconds"] = round(
+            statistics.median(
+                _seconds(lambda: _cli(data_dir, "ask", questions[0])) for _ in range(3)
+            ),
+            2,
+        )
+    return figures
+
+
+def in_process_figures(data_dir: Path, questions: list[str]) -> dict[str, object]:
+    """The store's size, and the warm latency of `Archive.ask`."""
+    from qa.assembly import open_archive
+
+    archive = open_archive(_settings(data_dir))
+    archive.ask(WARM_UP)
+    times = [_seconds(lambda q=q: archive.ask(q)) for q in questions]
+    return {
+        "documents": len(archive.library.ids()),
+        "passages": archive.library.passages(),
+        "in_process": _percentiles(times),
+    }
+
+
+def in_child(work: Callable[..., dict[str, object]], *args: object) -> dict[str, object]:
+    """`work(*args)` in a new process: a process that opens a store's folder owns it until it
+    ends, and `archive-qa serve` is to open it next."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        return child.submit(work, *args).result()
+
+
+def _ask(http: httpx.Client, question: str) -> None:
+    http.post("/api/ask", json={"question": question}).raise_for_status()
+
+
+@contextmanager
+def _serving(data_dir: Path) -> Iterator[tuple[str, int]]:
+    """`archive-qa serve` on the store in `data_dir`, in its own process: (URL, pid)."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)],
+        env=_env(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError("archive-qa serve did not start")
+        time.sleep(0.2)
+    try:
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
+def _peak_rss_mb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return 0
+
+
+def _cli(data_dir: Path, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "ui.cli", *args], env=_env(data_dir), cwd=ROOT,
+        capture_output=True, check=True,
+    )  # fmt: skip
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _settings(data_dir: Path):  # type: ignore[no-untyped-def]
+    from qa.settings import Settings
+
+    return Settings(_env_file=None, archive_qa_data_dir=data_dir)  # type: ignore[call-arg]
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHROMA_"))}
+    return env | {"ARCHIVE_QA_DATA_DIR": str(data_dir)}
+
+
+def _questions(path: Path) -> list[str]:
+    import json
+
+    return [json.loads(line)["question"] for line in path.read_text().splitlines() if line][:30]
+
+
+def _seconds(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(seconds, n=20, method="inclusive")
+    return {
+        "questions": len(seconds),
+        "p50_ms": round(statistics.median(seconds) * 1000, 1),
+        "p95_ms": round(cuts[18] * 1000, 1),
+    }
+
+
+def print_table(figures: dict[str, object]) -> None:
+    ingest = figures["ingest"]
+    assert isinstance(ingest, dict)
+    print(
+        f"\ningest of {ingest['passages']} passages: "
+        f"model alone {ingest['raw_passages_per_second']}/s, "
+        f"archive-qa {ingest['ingest_passages_per_second']}/s "
+        f"({ingest['ingest_share_of_raw']:.0%}); "
+        f"unchanged again {ingest['unchanged_reingest_seconds']} s "
+        f"({ingest['reingest_times_faster']}x faster); one more document "
+        f"{ingest['add_one_document_seconds']} s\n"
+    )
+    print(f"{'store':<10} {'docs':>6} {'passages':>9} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'HTTP p50':>9} {'HTTP p95':>9} {'serve MB':>9} {'cold ask s':>11}")  # fmt: skip
+    for name in ("telegram", "frus1951", "library"):
+        row = figures.get(name)
+        if not isinstance(row, dict):
+            continue
+        inside, http = row["in_process"], row["http"]
+        print(
+            f"{name:<10} {row['documents']:>6} {row['passages']:>9} {inside['p50_ms']:>8} "
+            f"{inside['p95_ms']:>8} {http['p50_ms']:>9} {http['p95_ms']:>9} "
+            f"{row['serve_peak_rss_mb']:>9} {row.get('cold_ask_seconds', ''):>11}"
+        )
+    print()
+
+
+if __name__ == "__main__":
+    main()
