@@ -17,7 +17,7 @@ import numpy as np
 
 from qa.answer import Answer, abstention, as_claim, cite
 from qa.questions import Expectation, Question, read_question
-from qa.reader import ReaderModel, describe, shipped_model
+from qa.reader import ReaderModel, describe, shipped_model, shortlist
 from qa.retrieval import Passage
 from qa.sentences import Candidate, read_candidates
 from qa.words import related
@@ -27,10 +27,11 @@ from vectorstore.text import terms
 # At most this many sentences make an answer: enough for an offer in three parts, few enough to
 # stay a short answer (the median quote stays under 250 characters).
 MAX_SENTENCES = 3
-# Sentences read closely (embedded) per question, ordered by their words and their passage's
-# rank first: a bound on the work per question, deep enough that no tuned question's answer
-# sentence fell outside it.
-_SHORTLIST = 64
+# Sentences read closely (embedded) per question: those the ranker puts first on everything but
+# meaning (qa.reader.shortlist). Each costs about 10 ms. The smallest size that lost no tuned
+# question (181 right of 241 at 12 and 16, 180 at 64 with the old word count, 178 at 8; see
+# eval/README.md).
+SHORTLIST = 12
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,12 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
         """Pick the sentences that answer `question`, or abstain when none does."""
+        reading = self.read(question, passages)
+        return decide(reading, self._judge(), notice)
+
+    def _judge(self) -> ReaderModel:
         self._model = self._model or shipped_model()
-        return decide(self.read(question, passages), self._model, notice)
+        return self._model
 
     def read(self, question: str, passages: list[Passage]) -> Reading:
         """The candidate sentences for `question` and their features (before any judgement)."""
@@ -76,7 +81,7 @@ class ExtractiveAnswerer:
         if self._rescore:
             passages = self._rescored(asked.text, passages)
         candidates = [c for c in read_candidates(passages) if _may_answer(asked, c)]
-        candidates = _shortlist(asked, candidates)
+        candidates = shortlist(self._judge(), asked, candidates, SHORTLIST)
         return Reading(asked, candidates, describe(self._encoder, asked, candidates), missing)
 
     def _rescored(self, question: str, passages: list[Passage]) -> list[Passage]:
@@ -148,15 +153,6 @@ def _may_answer(question: Question, candidate: Candidate) -> bool:
     asked = [t for t in question.terms if t not in names]
     said = candidate.own | frozenset(terms(candidate.lead_in))
     return not asked or any(t in said or not related(t).isdisjoint(said) for t in asked)
-
-
-def _shortlist(question: Question, candidates: list[Candidate]) -> list[Candidate]:
-    if len(candidates) <= _SHORTLIST:
-        return candidates
-    wanted = set(question.terms)
-    rough = [len(wanted & c.own) + c.passage.score for c in candidates]
-    keep = sorted(range(len(candidates)), key=lambda i: -rough[i])[:_SHORTLIST]
-    return [candidates[i] for i in sorted(keep)]
 
 
 def _beside(c: Candidate, best: Candidate) -> bool:

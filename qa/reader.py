@@ -134,19 +134,43 @@ def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) 
     led = [f"{c.lead_in} {c.text}" for c in candidates if c.lead_in]
     vectors = encoder.encode([question.text, *titled, *led])
     similarity = np.asarray(vectors[1:] @ vectors[0], dtype=np.float64)
-    meaning = similarity[:n]
-    meaning_lead = meaning.copy()
+    rows = _word_features(question, candidates)
+    rows[:, 0] = rows[:, 1] = similarity[:n]
     with_lead = [i for i, c in enumerate(candidates) if c.lead_in]
-    meaning_lead[with_lead] = np.maximum(meaning[with_lead], similarity[n:])
+    rows[with_lead, 1] = np.maximum(similarity[with_lead], similarity[n:])
+    return rows
 
+
+def shortlist(
+    model: ReaderModel, question: Question, candidates: list[Candidate], size: int
+) -> list[Candidate]:
+    """The `size` candidates the ranker puts first on everything but meaning, in their order:
+    the ones worth reading closely. Meaning costs an embedding a sentence, most of the time a
+    question takes; the rest costs next to nothing."""
+    if len(candidates) <= size:
+        return candidates
+    cheap = slice(_MEANINGS, None)
+    scores = (
+        model.standardise(_word_features(question, candidates))[:, cheap] @ model.ranking[cheap]
+    )
+    best = np.argsort(-scores, kind="stable")[:size]
+    return [candidates[i] for i in sorted(best)]
+
+
+# The features that take an embedding: the first two.
+_MEANINGS = 2
+
+
+def _word_features(question: Question, candidates: list[Candidate]) -> np.ndarray:
+    """The feature matrix with the meaning columns left at zero."""
     words, around = _word_overlap(question, candidates)
     names = [name.stems for name in question.names]
     in_names = frozenset().union(*names)
     asked = [t for t in dict.fromkeys(question.terms) if t not in in_names]
     rows = [
         [
-            meaning[i],
-            meaning_lead[i],
+            0.0,
+            0.0,
             c.passage.score,
             words[i],
             around[i],
@@ -156,7 +180,7 @@ def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) 
         ]
         for i, c in enumerate(candidates)
     ]
-    return np.asarray(rows, dtype=np.float64)
+    return np.asarray(rows, dtype=np.float64).reshape(len(candidates), len(FEATURES))
 
 
 def _coverage(asked: list[str], words: frozenset[str]) -> float:
