@@ -66,6 +66,7 @@ def main() -> None:
     if args.library:
         mixed = [q for pair in zip(TELEGRAM_QUESTIONS, frus, strict=False) for q in pair]
         figures["library"] = answer_figures(args.library, mixed, cold=True)
+        figures["library_hnsw"] = in_child(hnsw_recall, args.library)
     print_table(figures)
     write_figures(figures, args.out)
 
@@ -143,6 +144,38 @@ def in_process_figures(data_dir: Path, questions: list[str]) -> dict[str, object
     }
 
 
+def hnsw_recall(data_dir: Path, ks: tuple[int, ...] = (10, 40)) -> dict[str, object]:
+    """Recall@k of Chroma's approximate (HNSW) search against exact search over every stored
+    vector, for the questions of all of eval/'s sets."""
+    import numpy as np
+
+    from qa.assembly import open_store
+
+    store = open_store(_settings(data_dir))
+    chunks = store.client.get_collection("archive_qa_chunks")
+    ids: list[str] = []
+    rows = []
+    for offset in range(0, chunks.count(), 5000):
+        page = chunks.get(include=["embeddings"], limit=5000, offset=offset)
+        ids += page["ids"]
+        rows.append(np.asarray(page["embeddings"], dtype=np.float32))
+    vectors = np.concatenate(rows)
+    questions = [q for path in sorted(EVAL.glob("*.jsonl")) for q in _questions(path, None)]
+    asked = store.encoder.encode(questions)
+    figures: dict[str, object] = {"vectors": len(ids), "queries": len(questions)}
+    exact_order = np.argsort(-(asked @ vectors.T), axis=1)
+    for k in ks:
+        found = chunks.query(query_embeddings=asked, n_results=k, include=[])["ids"]
+        wanted = min(k, len(ids))
+        hits = [
+            len(set(got) & {ids[i] for i in exact_order[q, :k]}) / wanted
+            for q, got in enumerate(found)
+        ]
+        figures[f"recall_at_{k}"] = round(float(np.mean(hits)), 4)
+    figures["hnsw"] = str(chunks.configuration_json.get("hnsw"))
+    return figures
+
+
 def in_child(work: Callable[..., dict[str, object]], *args: object) -> dict[str, object]:
     """`work(*args)` in a new process: a process that opens a store's folder owns it until it
     ends, and `archive-qa serve` is to open it next."""
@@ -210,10 +243,10 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env | {"ARCHIVE_QA_DATA_DIR": str(data_dir)}
 
 
-def _questions(path: Path) -> list[str]:
+def _questions(path: Path, limit: int | None = 30) -> list[str]:
     import json
 
-    return [json.loads(line)["question"] for line in path.read_text().splitlines() if line][:30]
+    return [json.loads(line)["question"] for line in path.read_text().splitlines() if line][:limit]
 
 
 def _seconds(action: Callable[[], object]) -> float:
