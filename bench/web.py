@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bench.speed import TELEGRAM_QUESTIONS as QUESTIONS  # noqa: E402
 from bench.report import FRUS_1951, bench_parser, write_figures  # noqa: E402
+from bench.speed import TELEGRAM_QUESTIONS as QUESTIONS  # noqa: E402
 
 COURSE_PACK_QUESTION = "What did the Joint Chiefs of Staff say about the importance of Formosa?"
 
