@@ -12,6 +12,7 @@ from chromadb.api import ClientAPI
 
 from tests.conftest import FRUS
 from tests.fake_encoder import HashingEncoder
+from vectorstore import rows
 from vectorstore.client import connect
 from vectorstore.embeddings import ArchiveEmbeddings, RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
@@ -188,3 +189,16 @@ def test_collections_group_documents_and_forget_deleted_ones(
         store.catalogue.remove_from_collection("Korea")
     assert store.catalogue.remove_from_collection("Korea 1950") == []
     assert store.catalogue.collections() == {} and store.catalogue.record_ids() == [seed.id]
+
+
+def test_whole_collections_are_read_a_page_at_a_time(
+    chroma_client: ClientAPI, seed: Record, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chroma refuses to read more than about 32,000 rows at once; pages of 5 stand in for that.
+    monkeypatch.setattr(rows, "_PAGE", 5)
+    store = Store(chroma_client, encoder=HashingEncoder())
+    store.ingest_many([(seed, None), *((load_record(FRUS / f"000{i}.txt"), None) for i in (1, 2))])
+    assert store.chunk_count() > 10
+    assert store.verify() == []
+    assert len(store.catalogue.records()) == len(store.catalogue.record_ids()) == 3
+    assert len(store.search.word_index()) == store.chunk_count()

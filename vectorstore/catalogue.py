@@ -22,7 +22,7 @@ from chromadb.api.types import Where
 from vectorstore.errors import StoreError
 from vectorstore.lease import WriterLease
 from vectorstore.records import Record, Section
-from vectorstore.rows import put_row, put_rows
+from vectorstore.rows import put_row, put_rows, read_all
 
 DOCUMENTS = "archive_qa_documents"
 COLLECTIONS = "archive_qa_course_packs"  # the name it was first stored under
@@ -77,8 +77,8 @@ class Catalogue:
     def records(self, *, with_text: bool = True) -> list[Record]:
         """Every stored record, ordered by date then title; `with_text=False` leaves texts empty
         (a catalogue of a large collection without loading every document)."""
-        rows = self._documents.get(
-            include=["documents", "metadatas"] if with_text else ["metadatas"]
+        rows = read_all(
+            self._documents, include=["documents", "metadatas"] if with_text else ["metadatas"]
         )
         metas = rows["metadatas"] or []
         texts = rows["documents"] if with_text and rows["documents"] else [""] * len(metas)
@@ -91,7 +91,7 @@ class Catalogue:
 
     def dated_between(self, since: str | None, until: str | None) -> set[str]:
         """Ids of the records dated within [since, until] (ISO dates; either end may be open)."""
-        rows = self._documents.get(include=["metadatas"])
+        rows = read_all(self._documents, include=["metadatas"])
         return {
             i
             for i, m in zip(rows["ids"], rows["metadatas"] or [], strict=True)
@@ -104,7 +104,7 @@ class Catalogue:
     def record_ids(self) -> list[str]:
         """The id of every stored record."""
         return sorted(
-            i for i in self._documents.get(include=[])["ids"] if not i.startswith(_INTERNAL)
+            i for i in read_all(self._documents, include=[])["ids"] if not i.startswith(_INTERNAL)
         )
 
     def record(self, document_id: str) -> Record | None:

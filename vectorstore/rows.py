@@ -1,14 +1,18 @@
 """Chroma as a key-value store: the rows looked up by id only (records, collections, the store's
-bookkeeping and the writer's lease). Chroma wants a vector for every row; these get one number."""
+bookkeeping and the writer's lease). Chroma wants a vector for every row; these get one number.
+And reading a whole collection, which Chroma does only a page at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import GetResult, Where
 
 _PLACEHOLDER_VECTOR = [1.0]
+_PAGE = 5000
 
 
 def put_row(
@@ -43,3 +47,28 @@ def put_rows(
             documents=list(documents),
             metadatas=[dict(m) for m in metadatas],
         )
+
+
+def read_pages(
+    rows: Collection, *, include: Sequence[str], where: Where | None = None
+) -> Iterator[GetResult]:
+    """Every row (or every row `where` matches), a page at a time: Chroma refuses to read more
+    than about 32,000 rows at once (SQLite's limit on a query's variables)."""
+    for offset in itertools.count(0, _PAGE):
+        page = rows.get(where=where, include=list(include), limit=_PAGE, offset=offset)  # type: ignore[arg-type]
+        yield page
+        if len(page["ids"]) < _PAGE:
+            return
+
+
+def read_all(
+    rows: Collection, *, include: Sequence[str], where: Where | None = None
+) -> dict[str, list[Any]]:
+    """`read_pages`, joined: {"ids": [...], and a list for each field in `include`}."""
+    found: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
+    for page in read_pages(rows, include=include, where=where):
+        found["ids"] += page["ids"]
+        for field in include:
+            values = page[field]  # type: ignore[literal-required]
+            found[field] += list(values) if values is not None else [None] * len(page["ids"])
+    return found

@@ -9,7 +9,6 @@ changes), and the index takes in just those.
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
@@ -25,8 +24,7 @@ from vectorstore.catalogue import Catalogue
 from vectorstore.chunks import Chunk
 from vectorstore.embeddings import ArchiveEmbeddings, EmbeddingModel
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
-
-_PAGE = 5000  # chunks read from Chroma at a time to build the word index
+from vectorstore.rows import read_pages
 
 
 @dataclass(frozen=True)
@@ -125,18 +123,14 @@ class ChunkSearch:
         """(chunk id, document id, title and text) of every chunk, or of those of `documents`,
         read from Chroma a page at a time."""
         where = None if documents is None else {"document_id": {"$in": documents}}
-        for offset in itertools.count(0, _PAGE):
-            page = self._chunks.get(
-                where=cast(Any, where), include=["documents", "metadatas"],
-                limit=_PAGE, offset=offset,
-            )  # fmt: skip
+        for page in read_pages(
+            self._chunks, include=["documents", "metadatas"], where=cast(Any, where)
+        ):
             for i, text, meta in zip(
                 page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
             ):
                 meta = meta or {}
                 yield i, str(meta.get("document_id", "")), f"{meta.get('title', '')}\n{text or ''}"
-            if len(page["ids"]) < _PAGE:
-                return
 
     def scored(self, ids: Sequence[str], vector: Sequence[float]) -> list[ScoredChunk]:
         """The chunks with these ids, scored by cosine similarity to `vector`, in this order."""

@@ -27,6 +27,7 @@ from vectorstore.chunks import Chunk, split_record
 from vectorstore.embeddings import EMBEDDING_FUNCTIONS, EmbeddingModel, shared_encoder
 from vectorstore.errors import DocumentConflictError, ModelMismatchError
 from vectorstore.records import Record
+from vectorstore.rows import read_all
 from vectorstore.search import ChunkSearch, document_of
 
 CHUNKS = "archive_qa_chunks"
@@ -237,7 +238,7 @@ class Store:
         writer's lease, so that an ingest at work is not taken for a broken one."""
         with self.lease.held():
             marks = self.catalogue.marked()
-            rows = self._chunks.get(include=["metadatas"])
+            rows = read_all(self._chunks, include=["metadatas"])
             present: dict[str, set[str]] = {}
             for chunk_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
                 present.setdefault(str((meta or {}).get("document_id", "")), set()).add(chunk_id)
