@@ -74,7 +74,7 @@ class ExtractiveAnswerer:
         """The candidate sentences for `question` and their features (before any judgement)."""
         asked = read_question(question)
         vocabularies: dict[str, set[str]] = {}
-        for p in passages:
+        for p in passages if asked.names else []:  # only names are looked for
             if p.record.id not in vocabularies:
                 vocabularies[p.record.id] = set(terms(p.record.text))
         missing = [n.text for n in asked.names if not any(map(n.found_in, vocabularies.values()))]

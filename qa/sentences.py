@@ -99,6 +99,7 @@ def read_candidates(passages: list[Passage]) -> list[Candidate]:
     ]
 
     seen = {(c.passage.record.id, c.start) for c in candidates}
+    chunks_of: dict[str, list[Chunk]] = {}
     for passage, sentences, within in read:
         after = range(within[-1] + 1, within[-1] + 1 + _BEFORE) if within else range(0)
         for i in after:
@@ -107,7 +108,10 @@ def read_candidates(passages: list[Passage]) -> list[Candidate]:
             following = _candidate(passage, sentences, i, about_of[passage.record.id])
             if following.lead_in:
                 seen.add((passage.record.id, following.start))
-                chunk = _chunk_holding(passage.record, following.start)
+                record = passage.record
+                if record.id not in chunks_of:
+                    chunks_of[record.id] = split_record(record)
+                chunk = next(c for c in chunks_of[record.id] if c.start <= following.start < c.end)
                 candidates.append(
                     replace(following, passage=replace(passage, chunk=chunk), retrieved=False)
                 )
@@ -144,7 +148,3 @@ def _candidate(
         passage, start, end, sentence, frozenset(terms(sentence)), context, lead_in, about, recent,
         grounds, index=i,
     )  # fmt: skip
-
-
-def _chunk_holding(record: Record, offset: int) -> Chunk:
-    return next(c for c in split_record(record) if c.start <= offset < c.end)

@@ -17,7 +17,7 @@ from vectorstore.client import connect
 from vectorstore.embeddings import ArchiveEmbeddings, RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.records import Record, load_record
-from vectorstore.store import CHUNKS, Store
+from vectorstore.store import CHUNKS, EF_SEARCH, Store
 from vectorstore.text import terms
 
 
@@ -202,3 +202,13 @@ def test_whole_collections_are_read_a_page_at_a_time(
     assert store.verify() == []
     assert len(store.catalogue.records()) == len(store.catalogue.record_ids()) == 3
     assert len(store.search.word_index()) == store.chunk_count()
+
+
+def test_a_store_made_before_searches_as_widely_as_a_new_one(chroma_client: ClientAPI) -> None:
+    chroma_client.create_collection(
+        CHUNKS, configuration={"hnsw": {"space": "cosine"}},
+        metadata={"embedding_model": HashingEncoder.model_id},
+    )  # fmt: skip
+    Store(chroma_client, encoder=HashingEncoder())
+    hnsw = chroma_client.get_collection(CHUNKS).configuration_json["hnsw"]
+    assert hnsw["ef_search"] == EF_SEARCH and hnsw["space"] == "cosine"
