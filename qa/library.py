@@ -38,8 +38,10 @@ Report = Callable[[float, str], None]
 """Told the share of the work done (0 to 1) and what is being done: a progress bar's call."""
 _log = logging.getLogger(__name__)
 # Passages (roughly) read before a batch of files goes in: the more at once, the fewer writes,
-# but the longer before a file is told done.
+# but the longer before a file is told done. An upload's batches are smaller: it stops at the next
+# batch once its sender has gone away (2 s of embedding at most, here).
 _BATCH = 512
+_UPLOAD_BATCH = 128
 _GONE = "not added: the upload was stopped when its sender went away."
 _UNREADABLE = (
     "it is damaged, encrypted in a way archive-qa cannot open, or too complex to unpack. "
@@ -144,7 +146,7 @@ class Library:
         def progress(done: int, total: int) -> None:
             say(done / max(total, 1), f"Indexing: {done} of {total} passages")
 
-        for added in self._add(files(), replace, progress):
+        for added in self._add(files(), replace, progress, size=_UPLOAD_BATCH, stop=stop):
             results.append(added)  # `say` counts them as they come
         results += [Added(file=n, status="failed", error=_GONE) for n, _ in uploads[len(begun) :]]
         self.finish_adding(results, collection)
@@ -167,10 +169,14 @@ class Library:
         files: Iterable[tuple[str, Callable[[], Record], str | None]],
         replace: bool,
         progress: Progress | None = None,
+        *,
+        size: int = _BATCH,
+        stop: Callable[[], bool] = lambda: False,
     ) -> Iterator[Added]:
-        """Read each file (name, reader, origin) and add it, in batches of about `_BATCH`
-        passages; a file that cannot be used is reported, not raised, so one bad file never
-        stops the rest."""
+        """Read each file (name, reader, origin) and add it, in batches of about `size`
+        passages, none once `stop` says so; a file that cannot be used is reported, not raised,
+        so one bad file never stops the rest."""
+        add_batch = partial(self._add_batch, replace=replace, progress=progress, stop=stop)
         batch: list[tuple[str, Record | Added, str | None]] = []
         passages = 0
         for name, read, origin in files:
@@ -178,22 +184,31 @@ class Library:
             if isinstance(item, Record) and any(
                 isinstance(r, Record) and r.id == item.id for _, r, _ in batch
             ):
-                yield from self._add_batch(batch, replace, progress)  # the later one replaces
+                yield from add_batch(batch)  # the later one replaces
                 batch, passages = [], 0
             batch.append((name, item, origin))
             passages += len(item.text) // CHUNK_CHARS + 1 if isinstance(item, Record) else 0
-            if passages >= _BATCH:
-                yield from self._add_batch(batch, replace, progress)
+            if passages >= size:
+                yield from add_batch(batch)
                 batch, passages = [], 0
-        yield from self._add_batch(batch, replace, progress)
+        yield from add_batch(batch)
 
     def _add_batch(
         self,
         batch: list[tuple[str, Record | Added, str | None]],
+        *,
         replace: bool,
         progress: Progress | None,
+        stop: Callable[[], bool],
     ) -> list[Added]:
         """What became of each file of a batch, in order, once its readable records are in."""
+        if stop():
+            _log.info("upload stopped before %d files: the client went away", len(batch))
+            gone = Added(file="", status="failed", error=_GONE)
+            return [
+                i if isinstance(i, Added) else gone.model_copy(update={"file": n})
+                for n, i, _ in batch
+            ]
         records = [(r, origin) for _, r, origin in batch if isinstance(r, Record)]
         try:
             stored = iter(self.store.ingest_many(records, replace=replace, progress=progress))

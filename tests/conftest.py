@@ -112,14 +112,15 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )  # fmt: skip
     try:
-        _wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", process)
+        wait_until_answering(f"http://127.0.0.1:{port}/api/v2/heartbeat", process)
         yield "127.0.0.1", port
     finally:
         process.terminate()
         process.wait(10)
 
 
-def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+def wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Wait (a minute at most) until `url` answers 200; fail at once if `process` has ended."""
     deadline = time.monotonic() + 60
     while True:
         with contextlib.suppress(httpx.HTTPError):

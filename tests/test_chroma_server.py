@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import FRUS, _wait_for, free_port
+from tests.conftest import FRUS, free_port, wait_until_answering
 from tests.test_cli import run
 from vectorstore.client import connect, reset
 
@@ -41,7 +41,7 @@ def replica(host: str, port: int, data_dir: Path) -> Iterator[str]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{app_port}"
     try:
-        _wait_for(f"{url}/readyz", process)
+        wait_until_answering(f"{url}/readyz", process)
         yield url
     finally:
         process.terminate()
