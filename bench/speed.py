@@ -25,9 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +114,9 @@ def answer_figures(
     """Warm latency in process and over HTTP, serve's peak memory, and (with `cold`) the cold
     `archive-qa ask`, for the store in `data_dir` (the telegram alone if it is new)."""
     figures = in_child(in_process_figures, data_dir, questions)
-    with _serving(data_dir) as (url, pid):
+    from tests.conftest import serve_process
+
+    with serve_process(data_dir, timeout=300) as (url, pid):
         with httpx.Client(base_url=url, timeout=120) as http:
             http.post("/api/ask", json={"question": WARM_UP}).raise_for_status()
             times = [_seconds(lambda q=q: _ask(http, q)) for q in questions]
@@ -206,34 +207,6 @@ def in_child(work: Callable[..., dict[str, object]], *args: object) -> dict[str,
 
 def _ask(http: httpx.Client, question: str) -> None:
     http.post("/api/ask", json={"question": question}).raise_for_status()
-
-
-@contextmanager
-def _serving(data_dir: Path) -> Iterator[tuple[str, int]]:
-    """`archive-qa serve` on the store in `data_dir`, in its own process: (URL, pid)."""
-    from tests.conftest import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)],
-        env=_env(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            raise RuntimeError("archive-qa serve did not start")
-        time.sleep(0.2)
-    try:
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(60)
 
 
 def _peak_rss_mb(pid: int) -> int:

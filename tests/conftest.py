@@ -119,9 +119,12 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         process.wait(10)
 
 
-def wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
-    """Wait (a minute at most) until `url` answers 200; fail at once if `process` has ended."""
-    deadline = time.monotonic() + 60
+def wait_until_answering(
+    url: str, process: subprocess.Popen[bytes], *, timeout: float = 60
+) -> None:
+    """Wait (`timeout` seconds at most) until `url` answers 200; fail at once if `process` has
+    ended."""
+    deadline = time.monotonic() + timeout
     while True:
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(url, timeout=1).status_code == 200:
@@ -129,6 +132,29 @@ def wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{url} did not answer (exit code {process.poll()})")
         time.sleep(0.2)
+
+
+@contextmanager
+def serve_process(
+    data_dir: Path, *, timeout: float = 120, **environ: str
+) -> Iterator[tuple[str, int]]:
+    """`archive-qa serve` on the store in `data_dir` (or on the Chroma server `environ` names),
+    in a process of its own, with no model or server from the caller's environment: (its URL,
+    its pid)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHROMA_"))}
+    env |= {"ARCHIVE_QA_DATA_DIR": str(data_dir), **environ}
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(f"{url}/readyz", process, timeout=timeout)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(60)
 
 
 @pytest.fixture(params=["embedded", "chroma-server"])

@@ -7,18 +7,15 @@ removes the other answers from at its next question, without a restart.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import FRUS, free_port, wait_until_answering
+from tests.conftest import FRUS, serve_process
 from tests.test_cli import run
 from vectorstore.client import connect, reset
 
@@ -29,34 +26,15 @@ MEMO = (
 )
 
 
-@contextmanager
-def replica(host: str, port: int, data_dir: Path) -> Iterator[str]:
-    """`archive-qa serve` on the Chroma server at host:port, in its own process; its URL."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHROMA_"))}
-    env |= {"ARCHIVE_QA_DATA_DIR": str(data_dir), "CHROMA_HOST": host, "CHROMA_PORT": str(port)}
-    app_port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ui.cli", "serve", "--port", str(app_port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{app_port}"
-    try:
-        wait_until_answering(f"{url}/readyz", process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
 @pytest.fixture
 def replicas(chroma_server: tuple[str, int], tmp_path: Path) -> Iterator[tuple[str, str]]:
     host, port = chroma_server
     reset(connect(host=host, port=port))
     with ExitStack() as running:
-        yield (
-            running.enter_context(replica(host, port, tmp_path / "a")),
-            running.enter_context(replica(host, port, tmp_path / "b")),
-        )
+        server = {"CHROMA_HOST": host, "CHROMA_PORT": str(port)}
+        first, _ = running.enter_context(serve_process(tmp_path / "a", **server))
+        second, _ = running.enter_context(serve_process(tmp_path / "b", **server))
+        yield first, second
 
 
 def ask(url: str, question: str) -> dict[str, Any]:

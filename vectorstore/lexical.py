@@ -73,20 +73,19 @@ class LexicalIndex:
 
     def replace(
         self,
-        document_ids: Iterable[str],
+        document_ids: Iterable[str] | None,
         chunks: Iterable[tuple[str, str, str]],
         *,
         stamp: str,
         generation: int,
-        everything: bool = False,
     ) -> None:
-        """Take out every chunk of `document_ids` (of all documents, with `everything`), put in
+        """Take out every chunk of `document_ids` (of every document with None), put in
         `chunks` (chunk id, document id, text), and note the store state it now copies."""
         with self._lock:
             writer = self._writer()
-            if everything:
+            if document_ids is None:
                 writer.delete_all_documents()
-            for document_id in document_ids:
+            for document_id in document_ids or []:
                 writer.delete_documents_by_term("document_id", document_id)
             for chunk_id, document_id, text in chunks:
                 words = " ".join(terms(text))

@@ -162,16 +162,15 @@ class ChunkSearch:
             changed = (
                 self._catalogue.changed_since(index.generation) if index.stamp == stamp else None
             )
-            if changed is None:
-                index.replace([], self._rows(), stamp=stamp, generation=generation, everything=True)
-            else:
-                rows = self._rows(sorted(changed)) if changed else iter([])
-                index.replace(changed, rows, stamp=stamp, generation=generation)
+            rows = self._rows(None if changed is None else sorted(changed))
+            index.replace(changed, rows, stamp=stamp, generation=generation)
             return index
 
     def _rows(self, documents: list[str] | None = None) -> Iterator[tuple[str, str, str]]:
         """(chunk id, document id, title and text) of every chunk, or of those of `documents`,
         read from Chroma a page at a time."""
+        if documents is not None and not documents:
+            return
         where = None if documents is None else {"document_id": {"$in": documents}}
         for page in read_pages(
             self._chunks, include=["documents", "metadatas"], where=cast(Any, where)

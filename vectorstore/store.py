@@ -159,7 +159,8 @@ class Store:
             writes: list[tuple[Record, str, list[Chunk], list[str]]] = []
             for record, origin in records:
                 known = stored.get(record.id)
-                if known is not None and known.get("text_sha256") != sha(record.text):
+                same = known is not None and known.get("text_sha256") == sha(record.text)
+                if known is not None and not same:
                     try:
                         self._check_replacing(record, known, origin=origin, replace=replace)
                     except DocumentConflictError as exc:
@@ -168,7 +169,6 @@ class Store:
                 chunks = {c.id: c for c in split_record(record)}
                 new = [c for i, c in chunks.items() if i not in old_ids[record.id]]
                 stale = sorted(old_ids[record.id] - chunks.keys())
-                same = known is not None and known.get("text_sha256") == sha(record.text)
                 if not (same and not new and not stale):
                     writes.append((record, origin or stored_origin(known), new, stale))
                 results.append(IngestResult(record.id, record.title, len(new), len(stale)))
