@@ -204,16 +204,12 @@ class Library:
         """What became of each file of a batch, in order, once its readable records are in."""
         if stop():
             _log.info("upload stopped before %d files: the client went away", len(batch))
-            gone = Added(file="", status="failed", error=_GONE)
-            return [
-                i if isinstance(i, Added) else gone.model_copy(update={"file": n})
-                for n, i, _ in batch
-            ]
+            return _failed(batch, _GONE)
         records = [(r, origin) for _, r, origin in batch if isinstance(r, Record)]
         try:
             stored = iter(self.store.ingest_many(records, replace=replace, progress=progress))
         except ArchiveQAError as exc:
-            return [Added(file=n, status="failed", error=str(exc)) for n, _, _ in batch]
+            return _failed(batch, str(exc))
         results = []
         for name, item, _ in batch:
             if isinstance(item, Added):
@@ -270,6 +266,15 @@ def document_files(paths: Iterable[Path]) -> list[Path]:
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
     return found
+
+
+def _failed(batch: list[tuple[str, Record | Added, str | None]], error: str) -> list[Added]:
+    """A batch that did not go in: each file failed with `error`, or with its own reason when
+    it could not even be read."""
+    return [
+        item if isinstance(item, Added) else Added(file=name, status="failed", error=error)
+        for name, item, _ in batch
+    ]
 
 
 def _read(name: str, read: Callable[[], Record]) -> Record | Added:

@@ -12,6 +12,7 @@ from qa.assembly import open_archive
 from qa.settings import Settings
 from tests.conftest import FRUS, make_settings
 from tests.embeddings_server import EmbeddingsServer, embeddings_server
+from tests.pdfs import text_pdf
 from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.records import load_record
 
@@ -66,3 +67,9 @@ def test_a_server_that_fails_is_named_with_what_to_do(
         archive.store.ingest(load_record(FRUS / "0001.txt"))
     assert archive.store.catalogue.record_ids() == ["document-110692"]  # nothing half-written
     assert archive.store.verify() == []
+    # Uploaded, each file says why it is not in: the batch's failure, or its own.
+    told = archive.library.add_uploads(
+        [("scan.pdf", text_pdf([])), ("0001.txt", (FRUS / "0001.txt").read_bytes())]
+    )
+    assert [a.status for a in told] == ["failed", "failed"]
+    assert "no text layer" in str(told[0].error) and "HTTP 503" in str(told[1].error)
