@@ -1,4 +1,4 @@
-"""Fit the reader (qa/reader.json) on our question sets; report its accuracy cross-validated.
+"""Fit the reader (qa/offline/reader.json) on our question sets; report its accuracy cross-validated.
 
     .venv/bin/pip install -e '.[fit]'       # scikit-learn, for fitting only
     .venv/bin/python bench/fit_reader.py [--sets SET ...] [--validate SET ...]
@@ -6,18 +6,18 @@
 
 Builds the course pack (the telegram and eval/corpus) in a temporary store, reads every question
 of the sets (all but eval/frozen2.jsonl, which nothing is fitted on) against its retrieved
-passages (qa.extractive), and labels each candidate sentence by whether it overlaps a support
-passage. It fits two logistic regressions on the features of qa.reader: a ranker on pairs of a
+passages (qa.offline.extractive), and labels each candidate sentence by whether it overlaps a support
+passage. It fits two logistic regressions on the features of qa.offline.reader: a ranker on pairs of a
 right and a wrong sentence of one question, and a model of whether the best-ranked sentence
 answers at all. The refusal threshold and the margin within which further sentences join an
 answer are then swept over the same questions, judged as `archive-qa eval` judges them (the
 required facts and a citation on a support passage, or a refusal for an unanswerable one).
-Questions about a document as a source are answered from its fields (qa.provenance), not here.
+Questions about a document as a source are answered from its fields (qa.sourcing.provenance), not here.
 
 The honest estimate is cross-validated by document: questions about one record (all questions
 about the telegram are one group) are never both fitted on and scored, and the regularisation
 strength is the one that does best there. Prints the figures, writes them to --out and the
-model, with them in its "fitted" record, to qa/reader.json (--no-write: report only).
+model, with them in its "fitted" record, to qa/offline/reader.json (--no-write: report only).
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 from bench.report import FITTED_SETS, bench_parser, course_pack_files, write_figures  # noqa: E402
 from qa.answer import as_claim  # noqa: E402
 from qa.evaluation import Question, load_questions  # noqa: E402
-from qa.extractive import ExtractiveAnswerer, Reading, choose  # noqa: E402
-from qa.provenance import read_provenance  # noqa: E402
-from qa.quotes import locate_quote  # noqa: E402
-from qa.reader import FEATURES, ReaderModel  # noqa: E402
+from qa.offline.extractive import ExtractiveAnswerer, Reading, choose  # noqa: E402
+from qa.sourcing.provenance import read_provenance  # noqa: E402
+from qa.citations import locate_quote  # noqa: E402
+from qa.offline.reader import FEATURES, ReaderModel  # noqa: E402
 
 TELEGRAM = "document-110692"
 STRENGTHS = (0.1, 0.3, 1.0, 3.0)
@@ -129,7 +129,7 @@ def main() -> None:
     for name, weight in sorted(zip(FEATURES, model.ranking, strict=True), key=lambda x: -abs(x[1])):
         print(f"{weight:+.3f}  {name}")
     if not args.no_write:
-        (ROOT / "qa/reader.json").write_text(model.to_json() + "\n")
+        (ROOT / "qa/offline/reader.json").write_text(model.to_json() + "\n")
     write_figures(figures, args.out)
 
 

@@ -42,9 +42,9 @@ class _Replies(BaseCallbackHandler):
 
 def _quotes(reply: str, passages: list[Any]) -> list[dict[str, Any]]:
     """Each quote of each claim in `reply`: where exact matching finds it, the best snap, and
-    whether the claim's verified quotes bear it out (qa.llm.supports)."""
-    from qa.llm import find_quote, named_passage, read_line, supports
-    from qa.quotes import locate_quote, snap_quote
+    whether the claim's verified quotes bear it out (qa.llm.answerer.supports)."""
+    from qa.llm.answerer import find_quote, named_passage, read_line, supports
+    from qa.citations import locate_quote, snap_quote
 
     found = []
     for n, line in enumerate(reply.splitlines()):
@@ -99,7 +99,7 @@ def main() -> None:
     if args.saved:
         import json
 
-        from qa.quotes import SNAP_SCORE as threshold
+        from qa.citations import SNAP_SCORE as threshold
 
         saved = json.loads(args.saved.read_text())
         args.model, args.questions = saved["model"], ROOT / saved["questions"]
@@ -113,7 +113,7 @@ def main() -> None:
     from qa.assembly import open_archive, open_store
     from qa.chain import Ask
     from qa.evaluation import judge, load_questions
-    from qa.quotes import SNAP_SCORE
+    from qa.citations import SNAP_SCORE
     from qa.settings import Settings
     from vectorstore.records import load_record
 

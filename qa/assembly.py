@@ -14,12 +14,12 @@ from langchain_core.runnables import Runnable
 
 from qa.answer import Answer, Streamed, check_question
 from qa.chain import Answerer, Ask, build_chain
-from qa.extractive import ExtractiveAnswerer
+from qa.offline.extractive import ExtractiveAnswerer
 from qa.followups import Condenser, Turn, WordCondenser
-from qa.library import Library
+from qa.library.library import Library
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
-from qa.study import Proposer, StructuralProposer, StudyPack, study_pack
+from qa.study.pack import Proposer, StructuralProposer, StudyPack, study_pack
 from vectorstore.client import connect, reset
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
 from vectorstore.owner import announce
@@ -39,14 +39,14 @@ class Archive:
     answerer: Answerer
     condenser: Condenser = field(default_factory=WordCondenser)
     proposer: Proposer = field(default_factory=StructuralProposer)
-    """Proposes study questions about a document (qa.study)."""
+    """Proposes study questions about a document (qa.study.pack)."""
     _study_packs: dict[str, tuple[int, StudyPack]] = field(default_factory=dict, repr=False)
     # One study pack is made at a time: however many are asked for at once, they cost one core.
     _studying: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def library(self) -> Library:
-        """Listing, adding, grouping and removing documents (qa.library)."""
+        """Listing, adding, grouping and removing documents (qa.library.library)."""
         return Library(self.store)
 
     @cached_property
@@ -179,8 +179,8 @@ def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser, Proposer]:
     if not settings.llm_configured:
         return extractive, WordCondenser(), StructuralProposer()
     from qa.followups import ModelCondenser  # the LLM stack loads only when it is used
-    from qa.llm import LLMAnswerer, chat_model
-    from qa.study import ModelProposer
+    from qa.llm.answerer import LLMAnswerer, chat_model
+    from qa.study.pack import ModelProposer
 
     model = chat_model(settings)
     return (

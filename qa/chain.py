@@ -26,7 +26,7 @@ from qa.answer import (
     sentences_of,
 )
 from qa.followups import Condenser, Standalone, Turn, WordCondenser, recent
-from qa.provenance import answer_provenance, read_provenance
+from qa.sourcing.provenance import answer_provenance, read_provenance
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from vectorstore.records import Record
 from vectorstore.store import Store
@@ -44,7 +44,7 @@ class Answerer(Protocol):
 
 @runtime_checkable
 class StreamingAnswerer(Answerer, Protocol):
-    """An answerer that gives each sentence as soon as it is checked (qa.llm)."""
+    """An answerer that gives each sentence as soon as it is checked (qa.llm.answerer)."""
 
     def stream(
         self, question: str, passages: list[Passage], notice: str | None = None
@@ -90,7 +90,7 @@ def build_chain(
     verified (as the model writes them, with a streaming answerer), then the whole `Answer`.
 
     A question about a document as a source (who wrote it, when, which archive holds it) is
-    answered from the record's fields, whichever answerer is configured (qa.provenance).
+    answered from the record's fields, whichever answerer is configured (qa.sourcing.provenance).
     """
     condense = condenser or WordCondenser()
 

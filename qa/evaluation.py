@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from qa.answer import Answer
-from qa.quotes import locate_quote
+from qa.citations import locate_quote
 from vectorstore.errors import ArchiveQAError
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
-from qa.prompting import as_data, ask_model
+from qa.llm.prompting import as_data, ask_model
 from vectorstore.text import terms
 
 if TYPE_CHECKING:

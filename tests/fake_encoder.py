@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.assembly import Archive, ensure_default_document
-from qa.extractive import ExtractiveAnswerer
+from qa.offline.extractive import ExtractiveAnswerer
 from qa.retrieval import ArchiveRetriever
 from vectorstore.client import connect
 from vectorstore.embeddings import DIMENSION

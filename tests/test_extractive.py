@@ -7,7 +7,7 @@ import pytest
 from qa.answer import cited_numbers
 from qa.assembly import Archive
 from qa.retrieval import Passage
-from qa.sentences import read_candidates
+from qa.offline.sentences import read_candidates
 from tests.conftest import FRUS
 from vectorstore.chunks import split_record
 from vectorstore.errors import QuestionError

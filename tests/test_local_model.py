@@ -19,7 +19,7 @@ import pytest
 from qa.answer import Answer
 from qa.assembly import Archive, open_archive
 from qa.errors import ModelServerError
-from qa.local_model import serve_local_model
+from qa.llm.local_model import serve_local_model
 from tests.conftest import ROOT, make_settings, serving
 
 QUESTIONS = [

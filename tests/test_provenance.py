@@ -8,8 +8,8 @@ import pytest
 
 from qa.answer import Answer
 from qa.assembly import Archive
-from qa.fields import Aspect
-from qa.provenance import answer_provenance, read_provenance
+from qa.sourcing.fields import Aspect
+from qa.sourcing.provenance import answer_provenance, read_provenance
 from qa.retrieval import Passage, Scope
 from tests.conftest import FRUS, FRUS_BULK_PICKS
 from vectorstore.chunks import split_record

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.quotes import SNAP_SCORE, locate_quote, snap_quote
+from qa.citations import SNAP_SCORE, locate_quote, snap_quote
 
 SOURCE = "We consider such a demand by the English\n  to be “impertinent” and unacceptable."
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from qa.assembly import Archive, open_archive
-from qa.glossary import timeline
-from qa.study import BLANK, StructuralProposer, StudyPack, answered_questions
+from qa.study.glossary import timeline
+from qa.study.pack import BLANK, StructuralProposer, StudyPack, answered_questions
 from tests.conftest import make_settings
 from tests.fake_openai import fake_openai_server
 from vectorstore.records import Record, load_record

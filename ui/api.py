@@ -1,7 +1,7 @@
 """The JSON API under ``/api``: one route per act (models in ui/schemas.py), and the HTTP status
 of each of the project's errors (vectorstore/errors.py), in one place.
 
-Routes only translate: asking goes through `Archive.ask`, the library through `qa.library`. They
+Routes only translate: asking goes through `Archive.ask`, the library through `qa.library.library`. They
 find the archive and the server's setup in a `Service` on the app (FastAPI's dependencies).
 """
 
@@ -26,9 +26,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from qa.answer import Answer, Streamed
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
-from qa.jobs import Job, Jobs
-from qa.library import SUPPORTED_SUFFIXES, Added, Record, collection_name
-from qa.study import StudyPack
+from qa.library.jobs import Job, Jobs
+from qa.library.library import SUPPORTED_SUFFIXES, Added, Record, collection_name
+from qa.study.pack import StudyPack
 from ui.format import chicago, long_date
 from ui.schemas import (
     AskRequest,

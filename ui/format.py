@@ -10,9 +10,9 @@ from typing import Any, NamedTuple
 from urllib.parse import quote as quote_url
 
 from qa.answer import Answer, Citation, Sentence, as_claim
-from qa.glossary import GlossaryEntry, TimelineEntry
-from qa.library import Record
-from qa.study import QuizItem, StudyPack
+from qa.study.glossary import GlossaryEntry, TimelineEntry
+from qa.library.library import Record
+from qa.study.pack import QuizItem, StudyPack
 
 _WIDTH = 100
 

@@ -1,5 +1,5 @@
 """The command line's library commands: ingest, documents, remove, collection, verify, reset.
-Each goes through `qa.library` (or, when a server has the store open, through that server)."""
+Each goes through `qa.library.library` (or, when a server has the store open, through that server)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ui.asking import archive_or_its_server, settings
 from ui.format import counted
 
 if TYPE_CHECKING:
-    from qa.library import Added
+    from qa.library.library import Added
 
 
 def ingest(args: argparse.Namespace) -> int:
@@ -24,7 +24,7 @@ def ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from qa.errors import FolderInUseError
-    from qa.library import collection_name, document_files
+    from qa.library.library import collection_name, document_files
 
     if args.collection:
         collection_name(args.collection)  # a bad name is refused before any work

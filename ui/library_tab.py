@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 
 from qa.errors import ArchiveQAError
-from qa.library import SUPPORTED_SUFFIXES, Added, Library, Record
+from qa.library.library import SUPPORTED_SUFFIXES, Added, Library, Record
 from ui.format import counted, header_html
 
 EVERYTHING = ""  # the "Ask in" choice meaning every document

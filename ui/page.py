@@ -16,8 +16,8 @@ from qa.answer import Answer, Sentence
 from qa.assembly import Archive, bundled_document
 from qa.errors import ArchiveQAError
 from qa.followups import Turn
-from qa.glossary import timeline
-from qa.library import MAX_FILE_BYTES, Library, load_record
+from qa.study.glossary import timeline
+from qa.library.library import MAX_FILE_BYTES, Library, load_record
 from qa.retrieval import Scope
 from ui.format import (
     answer_as_html,

@@ -17,7 +17,7 @@ import httpx
 from qa.answer import Answer, Sentence, Streamed
 from qa.errors import ArchiveQAError
 from qa.followups import Turn
-from qa.library import Added
+from qa.library.library import Added
 from qa.retrieval import Scope
 
 _TIMEOUT = httpx.Timeout(300.0, connect=5.0)

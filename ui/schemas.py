@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from qa.answer import MAX_QUESTION_CHARS
 from qa.followups import Turn
-from qa.library import Record
+from qa.library.library import Record
 from qa.retrieval import Scope
 
 MAX_HISTORY_TURNS = 50

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.answer import Answer, abstention, cite
-from qa.fields import Aspect, stated
+from qa.sourcing.fields import Aspect, stated
 from qa.retrieval import Passage
 from qa.words import DOCUMENT_KINDS, PROVENANCE_WORDS
 from vectorstore.records import Record

@@ -1,7 +1,7 @@
 """Extractive answering (offline, the default): the answer is the sources' own sentences.
 
-The retrieved passages are read sentence by sentence (qa.sentences); the fitted reader
-(qa.reader) ranks the sentences and judges whether the best one answers the question at all. When
+The retrieved passages are read sentence by sentence (qa.offline.sentences); the fitted reader
+(qa.offline.reader) ranks the sentences and judges whether the best one answers the question at all. When
 it does not, the answer is an abstention; otherwise the best sentence is quoted, with those of
 the passage around it that score close to it (an answer in several parts: the jet fighters, the
 training of pilots, the same for Shanghai), in the documents' order. A yes/no question is
@@ -17,9 +17,9 @@ import numpy as np
 
 from qa.answer import Answer, abstention, as_claim, cite
 from qa.questions import Expectation, Question, read_question
-from qa.reader import ReaderModel, describe, shipped_model, shortlist
+from qa.offline.reader import ReaderModel, describe, shipped_model, shortlist
 from qa.retrieval import Passage
-from qa.sentences import Candidate, read_candidates
+from qa.offline.sentences import Candidate, read_candidates
 from qa.words import related
 from vectorstore.embeddings import Encoder
 from vectorstore.text import terms
@@ -28,7 +28,7 @@ from vectorstore.text import terms
 # stay a short answer (the median quote stays under 250 characters).
 MAX_SENTENCES = 3
 # Sentences read closely (embedded) per question: those the ranker puts first on everything but
-# meaning (qa.reader.shortlist). Each costs about 10 ms. The smallest size that lost no tuned
+# meaning (qa.offline.reader.shortlist). Each costs about 10 ms. The smallest size that lost no tuned
 # question (181 right of 241 at 12 and 16, 180 at 64 with the old word count, 178 at 8; see
 # eval/README.md).
 SHORTLIST = 12

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from qa.questions import Question
-from qa.sentences import Candidate
+from qa.offline.sentences import Candidate
 from qa.words import related
 from vectorstore.embeddings import Encoder
 
@@ -122,7 +122,7 @@ _LONE_LEAD = 1.0
 
 def shipped_model() -> ReaderModel:
     """The model fitted by bench/fit_reader.py and shipped with the package."""
-    return ReaderModel.from_json((files("qa") / "reader.json").read_text())
+    return ReaderModel.from_json((files("qa.offline") / "reader.json").read_text())
 
 
 def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) -> np.ndarray:

@@ -25,9 +25,9 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from qa.answer import Answer, Citation, Sentence, Streamed, abstention, cite, strip_markers
-from qa.extractive import ExtractiveAnswerer
-from qa.prompting import as_attribute, as_data
-from qa.quotes import SNAP_SCORE, locate_quote, snap_quote
+from qa.offline.extractive import ExtractiveAnswerer
+from qa.llm.prompting import as_attribute, as_data
+from qa.citations import SNAP_SCORE, locate_quote, snap_quote
 from qa.retrieval import Passage
 from qa.settings import Settings
 from vectorstore.text import terms
@@ -95,11 +95,11 @@ def read_reply(reply: str) -> list[Claim]:
 
 def chat_model(settings: Settings) -> BaseChatModel:
     """The configured chat model (OpenAI, an OpenAI-compatible server, or the local model that
-    qa.local_model serves), with no retries of its own and a bounded answer length."""
+    qa.llm.local_model serves), with no retries of its own and a bounded answer length."""
     key = settings.openai_api_key or SecretStr("not-needed")  # local servers need no key
     base_url = settings.openai_base_url
     if settings.archive_qa_local_model:
-        from qa.local_model import serve_local_model
+        from qa.llm.local_model import serve_local_model
 
         local = settings.archive_qa_local_model
         base_url = serve_local_model(local, context=settings.archive_qa_local_context)
@@ -142,7 +142,7 @@ class LLMAnswerer:
         self._fallback = fallback
         self._max_passages = max_passages
         # A failure before the first checked sentence gives the offline answer; one after it
-        # ends the answer where it stands (qa.llm._ask_model), as a reader has seen it begin.
+        # ends the answer where it stands (qa.llm.answerer._ask_model), as a reader has seen it begin.
         self._chain: Runnable[_Asked, Streamed] = RunnableLambda(self._ask_model).with_fallbacks(
             [RunnableLambda(self._offline)], exception_key="error"
         )
@@ -329,7 +329,7 @@ def find_quote(
 ) -> tuple[Passage, int, int] | None:
     """Where a model's quote is, as (passage, start, end) in the passage's text: verbatim in
     the passage it names, else verbatim in another (models number passages their own way), else
-    snapped to the words of the named passage it is close to (qa.quotes.snap_quote)."""
+    snapped to the words of the named passage it is close to (qa.citations.snap_quote)."""
     for passage in [named, *passages] if named else passages:
         if (span := locate_quote(quote, passage.chunk.text)) is not None:
             return passage, *span

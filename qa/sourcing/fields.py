@@ -1,7 +1,7 @@
 """The fields of a record that state its provenance: for each aspect (author, recipient, date,
 place, original language, archive, kind), the spans of the stored text that state it.
 
-Read by qa.provenance, which answers questions about a document as a source. A span is cut at the
+Read by qa.sourcing.provenance, which answers questions about a document as a source. A span is cut at the
 field's own characters (the title's "X to Y", the signature after "Sincerely yours,", the date
 line, the dateline, the Original Language field, the citation and source note), so a quote made
 from it is verbatim; a record without the field gives no span.

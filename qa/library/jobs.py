@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, Field
 
-from qa.library import Added, Report
+from qa.library.library import Added, Report
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")

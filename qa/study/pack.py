@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from qa.answer import MAX_QUESTION_CHARS, Answer, Citation
 from qa.followups import Turn
-from qa.glossary import (
+from qa.study.glossary import (
     GlossaryEntry,
     TimelineEntry,
     body_of,
@@ -27,7 +27,7 @@ from qa.glossary import (
     mentions,
     timeline,
 )
-from qa.prompting import as_data, ask_model
+from qa.llm.prompting import as_data, ask_model
 from qa.retrieval import Scope
 from qa.words import DOCUMENT_KINDS, is_nationality
 from vectorstore.records import Record
