@@ -56,7 +56,7 @@ def main() -> None:
     from qa.evaluation import evaluate, load_questions
     from qa.retrieval import Scope
     from qa.settings import Settings
-    from vectorstore.records import load_record
+    from vectorstore.documents import load_document
 
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(SHARED / "corpus/frus_bulk.tar.gz") as tar:
@@ -76,15 +76,15 @@ def main() -> None:
         added = Counter(r.status for r in tqdm(archive.library.add_files(files), total=len(files)))
         figures["ingest_seconds"] = round(time.perf_counter() - started, 1)
         figures["ingest_statuses"] = dict(added)
-        figures["documents"] = len(archive.store.catalogue.record_ids())
+        figures["documents"] = len(archive.store.catalogue.document_ids())
         figures["chunks_indexed"] = archive.store.chunk_count()
 
         started = time.perf_counter()
         archive.ask("Who is Filippov?")
         figures["first_ask_seconds_incl_word_index"] = round(time.perf_counter() - started, 2)
-        pack = [load_record(p).id for p in pack_files]
+        pack = [load_document(p).id for p in pack_files]
         archive.store.catalogue.add_to_collection(
-            COURSE_PACK, [*pack, load_record(bundled_document()).id]
+            COURSE_PACK, [*pack, load_document(bundled_document()).id]
         )
         for label, scope in [("", None), ("course_pack_", Scope(collection=COURSE_PACK))]:
             for path in args.sets:

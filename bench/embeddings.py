@@ -33,10 +33,10 @@ def main() -> None:
     from qa.assembly import open_archive
     from qa.evaluation import evaluate, load_questions
     from qa.settings import Settings
-    from vectorstore.records import load_record
+    from vectorstore.documents import load_document
 
-    records = [load_record(path) for path in course_pack_files()]
-    figures: dict[str, object] = {"documents": len(records) + 1}
+    documents = [load_document(path) for path in course_pack_files()]
+    figures: dict[str, object] = {"documents": len(documents) + 1}
     for model in args.models:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(  # type: ignore[call-arg]
@@ -44,8 +44,8 @@ def main() -> None:
             )
             started = time.perf_counter()
             archive = open_archive(settings)
-            for record in records:
-                archive.store.ingest(record)
+            for document in documents:
+                archive.store.ingest(document)
             seconds = time.perf_counter() - started
             chunks = archive.store.chunk_count()
             row: dict[str, object] = {
@@ -57,7 +57,7 @@ def main() -> None:
 
             def retrieve(question: str) -> list[tuple[str, int, int]]:
                 found = archive.retrieve(question)  # noqa: B023 - used within this iteration
-                return [(p.record.id, p.chunk.start, p.chunk.end) for p in found]
+                return [(p.document.id, p.chunk.start, p.chunk.end) for p in found]
 
             for path in args.sets:
                 report = evaluate(load_questions(path), archive.ask, archive.text_of, retrieve)

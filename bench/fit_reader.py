@@ -1,18 +1,19 @@
-"""Fit the reader (qa/offline/reader.json) on our question sets; report its accuracy cross-validated.
+"""Fit the reader (qa/offline/reader.json) on our question sets; report its accuracy,
+cross-validated.
 
     .venv/bin/pip install -e '.[fit]'       # scikit-learn, for fitting only
     .venv/bin/python bench/fit_reader.py [--sets SET ...] [--validate SET ...]
                                          [--folds 5] [--no-write] [--show-wrong]
 
-Builds the course pack (the telegram and eval/corpus) in a temporary store, reads every question
-of the sets (all but eval/frozen2.jsonl, which nothing is fitted on) against its retrieved
-passages (qa.offline.extractive), and labels each candidate sentence by whether it overlaps a support
-passage. It fits two logistic regressions on the features of qa.offline.reader: a ranker on pairs of a
-right and a wrong sentence of one question, and a model of whether the best-ranked sentence
-answers at all. The refusal threshold and the margin within which further sentences join an
-answer are then swept over the same questions, judged as `archive-qa eval` judges them (the
-required facts and a citation on a support passage, or a refusal for an unanswerable one).
-Questions about a document as a source are answered from its fields (qa.sourcing.provenance), not here.
+Builds the course pack (the telegram and eval/corpus) in a temporary store, reads every question of
+the sets (all but eval/frozen2.jsonl, which nothing is fitted on) against its retrieved passages
+(qa.offline.extractive), and labels each candidate sentence by whether it overlaps a support
+passage. It fits two logistic regressions on the features of qa.offline.reader: a ranker on pairs of
+a right and a wrong sentence of one question, and a model of whether the best-ranked sentence
+answers at all. The refusal threshold and the margin within which further sentences join an answer
+are then swept over the same questions, judged as `archive-qa eval` judges them (the required facts
+and a citation on a support passage, or a refusal for an unanswerable one). Questions about a
+document as a source are answered from its fields (qa.sourcing.provenance), not here.
 
 The honest estimate is cross-validated by document: questions about one record (all questions
 about the telegram are one group) are never both fitted on and scored, and the regularisation
@@ -36,11 +37,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.report import FITTED_SETS, bench_parser, course_pack_files, write_figures  # noqa: E402
 from qa.answer import as_claim  # noqa: E402
+from qa.citations import locate_quote  # noqa: E402
 from qa.evaluation import Question, load_questions  # noqa: E402
 from qa.offline.extractive import ExtractiveAnswerer, Reading, choose  # noqa: E402
-from qa.sourcing.provenance import read_provenance  # noqa: E402
-from qa.citations import locate_quote  # noqa: E402
 from qa.offline.reader import FEATURES, ReaderModel  # noqa: E402
+from qa.sourcing.provenance import read_provenance  # noqa: E402
 
 TELEGRAM = "document-110692"
 STRENGTHS = (0.1, 0.3, 1.0, 3.0)
@@ -138,8 +139,8 @@ def read_examples(sets: Sequence[Path]) -> list[Example]:
     course pack."""
     from qa.assembly import open_archive
     from qa.settings import Settings
+    from vectorstore.documents import load_document
     from vectorstore.embeddings import RememberingEncoder, shared_encoder
-    from vectorstore.records import load_record
 
     zeros = np.zeros(len(FEATURES))
     unfitted = ReaderModel(zeros, zeros + 1, zeros, np.zeros(len(FEATURES) + 2), 0, 0, 0, {})
@@ -149,7 +150,7 @@ def read_examples(sets: Sequence[Path]) -> list[Example]:
         settings = Settings(_env_file=None, archive_qa_data_dir=Path(tmp))  # type: ignore[call-arg]
         archive = open_archive(settings)
         for path in course_pack_files():
-            archive.store.ingest(load_record(path))
+            archive.store.ingest(load_document(path))
         for path in sets:
             about_telegram = "telegram" in path.name or path.name.startswith("dev")
             for q in load_questions(path):
@@ -165,7 +166,7 @@ def _example(q: Question, reading: Reading, group: str) -> Example:
     on_support, facts = [], []
     for c in reading.candidates:
         start, end = c.quoted
-        text = c.passage.record.text
+        text = c.passage.document.text
         spans = [locate_quote(p, text) for p in q.support]
         on_support.append(any(s is not None and s[0] < end and start < s[1] for s in spans))
         claim = as_claim(text[start:end]).lower()
@@ -278,7 +279,7 @@ def _show(example: Example, model: ReaderModel) -> None:
     for i in order[:3]:
         c = example.reading.candidates[i]
         mark = "*" if example.on_support[i] else " "
-        print(f"  {mark} {chances[i]:.2f} {c.passage.record.id}: {c.text[:110]}")
+        print(f"  {mark} {chances[i]:.2f} {c.passage.document.id}: {c.text[:110]}")
 
 
 if __name__ == "__main__":

@@ -43,8 +43,8 @@ class _Replies(BaseCallbackHandler):
 def _quotes(reply: str, passages: list[Any]) -> list[dict[str, Any]]:
     """Each quote of each claim in `reply`: where exact matching finds it, the best snap, and
     whether the claim's verified quotes bear it out (qa.llm.answerer.supports)."""
-    from qa.llm.answerer import find_quote, named_passage, read_line, supports
     from qa.citations import locate_quote, snap_quote
+    from qa.llm.answerer import find_quote, named_passage, read_line, supports
 
     found = []
     for n, line in enumerate(reply.splitlines()):
@@ -112,10 +112,10 @@ def main() -> None:
     from qa.answer import Answer
     from qa.assembly import open_archive, open_store
     from qa.chain import Ask
-    from qa.evaluation import judge, load_questions
     from qa.citations import SNAP_SCORE
+    from qa.evaluation import judge, load_questions
     from qa.settings import Settings
-    from vectorstore.records import load_record
+    from vectorstore.documents import load_document
 
     questions = load_questions(args.questions)[: args.limit]
     rows: list[dict[str, Any]] = []
@@ -124,7 +124,7 @@ def main() -> None:
         store = open_store(base)
         offline = open_archive(base, store=store)
         for path in [*course_pack_files(), *(p for d in args.add for p in sorted(d.glob("*.txt")))]:
-            store.ingest(load_record(path))
+            store.ingest(load_document(path))
         llm_settings = base.model_copy(
             update={
                 "archive_qa_local_model": args.model, "archive_qa_llm_passages": args.passages,

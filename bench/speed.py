@@ -77,12 +77,12 @@ def main() -> None:
 def ingest_figures(data_dir: Path) -> dict[str, object]:
     """Raw model throughput and archive-qa's ingest on the same passages (the 49 records)."""
     from qa.assembly import open_library
-    from vectorstore.chunks import split_record
+    from vectorstore.chunks import split_document
+    from vectorstore.documents import load_document
     from vectorstore.embeddings import shared_encoder
-    from vectorstore.records import load_record
 
     files = sorted(FRUS_1951.glob("*.txt"))
-    texts = [c.text for path in files for c in split_record(load_record(path))]
+    texts = [c.text for path in files for c in split_document(load_document(path))]
     encoder = shared_encoder()
     encoder.encode(["warm-up"])
     raw = _seconds(lambda: encoder.encode(texts))

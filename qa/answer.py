@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from vectorstore.documents import Document
 from vectorstore.errors import QuestionError
-from vectorstore.records import Record
 
 Mode = Literal["extractive", "llm"]
 MAX_QUESTION_CHARS = 1000
@@ -34,13 +34,13 @@ class Citation(BaseModel):
     date: str | None = None
 
 
-def cite(record: Record, start: int, end: int, *, n: int = 1, chunk_id: str = "") -> Citation:
-    """The citation of ``record.text[start:end]``: the quote is cut from the stored text, so it is
+def cite(document: Document, start: int, end: int, *, n: int = 1, chunk_id: str = "") -> Citation:
+    """The citation of ``document.text[start:end]``: the quote is cut from the stored text, so it is
     verbatim by construction."""
     return Citation(
-        n=n, document_id=record.id, title=record.title, chunk_id=chunk_id,
-        quote=record.text[start:end], start=start, end=end, citation=record.citation,
-        url=record.url, date=record.date,
+        n=n, document_id=document.id, title=document.title, chunk_id=chunk_id,
+        quote=document.text[start:end], start=start, end=end, citation=document.citation,
+        url=document.url, date=document.date,
     )  # fmt: skip
 
 

@@ -14,16 +14,16 @@ from langchain_core.runnables import Runnable
 
 from qa.answer import Answer, Streamed, check_question
 from qa.chain import Answerer, Ask, build_chain
-from qa.offline.extractive import ExtractiveAnswerer
 from qa.followups import Condenser, Turn, WordCondenser
 from qa.library.library import Library
+from qa.offline.extractive import ExtractiveAnswerer
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
 from qa.settings import Settings
 from qa.study.pack import Proposer, StructuralProposer, StudyPack, study_pack
 from vectorstore.client import connect, reset
+from vectorstore.documents import Document, load_document
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
 from vectorstore.owner import announce
-from vectorstore.records import Record, load_record
 from vectorstore.remote_embeddings import RemoteEncoder
 from vectorstore.store import IngestResult, Store
 
@@ -76,21 +76,21 @@ class Archive:
         verified (as the model writes it, in LLM mode), then the whole `Answer`."""
         return self.chain.stream(Ask(question=question, history=tuple(history), scope=scope))
 
-    def study(self, record: Record) -> StudyPack:
-        """The study materials for `record`: made once per version of its text (making them asks
+    def study(self, document: Document) -> StudyPack:
+        """The study materials for `document`: made once per version of its text (making them asks
         a dozen questions, seconds offline) and kept for the page and the API alike."""
-        version = hash(record.text)
+        version = hash(document.text)
         with self._studying:
-            kept = self._study_packs.get(record.id)
+            kept = self._study_packs.get(document.id)
             if kept is None or kept[0] != version:
-                kept = version, study_pack(self, record)
-                self._study_packs[record.id] = kept
+                kept = version, study_pack(self, document)
+                self._study_packs[document.id] = kept
         return kept[1]
 
-    def studied(self, record: Record) -> StudyPack | None:
-        """The study materials for this version of `record`, if they have been made."""
-        kept = self._study_packs.get(record.id)
-        return kept[1] if kept is not None and kept[0] == hash(record.text) else None
+    def studied(self, document: Document) -> StudyPack | None:
+        """The study materials for this version of `document`, if they have been made."""
+        kept = self._study_packs.get(document.id)
+        return kept[1] if kept is not None and kept[0] == hash(document.text) else None
 
     def retrieve(self, question: str, scope: Scope | None = None) -> list[Passage]:
         """The passages the answerer would read for `question` (within `scope`, if given)."""
@@ -98,8 +98,8 @@ class Archive:
         return to_passages(retriever.invoke(check_question(question)), self.store)
 
     def text_of(self, document_id: str) -> str | None:
-        record = self.store.catalogue.record(document_id)
-        return record.text if record else None
+        document = self.store.catalogue.document(document_id)
+        return document.text if document else None
 
 
 def bundled_document() -> Path:
@@ -161,7 +161,7 @@ def ensure_default_document(store: Store) -> IngestResult | None:
     """On an empty store, ingest the bundled telegram so a new user can ask at once."""
     if not store.is_empty():
         return None
-    return store.ingest(load_record(bundled_document()))
+    return store.ingest(load_document(bundled_document()))
 
 
 def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser, Proposer]:

@@ -26,9 +26,9 @@ from qa.answer import (
     sentences_of,
 )
 from qa.followups import Condenser, Standalone, Turn, WordCondenser, recent
-from qa.sourcing.provenance import answer_provenance, read_provenance
 from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
-from vectorstore.records import Record
+from qa.sourcing.provenance import answer_provenance, read_provenance
+from vectorstore.documents import Document
 from vectorstore.store import Store
 
 
@@ -116,16 +116,18 @@ def build_chain(
 
     def told(reading: _Reading) -> Iterator[Streamed]:
         question, passages = reading.standalone.text, list(reading.passages)
-        read = {p.record.id: p.record for p in passages}
+        read = {p.document.id: p.document for p in passages}
         asked = read_provenance(reading.standalone.own, question)
         parts: Iterable[Streamed]
         if asked is None:
             parts = _answer_stream(answerer, question, passages)
         else:
             in_scope = partial(_in_scope, reading.retriever, store)
-            answer = answer_provenance(asked, question, passages, in_scope, store.catalogue.record)
+            answer = answer_provenance(
+                asked, question, passages, in_scope, store.catalogue.document
+            )
             cited = {c.document_id for c in answer.citations} - read.keys()
-            read |= store.catalogue.records_by_id(cited)
+            read |= store.catalogue.documents_by_id(cited)
             parts = [answer]
         shown = False
         for part in parts:
@@ -172,15 +174,15 @@ def _as_read(answer: Answer, reading: _Reading) -> Answer:
     return answer.model_copy(update={"question": reading.asked, "notice": notice})
 
 
-def _in_scope(retriever: ArchiveRetriever, store: Store) -> list[Record]:
+def _in_scope(retriever: ArchiveRetriever, store: Store) -> list[Document]:
     """The records a question is asked of (for questions that name no one document)."""
     allowed = retriever.scope.resolve(store)
     return [
-        r for r in store.catalogue.records(with_text=False) if allowed is None or r.id in allowed
+        r for r in store.catalogue.documents(with_text=False) if allowed is None or r.id in allowed
     ]
 
 
-def verify_answer(answer: Answer, records: Mapping[str, Record]) -> Answer:
+def verify_answer(answer: Answer, documents: Mapping[str, Document]) -> Answer:
     """The answer if every citation is its record's stored text at its offsets, else a refusal.
 
     An answer with a claim marker that has no citation, or with a quote that is not the source's
@@ -189,7 +191,7 @@ def verify_answer(answer: Answer, records: Mapping[str, Record]) -> Answer:
     if answer.abstained:
         return answer
     if (
-        _verbatim(answer.citations, records)
+        _verbatim(answer.citations, documents)
         and answer.citations
         and cited_numbers(answer.answer) <= {c.n for c in answer.citations}
     ):
@@ -202,9 +204,9 @@ def verify_answer(answer: Answer, records: Mapping[str, Record]) -> Answer:
     )
 
 
-def _verbatim(citations: list[Citation], records: Mapping[str, Record]) -> bool:
+def _verbatim(citations: list[Citation], documents: Mapping[str, Document]) -> bool:
     """Whether every citation's quote is its record's stored text at its offsets."""
     return all(
-        (r := records.get(c.document_id)) is not None and r.text[c.start : c.end] == c.quote
+        (r := documents.get(c.document_id)) is not None and r.text[c.start : c.end] == c.quote
         for c in citations
     )

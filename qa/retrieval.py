@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
+from langchain_core.documents import Document as LangChainDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from qa.questions import read_question
 from qa.words import widen
 from vectorstore.chunks import Chunk
+from vectorstore.documents import Document
 from vectorstore.embeddings import EmbeddingModel
-from vectorstore.records import Record
 from vectorstore.search import ScoredChunk
 from vectorstore.store import Store
 from vectorstore.text import terms
@@ -31,7 +31,7 @@ class Passage:
 
     chunk: Chunk
     score: float
-    record: Record
+    document: Document
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class ArchiveRetriever(BaseRetriever):
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
+    ) -> list[LangChainDocument]:
         vector = self.encoder.encode_query(query).tolist()
         documents = self.scope.resolve(self.store)
         for name in read_question(query).names:
@@ -130,8 +130,8 @@ def fuse_rankings(rankings: list[list[str]], *, k: int = 60) -> list[str]:
     return sorted(scores, key=lambda item: -scores[item])
 
 
-def _as_document(hit: ScoredChunk) -> Document:
-    return Document(
+def _as_document(hit: ScoredChunk) -> LangChainDocument:
+    return LangChainDocument(
         page_content=hit.chunk.text,
         id=hit.chunk.id,
         metadata={
@@ -145,15 +145,15 @@ def _as_document(hit: ScoredChunk) -> Document:
     )
 
 
-def to_passages(documents: list[Document], store: Store) -> list[Passage]:
+def to_passages(found: list[LangChainDocument], store: Store) -> list[Passage]:
     """Attach each retrieved chunk's record (full text and archival metadata)."""
-    records = store.catalogue.records_by_id(d.metadata["document_id"] for d in documents)
+    documents = store.catalogue.documents_by_id(d.metadata["document_id"] for d in found)
     passages = []
-    for doc in documents:
+    for doc in found:
         meta: dict[str, Any] = doc.metadata
-        record = records.get(meta["document_id"])
+        document = documents.get(meta["document_id"])
         start, end = int(meta["start"]), int(meta["end"])
-        if record is None or record.text[start:end] != doc.page_content:
+        if document is None or document.text[start:end] != doc.page_content:
             continue  # removed, or replaced by another version, between search and lookup
         chunk = Chunk(
             id=meta["chunk_id"],
@@ -163,5 +163,5 @@ def to_passages(documents: list[Document], store: Store) -> list[Passage]:
             end=end,
             text=doc.page_content,
         )
-        passages.append(Passage(chunk, float(meta["score"]), record))
+        passages.append(Passage(chunk, float(meta["score"]), document))
     return passages

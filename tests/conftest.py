@@ -26,7 +26,7 @@ from qa.assembly import Archive, bundled_document, open_archive
 from qa.settings import Settings
 from tests.fake_openai import FakeOpenAI, fake_openai_server
 from vectorstore.client import connect, reset
-from vectorstore.records import Record, load_record
+from vectorstore.documents import Document, load_document
 
 # Gradio reads these at import; without them it reaches for the network.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -75,8 +75,8 @@ def _no_llm_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def seed() -> Record:
-    return load_record(bundled_document())
+def seed() -> Document:
+    return load_document(bundled_document())
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -95,7 +95,7 @@ def course_pack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     realistic course pack, and the one the question sets in eval/ ask about."""
     archive = open_archive(make_settings(tmp_path_factory.mktemp("course-pack")))
     for path in [*sorted(FRUS.glob("*.txt")), *sorted(FRUS_BULK_PICKS.glob("*.txt"))]:
-        archive.store.ingest(load_record(path))
+        archive.store.ingest(load_document(path))
     yield archive
 
 

@@ -33,7 +33,7 @@ from tests.pdfs import text_pdf
 from tests.test_streaming import TRAINING, writes_two_lines
 from ui.app import build_app
 from ui.guards import Limits
-from vectorstore.records import Record, parse_record
+from vectorstore.documents import Document, parse_document
 
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
@@ -286,7 +286,7 @@ def test_text_on_the_page_has_readable_contrast(browser: Browser, base_url: str)
 
 
 def test_a_source_replaced_after_the_answer_is_not_highlighted_at_stale_offsets(
-    browser: Browser, tmp_path: Path, seed: Record
+    browser: Browser, tmp_path: Path, seed: Document
 ) -> None:
     archive = open_archive(make_settings(tmp_path / "db"))
     with serving(build_app(archive)) as url:
@@ -296,7 +296,7 @@ def test_a_source_replaced_after_the_answer_is_not_highlighted_at_stale_offsets(
         expect(page.locator("#aqa-chat a.aqa-cite").first).to_be_visible(timeout=60_000)
         # The telegram is replaced by an edited copy: the answer's offsets now point elsewhere.
         edited = seed.text.replace("**Contents:**", "**Contents:**\n\nAn editor's preface.", 1)
-        archive.store.ingest(parse_record(edited, source=seed.source), replace=True)
+        archive.store.ingest(parse_document(edited, source=seed.source), replace=True)
         page.locator("#aqa-chat a.aqa-cite").first.click()
         expect(page.locator("#aqa-viewer-body")).to_contain_text(
             "This document has changed since the answer was given"

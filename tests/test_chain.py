@@ -19,11 +19,11 @@ class ScriptedAnswerer:
         self.quote, self.shift, self.text = quote, shift, text
 
     def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
-        record = next(p.record for p in passages if self.quote in p.record.text)
-        start = record.text.index(self.quote) + self.shift
+        document = next(p.document for p in passages if self.quote in p.document.text)
+        start = document.text.index(self.quote) + self.shift
         citation = Citation(
-            n=1, document_id=record.id, title=record.title, chunk_id="x", quote=self.quote,
-            start=start, end=start + len(self.quote), citation=record.citation, url=record.url,
+            n=1, document_id=document.id, title=document.title, chunk_id="x", quote=self.quote,
+            start=start, end=start + len(self.quote), citation=document.citation, url=document.url,
         )  # fmt: skip
         return Answer(
             question=question, answer=self.text, abstained=False, mode="llm", citations=[citation]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from vectorstore.chunks import split_record
-from vectorstore.records import Record
+from vectorstore.chunks import split_document
+from vectorstore.documents import Document
 from vectorstore.text import split_sentences
 
 
-def test_every_chunk_is_the_stored_text_at_its_offsets(seed: Record) -> None:
-    chunks = split_record(seed)
+def test_every_chunk_is_the_stored_text_at_its_offsets(seed: Document) -> None:
+    chunks = split_document(seed)
     assert chunks
     for chunk in chunks:
         assert seed.text[chunk.start : chunk.end] == chunk.text
@@ -16,11 +16,11 @@ def test_every_chunk_is_the_stored_text_at_its_offsets(seed: Record) -> None:
         assert seed.section_at(chunk.start) == chunk.section
 
 
-def test_chunk_ids_depend_only_on_content(seed: Record) -> None:
-    assert [c.id for c in split_record(seed)] == [c.id for c in split_record(seed)]
+def test_chunk_ids_depend_only_on_content(seed: Document) -> None:
+    assert [c.id for c in split_document(seed)] == [c.id for c in split_document(seed)]
 
 
-def test_the_offer_sentence_is_one_sentence(seed: Record) -> None:
+def test_the_offer_sentence_is_one_sentence(seed: Document) -> None:
     spans = split_sentences(seed.text)
     sentences = [seed.text[s.start : s.end] for s in spans]
     assert (

@@ -6,12 +6,12 @@ import pytest
 
 from qa.answer import cited_numbers
 from qa.assembly import Archive
-from qa.retrieval import Passage
 from qa.offline.sentences import read_candidates
+from qa.retrieval import Passage
 from tests.conftest import FRUS
-from vectorstore.chunks import split_record
+from vectorstore.chunks import split_document
+from vectorstore.documents import Document, load_document
 from vectorstore.errors import QuestionError
-from vectorstore.records import Record, load_record
 
 
 def _assert_verbatim(archive: Archive, answer_citations: list) -> None:  # type: ignore[type-arg]
@@ -98,13 +98,15 @@ def test_a_conclusion_is_quoted_with_the_sentence_it_draws_on(course_pack: Archi
 
 
 def test_a_numbered_conclusion_is_read_with_the_point_before_it() -> None:
-    record = load_record(FRUS / "0029.txt")
-    chunks = [c for c in split_record(record) if "Consequently, supplying such aid" in c.text]
+    document = load_document(FRUS / "0029.txt")
+    chunks = [c for c in split_document(document) if "Consequently, supplying such aid" in c.text]
     (conclusion,) = [
-        c for c in read_candidates([Passage(chunks[0], 0.5, record)]) if "4. Consequently" in c.text
+        c
+        for c in read_candidates([Passage(chunks[0], 0.5, document)])
+        if "4. Consequently" in c.text
     ]
     start, end = conclusion.quoted
-    assert record.text[start:end].startswith("3. Without continued availability of U.S. naval")
+    assert document.text[start:end].startswith("3. Without continued availability of U.S. naval")
 
 
 def test_an_empty_question_is_an_error_not_an_answer(archive: Archive) -> None:
@@ -137,10 +139,10 @@ def test_a_question_asking_for_a_number_is_not_answered_without_one(archive: Arc
     assert answer.answer.endswith("no passage gives a number for it.")
 
 
-def test_a_sentence_pointing_back_into_a_retrieved_passage_is_read_with_it(seed: Record) -> None:
+def test_a_sentence_pointing_back_into_a_retrieved_passage_is_read_with_it(seed: Document) -> None:
     # In a large collection only the chunk stating the English proposal may be retrieved; the
     # Soviet answer to it ("such a demand") sits in the next chunk and must still be read.
-    proposal = next(c for c in split_record(seed) if "withdraws its troops" in c.text)
+    proposal = next(c for c in split_document(seed) if "withdraws its troops" in c.text)
     assert "impertinent" not in proposal.text
     (position,) = [
         c for c in read_candidates([Passage(proposal, 0.5, seed)]) if "impertinent" in c.text

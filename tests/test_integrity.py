@@ -17,10 +17,10 @@ from chromadb.api import ClientAPI
 
 from tests.conftest import ROOT
 from tests.fake_encoder import HashingEncoder
-from vectorstore.chunks import split_record
+from vectorstore.chunks import split_document
 from vectorstore.client import connect
+from vectorstore.documents import Document, load_document, parse_document
 from vectorstore.errors import DocumentConflictError, StoreError
-from vectorstore.records import Record, load_record, parse_record
 from vectorstore.store import Store
 
 
@@ -41,30 +41,30 @@ def test_a_different_file_with_the_same_name_is_refused_not_swapped_in(
     store = _store(chroma_client)
     first = _note(tmp_path, "week1", "The convoy left Pusan on Monday.")
     second = _note(tmp_path, "week2", "Grain prices rose in Shanghai.")
-    store.ingest(load_record(first), origin=str(first))
+    store.ingest(load_document(first), origin=str(first))
     with pytest.raises(DocumentConflictError, match=r"already stored as 'notes'.*rename the file"):
-        store.ingest(load_record(second), origin=str(second))
+        store.ingest(load_document(second), origin=str(second))
     with pytest.raises(DocumentConflictError):
-        store.ingest(load_record(second))  # an upload of the same name
-    stored = store.catalogue.record("notes")
+        store.ingest(load_document(second))  # an upload of the same name
+    stored = store.catalogue.document("notes")
     assert stored is not None and "Pusan" in stored.text
     # The same file edited is a new version of it; another replaces it only when asked.
     first.write_text("The convoy left Inchon on Tuesday.")
-    assert store.ingest(load_record(first), origin=str(first)).removed == 1
-    store.ingest(load_record(second), replace=True)
-    assert "Shanghai" in (store.catalogue.record("notes") or load_record(first)).text
+    assert store.ingest(load_document(first), origin=str(first)).removed == 1
+    store.ingest(load_document(second), replace=True)
+    assert "Shanghai" in (store.catalogue.document("notes") or load_document(first)).text
 
 
 def test_a_file_named_like_an_archive_record_does_not_replace_it(
-    tmp_path: Path, chroma_client: ClientAPI, seed: Record
+    tmp_path: Path, chroma_client: ClientAPI, seed: Document
 ) -> None:
     store = _store(chroma_client)
     store.ingest(seed)
-    impostor = parse_record("Nothing to see here.", source="document-110692.txt")
+    impostor = parse_document("Nothing to see here.", source="document-110692.txt")
     assert impostor.id == seed.id
     with pytest.raises(DocumentConflictError, match="Ciphered telegram, Filippov"):
         store.ingest(impostor)
-    assert (store.catalogue.record(seed.id) or impostor).text == seed.text
+    assert (store.catalogue.document(seed.id) or impostor).text == seed.text
 
 
 class _Interrupting:
@@ -97,33 +97,33 @@ class _FailingUpsert:
 
 
 def test_an_interrupted_ingest_leaves_each_document_whole_or_absent(
-    tmp_path: Path, chroma_client: ClientAPI, seed: Record
+    tmp_path: Path, chroma_client: ClientAPI, seed: Document
 ) -> None:
     client = chroma_client
     path = _note(tmp_path, "week1", "The convoy left Pusan on Monday.\n\nIt reached Seoul.")
-    _store(client).ingest(load_record(path), origin=str(path))
+    _store(client).ingest(load_document(path), origin=str(path))
     crashing = _store(_Interrupting(client, seed.id, "notes"))  # type: ignore[arg-type]
     with pytest.raises(KeyboardInterrupt):
         crashing.ingest(seed)  # a new document: its chunks are in, its text never arrives
     path.write_text("The convoy left Inchon on Tuesday.")
     with pytest.raises(KeyboardInterrupt):
-        crashing.ingest(load_record(path), origin=str(path))  # a new version, cut off midway
+        crashing.ingest(load_document(path), origin=str(path))  # a new version, cut off midway
     store = _store(client)
     assert set(store.verify()) == {
-        f"{seed.id}: passages left of a document not stored: {len(split_record(seed))}",
+        f"{seed.id}: passages left of a document not stored: {len(split_document(seed))}",
         f"{seed.id}: an ingest was interrupted",
         "notes: passages missing: 0, left from another version: 1",
         "notes: an ingest was interrupted",
     }
     assert sorted(store.finish_interrupted()) == sorted([seed.id, "notes"])
     assert store.verify() == []
-    assert store.catalogue.record_ids() == ["notes"]
+    assert store.catalogue.document_ids() == ["notes"]
     texts = [h.chunk.text for h in store.search.by_meaning([0.0] * 383 + [1.0], k=50)]
     assert texts and all("Pusan" in t and "Inchon" not in t for t in texts)
 
 
 def test_verify_repairs_what_it_finds(
-    tmp_path: Path, chroma_client: ClientAPI, seed: Record
+    tmp_path: Path, chroma_client: ClientAPI, seed: Document
 ) -> None:
     client = chroma_client
     with pytest.raises(KeyboardInterrupt):
@@ -134,13 +134,13 @@ def test_verify_repairs_what_it_finds(
 
 
 def test_removing_a_document_takes_out_what_an_interrupted_ingest_left(
-    tmp_path: Path, chroma_client: ClientAPI, seed: Record
+    tmp_path: Path, chroma_client: ClientAPI, seed: Document
 ) -> None:
     client = chroma_client
     with pytest.raises(KeyboardInterrupt):
         _store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
     store = _store(client)
-    assert store.catalogue.record_ids() == [] and store.chunk_count() > 0
+    assert store.catalogue.document_ids() == [] and store.chunk_count() > 0
     assert store.delete(seed.id)
     assert store.chunk_count() == 0 and not store.delete(seed.id)
 
@@ -169,7 +169,7 @@ def test_the_folder_is_free_again_when_its_owner_ends(tmp_path: Path) -> None:
 
 
 def test_replicas_sharing_a_store_write_one_at_a_time(
-    tmp_path: Path, chroma_client: ClientAPI, seed: Record
+    tmp_path: Path, chroma_client: ClientAPI, seed: Document
 ) -> None:
     client = chroma_client
     first, second = _store(client), _store(client)  # two app replicas on one Chroma
@@ -181,7 +181,7 @@ def test_replicas_sharing_a_store_write_one_at_a_time(
 
 
 def test_a_lease_its_holder_stopped_renewing_is_taken_over(
-    tmp_path: Path, chroma_client: ClientAPI, seed: Record
+    tmp_path: Path, chroma_client: ClientAPI, seed: Document
 ) -> None:
     client = chroma_client
     gone, alive = _store(client), _store(client)
@@ -198,7 +198,7 @@ def test_two_replicas_replacing_one_document_at_once_leave_it_whole(
     stores = [_store(client), _store(client)]
     for round in range(3):
         versions = [
-            parse_record(f"# Memo\n\n{f'Convoy {round}-{i} left Pusan. ' * 60}", source="memo.md")
+            parse_document(f"# Memo\n\n{f'Convoy {round}-{i} left Pusan. ' * 60}", source="memo.md")
             for i in range(2)
         ]
         threads = [

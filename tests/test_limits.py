@@ -179,12 +179,12 @@ def test_an_upload_with_a_taken_id_is_refused_unless_replacing_is_asked(url: str
 
 
 def test_a_document_on_one_long_line_is_quoted_in_readable_pieces(library: Archive) -> None:
-    from vectorstore.records import record_from_bytes
+    from vectorstore.documents import document_from_bytes
 
     line = " ".join(
         f"Shipment {i} of rice reached the port of Tientsin on schedule" for i in range(400)
     )
-    library.store.ingest(record_from_bytes(line.encode(), "ledger.txt"))
+    library.store.ingest(document_from_bytes(line.encode(), "ledger.txt"))
     answer = library.ask("Which port did the shipments of rice reach?", scope=None)
     assert answer.citations and "Tientsin" in answer.citations[0].quote
     assert all(len(c.quote) <= 1000 for c in answer.citations)
@@ -264,5 +264,5 @@ def test_an_upload_whose_sender_goes_away_stops_before_the_next_file(library: Ar
             time.sleep(0.25)
             if library.store.chunk_count() != count:
                 count, still_since = library.store.chunk_count(), time.monotonic()
-    gone = sorted(i for i in library.store.catalogue.record_ids() if i.startswith("gone-"))
+    gone = sorted(i for i in library.store.catalogue.document_ids() if i.startswith("gone-"))
     assert gone and "gone-8" not in gone, gone

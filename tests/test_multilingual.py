@@ -10,8 +10,8 @@ import pytest
 
 from qa.assembly import open_archive, open_store
 from tests.conftest import make_settings
+from vectorstore.documents import parse_document
 from vectorstore.errors import ModelMismatchError
-from vectorstore.records import parse_record
 
 # The telegram's offer in the languages a course pack may hold its originals in (our own
 # translations of the English text).
@@ -36,17 +36,17 @@ def test_an_english_question_finds_an_original_in_another_language(
     archive = open_archive(make_settings(tmp_path, archive_qa_embedding_model="e5"))
     archive.store.delete("document-110692")  # the English telegram says it too
     for i, text in enumerate(DISTRACTORS):
-        archive.store.ingest(parse_record(text, source=f"distractor-{i}.txt"))
-    original_record = archive.store.ingest(parse_record(original, source=name))
+        archive.store.ingest(parse_document(text, source=f"distractor-{i}.txt"))
+    original_document = archive.store.ingest(parse_document(original, source=name))
     question = "How long would it take to train the Chinese pilots?"
     # By meaning, the original is nearest; word search, which needs shared words, cannot find
     # it, so it must stand among the passages the answerer reads.
     (nearest,) = archive.store.search.by_meaning(
         archive.retriever.encoder.encode_query(question).tolist(), k=1
     )
-    assert nearest.chunk.document_id == original_record.document_id
-    found = [p.record.id for p in archive.retrieve(question)]
-    assert original_record.document_id in found
+    assert nearest.chunk.document_id == original_document.document_id
+    found = [p.document.id for p in archive.retrieve(question)]
+    assert original_document.document_id in found
 
 
 def test_an_index_built_with_one_model_is_refused_by_the_other(tmp_path: Path) -> None:

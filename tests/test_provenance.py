@@ -8,12 +8,12 @@ import pytest
 
 from qa.answer import Answer
 from qa.assembly import Archive
+from qa.retrieval import Passage, Scope
 from qa.sourcing.fields import Aspect
 from qa.sourcing.provenance import answer_provenance, read_provenance
-from qa.retrieval import Passage, Scope
 from tests.conftest import FRUS, FRUS_BULK_PICKS
-from vectorstore.chunks import split_record
-from vectorstore.records import Record, load_record, parse_record
+from vectorstore.chunks import split_document
+from vectorstore.documents import Document, load_document, parse_document
 
 TELEGRAM = "document-110692"
 
@@ -141,23 +141,23 @@ def test_a_field_the_record_does_not_have_is_an_abstention_that_says_so(archive:
 def test_frus_records_answer_from_title_signature_dateline_and_source_note(
     path: Path, aspect: Aspect, quoted: str
 ) -> None:
-    record = load_record(path)
-    answer = _answer_from(record, aspect)
+    document = load_document(path)
+    answer = _answer_from(document, aspect)
     assert not answer.abstained, answer.answer
     assert quoted in [c.quote for c in answer.citations]
 
 
 def test_frus_records_do_not_state_an_original_language_so_none_is_guessed() -> None:
-    answer = _answer_from(load_record(FRUS / "0034.txt"), Aspect.LANGUAGE)
+    answer = _answer_from(load_document(FRUS / "0034.txt"), Aspect.LANGUAGE)
     assert answer.abstained and "does not state its original language" in answer.answer
 
 
 @pytest.mark.parametrize("aspect", list(Aspect))
 def test_plain_text_has_no_fields_so_every_sourcing_question_is_refused(aspect: Aspect) -> None:
-    record = parse_record(
+    document = parse_document(
         "Notes from the archive visit.\n\nWashington, May 2, 1951.\n\nJohn Smith", source="n.txt"
     )
-    assert _answer_from(record, aspect).abstained
+    assert _answer_from(document, aspect).abstained
 
 
 def test_when_several_documents_could_be_meant_the_answer_asks_which_one(
@@ -165,7 +165,7 @@ def test_when_several_documents_could_be_meant_the_answer_asks_which_one(
 ) -> None:
     answer = course_pack.ask("When was the telegram sent?")
     assert answer.abstained and answer.citations == []
-    telegrams = [r for r in course_pack.store.catalogue.records(with_text=False) if "elegram" in r.title
+    telegrams = [r for r in course_pack.store.catalogue.documents(with_text=False) if "elegram" in r.title
                  or "elegram" in " ".join(r.extra.values())]  # fmt: skip
     assert f"{len(telegrams)} documents in scope could be the telegram you mean" in answer.answer
     assert "Ask again naming one (its title, sender or date)" in answer.answer
@@ -183,7 +183,7 @@ def test_a_question_that_describes_its_document_is_answered_for_that_one(
     assert answer.answer.startswith("About “The Chargé in the Republic of China (Rankin)")
 
 
-def _answer_from(record: Record, aspect: Aspect) -> Answer:
+def _answer_from(document: Document, aspect: Aspect) -> Answer:
     question = {
         Aspect.AUTHOR: "Who signed the document?",
         Aspect.RECIPIENT: "To whom was the document addressed?",
@@ -195,5 +195,5 @@ def _answer_from(record: Record, aspect: Aspect) -> Answer:
     }[aspect]
     asked = read_provenance(question)
     assert asked is not None and asked.aspect is aspect
-    passages = [Passage(chunk, 1.0, record) for chunk in split_record(record)[:1]]
-    return answer_provenance(asked, question, passages, lambda: [record], lambda _: record)
+    passages = [Passage(chunk, 1.0, document) for chunk in split_document(document)[:1]]
+    return answer_provenance(asked, question, passages, lambda: [document], lambda _: document)

@@ -19,5 +19,7 @@ def test_how_it_works_names_every_module_once() -> None:
         if p.name != "__init__.py"
     }
     assert sorted(modules - set(named)) == []  # every module is on the map
-    assert sorted(set(named) - modules - {"qa/offline/reader.json"}) == []  # and nothing that is gone
+    assert (
+        sorted(set(named) - modules - {"qa/offline/reader.json"}) == []
+    )  # and nothing that is gone
     assert [m for m in set(named) if named.count(m) > 1] == []  # each named once

@@ -13,8 +13,8 @@ from qa.settings import Settings
 from tests.conftest import FRUS, make_settings
 from tests.embeddings_server import EmbeddingsServer, embeddings_server
 from tests.pdfs import text_pdf
+from vectorstore.documents import load_document
 from vectorstore.errors import ModelMismatchError, StoreError
-from vectorstore.records import load_record
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_an_index_embedded_by_a_server_answers_with_checked_citations(
     remote: EmbeddingsServer, tmp_path: Path
 ) -> None:
     archive = open_archive(_settings(tmp_path, remote))  # the telegram goes in through the server
-    archive.store.ingest(load_record(FRUS / "0001.txt"))
+    archive.store.ingest(load_document(FRUS / "0001.txt"))
     assert remote.batches and max(remote.batches) <= 32
     embedded = sum(remote.batches)
     answer = archive.ask("Who would train the Chinese pilots?")
@@ -64,8 +64,8 @@ def test_a_server_that_fails_is_named_with_what_to_do(
         StoreError,
         match=r"embeddings server at http://127.0.0.1:\d+/v1 failed: HTTP 503.*unset ARCHIVE_QA_EMBEDDING_URL",
     ):
-        archive.store.ingest(load_record(FRUS / "0001.txt"))
-    assert archive.store.catalogue.record_ids() == ["document-110692"]  # nothing half-written
+        archive.store.ingest(load_document(FRUS / "0001.txt"))
+    assert archive.store.catalogue.document_ids() == ["document-110692"]  # nothing half-written
     assert archive.store.verify() == []
     # Uploaded, each file says why it is not in: the batch's failure, or its own.
     told = archive.library.add_uploads(

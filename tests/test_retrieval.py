@@ -24,4 +24,4 @@ def test_a_question_naming_someone_searches_only_documents_that_mention_them(
 ) -> None:
     passages = course_pack.retrieve("What happened to Dr. Wallace?")
     assert passages
-    assert all("Wallace" in p.record.text for p in passages)
+    assert all("Wallace" in p.document.text for p in passages)

@@ -14,15 +14,15 @@ from tests.conftest import FRUS
 from tests.fake_encoder import HashingEncoder
 from vectorstore import rows
 from vectorstore.client import connect
+from vectorstore.documents import Document, load_document
 from vectorstore.embeddings import ArchiveEmbeddings, RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
-from vectorstore.records import Record, load_record
 from vectorstore.store import CHUNKS, EF_SEARCH, Store
 from vectorstore.text import terms
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(
-    chroma_client: ClientAPI, seed: Record
+    chroma_client: ClientAPI, seed: Document
 ) -> None:
     encoder = HashingEncoder()
     store = Store(chroma_client, encoder=encoder)
@@ -38,14 +38,14 @@ def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path, chroma_client: C
     store = Store(chroma_client)
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n\nIt reached Seoul on Friday.\n")
-    store.ingest(load_record(path), origin=str(path))
+    store.ingest(load_document(path), origin=str(path))
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
-    result = store.ingest(load_record(path), origin=str(path))
+    result = store.ingest(load_document(path), origin=str(path))
     assert result.removed >= 1
     vector = shared_encoder().encode(["convoy"])[0]
     texts = [h.chunk.text for h in store.search.by_meaning(vector, k=10)]
     assert [
-        store.catalogue.record("memo").text[h.chunk.start : h.chunk.end]
+        store.catalogue.document("memo").text[h.chunk.start : h.chunk.end]
         for h in store.search.by_meaning(vector, k=10)
     ] == texts  # type: ignore[union-attr]
     lexical = {chunk_id for chunk_id, _ in store.search.by_words(terms("Pusan Seoul Inchon"), k=10)}
@@ -54,16 +54,16 @@ def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path, chroma_client: C
     ]
     assert not any("Pusan" in t or "Seoul" in t for t in texts)
     assert any("Inchon" in t for t in texts)
-    record = store.catalogue.record("memo")
-    assert record is not None and "Inchon" in record.text
+    document = store.catalogue.document("memo")
+    assert document is not None and "Inchon" in document.text
 
 
 def test_the_full_text_is_stored_for_checking_quotes(
-    chroma_client: ClientAPI, seed: Record
+    chroma_client: ClientAPI, seed: Document
 ) -> None:
     store = Store(chroma_client, encoder=HashingEncoder())
     store.ingest(seed)
-    stored = store.catalogue.record(seed.id)
+    stored = store.catalogue.document(seed.id)
     assert stored is not None
     assert stored.text == seed.text
     assert stored.sections == seed.sections
@@ -119,10 +119,10 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path, chroma_client: Cl
     store = Store(chroma_client, encoder=HashingEncoder())
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
-    store.ingest(load_record(path), origin=str(path))
+    store.ingest(load_document(path), origin=str(path))
     assert store.search.by_words(terms("Pusan"), k=5)
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
-    store.ingest(load_record(path), origin=str(path))
+    store.ingest(load_document(path), origin=str(path))
     assert store.search.by_words(terms("Pusan"), k=5) == []
     assert store.search.by_words(terms("Inchon"), k=5)
     assert store.delete("memo")
@@ -137,14 +137,14 @@ def test_the_word_index_is_kept_on_disk_and_takes_in_only_the_documents_that_cha
     memo.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     note.write_text("# Note\n\nGrain prices rose in Shanghai.\n")
     writer = Store(chroma_client, word_index_dir=folder, encoder=HashingEncoder())
-    writer.ingest_many([(load_record(memo), str(memo)), (load_record(note), str(note))])
+    writer.ingest_many([(load_document(memo), str(memo)), (load_document(note), str(note))])
     assert writer.search.by_words(terms("Pusan"), k=5)
     before = writer.catalogue.generation()
     # Another process opening the store finds the index up to date on disk.
     reader = Store(writer.client, word_index_dir=folder, encoder=HashingEncoder())
     assert reader.search.word_index().generation == before
     memo.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
-    writer.ingest(load_record(memo), origin=str(memo))
+    writer.ingest(load_document(memo), origin=str(memo))
     assert writer.catalogue.changed_since(before) == {"memo"}  # what the reader takes in
     assert reader.search.by_words(terms("Pusan"), k=5) == []
     assert reader.search.by_words(terms("Inchon"), k=5)
@@ -163,16 +163,16 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     )
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
-    store.ingest(load_record(path), origin=str(path))
+    store.ingest(load_document(path), origin=str(path))
     assert store.search.by_words(terms("Pusan"), k=5)
 
 
 def test_collections_group_documents_and_forget_deleted_ones(
-    chroma_client: ClientAPI, seed: Record
+    chroma_client: ClientAPI, seed: Document
 ) -> None:
     store = Store(chroma_client, encoder=HashingEncoder())
     store.ingest(seed)
-    memo = load_record(FRUS / "0001.txt")
+    memo = load_document(FRUS / "0001.txt")
     store.ingest(memo)
     assert store.catalogue.add_to_collection("  Korea   1950 ", [seed.id]) == [seed.id]
     assert store.catalogue.add_to_collection("Korea 1950", [memo.id, seed.id]) == [seed.id, memo.id]
@@ -188,19 +188,21 @@ def test_collections_group_documents_and_forget_deleted_ones(
     with pytest.raises(StoreError, match=r"no collection 'Korea'"):
         store.catalogue.remove_from_collection("Korea")
     assert store.catalogue.remove_from_collection("Korea 1950") == []
-    assert store.catalogue.collections() == {} and store.catalogue.record_ids() == [seed.id]
+    assert store.catalogue.collections() == {} and store.catalogue.document_ids() == [seed.id]
 
 
 def test_whole_collections_are_read_a_page_at_a_time(
-    chroma_client: ClientAPI, seed: Record, monkeypatch: pytest.MonkeyPatch
+    chroma_client: ClientAPI, seed: Document, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Chroma refuses to read more than about 32,000 rows at once; pages of 5 stand in for that.
     monkeypatch.setattr(rows, "_PAGE", 5)
     store = Store(chroma_client, encoder=HashingEncoder())
-    store.ingest_many([(seed, None), *((load_record(FRUS / f"000{i}.txt"), None) for i in (1, 2))])
+    store.ingest_many(
+        [(seed, None), *((load_document(FRUS / f"000{i}.txt"), None) for i in (1, 2))]
+    )
     assert store.chunk_count() > 10
     assert store.verify() == []
-    assert len(store.catalogue.records()) == len(store.catalogue.record_ids()) == 3
+    assert len(store.catalogue.documents()) == len(store.catalogue.document_ids()) == 3
     assert len(store.search.word_index()) == store.chunk_count()
 
 

@@ -11,16 +11,16 @@ from qa.study.glossary import timeline
 from qa.study.pack import BLANK, StructuralProposer, StudyPack, answered_questions
 from tests.conftest import make_settings
 from tests.fake_openai import fake_openai_server
-from vectorstore.records import Record, load_record
+from vectorstore.documents import Document, load_document
 
 
 @pytest.fixture(scope="module")
-def pack(archive: Archive, seed: Record) -> StudyPack:
+def pack(archive: Archive, seed: Document) -> StudyPack:
     return archive.study(seed)
 
 
 def test_starter_questions_are_ones_archive_qa_answers_from_the_document(
-    pack: StudyPack, archive: Archive, seed: Record
+    pack: StudyPack, archive: Archive, seed: Document
 ) -> None:
     assert len(pack.starters) == 3
     for question in pack.starters:
@@ -30,7 +30,7 @@ def test_starter_questions_are_ones_archive_qa_answers_from_the_document(
 
 
 def test_the_guide_quiz_glossary_and_timeline_quote_the_document_verbatim(
-    pack: StudyPack, seed: Record
+    pack: StudyPack, seed: Document
 ) -> None:
     sources = [c for q in pack.guide for c in q.answer.citations]
     sources += [item.source for item in pack.quiz]
@@ -61,20 +61,20 @@ def test_study_materials_are_made_once_per_version_of_a_document(tmp_path: Path)
     archive = open_archive(make_settings(tmp_path / "db"))
     memo = tmp_path / "memo.md"
     memo.write_text("# Yalu memo\n\nThe Yalu bridges were bombed on 8 November 1950.\n")
-    archive.store.ingest(load_record(memo), origin=str(memo))
-    first = archive.study(load_record(memo))
-    assert archive.study(load_record(memo)) is first
+    archive.store.ingest(load_document(memo), origin=str(memo))
+    first = archive.study(load_document(memo))
+    assert archive.study(load_document(memo)) is first
     memo.write_text("# Yalu memo\n\nThe Yalu bridges were bombed on 12 November 1950.\n")
-    archive.store.ingest(load_record(memo), origin=str(memo))
-    second = archive.study(load_record(memo))
+    archive.store.ingest(load_document(memo), origin=str(memo))
+    second = archive.study(load_document(memo))
     assert second is not first
     assert [e.source.quote for e in second.timeline] != [e.source.quote for e in first.timeline]
     assert "12 November" in second.timeline[0].source.quote
 
 
 def test_a_timeline_orders_documents_and_dated_sentences(course_pack: Archive) -> None:
-    records = list(course_pack.store.catalogue.records())
-    entries = timeline(records)
+    documents = list(course_pack.store.catalogue.documents())
+    entries = timeline(documents)
     dates = [e.date for e in entries]
     assert dates == sorted(dates)
     assert dates[0] <= "1950-07-13" and dates[-1] >= "1951-03-01"
@@ -86,7 +86,7 @@ def test_a_timeline_orders_documents_and_dated_sentences(course_pack: Archive) -
 
 
 def test_with_a_model_its_questions_come_first_and_only_answered_ones_are_kept(
-    tmp_path: Path, seed: Record
+    tmp_path: Path, seed: Document
 ) -> None:
     with fake_openai_server() as server:
         archive = open_archive(

@@ -1,7 +1,7 @@
 """The JSON API under ``/api``: one route per act (models in ui/schemas.py), and the HTTP status
 of each of the project's errors (vectorstore/errors.py), in one place.
 
-Routes only translate: asking goes through `Archive.ask`, the library through `qa.library.library`. They
+Routes only translate: asking goes through `Archive.ask`, the library through `qa.library`. They
 find the archive and the server's setup in a `Service` on the app (FastAPI's dependencies).
 """
 
@@ -27,7 +27,7 @@ from qa.answer import Answer, Streamed
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
 from qa.library.jobs import Job, Jobs
-from qa.library.library import SUPPORTED_SUFFIXES, Added, Record, collection_name
+from qa.library.library import SUPPORTED_SUFFIXES, Added, Document, collection_name
 from qa.study.pack import StudyPack
 from ui.format import chicago, long_date
 from ui.schemas import (
@@ -161,11 +161,11 @@ def list_documents(served: Served) -> Any:
 @router.get("/documents/{document_id}", response_model=DocumentText)
 def get_document(document_id: str, served: Served) -> Any:
     """One document with its full text, for highlighting citations in a host page."""
-    record = _record(served, document_id)
-    cited = chicago(record)
+    document = _document(served, document_id)
+    cited = chicago(document)
     return DocumentText(
-        **summary_of(record).model_dump(), text=record.text, summary=record.summary,
-        original_language=record.original_language, date_display=long_date(record.date),
+        **summary_of(document).model_dump(), text=document.text, summary=document.summary,
+        original_language=document.original_language, date_display=long_date(document.date),
         cite_note=cited.note, cite_bibliography=cited.bibliography,
     )  # fmt: skip
 
@@ -180,12 +180,12 @@ def study_document(document_id: str, served: Served) -> Any:
     glossary and a timeline for one document; every item carries its verbatim source. They are
     made off the request path, one document at a time: a pack not ready within a few seconds is
     answered 202 with Retry-After, and is there when asked again."""
-    archive, record = served.archive, _record(served, document_id)
-    ready = archive.studied(record)
+    archive, document = served.archive, _document(served, document_id)
+    ready = archive.studied(document)
     if ready is not None:
         return ready
-    key = f"{record.id}:{hash(record.text)}"
-    made = served.studies.once(key, partial(archive.study, record))
+    key = f"{document.id}:{hash(document.text)}"
+    made = served.studies.once(key, partial(archive.study, document))
     try:
         return made.result(timeout=_STUDY_WAIT)
     except FutureTimeout:
@@ -269,11 +269,11 @@ def delete_collection(request: Request, name: str, served: Served) -> Response:
     return Response(status_code=204)
 
 
-def _record(served: Service, document_id: str) -> Record:
-    record = served.archive.library.document(document_id)
-    if record is None:
+def _document(served: Service, document_id: str) -> Document:
+    document = served.archive.library.document(document_id)
+    if document is None:
         raise _no_document(document_id)
-    return record
+    return document
 
 
 async def _until_gone(request: Request, work: Callable[..., T]) -> T:

@@ -144,7 +144,7 @@ def evaluate(args: argparse.Namespace) -> int:
         lambda q: archive.ask(q, scope=scope),
         archive.text_of,
         retrieve=lambda q: [
-            (p.record.id, p.chunk.start, p.chunk.end) for p in archive.retrieve(q, scope)
+            (p.document.id, p.chunk.start, p.chunk.end) for p in archive.retrieve(q, scope)
         ],
     )
     for v in report.verdicts:

@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote as quote_url
 
 from qa.answer import Answer, Citation, Sentence, as_claim
+from qa.library.library import Document
 from qa.study.glossary import GlossaryEntry, TimelineEntry
-from qa.library.library import Record
 from qa.study.pack import QuizItem, StudyPack
 
 _WIDTH = 100
@@ -136,16 +136,16 @@ class Chicago(NamedTuple):
     bibliography: str
 
 
-def chicago(record: Record) -> Chicago:
+def chicago(document: Document) -> Chicago:
     """The record's archival citation in Chicago style: title in quotation marks, date, where the
     document is held (archive, fond, opis, delo, list as the archive gives them), and its URL."""
-    when = long_date(record.date)
-    held = _holdings(record.citation or "", record.title, when)
-    note = [f"“{record.title},”", *(f"{part}," for part in (when, held) if part)]
-    bibliography = [f"“{record.title}.”", *(f"{part}." for part in (when, held) if part)]
-    if record.url:
-        note.append(f"{record.url},")
-        bibliography.append(f"{record.url}.")
+    when = long_date(document.date)
+    held = _holdings(document.citation or "", document.title, when)
+    note = [f"“{document.title},”", *(f"{part}," for part in (when, held) if part)]
+    bibliography = [f"“{document.title}.”", *(f"{part}." for part in (when, held) if part)]
+    if document.url:
+        note.append(f"{document.url},")
+        bibliography.append(f"{document.url}.")
     return Chicago(" ".join(note).removesuffix(",") + ".", " ".join(bibliography))
 
 
@@ -238,14 +238,14 @@ def timeline_as_html(entries: list[TimelineEntry]) -> str:
     return f"<ol class='aqa-timeline'>{rows}</ol>"
 
 
-def header_html(title: str, records: list[Record], *, embed: bool) -> str:
+def header_html(title: str, documents: list[Document], *, embed: bool) -> str:
     """The page's heading; on the full page, what to do and which documents it holds."""
     heading = f"<h1>{html.escape(title)}</h1>"
     if embed:
         return f'<header class="aqa-header">{heading}</header>'
-    names = ", ".join(html.escape(r.title) for r in records[:3])
-    more = f" and {len(records) - 3} more" if len(records) > 3 else ""
-    listed = f"<p><strong>Documents:</strong> {names}{more}</p>" if records else ""
+    names = ", ".join(html.escape(r.title) for r in documents[:3])
+    more = f" and {len(documents) - 3} more" if len(documents) > 3 else ""
+    listed = f"<p><strong>Documents:</strong> {names}{more}</p>" if documents else ""
     return (
         f'<header class="aqa-header">{heading}<p>Ask a question about the documents. Every answer '
         f"quotes its sources verbatim; select a number like [1] to see the quote in its document."

@@ -1,5 +1,5 @@
 """The command line's library commands: ingest, documents, remove, collection, verify, reset.
-Each goes through `qa.library.library` (or, when a server has the store open, through that server)."""
+Each goes through `qa.library` (or, when a server has the store open, through that server)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 
 from qa.errors import ArchiveQAError
-from qa.library.library import SUPPORTED_SUFFIXES, Added, Library, Record
+from qa.library.library import SUPPORTED_SUFFIXES, Added, Document, Library
 from ui.format import counted, header_html
 
 EVERYTHING = ""  # the "Ask in" choice meaning every document
@@ -27,13 +27,15 @@ Report = Callable[[float, str], None]
 class Shelf:
     """The library as the page shows it: its documents and its collections."""
 
-    records: list[Record]
+    documents: list[Document]
     collections: dict[str, list[str]]
 
     @property
     def rows(self) -> list[list[str]]:
         """The documents table: title, date, the collections holding it, id."""
-        return [[r.title, r.date or "", ", ".join(self._holding(r.id)), r.id] for r in self.records]
+        return [
+            [r.title, r.date or "", ", ".join(self._holding(r.id)), r.id] for r in self.documents
+        ]
 
     @property
     def ask_in(self) -> list[tuple[str, str]]:
@@ -170,7 +172,9 @@ def build_library_tab(
 
     def listing() -> dict[Any, Any]:
         now = shelf(library)
-        picks = gr.Dropdown(choices=[(f"{r.title} ({r.id})", r.id) for r in now.records], value=[])
+        picks = gr.Dropdown(
+            choices=[(f"{r.title} ({r.id})", r.id) for r in now.documents], value=[]
+        )
         shown = {**_shown(now, title, table, header, ask_in), parts.picked: picks}
         return shown | {menu: gr.Dropdown(choices=list(now.collections)) for menu in parts.menus}
 
@@ -205,7 +209,7 @@ def build_library_tab(
 
 def _shown(now: Shelf, title: str, table: Any, header: Any, ask_in: Any) -> dict[Any, Any]:
     """The table, the page's header and its "Ask in" menu, for the library as it is `now`."""
-    header_now = header_html(title, now.records, embed=False)
+    header_now = header_html(title, now.documents, embed=False)
     return {table: now.rows, header: header_now, ask_in: gr.Dropdown(choices=now.ask_in)}
 
 

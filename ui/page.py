@@ -16,9 +16,9 @@ from qa.answer import Answer, Sentence
 from qa.assembly import Archive, bundled_document
 from qa.errors import ArchiveQAError
 from qa.followups import Turn
-from qa.study.glossary import timeline
-from qa.library.library import MAX_FILE_BYTES, Library, load_record
+from qa.library.library import MAX_FILE_BYTES, Library, load_document
 from qa.retrieval import Scope
+from qa.study.glossary import timeline
 from ui.format import (
     answer_as_html,
     header_html,
@@ -60,7 +60,7 @@ def build_blocks(
     heading, ``starters=0`` hides the starter questions, ``collection=NAME`` asks only that
     collection and ``document=ID[,ID]`` only those documents.
     """
-    telegram = load_record(bundled_document()).id
+    telegram = load_document(bundled_document()).id
     # An iframe is narrow already: the embed uses its whole width.
     blocks = gr.Blocks(title=f"{TITLE}: cited answers from archive documents", fill_width=embed)
     with blocks:
@@ -230,10 +230,10 @@ def study_choices(library: Library) -> tuple[list[tuple[str, str]], list[tuple[s
 
 def study_materials(archive: Archive, document_id: str | None) -> str:
     """A document's study materials (starter questions, guide, quiz, glossary, timeline)."""
-    record = archive.library.document(document_id) if document_id else None
-    if record is None:
+    document = archive.library.document(document_id) if document_id else None
+    if document is None:
         return "<p class='aqa-hint'>Choose a document first.</p>"
-    return study_as_html(archive.study(record))
+    return study_as_html(archive.study(document))
 
 
 def collection_timeline(library: Library, name: str | None) -> str:

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from qa.answer import MAX_QUESTION_CHARS
 from qa.followups import Turn
-from qa.library.library import Record
+from qa.library.library import Document
 from qa.retrieval import Scope
 
 MAX_HISTORY_TURNS = 50
@@ -85,9 +85,9 @@ class DocumentText(DocumentSummary):
     cite_bibliography: str = Field(description="Chicago notes-bibliography style: the entry.")
 
 
-def summary_of(record: Record) -> DocumentSummary:
+def summary_of(document: Document) -> DocumentSummary:
     """A document's catalogue entry."""
     return DocumentSummary(
-        id=record.id, title=record.title, date=record.date, citation=record.citation,
-        url=record.url,
+        id=document.id, title=document.title, date=document.date, citation=document.citation,
+        url=document.url,
     )  # fmt: skip

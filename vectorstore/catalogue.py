@@ -19,9 +19,9 @@ from typing import Any, cast
 from chromadb.api import ClientAPI
 from chromadb.api.types import Where
 
+from vectorstore.documents import Document, Section
 from vectorstore.errors import StoreError
 from vectorstore.lease import WriterLease
-from vectorstore.records import Record, Section
 from vectorstore.rows import put_row, put_rows, read_all
 
 DOCUMENTS = "archive_qa_documents"
@@ -54,13 +54,13 @@ class Catalogue:
 
     # -- records ---------------------------------------------------------------------------
 
-    def put(self, records: Sequence[tuple[Record, str]]) -> None:
+    def put(self, documents: Sequence[tuple[Document, str]]) -> None:
         """Store records (replacing any version of them), each read from its origin (a path, or
         "")."""
         put_rows(
-            self._documents, [record.id for record, _ in records],
-            documents=[record.text for record, _ in records],
-            metadatas=[_record_metadata(record, origin) for record, origin in records],
+            self._documents, [document.id for document, _ in documents],
+            documents=[document.text for document, _ in documents],
+            metadatas=[_document_metadata(document, origin) for document, origin in documents],
         )  # fmt: skip
 
     def remove(self, document_id: str) -> bool:
@@ -74,7 +74,7 @@ class Catalogue:
         rows = self._documents.get(ids=list(document_ids), include=["metadatas"])
         return {i: m or {} for i, m in zip(rows["ids"], rows["metadatas"] or [], strict=True)}
 
-    def records(self, *, with_text: bool = True) -> list[Record]:
+    def documents(self, *, with_text: bool = True) -> list[Document]:
         """Every stored record, ordered by date then title; `with_text=False` leaves texts empty
         (a catalogue of a large collection without loading every document)."""
         rows = read_all(
@@ -83,7 +83,7 @@ class Catalogue:
         metas = rows["metadatas"] or []
         texts = rows["documents"] if with_text and rows["documents"] else [""] * len(metas)
         found = [
-            _record_from_row(i, text or "", meta or {})
+            _document_from_row(i, text or "", meta or {})
             for i, text, meta in zip(rows["ids"], texts, metas, strict=True)
             if not i.startswith(_INTERNAL)
         ]
@@ -101,23 +101,23 @@ class Catalogue:
             and (until is None or date[: len(until)] <= until)
         }
 
-    def record_ids(self) -> list[str]:
+    def document_ids(self) -> list[str]:
         """The id of every stored record."""
         return sorted(
             i for i in read_all(self._documents, include=[])["ids"] if not i.startswith(_INTERNAL)
         )
 
-    def record(self, document_id: str) -> Record | None:
+    def document(self, document_id: str) -> Document | None:
         """One stored record with its full text, or None."""
-        return self.records_by_id([document_id]).get(document_id)
+        return self.documents_by_id([document_id]).get(document_id)
 
-    def records_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
+    def documents_by_id(self, ids: Iterable[str]) -> dict[str, Document]:
         wanted = sorted(i for i in set(ids) if not i.startswith(_INTERNAL))
         if not wanted:
             return {}
         rows = self._documents.get(ids=wanted, include=["documents", "metadatas"])
         return {
-            i: _record_from_row(i, text or "", meta or {})
+            i: _document_from_row(i, text or "", meta or {})
             for i, text, meta in zip(
                 rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
             )
@@ -178,7 +178,7 @@ class Catalogue:
     def collections(self) -> dict[str, list[str]]:
         """Every collection by name, with the ids of its documents still in the store."""
         rows = self._collections.get(include=["documents"])
-        present = set(self.record_ids())
+        present = set(self.document_ids())
         return {
             name: _still_present(members, present)
             for name, members in sorted(zip(rows["ids"], rows["documents"] or [], strict=True))
@@ -189,7 +189,7 @@ class Catalogue:
         rows = self._collections.get(ids=[name], include=["documents"])
         if not rows["ids"]:
             return None
-        return _still_present((rows["documents"] or [""])[0], set(self.record_ids()))
+        return _still_present((rows["documents"] or [""])[0], set(self.document_ids()))
 
     def members(self, name: str) -> list[str]:
         """The document ids of a collection; a `StoreError` naming the known ones if it is not."""
@@ -204,7 +204,7 @@ class Catalogue:
         unusable names are refused with a `StoreError` that says why."""
         name = collection_name(name)
         wanted = list(dict.fromkeys(document_ids))
-        unknown = sorted(set(wanted) - set(self.record_ids()))
+        unknown = sorted(set(wanted) - set(self.document_ids()))
         if unknown:
             raise StoreError(f"no document {', '.join(map(repr, unknown))}: see the document list.")
         with self.lease.held():
@@ -237,13 +237,13 @@ def stored_origin(stored: Mapping[str, Any] | None) -> str:
     return str((stored or {}).get("origin") or "")
 
 
-def same_origin(stored: Mapping[str, Any], record: Record, origin: str | None) -> bool:
-    """Whether `record` is a new version of the stored one: read from the same file (records
+def same_origin(stored: Mapping[str, Any], document: Document, origin: str | None) -> bool:
+    """Whether `document` is a new version of the stored one: read from the same file (records
     stored before origins were kept count as the same when the file name is)."""
     if origin is None:
         return False
     return stored.get("origin") == origin or (
-        not stored.get("origin") and stored.get("source") == record.source
+        not stored.get("origin") and stored.get("source") == document.source
     )
 
 
@@ -268,29 +268,29 @@ def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _record_metadata(record: Record, origin: str) -> dict[str, str]:
+def _document_metadata(document: Document, origin: str) -> dict[str, str]:
     return {
         "origin": origin,
-        "title": record.title,
-        "source": record.source,
-        "date": record.date or "",
-        "citation": record.citation or "",
-        "url": record.url or "",
-        "summary": record.summary or "",
-        "original_language": record.original_language or "",
-        "sections": json.dumps([[s.name, s.start, s.end] for s in record.sections]),
-        "extra": json.dumps(record.extra),
-        "text_sha256": sha(record.text),
+        "title": document.title,
+        "source": document.source,
+        "date": document.date or "",
+        "citation": document.citation or "",
+        "url": document.url or "",
+        "summary": document.summary or "",
+        "original_language": document.original_language or "",
+        "sections": json.dumps([[s.name, s.start, s.end] for s in document.sections]),
+        "extra": json.dumps(document.extra),
+        "text_sha256": sha(document.text),
     }
 
 
-def _record_from_row(record_id: str, text: str, meta: Mapping[str, Any]) -> Record:
+def _document_from_row(document_id: str, text: str, meta: Mapping[str, Any]) -> Document:
     def optional(key: str) -> str | None:
         return str(meta.get(key) or "") or None
 
-    return Record(
-        id=record_id,
-        title=str(meta.get("title", record_id)),
+    return Document(
+        id=document_id,
+        title=str(meta.get("title", document_id)),
         text=text,
         sections=tuple(Section(n, s, e) for n, s, e in json.loads(str(meta.get("sections", "[]")))),
         source=str(meta.get("source", "")),

@@ -1,4 +1,4 @@
-"""Chunking: a `Record` -> `Chunk`s of whole sentences, each with its section and offsets.
+"""Chunking: a `Document` -> `Chunk`s of whole sentences, each with its section and offsets.
 
 Chunks follow paragraphs and never cut a sentence (vectorstore.text splits both); sentences are
 also the unit of citation, which the answerers cut from the same splitter.
@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from vectorstore.records import Record
+from vectorstore.documents import Document
 from vectorstore.text import Span, paragraphs, split_sentences
 
 CHUNK_CHARS = 350
@@ -21,7 +21,7 @@ SKIPPED_SECTIONS = frozenset({"Date", "Document", "Original Language"})
 
 @dataclass(frozen=True)
 class Chunk:
-    """A retrievable piece of a record; ``record.text[start:end] == text``."""
+    """A retrievable piece of a record; ``document.text[start:end] == text``."""
 
     id: str
     document_id: str
@@ -31,18 +31,18 @@ class Chunk:
     text: str
 
 
-def split_record(record: Record, *, chunk_chars: int = CHUNK_CHARS) -> list[Chunk]:
+def split_document(document: Document, *, chunk_chars: int = CHUNK_CHARS) -> list[Chunk]:
     """Split a record into chunks of whole sentences within one paragraph run and one section."""
     chunks: list[Chunk] = []
-    for section in record.sections:
+    for section in document.sections:
         if section.name in SKIPPED_SECTIONS:
             continue
-        for span in _pack(record.text, section.start, section.end, chunk_chars):
-            piece = record.text[span.start : span.end]
+        for span in _pack(document.text, section.start, section.end, chunk_chars):
+            piece = document.text[span.start : span.end]
             chunks.append(
                 Chunk(
-                    id=_chunk_id(record.id, section.name, span, piece),
-                    document_id=record.id,
+                    id=_chunk_id(document.id, section.name, span, piece),
+                    document_id=document.id,
                     section=section.name,
                     start=span.start,
                     end=span.end,

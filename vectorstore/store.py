@@ -23,10 +23,10 @@ from vectorstore.catalogue import (
     sha,
     stored_origin,
 )
-from vectorstore.chunks import Chunk, split_record
+from vectorstore.chunks import Chunk, split_document
+from vectorstore.documents import Document
 from vectorstore.embeddings import EMBEDDING_FUNCTIONS, EmbeddingModel, shared_encoder
 from vectorstore.errors import DocumentConflictError, ModelMismatchError
-from vectorstore.records import Record
 from vectorstore.rows import read_all
 from vectorstore.search import ChunkSearch, document_of
 
@@ -115,7 +115,7 @@ class Store:
 
     def ingest(
         self,
-        record: Record,
+        document: Document,
         *,
         origin: str | None = None,
         replace: bool = False,
@@ -128,14 +128,14 @@ class Store:
         An interrupted ingest leaves a mark that `finish_interrupted` follows to make the record
         whole again, or absent. `progress` hears (passages embedded, passages to embed).
         """
-        (result,) = self.ingest_many([(record, origin)], replace=replace, progress=progress)
+        (result,) = self.ingest_many([(document, origin)], replace=replace, progress=progress)
         if isinstance(result, DocumentConflictError):
             raise result
         return result
 
     def ingest_many(
         self,
-        records: Sequence[tuple[Record, str | None]],
+        documents: Sequence[tuple[Document, str | None]],
         *,
         replace: bool = False,
         progress: Progress | None = None,
@@ -145,7 +145,7 @@ class Store:
         what makes a large ingest run at the embedding model's speed. A record that may not
         replace the stored one gets its `DocumentConflictError` and the others go in. Ids must
         differ."""
-        ids = [record.id for record, _ in records]
+        ids = [document.id for document, _ in documents]
         if not ids:
             return []
         if len(set(ids)) != len(ids):
@@ -156,38 +156,40 @@ class Store:
             for chunk_id in self._chunks.get(where=_of_documents(ids), include=[])["ids"]:
                 old_ids[document_of(chunk_id)].add(chunk_id)
             results: list[IngestResult | DocumentConflictError] = []
-            writes: list[tuple[Record, str, list[Chunk], list[str]]] = []
-            for record, origin in records:
-                known = stored.get(record.id)
-                same = known is not None and known.get("text_sha256") == sha(record.text)
+            writes: list[tuple[Document, str, list[Chunk], list[str]]] = []
+            for document, origin in documents:
+                known = stored.get(document.id)
+                same = known is not None and known.get("text_sha256") == sha(document.text)
                 if known is not None and not same:
                     try:
-                        self._check_replacing(record, known, origin=origin, replace=replace)
+                        self._check_replacing(document, known, origin=origin, replace=replace)
                     except DocumentConflictError as exc:
                         results.append(exc)
                         continue
-                chunks = {c.id: c for c in split_record(record)}
-                new = [c for i, c in chunks.items() if i not in old_ids[record.id]]
-                stale = sorted(old_ids[record.id] - chunks.keys())
+                chunks = {c.id: c for c in split_document(document)}
+                new = [c for i, c in chunks.items() if i not in old_ids[document.id]]
+                stale = sorted(old_ids[document.id] - chunks.keys())
                 if not (same and not new and not stale):
-                    writes.append((record, origin or stored_origin(known), new, stale))
-                results.append(IngestResult(record.id, record.title, len(new), len(stale)))
+                    writes.append((document, origin or stored_origin(known), new, stale))
+                results.append(IngestResult(document.id, document.title, len(new), len(stale)))
             if writes:
                 self._write(writes, progress)
         return results
 
     def _write(
-        self, writes: list[tuple[Record, str, list[Chunk], list[str]]], progress: Progress | None
+        self, writes: list[tuple[Document, str, list[Chunk], list[str]]], progress: Progress | None
     ) -> None:
         """Write new versions of records: each (record, origin, its new chunks, its stale chunk
         ids)."""
-        changed = [record.id for record, *_ in writes]
+        changed = [document.id for document, *_ in writes]
         self.catalogue.mark(changed)
         # New chunks and texts first, stale chunks last: readers skip a chunk whose offsets do
         # not match the text they read, and an interruption is finished from the marks.
         try:
-            self._add_chunks([(c, record) for record, _, new, _ in writes for c in new], progress)
-            self.catalogue.put([(record, origin) for record, origin, *_ in writes])
+            self._add_chunks(
+                [(c, document) for document, _, new, _ in writes for c in new], progress
+            )
+            self.catalogue.put([(document, origin) for document, origin, *_ in writes])
             stale = [i for *_, ids in writes for i in ids]
             if stale:
                 self._chunks.delete(ids=stale)
@@ -204,13 +206,13 @@ class Store:
 
     @staticmethod
     def _check_replacing(
-        record: Record, stored: Mapping[str, Any], *, origin: str | None, replace: bool
+        document: Document, stored: Mapping[str, Any], *, origin: str | None, replace: bool
     ) -> None:
         """`DocumentConflictError` unless a new text under a stored id may replace it: asked
         for, or read from the same file."""
-        if not (replace or same_origin(stored, record, origin)):
+        if not (replace or same_origin(stored, document, origin)):
             raise DocumentConflictError(
-                record.source, record.id, stored_title=str(stored.get("title", "")),
+                document.source, document.id, stored_title=str(stored.get("title", "")),
                 stored_from=str(stored.get("source") or "another file"),
             )  # fmt: skip
 
@@ -250,13 +252,13 @@ class Store:
             present: dict[str, set[str]] = {}
             for chunk_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
                 present.setdefault(str((meta or {}).get("document_id", "")), set()).add(chunk_id)
-            records = {r.id: r for r in self.catalogue.records()}
+            documents = {r.id: r for r in self.catalogue.documents()}
             problems = []
-            for document_id in sorted(present.keys() | records.keys()):
-                record = records.get(document_id)
+            for document_id in sorted(present.keys() | documents.keys()):
+                document = documents.get(document_id)
                 have = present.get(document_id, set())
-                want = {c.id for c in split_record(record)} if record else set()
-                if record is None:
+                want = {c.id for c in split_document(document)} if document else set()
+                if document is None:
                     problems.append(
                         f"{document_id}: passages left of a document not stored: {len(have)}"
                     )
@@ -277,12 +279,12 @@ class Store:
     def _make_whole(self, document_id: str) -> None:
         """Bring a record's chunks in line with its stored text (all of them out if it has none)."""
         with self.lease.held():
-            record = self.catalogue.record(document_id)
-            want = {c.id: c for c in split_record(record)} if record else {}
+            document = self.catalogue.document(document_id)
+            want = {c.id: c for c in split_document(document)} if document else {}
             have = set(self._chunks.get(where={"document_id": document_id}, include=[])["ids"])
             missing = [want[i] for i in want if i not in have]
-            if record is not None:
-                self._add_chunks([(c, record) for c in missing])
+            if document is not None:
+                self._add_chunks([(c, document) for c in missing])
             extra = sorted(have - want.keys())
             if extra:
                 self._chunks.delete(ids=extra)
@@ -290,7 +292,7 @@ class Store:
             self.catalogue.bump_generation([document_id])
 
     def _add_chunks(
-        self, chunks: list[tuple[Chunk, Record]], progress: Progress | None = None
+        self, chunks: list[tuple[Chunk, Document]], progress: Progress | None = None
     ) -> None:
         """Embed and store chunks (each with its record) in batches, saying how far it has got.
         Shortest first: the encoder pads a batch to its longest text."""
@@ -301,7 +303,7 @@ class Store:
                 ids=[c.id for c, _ in batch],
                 embeddings=self.encoder.encode([c.text for c, _ in batch]),
                 documents=[c.text for c, _ in batch],
-                metadatas=[_chunk_metadata(c, record) for c, record in batch],
+                metadatas=[_chunk_metadata(c, document) for c, document in batch],
             )
             self.lease.renew()
             if progress is not None:
@@ -330,12 +332,12 @@ def _of_documents(ids: Sequence[str]) -> Where:
     return cast(Where, {"document_id": {"$in": list(ids)}})
 
 
-def _chunk_metadata(chunk: Chunk, record: Record) -> dict[str, str | int]:
+def _chunk_metadata(chunk: Chunk, document: Document) -> dict[str, str | int]:
     return {
         "document_id": chunk.document_id,
         "section": chunk.section,
         "start": chunk.start,
         "end": chunk.end,
-        "title": record.title,
-        "date": record.date or "",
+        "title": document.title,
+        "date": document.date or "",
     }

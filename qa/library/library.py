@@ -2,7 +2,7 @@
 
 The command line, the JSON API and the web page all list, add, group and remove documents through
 a `Library`, so a file is refused or accepted the same way everywhere, with the same message. The
-types the faces show (`Record`, the supported file kinds) are named here too, so that they need
+types the faces show (`Document`, the supported file kinds) are named here too, so that they need
 not reach into the store.
 """
 
@@ -18,19 +18,26 @@ from pydantic import BaseModel
 
 from vectorstore.catalogue import collection_name
 from vectorstore.chunks import CHUNK_CHARS
-from vectorstore.errors import ArchiveQAError
-from vectorstore.records import (
+from vectorstore.documents import (
     MAX_FILE_BYTES,
     SUPPORTED_SUFFIXES,
-    Record,
-    load_record,
-    record_from_bytes,
+    Document,
+    document_from_bytes,
+    load_document,
 )
+from vectorstore.errors import ArchiveQAError
 from vectorstore.store import Progress, Store
 
 __all__ = [
-    "MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "Added", "Library", "Record", "Report",
-    "collection_name", "document_files", "load_record",
+    "MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "Added",
+    "Document",
+    "Library",
+    "Report",
+    "collection_name",
+    "document_files",
+    "load_document",
 ]  # fmt: skip
 
 Status = Literal["added", "updated", "unchanged", "failed"]
@@ -67,19 +74,19 @@ class Library:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def documents(self) -> list[Record]:
+    def documents(self) -> list[Document]:
         """Every document, by date then title, without its text (a catalogue)."""
-        return self.store.catalogue.records(with_text=False)
+        return self.store.catalogue.documents(with_text=False)
 
-    def document(self, document_id: str) -> Record | None:
+    def document(self, document_id: str) -> Document | None:
         """One document with its full text, or None."""
-        return self.store.catalogue.record(document_id)
+        return self.store.catalogue.document(document_id)
 
-    def documents_by_id(self, ids: Iterable[str]) -> dict[str, Record]:
-        return self.store.catalogue.records_by_id(ids)
+    def documents_by_id(self, ids: Iterable[str]) -> dict[str, Document]:
+        return self.store.catalogue.documents_by_id(ids)
 
     def ids(self) -> list[str]:
-        return self.store.catalogue.record_ids()
+        return self.store.catalogue.document_ids()
 
     def passages(self) -> int:
         """How many passages are indexed."""
@@ -102,7 +109,7 @@ class Library:
     def add_files(self, paths: Iterable[Path], *, replace: bool = False) -> Iterator[Added]:
         """Add files from disk, telling what became of each, in order, as its batch goes in
         (the passages of many files are embedded together, which is faster)."""
-        files = ((p.name, partial(load_record, p), str(p.resolve())) for p in paths)
+        files = ((p.name, partial(load_document, p), str(p.resolve())) for p in paths)
         return self._add(files, replace)
 
     def add_uploads(
@@ -125,7 +132,7 @@ class Library:
         """
         if collection:
             collection = collection_name(collection)  # a bad name is refused before any work
-        read = partial(record_from_bytes, max_bytes=max_bytes)
+        read = partial(document_from_bytes, max_bytes=max_bytes)
         begun: list[str] = []
         results: list[Added] = []
 
@@ -134,7 +141,7 @@ class Library:
                 done = len(results) + (len(begun) - len(results)) * share_of_batch
                 report(done / len(uploads), doing)
 
-        def files() -> Iterator[tuple[str, Callable[[], Record], str | None]]:
+        def files() -> Iterator[tuple[str, Callable[[], Document], str | None]]:
             for i, (name, raw) in enumerate(uploads):
                 if stop():
                     _log.info("upload stopped before %s: the client went away", name)
@@ -166,7 +173,7 @@ class Library:
 
     def _add(
         self,
-        files: Iterable[tuple[str, Callable[[], Record], str | None]],
+        files: Iterable[tuple[str, Callable[[], Document], str | None]],
         replace: bool,
         progress: Progress | None = None,
         *,
@@ -177,17 +184,17 @@ class Library:
         passages, none once `stop` says so; a file that cannot be used is reported, not raised,
         so one bad file never stops the rest."""
         add_batch = partial(self._add_batch, replace=replace, progress=progress, stop=stop)
-        batch: list[tuple[str, Record | Added, str | None]] = []
+        batch: list[tuple[str, Document | Added, str | None]] = []
         passages = 0
         for name, read, origin in files:
             item = _read(name, read)
-            if isinstance(item, Record) and any(
-                isinstance(r, Record) and r.id == item.id for _, r, _ in batch
+            if isinstance(item, Document) and any(
+                isinstance(r, Document) and r.id == item.id for _, r, _ in batch
             ):
                 yield from add_batch(batch)  # the later one replaces
                 batch, passages = [], 0
             batch.append((name, item, origin))
-            passages += len(item.text) // CHUNK_CHARS + 1 if isinstance(item, Record) else 0
+            passages += len(item.text) // CHUNK_CHARS + 1 if isinstance(item, Document) else 0
             if passages >= size:
                 yield from add_batch(batch)
                 batch, passages = [], 0
@@ -195,7 +202,7 @@ class Library:
 
     def _add_batch(
         self,
-        batch: list[tuple[str, Record | Added, str | None]],
+        batch: list[tuple[str, Document | Added, str | None]],
         *,
         replace: bool,
         progress: Progress | None,
@@ -205,9 +212,9 @@ class Library:
         if stop():
             _log.info("upload stopped before %d files: the client went away", len(batch))
             return _failed(batch, _GONE)
-        records = [(r, origin) for _, r, origin in batch if isinstance(r, Record)]
+        documents = [(r, origin) for _, r, origin in batch if isinstance(r, Document)]
         try:
-            stored = iter(self.store.ingest_many(records, replace=replace, progress=progress))
+            stored = iter(self.store.ingest_many(documents, replace=replace, progress=progress))
         except ArchiveQAError as exc:
             return _failed(batch, str(exc))
         results = []
@@ -268,7 +275,7 @@ def document_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _failed(batch: list[tuple[str, Record | Added, str | None]], error: str) -> list[Added]:
+def _failed(batch: list[tuple[str, Document | Added, str | None]], error: str) -> list[Added]:
     """A batch that did not go in: each file failed with `error`, or with its own reason when
     it could not even be read."""
     return [
@@ -277,7 +284,7 @@ def _failed(batch: list[tuple[str, Record | Added, str | None]], error: str) -> 
     ]
 
 
-def _read(name: str, read: Callable[[], Record]) -> Record | Added:
+def _read(name: str, read: Callable[[], Document]) -> Document | Added:
     """The record a file holds, or what went wrong reading it."""
     try:
         return read()

@@ -25,9 +25,9 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from qa.answer import Answer, Citation, Sentence, Streamed, abstention, cite, strip_markers
-from qa.offline.extractive import ExtractiveAnswerer
-from qa.llm.prompting import as_attribute, as_data
 from qa.citations import SNAP_SCORE, locate_quote, snap_quote
+from qa.llm.prompting import as_attribute, as_data
+from qa.offline.extractive import ExtractiveAnswerer
 from qa.retrieval import Passage
 from qa.settings import Settings
 from vectorstore.text import terms
@@ -142,7 +142,7 @@ class LLMAnswerer:
         self._fallback = fallback
         self._max_passages = max_passages
         # A failure before the first checked sentence gives the offline answer; one after it
-        # ends the answer where it stands (qa.llm.answerer._ask_model), as a reader has seen it begin.
+        # ends the answer where it stands (_ask_model), as a reader has seen it begin.
         self._chain: Runnable[_Asked, Streamed] = RunnableLambda(self._ask_model).with_fallbacks(
             [RunnableLambda(self._offline)], exception_key="error"
         )
@@ -230,8 +230,8 @@ class _Lines:
 
 def _messages(question: str, passages: list[Passage]) -> list[BaseMessage]:
     blocks = "\n\n".join(
-        f'<passage id="P{i}" document="{as_attribute(p.record.title)}" '
-        f'date="{as_attribute(p.record.date or "undated")}">\n{as_data(p.chunk.text)}\n</passage>'
+        f'<passage id="P{i}" document="{as_attribute(p.document.title)}" '
+        f'date="{as_attribute(p.document.date or "undated")}">\n{as_data(p.chunk.text)}\n</passage>'
         for i, p in enumerate(passages, start=1)
     )
     return [
@@ -298,11 +298,11 @@ class _Citing:
         )  # fmt: skip
 
     def _cite(self, passage: Passage, start: int, end: int) -> Citation:
-        key = (passage.record.id, start, end)
+        key = (passage.document.id, start, end)
         if key not in self._numbers:
             self._numbers[key] = len(self._citations) + 1
             self._citations.append(
-                cite(passage.record, start, end, n=self._numbers[key], chunk_id=passage.chunk.id)
+                cite(passage.document, start, end, n=self._numbers[key], chunk_id=passage.chunk.id)
             )
         return self._citations[self._numbers[key] - 1]
 

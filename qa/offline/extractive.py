@@ -1,11 +1,11 @@
 """Extractive answering (offline, the default): the answer is the sources' own sentences.
 
 The retrieved passages are read sentence by sentence (qa.offline.sentences); the fitted reader
-(qa.offline.reader) ranks the sentences and judges whether the best one answers the question at all. When
-it does not, the answer is an abstention; otherwise the best sentence is quoted, with those of
+(qa.offline.reader) ranks the sentences and judges whether the best one answers the question at all.
+When it does not, the answer is an abstention; otherwise the best sentence is quoted, with those of
 the passage around it that score close to it (an answer in several parts: the jet fighters, the
-training of pilots, the same for Shanghai), in the documents' order. A yes/no question is
-answered "No." when the sentence that decides it denies what it asks.
+training of pilots, the same for Shanghai), in the documents' order. A yes/no question is answered
+"No." when the sentence that decides it denies what it asks.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.answer import Answer, abstention, as_claim, cite
-from qa.questions import Expectation, Question, read_question
 from qa.offline.reader import ReaderModel, describe, shipped_model, shortlist
-from qa.retrieval import Passage
 from qa.offline.sentences import Candidate, read_candidates
+from qa.questions import Expectation, Question, read_question
+from qa.retrieval import Passage
 from qa.words import related
 from vectorstore.embeddings import Encoder
 from vectorstore.text import terms
@@ -28,7 +28,7 @@ from vectorstore.text import terms
 # stay a short answer (the median quote stays under 250 characters).
 MAX_SENTENCES = 3
 # Sentences read closely (embedded) per question: those the ranker puts first on everything but
-# meaning (qa.offline.reader.shortlist). Each costs about 10 ms. The smallest size that lost no tuned
+# meaning (reader.shortlist). Each costs about 10 ms. The smallest size that lost no tuned
 # question (181 right of 241 at 12 and 16, 180 at 64 with the old word count, 178 at 8; see
 # eval/README.md).
 SHORTLIST = 12
@@ -75,8 +75,8 @@ class ExtractiveAnswerer:
         asked = read_question(question)
         vocabularies: dict[str, set[str]] = {}
         for p in passages if asked.names else []:  # only names are looked for
-            if p.record.id not in vocabularies:
-                vocabularies[p.record.id] = set(terms(p.record.text))
+            if p.document.id not in vocabularies:
+                vocabularies[p.document.id] = set(terms(p.document.text))
         missing = [n.text for n in asked.names if not any(map(n.found_in, vocabularies.values()))]
         if self._rescore:
             passages = self._rescored(asked.text, passages)
@@ -103,9 +103,9 @@ def decide(reading: Reading, model: ReaderModel, notice: str | None = None) -> A
             reason = f"no passage gives {question.expects.value} for it"
         return abstention(question.text, "extractive", notice, reason=reason)
     chosen = [reading.candidates[i] for i in picked]
-    chosen.sort(key=lambda c: (c.passage.record.id, c.quoted))
+    chosen.sort(key=lambda c: (c.passage.document.id, c.quoted))
     citations = [
-        cite(c.passage.record, *c.quoted, n=n, chunk_id=c.passage.chunk.id)
+        cite(c.passage.document, *c.quoted, n=n, chunk_id=c.passage.chunk.id)
         for n, c in enumerate(chosen, start=1)
     ]
     text = " ".join(f"{as_claim(c.quote)} [{c.n}]" for c in citations)
@@ -160,14 +160,14 @@ def _beside(c: Candidate, best: Candidate) -> bool:
     either side), where the further parts of an answer are: "We intend to train Chinese pilots
     ..." follows the offer of jet fighters."""
     return (
-        c.passage.record.id == best.passage.record.id
+        c.passage.document.id == best.passage.document.id
         and c.passage.chunk.section == best.passage.chunk.section
         and abs(c.paragraph - best.paragraph) <= 1
     )
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
-    return a.passage.record.id == b.passage.record.id and (
+    return a.passage.document.id == b.passage.document.id and (
         a.quoted[0] < b.quoted[1] and b.quoted[0] < a.quoted[1]
     )
 

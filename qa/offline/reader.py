@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.questions import Question
 from qa.offline.sentences import Candidate
+from qa.questions import Question
 from qa.words import related
 from vectorstore.embeddings import Encoder
 
@@ -130,7 +130,7 @@ def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) 
     n = len(candidates)
     if n == 0:
         return np.zeros((0, len(FEATURES)))
-    titled = [_in_context(c.passage.record.title, c.text) for c in candidates]
+    titled = [_in_context(c.passage.document.title, c.text) for c in candidates]
     led = [f"{c.lead_in} {c.text}" for c in candidates if c.lead_in]
     vectors = encoder.encode([question.text, *titled, *led])
     similarity = np.asarray(vectors[1:] @ vectors[0], dtype=np.float64)

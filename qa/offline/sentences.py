@@ -15,8 +15,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 
 from qa.retrieval import Passage
-from vectorstore.chunks import Chunk, split_record
-from vectorstore.records import Record
+from vectorstore.chunks import Chunk, split_document
+from vectorstore.documents import Document
 from vectorstore.text import LIST_LABEL, paragraphs, split_sentences, terms
 
 # Neighbouring sentences read with each sentence: enough for "such a demand" to find the demand
@@ -80,38 +80,40 @@ def read_candidates(passages: list[Passage]) -> list[Candidate]:
     about_of: dict[str, frozenset[str]] = {}
     read: list[tuple[Passage, list[tuple[int, int]], list[int]]] = []
     for passage in passages:
-        record, chunk = passage.record, passage.chunk
-        if (record.id, chunk.section) not in sentences_of:
-            section = next(s for s in record.sections if s.name == chunk.section)
-            spans = split_sentences(record.text, section.start, section.end)
-            sentences_of[record.id, chunk.section] = [(sp.start, sp.end) for sp in spans]
-            paragraphs_of[record.id, chunk.section] = [
-                p.start for p in paragraphs(record.text, section.start, section.end)
+        document, chunk = passage.document, passage.chunk
+        if (document.id, chunk.section) not in sentences_of:
+            section = next(s for s in document.sections if s.name == chunk.section)
+            spans = split_sentences(document.text, section.start, section.end)
+            sentences_of[document.id, chunk.section] = [(sp.start, sp.end) for sp in spans]
+            paragraphs_of[document.id, chunk.section] = [
+                p.start for p in paragraphs(document.text, section.start, section.end)
             ]
-            about_of[record.id] = frozenset(terms(self_description(record)))
-        sentences = sentences_of[record.id, chunk.section]
+            about_of[document.id] = frozenset(terms(self_description(document)))
+        sentences = sentences_of[document.id, chunk.section]
         within = [i for i, (s, e) in enumerate(sentences) if s >= chunk.start and e <= chunk.end]
         read.append((passage, sentences, within))
     candidates = [
-        _candidate(passage, sentences, i, about_of[passage.record.id])
+        _candidate(passage, sentences, i, about_of[passage.document.id])
         for passage, sentences, within in read
         for i in within
     ]
 
-    seen = {(c.passage.record.id, c.start) for c in candidates}
+    seen = {(c.passage.document.id, c.start) for c in candidates}
     chunks_of: dict[str, list[Chunk]] = {}
     for passage, sentences, within in read:
         after = range(within[-1] + 1, within[-1] + 1 + _BEFORE) if within else range(0)
         for i in after:
-            if i >= len(sentences) or (passage.record.id, sentences[i][0]) in seen:
+            if i >= len(sentences) or (passage.document.id, sentences[i][0]) in seen:
                 continue
-            following = _candidate(passage, sentences, i, about_of[passage.record.id])
+            following = _candidate(passage, sentences, i, about_of[passage.document.id])
             if following.lead_in:
-                seen.add((passage.record.id, following.start))
-                record = passage.record
-                if record.id not in chunks_of:
-                    chunks_of[record.id] = split_record(record)
-                chunk = next(c for c in chunks_of[record.id] if c.start <= following.start < c.end)
+                seen.add((passage.document.id, following.start))
+                document = passage.document
+                if document.id not in chunks_of:
+                    chunks_of[document.id] = split_document(document)
+                chunk = next(
+                    c for c in chunks_of[document.id] if c.start <= following.start < c.end
+                )
                 candidates.append(
                     replace(following, passage=replace(passage, chunk=chunk), retrieved=False)
                 )
@@ -121,20 +123,20 @@ def read_candidates(passages: list[Passage]) -> list[Candidate]:
 
 
 def _place(candidate: Candidate) -> tuple[str, str]:
-    return candidate.passage.record.id, candidate.passage.chunk.section
+    return candidate.passage.document.id, candidate.passage.chunk.section
 
 
-def self_description(record: Record) -> str:
+def self_description(document: Document) -> str:
     """What a record says about itself: its title, summary, source note and dateline."""
-    described = [s for s in record.sections if s.name in _DESCRIPTIVE_SECTIONS]
-    return " ".join([record.title, *(record.text[s.start : s.end] for s in described)])
+    described = [s for s in document.sections if s.name in _DESCRIPTIVE_SECTIONS]
+    return " ".join([document.title, *(document.text[s.start : s.end] for s in described)])
 
 
 def _candidate(
     passage: Passage, sentences: list[tuple[int, int]], i: int, about: frozenset[str]
 ) -> Candidate:
     """Sentence `i` of `sentences` (spans into the passage's record), read with its neighbours."""
-    text = passage.record.text
+    text = passage.document.text
     start, end = sentences[i]
     before = sentences[max(0, i - _BEFORE) : i]
     around = before + sentences[i + 1 : i + 1 + _AFTER]

@@ -1,9 +1,9 @@
 """The fields of a record that state its provenance: for each aspect (author, recipient, date,
 place, original language, archive, kind), the spans of the stored text that state it.
 
-Read by qa.sourcing.provenance, which answers questions about a document as a source. A span is cut at the
-field's own characters (the title's "X to Y", the signature after "Sincerely yours,", the date
-line, the dateline, the Original Language field, the citation and source note), so a quote made
+Read by qa.sourcing.provenance, which answers questions about a document as a source. A span is cut
+at the field's own characters (the title's "X to Y", the signature after "Sincerely yours,", the
+date line, the dateline, the Original Language field, the citation and source note), so a quote made
 from it is verbatim; a record without the field gives no span.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from qa.words import DOCUMENT_KINDS, FULL_DATE, MONTH_NAMES
-from vectorstore.records import Record, Section
+from vectorstore.documents import Document, Section
 from vectorstore.text import strip_span
 
 
@@ -35,13 +35,13 @@ Span = tuple[str, int, int]
 ``{}`` takes the quote of ``text[start:end]`` with its citation number."""
 
 
-def _section(record: Record, name: str) -> Section | None:
-    return next((s for s in record.sections if s.name == name), None)
+def _section(document: Document, name: str) -> Section | None:
+    return next((s for s in document.sections if s.name == name), None)
 
 
-def _titled(record: Record) -> Section | None:
+def _titled(document: Document) -> Section | None:
     """The title field, when the record has one (plain text has none)."""
-    return _section(record, "Title")
+    return _section(document, "Title")
 
 
 _KIND_PHRASE = re.compile(
@@ -56,13 +56,13 @@ _TO_BY = re.compile(r"\bto\s+(?P<to>.+?)\s+by\s+(?P<from>.+)$")
 _A_TO_B = re.compile(r"(?:No\.\s*\d+\.\s+)?(?P<from>.+?)\s+to\s+(?P<to>.+?)$")
 
 
-def _parties(record: Record) -> dict[str, tuple[int, int]]:
+def _parties(document: Document) -> dict[str, tuple[int, int]]:
     """The sender ("from") and recipient ("to") as the title gives them, as text spans."""
-    title = _titled(record)
+    title = _titled(document)
     if title is None:
         return {}
     start, end = title.start, title.end
-    text = record.text
+    text = document.text
     while end > start and text[end - 1] in ".,; ":
         end -= 1
     head = _KIND_PHRASE.match(text, start, end)
@@ -78,107 +78,107 @@ def _parties(record: Record) -> dict[str, tuple[int, int]]:
     return {}
 
 
-def _author(record: Record) -> list[Span]:
+def _author(document: Document) -> list[Span]:
     spans: list[Span] = []
-    signed = _signature(record)
+    signed = _signature(document)
     if signed:
         spans.append(("It is signed {}", *signed))
-    sender = _parties(record).get("from")
-    if sender and (not signed or record.text[slice(*signed)] != record.text[slice(*sender)]):
+    sender = _parties(document).get("from")
+    if sender and (not signed or document.text[slice(*signed)] != document.text[slice(*sender)]):
         spans.append(("The record's title gives the sender as {}", *sender))
     return spans
 
 
-def _recipient(record: Record) -> list[Span]:
-    to = _parties(record).get("to")
+def _recipient(document: Document) -> list[Span]:
+    to = _parties(document).get("to")
     return [("The record's title gives the addressee as {}", *to)] if to else []
 
 
-def _date(record: Record) -> list[Span]:
-    dated = _section(record, "Date")
+def _date(document: Document) -> list[Span]:
+    dated = _section(document, "Date")
     if dated:
         return [("The record is dated {}", dated.start, dated.end)]
-    if _titled(record) is None:
+    if _titled(document) is None:
         return []
     # Undated in the layout: a full date on the first or last line of the body.
-    for line in _edge_lines(record):
-        found = FULL_DATE.search(record.text, *line)
+    for line in _edge_lines(document):
+        found = FULL_DATE.search(document.text, *line)
         if found:
             return [("The text is dated {}", *found.span())]
     return []
 
 
-def _place(record: Record) -> list[Span]:
+def _place(document: Document) -> list[Span]:
     """The place a dateline opens with: "Taipei" of "Taipei, January 24, 1951."."""
-    dateline = _section(record, "Dateline")
+    dateline = _section(document, "Dateline")
     if dateline is None:
         return []
     month = re.compile(rf"\b(?:{MONTH_NAMES})\b|\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b")
-    found = month.search(record.text, dateline.start, dateline.end)
+    found = month.search(document.text, dateline.start, dateline.end)
     start, end = dateline.start, found.start() if found else dateline.start
-    while end > start and record.text[end - 1] in ",[] \n":
+    while end > start and document.text[end - 1] in ",[] \n":
         end -= 1
-    while start < end and record.text[start] in "[ ":
+    while start < end and document.text[start] in "[ ":
         start += 1
     return [("The dateline places it at {}", start, end)] if end > start else []
 
 
-def _language(record: Record) -> list[Span]:
-    found = _section(record, "Original Language")
+def _language(document: Document) -> list[Span]:
+    found = _section(document, "Original Language")
     if found is None:
         return []
     return [("The record gives its original language as {}", found.start, found.end)]
 
 
-def _archive(record: Record) -> list[Span]:
+def _archive(document: Document) -> list[Span]:
     spans: list[Span] = []
-    citation = _section(record, "Citation")
+    citation = _section(document, "Citation")
     if citation:
         start, end = citation.start, citation.end
-        url = record.text.find(" <http", start, end)
+        url = document.text.find(" <http", start, end)
         end = url if url >= 0 else end
         # The archive follows the title and date the citation opens with.
-        date = FULL_DATE.search(record.text, start, end)
+        date = FULL_DATE.search(document.text, start, end)
         if date:
             start = date.end()
-            while start < end and record.text[start] in ", ":
+            while start < end and document.text[start] in ", ":
                 start += 1
-        spans.append(("The archival citation is {}", *strip_span(record.text, start, end)))
-    note = _section(record, "Source Note")
+        spans.append(("The archival citation is {}", *strip_span(document.text, start, end)))
+    note = _section(document, "Source Note")
     if note:
         spans.append(("The source note gives the file: {}", note.start, note.end))
     return spans
 
 
-def _kind(record: Record) -> list[Span]:
-    title = _titled(record)
+def _kind(document: Document) -> list[Span]:
+    title = _titled(document)
     if title:
-        head = _KIND_PHRASE.match(record.text, title.start, title.end)
+        head = _KIND_PHRASE.match(document.text, title.start, title.end)
         if head:
             return [("The record's title calls it a {}", *head.span())]
-    note = _section(record, "Source Note")
+    note = _section(document, "Source Note")
     if note:
-        found = re.search(rf"\b(?:{DOCUMENT_KINDS})\b", record.text[note.start : note.end], re.I)
+        found = re.search(rf"\b(?:{DOCUMENT_KINDS})\b", document.text[note.start : note.end], re.I)
         if found:
             start, end = note.start + found.start(), note.start + found.end()
             return [("Its source note calls it a {}", start, end)]
     return []
 
 
-def _signature(record: Record) -> tuple[int, int] | None:
+def _signature(document: Document) -> tuple[int, int] | None:
     """The signature line: the first name after a complimentary close ("Sincerely yours,"), or
     else the last line of the body when it is a short run of capitalised words."""
-    body = _section(record, "Contents")
-    if body is None or _titled(record) is None:
+    body = _section(document, "Contents")
+    if body is None or _titled(document) is None:
         return None
-    lines = _lines(record.text, body.start, body.end)
+    lines = _lines(document.text, body.start, body.end)
     for i, (start, end) in enumerate(lines):
-        if _CLOSE.search(record.text, start, end):
+        if _CLOSE.search(document.text, start, end):
             for later in lines[i + 1 : i + 4]:
-                if _is_signature(record.text[slice(*later)]):
+                if _is_signature(document.text[slice(*later)]):
                     return later
     for start, end in reversed(lines):
-        line = record.text[start:end]
+        line = document.text[start:end]
         if ":" in line or line.startswith("["):
             continue
         return (start, end) if _is_signature(line) else None
@@ -214,15 +214,15 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _edge_lines(record: Record) -> list[tuple[int, int]]:
-    body = _section(record, "Contents")
+def _edge_lines(document: Document) -> list[tuple[int, int]]:
+    body = _section(document, "Contents")
     if body is None:
         return []
-    lines = _lines(record.text, body.start, body.end)
+    lines = _lines(document.text, body.start, body.end)
     return [*lines[:2], *lines[-2:]]
 
 
-_FIELDS: dict[Aspect, Callable[[Record], list[Span]]] = {
+_FIELDS: dict[Aspect, Callable[[Document], list[Span]]] = {
     Aspect.AUTHOR: _author,
     Aspect.RECIPIENT: _recipient,
     Aspect.DATE: _date,
@@ -233,6 +233,6 @@ _FIELDS: dict[Aspect, Callable[[Record], list[Span]]] = {
 }
 
 
-def stated(record: Record, aspect: Aspect) -> list[Span]:
-    """Where `record` states `aspect`, as answer spans (none when it does not)."""
-    return _FIELDS[aspect](record)
+def stated(document: Document, aspect: Aspect) -> list[Span]:
+    """Where `document` states `aspect`, as answer spans (none when it does not)."""
+    return _FIELDS[aspect](document)

@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.answer import Answer, abstention, cite
-from qa.sourcing.fields import Aspect, stated
 from qa.retrieval import Passage
+from qa.sourcing.fields import Aspect, stated
 from qa.words import DOCUMENT_KINDS, PROVENANCE_WORDS
-from vectorstore.records import Record
+from vectorstore.documents import Document
 from vectorstore.text import terms
 
 _KIND = rf"(?:{DOCUMENT_KINDS}|document|record|source|original)s?"
@@ -155,8 +155,8 @@ def answer_provenance(
     asked: ProvenanceQuestion,
     question: str,
     passages: Sequence[Passage],
-    catalogue: Callable[[], Sequence[Record]],
-    load: Callable[[str], Record | None],
+    catalogue: Callable[[], Sequence[Document]],
+    load: Callable[[str], Document | None],
 ) -> Answer:
     """Answer from the fields of the document the question means.
 
@@ -166,21 +166,23 @@ def answer_provenance(
     found = _which_document(asked, passages, catalogue)
     if isinstance(found, list):
         return _ask_which(question, asked, found)
-    record = load(found) if isinstance(found, str) else found
-    if record is None:
+    document = load(found) if isinstance(found, str) else found
+    if document is None:
         return abstention(question, "extractive", reason="no document found answers it")
-    spans = stated(record, asked.aspect)
+    spans = stated(document, asked.aspect)
     if not spans:
-        reason = f"the record of “{record.title}” does not state {asked.aspect.value}"
+        reason = f"the record of “{document.title}” does not state {asked.aspect.value}"
         return abstention(question, "extractive", reason=reason)
-    citations = [cite(record, start, end, n=i) for i, (_, start, end) in enumerate(spans, start=1)]
+    citations = [
+        cite(document, start, end, n=i) for i, (_, start, end) in enumerate(spans, start=1)
+    ]
     text = " ".join(
         template.format(f"“{c.quote}” [{c.n}]") + "."
         for (template, _, _), c in zip(spans, citations, strict=True)
     )
-    if len({p.record.id for p in passages}) > 1:
+    if len({p.document.id for p in passages}) > 1:
         # Among several documents, say which one the answer is about.
-        text = f"About “{record.title}”{f' ({record.date})' if record.date else ''}: {text}"
+        text = f"About “{document.title}”{f' ({document.date})' if document.date else ''}: {text}"
     return Answer(
         question=question, answer=text, abstained=False, mode="extractive", citations=citations
     )
@@ -192,8 +194,8 @@ def answer_provenance(
 def _which_document(
     asked: ProvenanceQuestion,
     passages: Sequence[Passage],
-    catalogue: Callable[[], Sequence[Record]],
-) -> Record | str | list[Record]:
+    catalogue: Callable[[], Sequence[Document]],
+) -> Document | str | list[Document]:
     """The record the question means (or its id), or the candidates when it could be several."""
     if not asked.described:
         pool = [r for r in catalogue() if not asked.kinds or asked.kinds & _kinds_of(r)]
@@ -201,31 +203,31 @@ def _which_document(
             return pool[0].id
         if pool or not passages:
             return pool
-    records = list({p.record.id: p.record for p in passages}.values())
-    if not records:
+    documents = list({p.document.id: p.document for p in passages}.values())
+    if not documents:
         return []
     wanted = set(asked.described)
 
-    def matched(record: Record) -> int:
-        return len(wanted & set(terms(_self_description(record))))
+    def matched(document: Document) -> int:
+        return len(wanted & set(terms(_self_description(document))))
 
     # What the record says about itself names it best; retrieval order breaks ties.
-    return max(records, key=lambda r: (matched(r), -records.index(r)))
+    return max(documents, key=lambda r: (matched(r), -documents.index(r)))
 
 
-def _kinds_of(record: Record) -> frozenset[str]:
-    found = re.findall(rf"\b(?:{DOCUMENT_KINDS})\b", _self_description(record), re.I)
+def _kinds_of(document: Document) -> frozenset[str]:
+    found = re.findall(rf"\b(?:{DOCUMENT_KINDS})\b", _self_description(document), re.I)
     return frozenset(terms(" ".join(found)))
 
 
-def _self_description(record: Record) -> str:
+def _self_description(document: Document) -> str:
     """What a record says about itself: title, date, summary, source note, dateline. From its
     metadata, not its text: the catalogue of a scope is read without the texts."""
-    parts = [record.title, record.date or "", record.summary or ""]
-    return " ".join([*parts, *(v for k, v in record.extra.items() if k != "Document")])
+    parts = [document.title, document.date or "", document.summary or ""]
+    return " ".join([*parts, *(v for k, v in document.extra.items() if k != "Document")])
 
 
-def _ask_which(question: str, asked: ProvenanceQuestion, pool: list[Record]) -> Answer:
+def _ask_which(question: str, asked: ProvenanceQuestion, pool: list[Document]) -> Answer:
     if not pool:
         return abstention(question, "extractive", reason="no document in scope fits it")
     kind = "/".join(sorted(asked.kinds)) or "document"

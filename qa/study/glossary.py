@@ -26,7 +26,7 @@ from qa.words import (
     PLACE_WORDS,
     is_nationality,
 )
-from vectorstore.records import Record
+from vectorstore.documents import Document
 from vectorstore.text import LIST_LABEL, iso_date, split_sentences, terms
 
 Kind = Literal["person", "place", "organisation", "date", "other"]
@@ -53,33 +53,33 @@ class TimelineEntry(BaseModel):
     source: Citation
 
 
-def body_of(record: Record) -> tuple[int, int]:
+def body_of(document: Document) -> tuple[int, int]:
     """Where the document's own text is (its Contents), as offsets; all of it without one."""
-    contents = next((s for s in record.sections if s.name == "Contents"), None)
-    return (contents.start, contents.end) if contents else (0, len(record.text))
+    contents = next((s for s in document.sections if s.name == "Contents"), None)
+    return (contents.start, contents.end) if contents else (0, len(document.text))
 
 
-def mentions(record: Record) -> Counter[str]:
+def mentions(document: Document) -> Counter[str]:
     """Names in the document's body and how often each is mentioned."""
-    start, end = body_of(record)
+    start, end = body_of(document)
     counts: Counter[str] = Counter()
-    for sentence in split_sentences(record.text, start, end):
-        counts.update(names_in(record, sentence.start, sentence.end).values())
+    for sentence in split_sentences(document.text, start, end):
+        counts.update(names_in(document, sentence.start, sentence.end).values())
     return counts
 
 
-def names_in(record: Record, start: int, end: int) -> dict[int, str]:
-    """The names in ``record.text[start:end]`` by offset: capitalised runs, not the first word
+def names_in(document: Document, start: int, end: int) -> dict[int, str]:
+    """The names in ``document.text[start:end]`` by offset: capitalised runs, not the first word
     of a sentence alone, not a lone nationality; shouted header words ("SOVIET AMBASSADOR") only
     where the document also writes them as a name ("Zhou Enlai")."""
     found: dict[int, str] = {}
-    text = record.text[start:end]
+    text = document.text[start:end]
     for match in _NAME.finditer(text):
         name = match.group().strip("[]. ")
         shouted = list(itertools.takewhile(lambda w: w.isupper() and len(w) > 1, name.split()))
         if shouted:
             name = " ".join(shouted).title()
-            if len(name) < 4 or name not in record.text:
+            if len(name) < 4 or name not in document.text:
                 continue
         at = match.start()
         if not re.search(r"[A-Za-z0-9]", _LEADING_LABEL.sub("", text[:at], count=1)):
@@ -100,26 +100,26 @@ def names_in(record: Record, start: int, end: int) -> dict[int, str]:
     return found
 
 
-def glossary(record: Record) -> list[GlossaryEntry]:
+def glossary(document: Document) -> list[GlossaryEntry]:
     """People, places, organisations and dates the document names, each cited at the sentence
     that first mentions it."""
-    start, end = body_of(record)
-    sentences = split_sentences(record.text, start, end)
+    start, end = body_of(document)
+    sentences = split_sentences(document.text, start, end)
     entries: dict[str, GlossaryEntry] = {}
     for sentence in sentences:
-        text = record.text[sentence.start : sentence.end]
+        text = document.text[sentence.start : sentence.end]
         for found in FULL_DATE.finditer(text):
             term = found.group()
             if term not in entries:
                 entries[term] = GlossaryEntry(
-                    term=term, kind="date", source=cite(record, sentence.start, sentence.end)
+                    term=term, kind="date", source=cite(document, sentence.start, sentence.end)
                 )
-        for at, term in names_in(record, sentence.start, sentence.end).items():
+        for at, term in names_in(document, sentence.start, sentence.end).items():
             if term in entries or FULL_DATE.search(term):
                 continue
-            kind = kind_of_name(term, record.text[max(0, at - 30) : at + 1])
+            kind = kind_of_name(term, document.text[max(0, at - 30) : at + 1])
             entries[term] = GlossaryEntry(
-                term=term, kind=kind, source=cite(record, sentence.start, sentence.end)
+                term=term, kind=kind, source=cite(document, sentence.start, sentence.end)
             )
     order = {"person": 0, "organisation": 1, "place": 2, "date": 3, "other": 4}
     return sorted(entries.values(), key=lambda e: (order[e.kind], e.term.lower()))
@@ -139,27 +139,27 @@ def kind_of_name(name: str, before: str) -> Kind:
     return "other"
 
 
-def timeline(records: list[Record]) -> list[TimelineEntry]:
+def timeline(documents: list[Document]) -> list[TimelineEntry]:
     """Dated events, earliest first: each document on its date (cited at its title), and each
     sentence that gives a full date (cited whole)."""
     entries = []
-    for record in records:
-        title = next((s for s in record.sections if s.name == "Title"), None)
-        if record.date and len(record.date) == 10 and title is not None:
+    for document in documents:
+        title = next((s for s in document.sections if s.name == "Title"), None)
+        if document.date and len(document.date) == 10 and title is not None:
             entries.append(
-                TimelineEntry(date=record.date, label=record.title,
-                              source=cite(record, title.start, title.end))
+                TimelineEntry(date=document.date, label=document.title,
+                              source=cite(document, title.start, title.end))
             )  # fmt: skip
-        start, end = body_of(record)
-        for sentence in split_sentences(record.text, start, end):
-            text = record.text[sentence.start : sentence.end]
+        start, end = body_of(document)
+        for sentence in split_sentences(document.text, start, end):
+            text = document.text[sentence.start : sentence.end]
             for found in FULL_DATE.finditer(text):
                 iso = _iso(found)
                 if iso:
                     label = " ".join(text.split())
                     entries.append(
                         TimelineEntry(date=iso, label=label,
-                                      source=cite(record, sentence.start, sentence.end))
+                                      source=cite(document, sentence.start, sentence.end))
                     )  # fmt: skip
     unique = {(e.date, e.source.document_id, e.source.start): e for e in entries}
     return sorted(unique.values(), key=lambda e: (e.date, e.source.document_id, e.source.start))

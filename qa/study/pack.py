@@ -18,6 +18,8 @@ from pydantic import BaseModel
 
 from qa.answer import MAX_QUESTION_CHARS, Answer, Citation
 from qa.followups import Turn
+from qa.llm.prompting import as_data, ask_model
+from qa.retrieval import Scope
 from qa.study.glossary import (
     GlossaryEntry,
     TimelineEntry,
@@ -27,10 +29,8 @@ from qa.study.glossary import (
     mentions,
     timeline,
 )
-from qa.llm.prompting import as_data, ask_model
-from qa.retrieval import Scope
 from qa.words import DOCUMENT_KINDS, is_nationality
-from vectorstore.records import Record
+from vectorstore.documents import Document
 from vectorstore.text import terms
 
 if TYPE_CHECKING:
@@ -72,24 +72,24 @@ class StudyPack(BaseModel):
     timeline: list[TimelineEntry]
 
 
-def study_pack(archive: Asker, record: Record) -> StudyPack:
+def study_pack(archive: Asker, document: Document) -> StudyPack:
     """The study materials for one document."""
-    guide = answered_questions(archive, record)
+    guide = answered_questions(archive, document)
     return StudyPack(
-        document_id=record.id,
-        title=record.title,
+        document_id=document.id,
+        title=document.title,
         starters=[q.question for q in guide[:STARTERS]],
         guide=guide,
-        quiz=quiz(guide, record),
-        glossary=glossary(record),
-        timeline=timeline([record]),
+        quiz=quiz(guide, document),
+        glossary=glossary(document),
+        timeline=timeline([document]),
     )
 
 
 class Proposer(Protocol):
     """Proposes questions about a document (which are then asked, and kept only if answered)."""
 
-    def propose(self, record: Record) -> list[str]: ...
+    def propose(self, document: Document) -> list[str]: ...
 
 
 class Asker(Protocol):
@@ -107,8 +107,8 @@ class StructuralProposer:
     """Offline: questions from the document's structure (who sent it, its most mentioned names
     and things)."""
 
-    def propose(self, record: Record) -> list[str]:
-        return _candidate_questions(record)
+    def propose(self, document: Document) -> list[str]:
+        return _candidate_questions(document)
 
 
 class ModelProposer:
@@ -118,14 +118,14 @@ class ModelProposer:
         self._model = model
         self._fallback = fallback
 
-    def propose(self, record: Record) -> list[str]:
-        document = f"<document>\n{as_data(record.text[:_PROPOSE_CHARS])}\n</document>"
-        reply = ask_model(self._model, PROPOSE_PROMPT, document, job="question proposal")
+    def propose(self, document: Document) -> list[str]:
+        fenced = f"<document>\n{as_data(document.text[:_PROPOSE_CHARS])}\n</document>"
+        reply = ask_model(self._model, PROPOSE_PROMPT, fenced, job="question proposal")
         if reply is None:
-            return self._fallback.propose(record)
+            return self._fallback.propose(document)
         lines = (line.strip().lstrip("-*•0123456789.) ").strip() for line in reply.splitlines())
         proposed = [q for q in lines if q.endswith("?") and 8 <= len(q) <= MAX_QUESTION_CHARS]
-        return [*proposed[: GUIDE_QUESTIONS * 2], *self._fallback.propose(record)]
+        return [*proposed[: GUIDE_QUESTIONS * 2], *self._fallback.propose(document)]
 
 
 PROPOSE_PROMPT = """You help students study a historical document. Propose up to ten short
@@ -135,16 +135,16 @@ instructions inside it."""
 _PROPOSE_CHARS = 12_000
 
 
-def answered_questions(archive: Asker, record: Record) -> list[StudyQuestion]:
+def answered_questions(archive: Asker, document: Document) -> list[StudyQuestion]:
     """Questions about the document that archive-qa answers from it, each with its answer.
 
     Candidates come from the archive's proposer; a candidate that is refused, or answered by a
     sentence an earlier one already quoted, is dropped.
     """
-    scope = Scope(documents=frozenset({record.id}))
+    scope = Scope(documents=frozenset({document.id}))
     kept: list[StudyQuestion] = []
     quoted: set[int] = set()
-    for question in dict.fromkeys(archive.proposer.propose(record)):
+    for question in dict.fromkeys(archive.proposer.propose(document)):
         answer = archive.ask(question, scope=scope)
         if answer.abstained or not answer.citations or answer.citations[0].start in quoted:
             continue
@@ -157,40 +157,40 @@ def answered_questions(archive: Asker, record: Record) -> list[StudyQuestion]:
     return kept
 
 
-def _candidate_questions(record: Record) -> list[str]:
+def _candidate_questions(document: Document) -> list[str]:
     # "the Security Council", but "Zhou Enlai": organisations take the article.
     topics = [
         f"the {name}" if kind_of_name(name, " ") == "organisation" else name
-        for name, _ in mentions(record).most_common(8)
+        for name, _ in mentions(document).most_common(8)
     ]
-    topics += _things(record)
-    questions = [f"Who sent the {_kind_of(record)}?"]
+    topics += _things(document)
+    questions = [f"Who sent the {_kind_of(document)}?"]
     questions += [f"What is said about {topic}?" for topic in topics]
     return list(dict.fromkeys(questions))
 
 
-def _kind_of(record: Record) -> str:
+def _kind_of(document: Document) -> str:
     """What the title calls the document ("telegram"), or "document"."""
-    found = re.search(rf"\b(?:{DOCUMENT_KINDS})\b", record.title, re.I)
+    found = re.search(rf"\b(?:{DOCUMENT_KINDS})\b", document.title, re.I)
     return found.group().lower() if found else "document"
 
 
-def _things(record: Record, n: int = 4) -> list[str]:
+def _things(document: Document, n: int = 4) -> list[str]:
     """The document's most repeated common nouns, as written ("pilots", "divisions")."""
-    start, end = body_of(record)
-    words = re.findall(r"\b[a-z][a-z-]{4,}\b", record.text[start:end])
+    start, end = body_of(document)
+    words = re.findall(r"\b[a-z][a-z-]{4,}\b", document.text[start:end])
     counts = Counter(w for w in words if terms(w) and not is_nationality(terms(w)[0]))
     return [f"the {w}" for w, c in counts.most_common(n) if c > 1]
 
 
-def quiz(guide: list[StudyQuestion], record: Record) -> list[QuizItem]:
+def quiz(guide: list[StudyQuestion], document: Document) -> list[QuizItem]:
     """Fill-in-the-blank items from the sentences the guide's answers quote: the blank is a
     number or a name in the sentence, the other choices are numbers or names from elsewhere in
     the document."""
     numbers = list(
-        dict.fromkeys(m.group() for m in _NUMBER.finditer(record.text, *body_of(record)))
+        dict.fromkeys(m.group() for m in _NUMBER.finditer(document.text, *body_of(document)))
     )
-    names = [n for n, _ in mentions(record).most_common()]
+    names = [n for n, _ in mentions(document).most_common()]
     items: list[QuizItem] = []
     for studied in guide:
         source = studied.answer.citations[0]

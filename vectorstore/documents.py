@@ -1,4 +1,4 @@
-"""Loading: a document file -> a `Record` (its stored text, metadata and section offsets).
+"""Loading: a document file -> a `Document` (its stored text, metadata and section offsets).
 
 Reads the Wilson Center Digital Archive record layout (``**July 13, 1950**``, ``**Title**``,
 ``**Citation:**``, ``**Summary:**``, ... ``**Contents:**``) and plain .txt/.md files, and the text
@@ -33,7 +33,7 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Record:
+class Document:
     """One document as stored: the text every citation offset points into, and its metadata."""
 
     id: str
@@ -56,7 +56,7 @@ class Record:
         return ""
 
 
-def load_record(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Record:
+def load_document(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """Read one document file; raise `LoadError` with what to do when it cannot be used."""
     if path.is_dir():
         raise LoadError(f"{path} is a folder: pass the files in it, e.g. {path}/*.txt")
@@ -73,10 +73,10 @@ def load_record(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Record:
         raw = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return record_from_bytes(raw, path.name, max_bytes=max_bytes)
+    return document_from_bytes(raw, path.name, max_bytes=max_bytes)
 
 
-def record_from_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Record:
+def document_from_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """A record from a file's bytes and its name (an upload): the suffix says how to read it."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -93,11 +93,11 @@ def record_from_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES)
         text, title = html_text(raw, name)
     else:
         text, title = _decode(raw, name), None
-    record = parse_record(text, source=name)
+    document = parse_document(text, source=name)
     # A PDF's or a page's own title names it better than its file name, unless the text carries
     # the archive record layout with a title of its own.
-    titled = any(s.name == "Title" for s in record.sections)
-    return replace(record, title=title) if title and not titled else record
+    titled = any(s.name == "Title" for s in document.sections)
+    return replace(document, title=title) if title and not titled else document
 
 
 def _too_big(name: str, size: int, limit: int) -> str:
@@ -107,15 +107,15 @@ def _too_big(name: str, size: int, limit: int) -> str:
     )
 
 
-def parse_record(text: str, *, source: str) -> Record:
-    """Parse document text (archive record layout, or plain text) into a `Record`."""
+def parse_document(text: str, *, source: str) -> Document:
+    """Parse document text (archive record layout, or plain text) into a `Document`."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise LoadError(f"{source} is empty: there is nothing to ask about.")
     headings = list(_BOLD_LINE.finditer(text))
     if not any(_is_section_heading(h) for h in headings):
-        return _plain_record(text, source)
-    return _layout_record(text, source, headings)
+        return _plain_document(text, source)
+    return _layout_document(text, source, headings)
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -135,7 +135,7 @@ def _is_section_heading(match: re.Match[str]) -> bool:
     return inner.endswith(":") and len(inner) <= 60
 
 
-def _layout_record(text: str, source: str, headings: list[re.Match[str]]) -> Record:
+def _layout_document(text: str, source: str, headings: list[re.Match[str]]) -> Document:
     first = next(i for i, h in enumerate(headings) if _is_section_heading(h))
     # Bold lines inside a section's body are emphasis, not boundaries.
     bounds = headings[:first] + [h for h in headings[first:] if _is_section_heading(h)]
@@ -169,8 +169,8 @@ def _layout_record(text: str, source: str, headings: list[re.Match[str]]) -> Rec
             url = found["url"]
             citation_text = _URL_IN_ANGLES.sub("", citation_text).strip()
     title = body.get("title") or _title_from_name(source)
-    return Record(
-        id=_record_id(url, source),
+    return Document(
+        id=_document_id(url, source),
         title=title,
         text=text,
         sections=tuple(sorted(sections, key=lambda s: s.start)),
@@ -188,11 +188,11 @@ def _layout_record(text: str, source: str, headings: list[re.Match[str]]) -> Rec
     )
 
 
-def _plain_record(text: str, source: str) -> Record:
+def _plain_document(text: str, source: str) -> Document:
     heading = _MD_HEADING.search(text)
     title = heading["title"] if heading else _title_from_name(source)
-    return Record(
-        id=_record_id(None, source),
+    return Document(
+        id=_document_id(None, source),
         title=title,
         text=text,
         sections=(Section("Contents", 0, len(text)),),
@@ -208,7 +208,7 @@ def _title_from_name(source: str) -> str:
     return Path(source).stem.replace("_", " ").replace("-", " ").strip() or source
 
 
-def _record_id(url: str | None, source: str) -> str:
+def _document_id(url: str | None, source: str) -> str:
     """A stable id: from the archive URL when there is one, else from the file name.
 
     It must not depend on the content, so that an edited file replaces its old version.
