@@ -1,14 +1,14 @@
-"""Benchmark a course pack at scale: the course pack + 2,000+ bulk FRUS records.
+"""Benchmark the eval corpus at scale: the eval corpus + 2,000+ bulk FRUS records.
 
     .venv/bin/python bench/bulk.py [--volumes frus1901China frus1918Russiav03 ... | all]
                                    [--data-dir DIR] [--sets eval/frozen1.jsonl ...]
                                    [--out bench-results/bulk.json]
 
-The course pack is what the question sets ask about: the telegram, the 49 FRUS 1951 records and
+The eval corpus is what the question sets ask about: the telegram, the 49 FRUS 1951 records and
 the 11 bulk records of eval/corpus/. Unpacks ../shared/corpus/frus_bulk.tar.gz into a temporary
 folder (never into the repo), ingests the chosen volumes (all 10,611 records with `--volumes all`)
-beside the course pack, then scores the
-question sets there: over the whole library, and in a collection holding just the course pack
+beside the eval corpus, then scores the
+question sets there: over the whole library, and in a collection holding just the eval corpus
 (asked on its own, as a course page or `ask --collection` would). Prints the figures and writes
 them as JSON. With --data-dir the store is kept for later runs, and records already in it are
 skipped (then the ingest time is that of an unchanged re-ingest).
@@ -27,13 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import FITTED_SETS, bench_parser, course_pack_files, write_figures  # noqa: E402
+from bench.report import FITTED_SETS, bench_parser, eval_corpus_files, write_figures  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 # Same era and region as the telegram where the bulk set has it (China 1901, Russia 1918), plus
 # two 1930s volumes: about 2,080 records.
 VOLUMES = ["frus1901China", "frus1918Russiav03", "frus1934v04", "frus1936v03"]
-COURSE_PACK = "FRUS 1951 course pack"
+EVAL_CORPUS = "FRUS 1951 course pack"  # the collection it goes in, as a teacher would name it
 
 
 def main() -> None:
@@ -52,9 +52,9 @@ def main() -> None:
 
     from tqdm import tqdm
 
+    from qa.answer import Scope
     from qa.assembly import bundled_document, open_archive
     from qa.evaluation import evaluate, load_questions
-    from qa.retrieval import Scope
     from qa.settings import Settings
     from vectorstore.documents import load_document
 
@@ -66,7 +66,7 @@ def main() -> None:
             ]  # fmt: skip
             tar.extractall(tmp, members=members, filter="data")
         bulk = sorted(Path(tmp).glob("frus_bulk/*/*.txt"))
-        pack_files = course_pack_files()
+        pack_files = eval_corpus_files()
         files = pack_files + bulk
         data = args.data_dir or Path(tmp) / "store"
         settings = Settings(_env_file=None, archive_qa_data_dir=data)  # type: ignore[call-arg]
@@ -76,17 +76,17 @@ def main() -> None:
         added = Counter(r.status for r in tqdm(archive.library.add_files(files), total=len(files)))
         figures["ingest_seconds"] = round(time.perf_counter() - started, 1)
         figures["ingest_statuses"] = dict(added)
-        figures["documents"] = len(archive.store.catalogue.document_ids())
-        figures["chunks_indexed"] = archive.store.chunk_count()
+        figures["documents"] = len(archive.library.document_ids())
+        figures["passages_indexed"] = archive.store.passage_count()
 
         started = time.perf_counter()
         archive.ask("Who is Filippov?")
         figures["first_ask_seconds_incl_word_index"] = round(time.perf_counter() - started, 2)
         pack = [load_document(p).id for p in pack_files]
-        archive.store.catalogue.add_to_collection(
-            COURSE_PACK, [*pack, load_document(bundled_document()).id]
+        archive.library.add_to_collection(
+            EVAL_CORPUS, [*pack, load_document(bundled_document()).id]
         )
-        for label, scope in [("", None), ("course_pack_", Scope(collection=COURSE_PACK))]:
+        for label, scope in [("", None), ("eval_corpus_", Scope(collection=EVAL_CORPUS))]:
             for path in args.sets:
                 report = evaluate(
                     load_questions(path), partial(archive.ask, scope=scope), archive.text_of

@@ -3,9 +3,9 @@
     .venv/bin/python bench/embeddings.py [--models minilm e5] [--sets eval/frozen1.jsonl ...]
                                          [--out bench-results/embeddings.json]
 
-For each model, builds the course pack (the telegram and eval/corpus) in a temporary store and
+For each model, builds the eval corpus (the telegram and eval/corpus) in a temporary store and
 measures: ingest time and passages per second; for each question set, answers right, retrieval
-recall@k (a support passage among the retrieved chunks) and the median time per question, with
+recall@k (a support passage among the retrieved passages) and the median time per question, with
 the answerer archive-qa ships (whose reader always scores sentences with MiniLM). Prints a table
 and writes the figures as JSON.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import FITTED_SETS, bench_parser, course_pack_files, write_figures  # noqa: E402
+from bench.report import FITTED_SETS, bench_parser, eval_corpus_files, write_figures  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +35,7 @@ def main() -> None:
     from qa.settings import Settings
     from vectorstore.documents import load_document
 
-    documents = [load_document(path) for path in course_pack_files()]
+    documents = [load_document(path) for path in eval_corpus_files()]
     figures: dict[str, object] = {"documents": len(documents) + 1}
     for model in args.models:
         with tempfile.TemporaryDirectory() as tmp:
@@ -47,20 +47,18 @@ def main() -> None:
             for document in documents:
                 archive.store.ingest(document)
             seconds = time.perf_counter() - started
-            chunks = archive.store.chunk_count()
+            passages = archive.store.passage_count()
             row: dict[str, object] = {
                 "ingest_seconds": round(seconds, 1),
-                "passages": chunks,
-                "passages_per_second": round(chunks / seconds, 1),
+                "passages": passages,
+                "passages_per_second": round(passages / seconds, 1),
             }
             archive.ask("Who is Filippov?")  # the word index and the models are loaded
 
-            def retrieve(question: str) -> list[tuple[str, int, int]]:
-                found = archive.retrieve(question)  # noqa: B023 - used within this iteration
-                return [(p.document.id, p.chunk.start, p.chunk.end) for p in found]
-
             for path in args.sets:
-                report = evaluate(load_questions(path), archive.ask, archive.text_of, retrieve)
+                report = evaluate(
+                    load_questions(path), archive.ask, archive.text_of, archive.retrieve
+                )
                 summary = report.summary
                 row[path.stem] = {
                     "right": summary["correct"],

@@ -5,7 +5,7 @@ cross-validated.
     .venv/bin/python bench/fit_reader.py [--sets SET ...] [--validate SET ...]
                                          [--folds 5] [--no-write] [--show-wrong]
 
-Builds the course pack (the telegram and eval/corpus) in a temporary store, reads every question of
+Builds the eval corpus (the telegram and eval/corpus) in a temporary store, reads every question of
 the sets (all but eval/frozen2.jsonl, which nothing is fitted on) against its retrieved passages
 (qa.offline.extractive), and labels each candidate sentence by whether it overlaps a support
 passage. It fits two logistic regressions on the features of qa.offline.reader: a ranker on pairs of
@@ -35,12 +35,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import FITTED_SETS, bench_parser, course_pack_files, write_figures  # noqa: E402
+from bench.report import FITTED_SETS, bench_parser, eval_corpus_files, write_figures  # noqa: E402
 from qa.answer import as_claim  # noqa: E402
 from qa.citations import locate_quote  # noqa: E402
-from qa.evaluation import Question, load_questions  # noqa: E402
-from qa.offline.extractive import ExtractiveAnswerer, Reading, choose  # noqa: E402
-from qa.offline.reader import FEATURES, ReaderModel  # noqa: E402
+from qa.evaluation import GoldQuestion, load_questions  # noqa: E402
+from qa.offline.extractive import Evidence, ExtractiveAnswerer, choose  # noqa: E402
+from qa.offline.reader import FEATURES, Reader  # noqa: E402
 from qa.sourcing.provenance import read_provenance  # noqa: E402
 
 TELEGRAM = "document-110692"
@@ -53,8 +53,8 @@ KEEP_WITHIN = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 class Example:
     """A question read against its passages, with what each candidate would bring an answer."""
 
-    question: Question
-    reading: Reading
+    question: GoldQuestion
+    evidence: Evidence
     on_support: np.ndarray
     """Per candidate: its quote overlaps a support passage."""
     facts: list[frozenset[int]]
@@ -136,35 +136,35 @@ def main() -> None:
 
 def read_examples(sets: Sequence[Path]) -> list[Example]:
     """Every question of `sets` that the reader answers (not the provenance ones), read in the
-    course pack."""
+    eval corpus."""
     from qa.assembly import open_archive
     from qa.settings import Settings
     from vectorstore.documents import load_document
     from vectorstore.embeddings import RememberingEncoder, shared_encoder
 
     zeros = np.zeros(len(FEATURES))
-    unfitted = ReaderModel(zeros, zeros + 1, zeros, np.zeros(len(FEATURES) + 2), 0, 0, 0, {})
-    reader = ExtractiveAnswerer(RememberingEncoder(shared_encoder()), unfitted)
+    unfitted = Reader(zeros, zeros + 1, zeros, np.zeros(len(FEATURES) + 2), 0, 0, 0, {})
+    answerer = ExtractiveAnswerer(RememberingEncoder(shared_encoder()), unfitted)
     examples = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, archive_qa_data_dir=Path(tmp))  # type: ignore[call-arg]
         archive = open_archive(settings)
-        for path in course_pack_files():
+        for path in eval_corpus_files():
             archive.store.ingest(load_document(path))
         for path in sets:
             about_telegram = "telegram" in path.name or path.name.startswith("dev")
             for q in load_questions(path):
                 if read_provenance(q.question) is not None:
-                    continue  # answered from the record's fields, not by the reader
-                reading = reader.read(q.question, archive.retrieve(q.question))
+                    continue  # answered from the document's fields, not by the reader
+                evidence = answerer.weigh(q.question, archive.retrieve(q.question))
                 group = q.documents[0] if q.documents else TELEGRAM if about_telegram else q.id
-                examples.append(_example(q, reading, group))
+                examples.append(_example(q, evidence, group))
     return examples
 
 
-def _example(q: Question, reading: Reading, group: str) -> Example:
+def _example(q: GoldQuestion, evidence: Evidence, group: str) -> Example:
     on_support, facts = [], []
-    for c in reading.candidates:
+    for c in evidence.candidates:
         start, end = c.quoted
         text = c.passage.document.text
         spans = [locate_quote(p, text) for p in q.support]
@@ -173,21 +173,21 @@ def _example(q: Question, reading: Reading, group: str) -> Example:
         facts.append(
             frozenset(i for i, alts in enumerate(q.must) if any(a.lower() in claim for a in alts))
         )
-    return Example(q, reading, np.array(on_support, dtype=bool), facts, group)
+    return Example(q, evidence, np.array(on_support, dtype=bool), facts, group)
 
 
-def train(examples: Sequence[Example], strength: float) -> ReaderModel:
+def train(examples: Sequence[Example], strength: float) -> Reader:
     """The ranker, fitted on pairs of a right and a wrong sentence of the same question, and the
     model of whether the best-ranked sentence answers at all; thresholds still to be tuned."""
     from sklearn.linear_model import LogisticRegression
 
-    features = np.vstack([e.reading.features for e in examples if len(e.on_support)])
+    features = np.vstack([e.evidence.features for e in examples if len(e.on_support)])
     mean = features.mean(axis=0)
     scale = features.std(axis=0)
     scale[scale == 0] = 1.0
     pairs = []
     for e in examples:
-        z = (e.reading.features - mean) / scale
+        z = (e.evidence.features - mean) / scale
         right, wrong = z[e.on_support], z[~e.on_support]
         pairs.extend(r - w for r in right for w in wrong)
     differences = np.asarray(pairs)
@@ -195,19 +195,17 @@ def train(examples: Sequence[Example], strength: float) -> ReaderModel:
         np.vstack([differences, -differences]),
         np.concatenate([np.ones(len(pairs)), np.zeros(len(pairs))]),
     )
-    model = ReaderModel(
-        mean, scale, ranker.coef_[0], np.zeros(len(FEATURES) + 2), 0.0, 0.0, 0.0, {}
-    )
+    model = Reader(mean, scale, ranker.coef_[0], np.zeros(len(FEATURES) + 2), 0.0, 0.0, 0.0, {})
     rows, labels = [], []
     for e in examples:
         if not len(e.on_support):
             continue
-        scores = model.scores(e.reading.features)
+        scores = model.scores(e.evidence.features)
         order = np.argsort(-scores, kind="stable")
         lead = scores[order[0]] - scores[order[1]] if len(order) > 1 else 1.0
         rows.append(
             np.concatenate(
-                [model.standardise(e.reading.features[order[0]]), [scores[order[0]], lead]]
+                [model.standardise(e.evidence.features[order[0]]), [scores[order[0]], lead]]
             )
         )
         labels.append(bool(e.on_support[order[0]]))
@@ -217,18 +215,18 @@ def train(examples: Sequence[Example], strength: float) -> ReaderModel:
     )
 
 
-def score(examples: Sequence[Example], model: ReaderModel) -> int:
+def score(examples: Sequence[Example], model: Reader) -> int:
     """How many of `examples` `model` answers right."""
     return sum(e.right(_picked(e, model)) for e in examples)
 
 
-def _picked(example: Example, model: ReaderModel) -> list[int]:
-    if example.reading.missing and example.reading.candidates:
+def _picked(example: Example, model: Reader) -> list[int]:
+    if example.evidence.missing and example.evidence.candidates:
         return []  # a name that no document mentions
-    return choose(example.reading, model)
+    return choose(example.evidence, model)
 
 
-def tune(examples: Sequence[Example], model: ReaderModel) -> tuple[ReaderModel, int]:
+def tune(examples: Sequence[Example], model: Reader) -> tuple[Reader, int]:
     """The thresholds that answer the most of `examples` right (a wrong refusal and a wrong
     answer count alike). Among ties the fewest further sentences (the shortest answers), then
     the middle of the run of refusal thresholds."""
@@ -265,19 +263,19 @@ def cross_validate(
     return right
 
 
-def _show(example: Example, model: ReaderModel) -> None:
+def _show(example: Example, model: Reader) -> None:
     """Print a question the model gets wrong: what it chose, and where the right sentence was."""
     picked = _picked(example, model)
     if example.right(picked):
         return
-    chances = model.scores(example.reading.features)
+    chances = model.scores(example.evidence.features)
     order = list(np.argsort(-chances))
     gold = [order.index(i) + 1 for i in np.flatnonzero(example.on_support)]
-    chance = model.chance(example.reading.features, chances) if len(order) else 0.0
+    chance = model.chance(example.evidence.features, chances) if len(order) else 0.0
     print(f"WRONG {example.question.id} {example.question.question}")
     print(f"  threshold {model.abstain_below} chance {chance:.2f}; right sentence ranks {gold}")
     for i in order[:3]:
-        c = example.reading.candidates[i]
+        c = example.evidence.candidates[i]
         mark = "*" if example.on_support[i] else " "
         print(f"  {mark} {chances[i]:.2f} {c.passage.document.id}: {c.text[:110]}")
 

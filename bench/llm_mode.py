@@ -1,5 +1,5 @@
 """Benchmark LLM mode with a local model: a question set asked through the real chain, streamed,
-next to the offline answerer on the same questions in the same course pack.
+next to the offline answerer on the same questions in the same eval corpus.
 
     .venv/bin/python bench/llm_mode.py --model smollm2 [--questions eval/frozen2.jsonl]
         [--add DIR] [--limit N] [--passages 8] [--max-tokens 400]
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
 from langchain_core.outputs import LLMResult  # noqa: E402
 
-from bench.report import UNTOUCHED_SET, bench_parser, course_pack_files, write_figures  # noqa: E402
+from bench.report import UNTOUCHED_SET, bench_parser, eval_corpus_files, write_figures  # noqa: E402
 
 
 class _Replies(BaseCallbackHandler):
@@ -42,9 +42,10 @@ class _Replies(BaseCallbackHandler):
 
 def _quotes(reply: str, passages: list[Any]) -> list[dict[str, Any]]:
     """Each quote of each claim in `reply`: where exact matching finds it, the best snap, and
-    whether the claim's verified quotes bear it out (qa.llm.answerer.supports)."""
-    from qa.citations import locate_quote, snap_quote
-    from qa.llm.answerer import find_quote, named_passage, read_line, supports
+    whether the claim's verified quotes bear it out (qa.citations.supports)."""
+    from qa.citations import find_quote, locate_quote, snap_quote, supports
+    from qa.llm.answerer import named_passage
+    from qa.llm.replies import read_line
 
     found = []
     for n, line in enumerate(reply.splitlines()):
@@ -54,16 +55,16 @@ def _quotes(reply: str, passages: list[Any]) -> list[dict[str, Any]]:
         verified = []
         for label, quote in claim.quotes:
             named = named_passage(label, passages)
-            exact = named is not None and locate_quote(quote, named.chunk.text) is not None
-            elsewhere = any(locate_quote(quote, p.chunk.text) for p in passages)
-            snap = snap_quote(quote, named.chunk.text) if named and not elsewhere else None
+            exact = named is not None and locate_quote(quote, named.text) is not None
+            elsewhere = any(locate_quote(quote, p.text) for p in passages)
+            snap = snap_quote(quote, named.text) if named and not elsewhere else None
             if (kept := find_quote(quote, named, passages)) is not None:
-                verified.append(kept[0].chunk.text[kept[1] : kept[2]])
+                verified.append(kept[0].text[kept[1] : kept[2]])
             found.append({
                 "claim": n, "text": claim.text, "label": label, "quote": quote,
                 "exact_in_named": exact, "exact_anywhere": elsewhere,
                 "snap_score": round(snap.score, 1) if snap else None,
-                "snapped_to": named.chunk.text[snap.start : snap.end] if named and snap else None,
+                "snapped_to": named.text[snap.start : snap.end] if named and snap else None,
             })  # fmt: skip
         for row in found:
             if row["claim"] == n:
@@ -88,7 +89,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument(
         "--add", type=Path, action="append", default=[],
-        help="a folder of records to add to the course pack (eval/corpus-frozen3 for frozen3)",
+        help="a folder of documents to add to the eval corpus (eval/corpus-frozen3 for frozen3)",
     )  # fmt: skip
     parser.add_argument("--passages", type=int, default=8, help="ARCHIVE_QA_LLM_PASSAGES")
     parser.add_argument("--max-tokens", type=int, default=400, help="ARCHIVE_QA_LLM_MAX_TOKENS")
@@ -109,9 +110,8 @@ def main() -> None:
         args.out.write_text(json.dumps(figures, indent=2))
         return
 
-    from qa.answer import Answer
+    from qa.answer import Answer, Ask
     from qa.assembly import open_archive, open_store
-    from qa.chain import Ask
     from qa.citations import SNAP_SCORE
     from qa.evaluation import judge, load_questions
     from qa.settings import Settings
@@ -123,7 +123,7 @@ def main() -> None:
         base = Settings(_env_file=None, archive_qa_data_dir=Path(tmp))  # type: ignore[call-arg]
         store = open_store(base)
         offline = open_archive(base, store=store)
-        for path in [*course_pack_files(), *(p for d in args.add for p in sorted(d.glob("*.txt")))]:
+        for path in [*eval_corpus_files(), *(p for d in args.add for p in sorted(d.glob("*.txt")))]:
             store.ingest(load_document(path))
         llm_settings = base.model_copy(
             update={

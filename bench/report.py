@@ -23,8 +23,8 @@ FITTED_SETS = [
 UNTOUCHED_SET = EVAL / "frozen2.jsonl"
 
 
-def course_pack_files() -> list[Path]:
-    """The records of the course pack, beside the bundled telegram: those of eval/corpus."""
+def eval_corpus_files() -> list[Path]:
+    """The documents of the eval corpus beside the bundled telegram: those of eval/corpus."""
     return [*sorted(FRUS_1951.glob("*.txt")), *sorted(FRUS_BULK_PICKS.glob("*.txt"))]
 
 

@@ -77,9 +77,9 @@ def main() -> None:
 def ingest_figures(data_dir: Path) -> dict[str, object]:
     """Raw model throughput and archive-qa's ingest on the same passages (the 49 records)."""
     from qa.assembly import open_library
-    from vectorstore.chunks import split_document
     from vectorstore.documents import load_document
     from vectorstore.embeddings import shared_encoder
+    from vectorstore.passages import split_document
 
     files = sorted(FRUS_1951.glob("*.txt"))
     texts = [c.text for path in files for c in split_document(load_document(path))]
@@ -92,7 +92,7 @@ def ingest_figures(data_dir: Path) -> dict[str, object]:
     again = _seconds(lambda: list(library.add_files(files)))
     extra = ROOT / "vectorstore/data"
     one = next(extra.glob("*.txt"))
-    added = _seconds(lambda: (library.add_file(one), library.store.search.word_index()))
+    added = _seconds(lambda: list(library.add_files([one])))  # the word index with it
     return {
         "passages": len(texts),
         "raw_passages_per_second": round(len(texts) / raw, 1),
@@ -140,8 +140,8 @@ def in_process_figures(data_dir: Path, questions: list[str]) -> dict[str, object
     archive.ask(WARM_UP)
     times = [_seconds(lambda q=q: archive.ask(q)) for q in questions]
     return {
-        "documents": len(archive.library.ids()),
-        "passages": archive.library.passages(),
+        "documents": len(archive.library.document_ids()),
+        "passages": archive.library.passage_count(),
         "in_process": _percentiles(times),
     }
 
@@ -152,13 +152,14 @@ def hnsw_recall(data_dir: Path, ks: tuple[int, ...] = (10, 40)) -> dict[str, obj
     import numpy as np
 
     from qa.assembly import open_store
+    from vectorstore.store import PASSAGES
 
     store = open_store(_settings(data_dir))
-    chunks = store.client.get_collection("archive_qa_chunks")
+    passages = store.client.get_collection(PASSAGES)
     ids: list[str] = []
     rows = []
-    for offset in range(0, chunks.count(), 5000):
-        page = chunks.get(include=["embeddings"], limit=5000, offset=offset)
+    for offset in range(0, passages.count(), 5000):
+        page = passages.get(include=["embeddings"], limit=5000, offset=offset)
         ids += page["ids"]
         rows.append(np.asarray(page["embeddings"], dtype=np.float32))
     vectors = np.concatenate(rows)
@@ -167,14 +168,14 @@ def hnsw_recall(data_dir: Path, ks: tuple[int, ...] = (10, 40)) -> dict[str, obj
     figures: dict[str, object] = {"vectors": len(ids), "queries": len(questions)}
     exact_order = np.argsort(-(asked @ vectors.T), axis=1)
     for k in ks:
-        found = chunks.query(query_embeddings=asked, n_results=k, include=[])["ids"]
+        found = passages.query(query_embeddings=asked, n_results=k, include=[])["ids"]
         wanted = min(k, len(ids))
         hits = [
             len(set(got) & {ids[i] for i in exact_order[q, :k]}) / wanted
             for q, got in enumerate(found)
         ]
         figures[f"recall_at_{k}"] = round(float(np.mean(hits)), 4)
-    figures["hnsw"] = str(chunks.configuration_json.get("hnsw"))
+    figures["hnsw"] = str(passages.configuration_json.get("hnsw"))
     return figures
 
 
@@ -184,12 +185,12 @@ def one_document(data_dir: Path) -> dict[str, object]:
     from qa.assembly import open_library
 
     library = open_library(_settings(data_dir))
-    library.store.search.word_index()  # up to date before the clock starts
+    library.store.documents_with([])  # a search brings the word index up to date first
     memo = (
         b"# Memo on the Quaxley shipment\n\nThe Quaxley shipment left Tientsin on 4 March 1951.\n"
     )
     added = _seconds(lambda: library.add_uploads([("quaxley-bench.md", memo)]))
-    found = library.store.search.documents_with(["quaxley"])
+    found = library.store.documents_with(["quaxley"])
     removed = _seconds(lambda: library.remove(["quaxley-bench"]))
     return {
         "add_seconds": round(added, 2),

@@ -1,5 +1,5 @@
 """Benchmark the web app as a student and an instructor meet it: page load, question to
-highlighted source in Chromium, the JSON API, study materials, and uploading a course pack.
+highlighted source in Chromium, the JSON API, study materials, and uploading a collection.
 
     .venv/bin/python bench/web.py [--corpus DIR] [--out bench-results/web.json]
 
@@ -25,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from bench.report import FRUS_1951, bench_parser, write_figures  # noqa: E402
 from bench.speed import TELEGRAM_QUESTIONS as QUESTIONS  # noqa: E402
 
-COURSE_PACK_QUESTION = "What did the Joint Chiefs of Staff say about the importance of Formosa?"
+EVAL_CORPUS_QUESTION = "What did the Joint Chiefs of Staff say about the importance of Formosa?"
 
 
 def _seconds(action: Callable[[], object]) -> float:
@@ -97,10 +97,10 @@ def main() -> None:
                     timeout=1800,
                 ).raise_for_status()
             )  # fmt: skip
-            figures["api_ask_with_course_pack_seconds"] = _seconds(
+            figures["api_ask_in_a_collection_seconds"] = _seconds(
                 lambda: httpx.post(
                     f"{url}/api/ask",
-                    json={"question": COURSE_PACK_QUESTION, "collection": "FRUS 1951"},
+                    json={"question": EVAL_CORPUS_QUESTION, "collection": "FRUS 1951"},
                     timeout=120,
                 ).raise_for_status()
             )

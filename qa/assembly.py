@@ -12,22 +12,37 @@ from pathlib import Path
 from chromadb.api import ClientAPI
 from langchain_core.runnables import Runnable
 
-from qa.answer import Answer, Streamed, check_question
-from qa.chain import Answerer, Ask, build_chain
-from qa.followups import Condenser, Turn, WordCondenser
-from qa.library.library import Library
-from qa.offline.extractive import ExtractiveAnswerer
-from qa.retrieval import ArchiveRetriever, Passage, Scope, to_passages
+from qa.answer import (
+    Answer,
+    Answerer,
+    Ask,
+    Condenser,
+    Proposer,
+    Scope,
+    Streamed,
+    Turn,
+    check_question,
+    final_answer,
+)
+from qa.chain import build_chain
+from qa.followups import WordCondenser
+from qa.library import Library
+from qa.offline import ExtractiveAnswerer
+from qa.retrieval import ArchiveRetriever
 from qa.settings import Settings
-from qa.study.pack import Proposer, StructuralProposer, StudyPack, study_pack
+from qa.sourcing import ProvenanceAnswerer
+from qa.study import StructuralProposer, StudyPack, study_pack
 from vectorstore.client import connect, reset
 from vectorstore.documents import Document, load_document
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
 from vectorstore.owner import announce
+from vectorstore.passages import Passage
 from vectorstore.remote_embeddings import RemoteEncoder
 from vectorstore.store import IngestResult, Store
 
 BUNDLED_DOCUMENT = "000_75e4e0694aac02d8.txt"
+BUNDLED_DOCUMENT_ID = "document-110692"
+"""The id the bundled telegram is stored under (from its archive URL)."""
 
 
 @dataclass
@@ -39,22 +54,22 @@ class Archive:
     answerer: Answerer
     condenser: Condenser = field(default_factory=WordCondenser)
     proposer: Proposer = field(default_factory=StructuralProposer)
-    """Proposes study questions about a document (qa.study.pack)."""
+    """Proposes study questions about a document (qa.study)."""
     _study_packs: dict[str, tuple[int, StudyPack]] = field(default_factory=dict, repr=False)
     # One study pack is made at a time: however many are asked for at once, they cost one core.
     _studying: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def library(self) -> Library:
-        """Listing, adding, grouping and removing documents (qa.library.library)."""
+        """Listing, adding, grouping and removing documents (qa.library)."""
         return Library(self.store)
 
     @cached_property
     def chain(self) -> Runnable[Ask | str, Streamed]:
-        """The whole ask as one runnable (qa.chain), built once: invoke it with a question or an
-        `Ask` for the `Answer`, stream it for each verified sentence then the `Answer`, or pipe
+        """The whole ask as one runnable (qa.chain), built once: stream it with a question or an
+        `Ask` for each verified sentence then the `Answer`, invoke it for the `Answer`, or pipe
         it into other chains."""
-        return build_chain(self.retriever, self.store, self.answerer, self.condenser)
+        return build_chain(self.retriever, self.answerer, self.condenser)
 
     def ask(
         self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
@@ -65,9 +80,7 @@ class Archive:
         read as the question it stands for, and the answer's notice says so. `scope` limits the
         documents searched.
         """
-        answer = self.chain.invoke(Ask(question=question, history=tuple(history), scope=scope))
-        assert isinstance(answer, Answer)  # the chain's last part is the whole answer
-        return answer
+        return final_answer(self.stream(question, history, scope))
 
     def stream(
         self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
@@ -77,13 +90,13 @@ class Archive:
         return self.chain.stream(Ask(question=question, history=tuple(history), scope=scope))
 
     def study(self, document: Document) -> StudyPack:
-        """The study materials for `document`: made once per version of its text (making them asks
-        a dozen questions, seconds offline) and kept for the page and the API alike."""
+        """The study materials for `document`: made once per version of its text (making them
+        asks a dozen questions, seconds offline) and kept for the page and the API alike."""
         version = hash(document.text)
         with self._studying:
             kept = self._study_packs.get(document.id)
             if kept is None or kept[0] != version:
-                kept = version, study_pack(self, document)
+                kept = version, study_pack(self, self.proposer, document)
                 self._study_packs[document.id] = kept
         return kept[1]
 
@@ -94,11 +107,10 @@ class Archive:
 
     def retrieve(self, question: str, scope: Scope | None = None) -> list[Passage]:
         """The passages the answerer would read for `question` (within `scope`, if given)."""
-        retriever = self.retriever.scoped(scope) if scope else self.retriever
-        return to_passages(retriever.invoke(check_question(question)), self.store)
+        return self.retriever.find(check_question(question), scope)
 
     def text_of(self, document_id: str) -> str | None:
-        document = self.store.catalogue.document(document_id)
+        document = self.store.document(document_id)
         return document.text if document else None
 
 
@@ -124,8 +136,7 @@ def open_store(settings: Settings) -> Store:
         encoder=remote_encoder(settings),
     )
     if not settings.chroma_host:  # this process owns the folder: nothing else is writing
-        store.lease.clear()  # left by a process that is gone
-        store.finish_interrupted()
+        store.recover()
     return store
 
 
@@ -164,9 +175,10 @@ def ensure_default_document(store: Store) -> IngestResult | None:
     return store.ingest(load_document(bundled_document()))
 
 
-def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser, Proposer]:
-    """The LLM answerer, question rewriter and study-question proposer when a model is
-    configured, else the offline ones."""
+def choose_answerer(settings: Settings, store: Store) -> tuple[Answerer, Condenser, Proposer]:
+    """The answerer (a model when one is configured, else offline; questions about a document
+    as a source answered from its fields either way), follow-up reader and study-question
+    proposer."""
     # Sentences are met again and again by questions about the same documents. The reader was
     # fitted on MiniLM similarities, whatever model the index uses.
     extractive = ExtractiveAnswerer(
@@ -177,14 +189,15 @@ def choose_answerer(settings: Settings) -> tuple[Answerer, Condenser, Proposer]:
         ),
     )
     if not settings.llm_configured:
-        return extractive, WordCondenser(), StructuralProposer()
-    from qa.followups import ModelCondenser  # the LLM stack loads only when it is used
-    from qa.llm.answerer import LLMAnswerer, chat_model
-    from qa.study.pack import ModelProposer
+        return ProvenanceAnswerer(extractive, store), WordCondenser(), StructuralProposer()
+    from qa.llm import LLMAnswerer, ModelCondenser, ModelProposer, chat_model  # only when used
 
     model = chat_model(settings)
+    answerer = LLMAnswerer(
+        model, fallback=extractive, max_passages=settings.archive_qa_llm_passages
+    )
     return (
-        LLMAnswerer(model, fallback=extractive, max_passages=settings.archive_qa_llm_passages),
+        ProvenanceAnswerer(answerer, store),
         ModelCondenser(model, fallback=WordCondenser()),
         ModelProposer(model, fallback=StructuralProposer()),
     )
@@ -194,8 +207,8 @@ def open_archive(settings: Settings, store: Store | None = None) -> Archive:
     """Open (and on first use, seed) the archive and assemble its answering chain."""
     store = store or open_store(settings)
     ensure_default_document(store)
-    answerer, condenser, proposer = choose_answerer(settings)
-    retriever = ArchiveRetriever(store=store, encoder=store.encoder, k=settings.archive_qa_top_k)
+    answerer, condenser, proposer = choose_answerer(settings, store)
+    retriever = ArchiveRetriever(store=store, k=settings.archive_qa_top_k)
     return Archive(
         store=store, retriever=retriever, answerer=answerer, condenser=condenser,
         proposer=proposer,

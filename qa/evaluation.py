@@ -19,10 +19,11 @@ from pathlib import Path
 from qa.answer import Answer
 from qa.citations import locate_quote
 from vectorstore.errors import ArchiveQAError
+from vectorstore.passages import Passage
 
 
 @dataclass(frozen=True)
-class Question:
+class GoldQuestion:
     id: str
     question: str
     answerable: bool
@@ -55,7 +56,7 @@ class Verdict:
 @dataclass
 class Report:
     verdicts: list[Verdict] = field(default_factory=list)
-    questions: list[Question] = field(default_factory=list)
+    questions: list[GoldQuestion] = field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, float | int | None]:
@@ -96,7 +97,7 @@ class Report:
         )
 
 
-def load_questions(path: Path) -> list[Question]:
+def load_questions(path: Path) -> list[GoldQuestion]:
     """Read a JSONL question file; raise `ArchiveQAError` naming the bad line."""
     questions = []
     try:
@@ -109,7 +110,7 @@ def load_questions(path: Path) -> list[Question]:
         try:
             row = json.loads(line)
             questions.append(
-                Question(
+                GoldQuestion(
                     id=str(row["id"]),
                     question=str(row["question"]),
                     answerable=bool(row["answerable"]),
@@ -126,15 +127,11 @@ def load_questions(path: Path) -> list[Question]:
     return questions
 
 
-Span = tuple[str, int, int]
-"""A passage as (document id, start, end) in the document's stored text."""
-
-
 def evaluate(
-    questions: Iterable[Question],
+    questions: Iterable[GoldQuestion],
     ask: Callable[[str], Answer],
     text_of: Callable[[str], str | None],
-    retrieve: Callable[[str], list[Span]] | None = None,
+    retrieve: Callable[[str], list[Passage]] | None = None,
 ) -> Report:
     """Ask every question and judge the answer against its gold facts and support passages.
 
@@ -149,8 +146,8 @@ def evaluate(
         verdict = judge(q, answer, text_of, seconds)
         if retrieve is not None and q.answerable:
             found = any(
-                _overlaps_support(q, text_of, doc, start, end)
-                for doc, start, end in retrieve(q.question)
+                _overlaps_support(q, text_of, p.document_id, p.start, p.end)
+                for p in retrieve(q.question)
             )
             verdict = replace(verdict, retrieved_support=found)
         report.verdicts.append(verdict)
@@ -158,7 +155,7 @@ def evaluate(
 
 
 def _overlaps_support(
-    q: Question, text_of: Callable[[str], str | None], document_id: str, start: int, end: int
+    q: GoldQuestion, text_of: Callable[[str], str | None], document_id: str, start: int, end: int
 ) -> bool:
     text = text_of(document_id)
     if text is None:
@@ -174,7 +171,7 @@ def _rate(part: int, whole: int) -> float:
 
 
 def judge(
-    q: Question, answer: Answer, text_of: Callable[[str], str | None], seconds: float
+    q: GoldQuestion, answer: Answer, text_of: Callable[[str], str | None], seconds: float
 ) -> Verdict:
     """The verdict on one answer."""
     lowered = answer.answer.lower()

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
         description="The embedding model's name on ARCHIVE_QA_EMBEDDING_URL's server.",
     )
     archive_qa_top_k: int = Field(
-        default=24, ge=1, le=100, description="Chunks retrieved per question."
+        default=24, ge=1, le=100, description="Passages retrieved per question."
     )
     archive_qa_cors_origins: str = Field(
         default="",

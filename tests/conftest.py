@@ -90,10 +90,10 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
 
 
 @pytest.fixture(scope="session")
-def course_pack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
-    """The telegram with the 49 FRUS 1951 records and 11 older FRUS records beside it: a
-    realistic course pack, and the one the question sets in eval/ ask about."""
-    archive = open_archive(make_settings(tmp_path_factory.mktemp("course-pack")))
+def eval_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    """The eval corpus, which the question sets in eval/ ask about: the telegram with the 49 FRUS
+    1951 records and the older FRUS records of eval/corpus beside it, a realistic library."""
+    archive = open_archive(make_settings(tmp_path_factory.mktemp("eval-corpus")))
     for path in [*sorted(FRUS.glob("*.txt")), *sorted(FRUS_BULK_PICKS.glob("*.txt"))]:
         archive.store.ingest(load_document(path))
     yield archive

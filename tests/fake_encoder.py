@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from qa.assembly import Archive, ensure_default_document
-from qa.offline.extractive import ExtractiveAnswerer
+from qa.offline import ExtractiveAnswerer
 from qa.retrieval import ArchiveRetriever
+from qa.sourcing import ProvenanceAnswerer
 from vectorstore.client import connect
 from vectorstore.embeddings import DIMENSION
 from vectorstore.store import Store
@@ -22,7 +23,7 @@ from vectorstore.text import terms
 
 
 class HashingEncoder:
-    """Bag of hashed word stems, L2-normalised (an `EmbeddingModel`)."""
+    """Bag of hashed word stems, L2-normalised (an `Encoder`)."""
 
     model_id = "hashing-test"
 
@@ -48,5 +49,5 @@ def quick_archive(data_dir: Path) -> Archive:
     encoder = HashingEncoder()
     store = Store(connect(data_dir=data_dir), encoder=encoder)
     ensure_default_document(store)
-    retriever = ArchiveRetriever(store=store, encoder=encoder, k=6)
-    return Archive(store, retriever, ExtractiveAnswerer(encoder))
+    retriever = ArchiveRetriever(store=store, k=6)
+    return Archive(store, retriever, ProvenanceAnswerer(ExtractiveAnswerer(encoder), store))

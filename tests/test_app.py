@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from gradio_client import Client
 
 from qa.assembly import Archive, open_archive
@@ -227,14 +226,9 @@ def test_the_study_api_gives_cited_materials_or_a_404(base_url: str) -> None:
     assert missing.status_code == 404
 
 
-def test_study_packs_are_made_off_the_request_path(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    import ui.api
-
-    monkeypatch.setattr(ui.api, "_STUDY_WAIT", 0.0)  # answer at once, whatever is ready
+def test_study_packs_are_made_off_the_request_path(tmp_path: Path) -> None:
     fresh = open_archive(make_settings(tmp_path / "db"))
-    with serving(build_app(fresh)) as url:
+    with serving(build_app(fresh, study_wait=0.0)) as url:  # answer at once, whatever is ready
         first = httpx.get(f"{url}/api/documents/document-110692/study", timeout=60)
         assert first.status_code == 202 and int(first.headers["retry-after"]) > 0
         again = [httpx.get(f"{url}/api/documents/document-110692/study") for _ in range(5)]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from qa.answer import Answer, Citation
+from qa.answer import Answer, Citation, Standalone
 from qa.assembly import Archive
 from qa.chain import build_chain
-from qa.retrieval import Passage
+from vectorstore.passages import Passage
 
 TRUE_QUOTE = "We consider such a demand by the English to be impertinent and unacceptable."
 
@@ -18,7 +18,9 @@ class ScriptedAnswerer:
     def __init__(self, quote: str, shift: int = 0, text: str = "The Soviets refused. [1]") -> None:
         self.quote, self.shift, self.text = quote, shift, text
 
-    def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
+    def answer(
+        self, question: Standalone, passages: list[Passage], notice: str | None = None
+    ) -> Answer:
         document = next(p.document for p in passages if self.quote in p.document.text)
         start = document.text.index(self.quote) + self.shift
         citation = Citation(
@@ -26,14 +28,16 @@ class ScriptedAnswerer:
             start=start, end=start + len(self.quote), citation=document.citation, url=document.url,
         )  # fmt: skip
         return Answer(
-            question=question, answer=self.text, abstained=False, mode="llm", citations=[citation]
+            question=question.text,
+            answer=self.text,
+            abstained=False,
+            mode="llm",
+            citations=[citation],
         )
 
 
 def _ask(archive: Archive, answerer: ScriptedAnswerer) -> Answer:
-    return build_chain(archive.retriever, archive.store, answerer).invoke(
-        "What did the Soviets think?"
-    )
+    return build_chain(archive.retriever, answerer).invoke("What did the Soviets think?")
 
 
 def test_a_quote_at_its_true_offsets_is_shown(archive: Archive) -> None:
@@ -61,8 +65,7 @@ def test_a_users_lcel_pipe_over_the_chain_gets_the_same_answer_as_asking(
 ) -> None:
     from langchain_core.runnables import RunnableLambda
 
-    from qa.chain import Ask
-    from qa.followups import Turn
+    from qa.answer import Ask, Turn
 
     history = (Turn(role="user", content="Who would train the Chinese pilots?"),)
     follow_up = Ask(question="And how long would that take?", history=history)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vectorstore.chunks import split_document
 from vectorstore.documents import Document
+from vectorstore.passages import split_document
 from vectorstore.text import split_sentences
 
 

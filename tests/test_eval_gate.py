@@ -1,4 +1,5 @@
-"""The quality gate: the question sets, asked of the course pack, must not score below eval/gate.json.
+"""The quality gate: the question sets, asked of the eval corpus, must not score below
+eval/gate.json.
 
 A gate on answers, not on time: right answers, refusals, verbatim quotes and quote length. The
 frozen set that nothing was fitted or tuned on (eval/frozen2.jsonl) is scored too, without a
@@ -39,8 +40,8 @@ def _ask(archive: Archive, path: Path) -> Report:
 
 
 @pytest.mark.parametrize("name", sorted(QUESTION_SETS))
-def test_question_set_scores_at_least_its_floor(course_pack: Archive, name: str) -> None:
-    report = _ask(course_pack, QUESTION_SETS[name])
+def test_question_set_scores_at_least_its_floor(eval_archive: Archive, name: str) -> None:
+    report = _ask(eval_archive, QUESTION_SETS[name])
     summary = report.summary
     floor = GATE[name]
     wrong = [f"{v.id}: {v.question}" for v in report.verdicts if not v.correct]
@@ -49,8 +50,8 @@ def test_question_set_scores_at_least_its_floor(course_pack: Archive, name: str)
     assert summary["median_quote_chars"] <= floor["max_median_quote_chars"]
 
 
-def test_the_untouched_frozen_set_is_scored_and_reported(course_pack: Archive) -> None:
-    report = _ask(course_pack, UNTOUCHED)
+def test_the_untouched_frozen_set_is_scored_and_reported(eval_archive: Archive) -> None:
+    report = _ask(eval_archive, UNTOUCHED)
     REPORTS.mkdir(parents=True, exist_ok=True)
     (REPORTS / f"{UNTOUCHED.stem}.json").write_text(report.to_json())
     # No floor: only what must hold whatever the score.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from qa.answer import Answer, Citation, abstention
-from qa.evaluation import Question, evaluate
+from qa.evaluation import GoldQuestion, evaluate
+from vectorstore.documents import Document, Section
+from vectorstore.passages import Passage
 
 TEXT = (
     "The English ask for an opinion. We consider the demand unacceptable. Communicate your views."
@@ -18,6 +20,11 @@ def _cite(n: int, quote: str, text: str = TEXT) -> Citation:
     )  # fmt: skip
 
 
+def _passage(start: int, end: int) -> Passage:
+    document = Document("doc", "T", TEXT, (Section("Contents", 0, len(TEXT)),), "doc.txt")
+    return Passage("doc:p", document, "Contents", start, end)
+
+
 def _answer(question: str, *citations: Citation) -> Answer:
     text = " ".join(f"“{c.quote}” [{c.n}]" for c in citations)
     return Answer(
@@ -26,11 +33,11 @@ def _answer(question: str, *citations: Citation) -> Answer:
     )  # fmt: skip
 
 
-ANSWERABLE = Question(
+ANSWERABLE = GoldQuestion(
     id="a", question="What did they think?", answerable=True, must=[["unacceptable"]],
     support=["We consider the demand unacceptable", "Communicate your views"],
 )  # fmt: skip
-UNANSWERABLE = Question(id="u", question="Borscht?", answerable=False, must=[], support=[])
+UNANSWERABLE = GoldQuestion(id="u", question="Borscht?", answerable=False, must=[], support=[])
 
 
 def test_the_report_measures_citations_against_support_and_counts_refusals() -> None:
@@ -46,7 +53,7 @@ def test_the_report_measures_citations_against_support_and_counts_refusals() -> 
         [ANSWERABLE, UNANSWERABLE],
         answers.__getitem__,
         lambda _: TEXT,
-        retrieve=lambda _: [("doc", 0, 31)],  # only the first sentence: no support retrieved
+        retrieve=lambda _: [_passage(0, 31)],  # the first sentence only: no support retrieved
     )
     summary = report.summary
     assert summary["correct"] == 2

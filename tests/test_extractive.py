@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qa.answer import cited_numbers
 from qa.assembly import Archive
-from qa.offline.sentences import read_candidates
-from qa.retrieval import Passage
+from qa.offline.sentences import candidate_sentences
 from tests.conftest import FRUS
-from vectorstore.chunks import split_document
 from vectorstore.documents import Document, load_document
 from vectorstore.errors import QuestionError
+from vectorstore.passages import split_document
 
 
 def _assert_verbatim(archive: Archive, answer_citations: list) -> None:  # type: ignore[type-arg]
@@ -67,11 +68,11 @@ def test_questions_the_telegram_cannot_answer_are_refused_plainly(
     assert answer.answer.startswith("I can't answer that from the documents")
 
 
-def test_a_course_pack_refuses_sentences_that_match_only_the_names_around_them(
-    course_pack: Archive,
+def test_a_library_refuses_sentences_that_match_only_the_names_around_them(
+    eval_archive: Archive,
 ) -> None:
     # Sentences name both men, but none says anything about a dismissal.
-    answer = course_pack.ask("What did Truman tell MacArthur when he dismissed him?")
+    answer = eval_archive.ask("What did Truman tell MacArthur when he dismissed him?")
     assert answer.abstained, answer.answer
 
 
@@ -88,21 +89,21 @@ def test_what_did_stalin_offer_names_all_three_offers_in_the_documents_order(
     assert "124" in answer.answer and "Shanghai" in answer.answer
 
 
-def test_a_conclusion_is_quoted_with_the_sentence_it_draws_on(course_pack: Archive) -> None:
-    answer = course_pack.ask(
+def test_a_conclusion_is_quoted_with_the_sentence_it_draws_on(eval_archive: Archive) -> None:
+    answer = eval_archive.ask(
         "Why did the Joint Chiefs think the United States should keep safeguarding Formosa?"
     )
     (quote,) = [c.quote for c in answer.citations if "Hence, until a solution is found" in c.quote]
     assert quote.startswith("However, the Nationalist forces on Formosa constitute the only")
-    _assert_verbatim(course_pack, answer.citations)
+    _assert_verbatim(eval_archive, answer.citations)
 
 
 def test_a_numbered_conclusion_is_read_with_the_point_before_it() -> None:
     document = load_document(FRUS / "0029.txt")
-    chunks = [c for c in split_document(document) if "Consequently, supplying such aid" in c.text]
+    passages = [p for p in split_document(document) if "Consequently, supplying such aid" in p.text]
     (conclusion,) = [
         c
-        for c in read_candidates([Passage(chunks[0], 0.5, document)])
+        for c in candidate_sentences([replace(passages[0], score=0.5)])
         if "4. Consequently" in c.text
     ]
     start, end = conclusion.quoted
@@ -140,17 +141,16 @@ def test_a_question_asking_for_a_number_is_not_answered_without_one(archive: Arc
 
 
 def test_a_sentence_pointing_back_into_a_retrieved_passage_is_read_with_it(seed: Document) -> None:
-    # In a large collection only the chunk stating the English proposal may be retrieved; the
-    # Soviet answer to it ("such a demand") sits in the next chunk and must still be read.
-    proposal = next(c for c in split_document(seed) if "withdraws its troops" in c.text)
+    # In a large collection only the passage stating the English proposal may be retrieved; the
+    # Soviet answer to it ("such a demand") sits in the next passage and must still be read.
+    proposal = next(p for p in split_document(seed) if "withdraws its troops" in p.text)
     assert "impertinent" not in proposal.text
-    (position,) = [
-        c for c in read_candidates([Passage(proposal, 0.5, seed)]) if "impertinent" in c.text
-    ]
+    retrieved = replace(proposal, score=0.5)
+    (position,) = [c for c in candidate_sentences([retrieved]) if "impertinent" in c.text]
     assert not position.retrieved and "The English ask" in position.lead_in
-    holding = position.passage.chunk
+    holding = position.passage
     assert holding.start <= position.start and position.end <= holding.end
-    assert seed.text[holding.start : holding.end] == holding.text
+    assert holding.id in {p.id for p in split_document(seed)} and holding.score == 0.5
 
 
 @pytest.mark.parametrize(

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer import Scope, Standalone, Turn
 from qa.assembly import Archive, open_archive
-from qa.followups import Standalone, Turn, WordCondenser
-from qa.retrieval import Scope
+from qa.followups import WordCondenser
 from tests.conftest import make_settings
 from tests.fake_openai import FakeOpenAI, fake_openai_server
 
 OFFER = [Turn(role="user", content="What did Stalin offer?"), Turn(role="assistant", content="…")]
 
 
-def test_a_follow_up_is_answered_about_what_came_before_offline(course_pack: Archive) -> None:
-    answer = course_pack.ask("And how long would that take?", history=OFFER)
+def test_a_follow_up_is_answered_about_what_came_before_offline(eval_archive: Archive) -> None:
+    answer = eval_archive.ask("And how long would that take?", history=OFFER)
     assert not answer.abstained and answer.mode == "extractive"
     assert "two to three months" in answer.answer
     assert answer.citations[0].document_id == "document-110692"
@@ -25,8 +25,8 @@ def test_a_follow_up_is_answered_about_what_came_before_offline(course_pack: Arc
     assert answer.notice == "Read as a follow-up to “What did Stalin offer?”."
 
 
-def test_a_question_that_stands_alone_is_not_read_as_a_follow_up(course_pack: Archive) -> None:
-    answer = course_pack.ask("Who is Filippov?", history=OFFER)
+def test_a_question_that_stands_alone_is_not_read_as_a_follow_up(eval_archive: Archive) -> None:
+    answer = eval_archive.ask("Who is Filippov?", history=OFFER)
     assert answer.notice is None
     assert "Stalin" in answer.answer
 
@@ -83,12 +83,12 @@ def test_with_a_model_the_follow_up_is_rewritten_before_retrieval(
     assert answer.notice == "Read as: “How long would the training of Chinese pilots take?”."
 
 
-def test_a_scope_limits_the_documents_searched(course_pack: Archive) -> None:
-    telegram = course_pack.ask(
+def test_a_scope_limits_the_documents_searched(eval_archive: Archive) -> None:
+    telegram = eval_archive.ask(
         "Who would train the Chinese pilots?", scope=Scope(documents=frozenset({"document-110692"}))
     )
     assert {c.document_id for c in telegram.citations} == {"document-110692"}
-    later = course_pack.ask("Who would train the Chinese pilots?", scope=Scope(since="1951-01-01"))
+    later = eval_archive.ask("Who would train the Chinese pilots?", scope=Scope(since="1951-01-01"))
     assert "document-110692" not in {c.document_id for c in later.citations}
-    nothing = course_pack.ask("Who would train the Chinese pilots?", scope=Scope(until="1850"))
+    nothing = eval_archive.ask("Who would train the Chinese pilots?", scope=Scope(until="1850"))
     assert nothing.abstained

@@ -17,10 +17,10 @@ from chromadb.api import ClientAPI
 
 from tests.conftest import ROOT
 from tests.fake_encoder import HashingEncoder
-from vectorstore.chunks import split_document
 from vectorstore.client import connect
 from vectorstore.documents import Document, load_document, parse_document
 from vectorstore.errors import DocumentConflictError, StoreError
+from vectorstore.passages import split_document
 from vectorstore.store import Store
 
 
@@ -46,13 +46,13 @@ def test_a_different_file_with_the_same_name_is_refused_not_swapped_in(
         store.ingest(load_document(second), origin=str(second))
     with pytest.raises(DocumentConflictError):
         store.ingest(load_document(second))  # an upload of the same name
-    stored = store.catalogue.document("notes")
+    stored = store.document("notes")
     assert stored is not None and "Pusan" in stored.text
     # The same file edited is a new version of it; another replaces it only when asked.
     first.write_text("The convoy left Inchon on Tuesday.")
     assert store.ingest(load_document(first), origin=str(first)).removed == 1
     store.ingest(load_document(second), replace=True)
-    assert "Shanghai" in (store.catalogue.document("notes") or load_document(first)).text
+    assert "Shanghai" in (store.document("notes") or load_document(first)).text
 
 
 def test_a_file_named_like_an_archive_record_does_not_replace_it(
@@ -64,7 +64,7 @@ def test_a_file_named_like_an_archive_record_does_not_replace_it(
     assert impostor.id == seed.id
     with pytest.raises(DocumentConflictError, match="Ciphered telegram, Filippov"):
         store.ingest(impostor)
-    assert (store.catalogue.document(seed.id) or impostor).text == seed.text
+    assert (store.document(seed.id) or impostor).text == seed.text
 
 
 class _Interrupting:
@@ -117,9 +117,12 @@ def test_an_interrupted_ingest_leaves_each_document_whole_or_absent(
     }
     assert sorted(store.finish_interrupted()) == sorted([seed.id, "notes"])
     assert store.verify() == []
-    assert store.catalogue.document_ids() == ["notes"]
-    texts = [h.chunk.text for h in store.search.by_meaning([0.0] * 383 + [1.0], k=50)]
-    assert texts and all("Pusan" in t and "Inchon" not in t for t in texts)
+    assert store.document_ids() == ["notes"]
+    vector = [0.0] * 383 + [1.0]
+    nearest = [i for i, _ in store.by_meaning(vector, k=50)]
+    texts = [p.text for p in store.passages(nearest, vector)]
+    assert nearest and len(texts) == len(nearest)  # none left of the version cut off
+    assert all("Pusan" in t and "Inchon" not in t for t in texts)
 
 
 def test_verify_repairs_what_it_finds(
@@ -130,7 +133,7 @@ def test_verify_repairs_what_it_finds(
         _store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
     store = _store(client)
     assert len(store.verify(repair=True)) == 2
-    assert store.verify() == [] and store.chunk_count() == 0
+    assert store.verify() == [] and store.passage_count() == 0
 
 
 def test_removing_a_document_takes_out_what_an_interrupted_ingest_left(
@@ -140,9 +143,9 @@ def test_removing_a_document_takes_out_what_an_interrupted_ingest_left(
     with pytest.raises(KeyboardInterrupt):
         _store(_Interrupting(client, seed.id)).ingest(seed)  # type: ignore[arg-type]
     store = _store(client)
-    assert store.catalogue.document_ids() == [] and store.chunk_count() > 0
+    assert store.document_ids() == [] and store.passage_count() > 0
     assert store.delete(seed.id)
-    assert store.chunk_count() == 0 and not store.delete(seed.id)
+    assert store.passage_count() == 0 and not store.delete(seed.id)
 
 
 def test_a_second_process_is_refused_a_folder_in_use_with_what_to_do(tmp_path: Path) -> None:

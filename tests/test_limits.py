@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from qa.answer import Standalone, Turn
 from qa.assembly import Archive, open_archive
-from qa.followups import Standalone, Turn, WordCondenser
+from qa.followups import WordCondenser
 from tests.conftest import FRUS, make_settings, serving
 from tests.pdfs import bomb_pdf, text_pdf
 from ui.app import build_app
@@ -259,10 +260,10 @@ def test_an_upload_whose_sender_goes_away_stops_before_the_next_file(library: Ar
             )
             sender.sendall(head.encode() + body)
             time.sleep(1.0)  # the first file is going in; then the sender goes away
-        count, still_since = library.store.chunk_count(), time.monotonic()
+        count, still_since = library.store.passage_count(), time.monotonic()
         while time.monotonic() - still_since < 4:  # until nothing has gone in for 4 s
             time.sleep(0.25)
-            if library.store.chunk_count() != count:
-                count, still_since = library.store.chunk_count(), time.monotonic()
-    gone = sorted(i for i in library.store.catalogue.document_ids() if i.startswith("gone-"))
+            if library.store.passage_count() != count:
+                count, still_since = library.store.passage_count(), time.monotonic()
+    gone = sorted(i for i in library.store.document_ids() if i.startswith("gone-"))
     assert gone and "gone-8" not in gone, gone

@@ -199,7 +199,7 @@ def test_a_reply_that_cites_nothing_falls_back_with_a_notice(
 
 
 def test_a_reply_is_read_a_line_at_a_time_whatever_its_quotation_marks() -> None:
-    from qa.llm.answerer import Claim, read_reply
+    from qa.llm.replies import Claim, read_reply
 
     reply = (
         "Here is the answer:\n"
@@ -258,7 +258,7 @@ def test_a_claim_that_its_verbatim_quote_does_not_bear_out_is_dropped(
 
 
 def test_support_needs_the_claims_numbers_and_half_its_words_in_the_quotes() -> None:
-    from qa.llm.answerer import supports
+    from qa.citations import supports
 
     quote = "We intend to train Chinese pilots in two to three months"
     assert supports("Chinese pilots would be trained within three months.", [quote])

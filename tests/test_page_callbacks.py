@@ -8,7 +8,7 @@ import pytest
 
 from qa.assembly import Archive
 from tests.fake_encoder import quick_archive
-from ui.library_tab import EVERYTHING, add_files, change, shelf
+from ui.library_tab import EVERYTHING, add_files, change, holdings
 from ui.page import collection_timeline, respond, study_choices, study_materials
 
 TELEGRAM = "document-110692"
@@ -35,7 +35,7 @@ def test_adding_files_reports_each_and_files_them_in_the_collection(
     assert taken
     assert "1 of 1 files in the library into “HIST 201”" in told
     assert "yalu.txt: added as “yalu” (yalu)" in told
-    now = shelf(archive.library)
+    now = holdings(archive.library)
     assert ["yalu", "", "HIST 201", "yalu"] in now.rows
     assert now.ask_in == [("All documents", EVERYTHING), ("HIST 201 (1 document)", "HIST 201")]
 
@@ -50,7 +50,7 @@ def test_adding_nothing_or_too_much_says_why(archive: Archive, tmp_path: Path) -
     told, _ = add_files(archive.library, [big], None, False, max_bytes=1_000)
     assert "0 of 1 files in the library" in told
     assert "&lt;big&gt;.txt" in told and "<big>" not in told
-    assert [r.id for r in shelf(archive.library).documents] == [TELEGRAM]
+    assert [r.id for r in holdings(archive.library).documents] == [TELEGRAM]
 
 
 def test_an_unknown_collection_name_is_refused_before_any_file_goes_in(
@@ -60,7 +60,7 @@ def test_an_unknown_collection_name_is_refused_before_any_file_goes_in(
         archive.library, [_file(tmp_path, "yalu.txt")], " " * 3, False, max_bytes=10_000
     )
     assert not taken and "aqa-error" in told
-    assert [r.id for r in shelf(archive.library).documents] == [TELEGRAM]
+    assert [r.id for r in holdings(archive.library).documents] == [TELEGRAM]
 
 
 def test_grouping_and_removing_say_what_was_done(archive: Archive, tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_grouping_and_removing_say_what_was_done(archive: Archive, tmp_path: Pat
     assert "now holds 1 document." in change(archive.library, "take", ["yalu"], "HIST 201")
     assert archive.library.members("HIST 201") == [TELEGRAM]
     assert "1 removed from the library." in change(archive.library, "drop", ["yalu"], None)
-    assert [r.id for r in shelf(archive.library).documents] == [TELEGRAM]
+    assert [r.id for r in holdings(archive.library).documents] == [TELEGRAM]
     assert "0 removed" in change(archive.library, "drop", ["yalu"], None)
 
 

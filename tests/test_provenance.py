@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from qa.answer import Answer
+from qa.answer import Answer, Scope
 from qa.assembly import Archive
-from qa.retrieval import Passage, Scope
 from qa.sourcing.fields import Aspect
 from qa.sourcing.provenance import answer_provenance, read_provenance
 from tests.conftest import FRUS, FRUS_BULK_PICKS
-from vectorstore.chunks import split_document
 from vectorstore.documents import Document, load_document, parse_document
+from vectorstore.passages import split_document
 
 TELEGRAM = "document-110692"
 
@@ -161,24 +161,24 @@ def test_plain_text_has_no_fields_so_every_sourcing_question_is_refused(aspect: 
 
 
 def test_when_several_documents_could_be_meant_the_answer_asks_which_one(
-    course_pack: Archive,
+    eval_archive: Archive,
 ) -> None:
-    answer = course_pack.ask("When was the telegram sent?")
+    answer = eval_archive.ask("When was the telegram sent?")
     assert answer.abstained and answer.citations == []
-    telegrams = [r for r in course_pack.store.catalogue.documents(with_text=False) if "elegram" in r.title
+    telegrams = [r for r in eval_archive.store.documents(with_text=False) if "elegram" in r.title
                  or "elegram" in " ".join(r.extra.values())]  # fmt: skip
     assert f"{len(telegrams)} documents in scope could be the telegram you mean" in answer.answer
     assert "Ask again naming one (its title, sender or date)" in answer.answer
-    scoped = course_pack.ask(
+    scoped = eval_archive.ask(
         "When was the telegram sent?", scope=Scope(documents=frozenset({TELEGRAM}))
     )
     assert not scoped.abstained and scoped.citations[0].quote == "July 13, 1950"
 
 
 def test_a_question_that_describes_its_document_is_answered_for_that_one(
-    course_pack: Archive,
+    eval_archive: Archive,
 ) -> None:
-    answer = course_pack.ask("Who signed the letter from Taipei to Clubb?")
+    answer = eval_archive.ask("Who signed the letter from Taipei to Clubb?")
     assert [c.quote for c in answer.citations][:1] == ["K. L. Rankin"]
     assert answer.answer.startswith("About “The Chargé in the Republic of China (Rankin)")
 
@@ -195,5 +195,5 @@ def _answer_from(document: Document, aspect: Aspect) -> Answer:
     }[aspect]
     asked = read_provenance(question)
     assert asked is not None and asked.aspect is aspect
-    passages = [Passage(chunk, 1.0, document) for chunk in split_document(document)[:1]]
+    passages = [replace(p, score=1.0) for p in split_document(document)[:1]]
     return answer_provenance(asked, question, passages, lambda: [document], lambda _: document)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.assembly import BUNDLED_DOCUMENT_ID
 from tests.conftest import FRUS
 from tests.pdfs import bomb_pdf, text_pdf
 from vectorstore.documents import Document, document_from_bytes, load_document, parse_document
@@ -20,6 +21,7 @@ def test_seed_metadata_is_read_from_the_record_layout(seed: Document) -> None:
     )
     assert seed.date == "1950-07-13"
     assert seed.url == "https://wilson-center-digital-archive.dvincitest.com/document/110692"
+    assert seed.id == BUNDLED_DOCUMENT_ID  # the id the page knows it by
     assert seed.citation is not None and "APRF, Fond 45, Opis 1, Delo 331, List 85" in seed.citation
     assert "<https://" not in seed.citation
     assert seed.original_language == "Russian"

@@ -65,7 +65,7 @@ def test_a_server_that_fails_is_named_with_what_to_do(
         match=r"embeddings server at http://127.0.0.1:\d+/v1 failed: HTTP 503.*unset ARCHIVE_QA_EMBEDDING_URL",
     ):
         archive.store.ingest(load_document(FRUS / "0001.txt"))
-    assert archive.store.catalogue.document_ids() == ["document-110692"]  # nothing half-written
+    assert archive.store.document_ids() == ["document-110692"]  # nothing half-written
     assert archive.store.verify() == []
     # Uploaded, each file says why it is not in: the batch's failure, or its own.
     told = archive.library.add_uploads(

@@ -20,8 +20,8 @@ def test_every_retrieved_passage_carries_its_cosine_score(archive: Archive) -> N
 
 
 def test_a_question_naming_someone_searches_only_documents_that_mention_them(
-    course_pack: Archive,
+    eval_archive: Archive,
 ) -> None:
-    passages = course_pack.retrieve("What happened to Dr. Wallace?")
+    passages = eval_archive.retrieve("What happened to Dr. Wallace?")
     assert passages
     assert all("Wallace" in p.document.text for p in passages)

@@ -12,12 +12,12 @@ from chromadb.api import ClientAPI
 
 from tests.conftest import FRUS
 from tests.fake_encoder import HashingEncoder
-from vectorstore import rows
 from vectorstore.client import connect
 from vectorstore.documents import Document, load_document
-from vectorstore.embeddings import ArchiveEmbeddings, RememberingEncoder, shared_encoder
+from vectorstore.embeddings import EncoderEmbeddings, RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
-from vectorstore.store import CHUNKS, EF_SEARCH, Store
+from vectorstore.passages import split_document
+from vectorstore.store import EF_SEARCH, PASSAGES, Store
 from vectorstore.text import terms
 
 
@@ -27,11 +27,11 @@ def test_ingesting_the_same_file_twice_changes_nothing(
     encoder = HashingEncoder()
     store = Store(chroma_client, encoder=encoder)
     first = store.ingest(seed)
-    count, embedded = store.chunk_count(), encoder.texts
+    count, embedded = store.passage_count(), encoder.texts
     second = store.ingest(seed)
     assert first.added == count == embedded > 0
     assert second.unchanged
-    assert store.chunk_count() == count and encoder.texts == embedded  # nothing embedded again
+    assert store.passage_count() == count and encoder.texts == embedded  # nothing embedded again
 
 
 def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path, chroma_client: ClientAPI) -> None:
@@ -43,18 +43,16 @@ def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path, chroma_client: C
     result = store.ingest(load_document(path), origin=str(path))
     assert result.removed >= 1
     vector = shared_encoder().encode(["convoy"])[0]
-    texts = [h.chunk.text for h in store.search.by_meaning(vector, k=10)]
-    assert [
-        store.catalogue.document("memo").text[h.chunk.start : h.chunk.end]
-        for h in store.search.by_meaning(vector, k=10)
-    ] == texts  # type: ignore[union-attr]
-    lexical = {chunk_id for chunk_id, _ in store.search.by_words(terms("Pusan Seoul Inchon"), k=10)}
-    assert [h.chunk.text for h in store.search.scored(sorted(lexical), vector)] == [
+    nearest = [i for i, _ in store.by_meaning(vector, k=10)]
+    assert set(nearest) <= {p.id for p in split_document(load_document(path))}  # none stale
+    texts = [p.text for p in store.passages(nearest, vector)]
+    lexical = [i for i, _ in store.by_words(terms("Pusan Seoul Inchon"), k=10)]
+    assert [p.text for p in store.passages(lexical, vector)] == [
         "# Memo\n\nThe convoy left Inchon on Tuesday."
     ]
     assert not any("Pusan" in t or "Seoul" in t for t in texts)
     assert any("Inchon" in t for t in texts)
-    document = store.catalogue.document("memo")
+    document = store.document("memo")
     assert document is not None and "Inchon" in document.text
 
 
@@ -63,7 +61,7 @@ def test_the_full_text_is_stored_for_checking_quotes(
 ) -> None:
     store = Store(chroma_client, encoder=HashingEncoder())
     store.ingest(seed)
-    stored = store.catalogue.document(seed.id)
+    stored = store.document(seed.id)
     assert stored is not None
     assert stored.text == seed.text
     assert stored.sections == seed.sections
@@ -72,13 +70,13 @@ def test_the_full_text_is_stored_for_checking_quotes(
 
 def test_a_collection_built_with_another_model_is_refused(tmp_path: Path) -> None:
     client = chromadb.PersistentClient(path=str(tmp_path))
-    client.create_collection(CHUNKS, metadata={"embedding_model": "text-embedding-3-small"})
+    client.create_collection(PASSAGES, metadata={"embedding_model": "text-embedding-3-small"})
     with pytest.raises(ModelMismatchError, match=r"text-embedding-3-small.*archive-qa reset --yes"):
         Store(client)
 
 
 def test_embeddings_put_related_sentences_closer_than_unrelated_ones() -> None:
-    embeddings = ArchiveEmbeddings()
+    embeddings = EncoderEmbeddings()
     query = np.array(embeddings.embed_query("training fighter pilots"))
     near, far = (np.array(v) for v in embeddings.embed_documents(
         ["We intend to train Chinese pilots with the help of our pilots.", "Borscht is a beet soup."]
@@ -120,13 +118,13 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path, chroma_client: Cl
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_document(path), origin=str(path))
-    assert store.search.by_words(terms("Pusan"), k=5)
+    assert store.by_words(terms("Pusan"), k=5)
     path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
     store.ingest(load_document(path), origin=str(path))
-    assert store.search.by_words(terms("Pusan"), k=5) == []
-    assert store.search.by_words(terms("Inchon"), k=5)
+    assert store.by_words(terms("Pusan"), k=5) == []
+    assert store.by_words(terms("Inchon"), k=5)
     assert store.delete("memo")
-    assert store.search.by_words(terms("Inchon"), k=5) == []
+    assert store.by_words(terms("Inchon"), k=5) == []
 
 
 def test_the_word_index_is_kept_on_disk_and_takes_in_only_the_documents_that_changed(
@@ -138,7 +136,7 @@ def test_the_word_index_is_kept_on_disk_and_takes_in_only_the_documents_that_cha
     note.write_text("# Note\n\nGrain prices rose in Shanghai.\n")
     writer = Store(chroma_client, word_index_dir=folder, encoder=HashingEncoder())
     writer.ingest_many([(load_document(memo), str(memo)), (load_document(note), str(note))])
-    assert writer.search.by_words(terms("Pusan"), k=5)
+    assert writer.by_words(terms("Pusan"), k=5)
     before = writer.catalogue.generation()
     # Another process opening the store finds the index up to date on disk.
     reader = Store(writer.client, word_index_dir=folder, encoder=HashingEncoder())
@@ -146,10 +144,10 @@ def test_the_word_index_is_kept_on_disk_and_takes_in_only_the_documents_that_cha
     memo.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
     writer.ingest(load_document(memo), origin=str(memo))
     assert writer.catalogue.changed_since(before) == {"memo"}  # what the reader takes in
-    assert reader.search.by_words(terms("Pusan"), k=5) == []
-    assert reader.search.by_words(terms("Inchon"), k=5)
-    assert reader.search.documents_with(terms("Shanghai Inchon")) == {"memo", "note"}
-    assert len(reader.search.word_index()) == writer.chunk_count() == 2
+    assert reader.by_words(terms("Pusan"), k=5) == []
+    assert reader.by_words(terms("Inchon"), k=5)
+    assert reader.documents_with(terms("Shanghai Inchon")) == {"memo", "note"}
+    assert len(reader.search.word_index()) == writer.passage_count() == 2
     assert json.loads((folder / "state.json").read_text())["generation"] == before + 1
 
 
@@ -164,7 +162,7 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_document(path), origin=str(path))
-    assert store.search.by_words(terms("Pusan"), k=5)
+    assert store.by_words(terms("Pusan"), k=5)
 
 
 def test_collections_group_documents_and_forget_deleted_ones(
@@ -174,43 +172,42 @@ def test_collections_group_documents_and_forget_deleted_ones(
     store.ingest(seed)
     memo = load_document(FRUS / "0001.txt")
     store.ingest(memo)
-    assert store.catalogue.add_to_collection("  Korea   1950 ", [seed.id]) == [seed.id]
-    assert store.catalogue.add_to_collection("Korea 1950", [memo.id, seed.id]) == [seed.id, memo.id]
-    assert store.catalogue.collections() == {"Korea 1950": [seed.id, memo.id]}
+    assert store.add_to_collection("  Korea   1950 ", [seed.id]) == [seed.id]
+    assert store.add_to_collection("Korea 1950", [memo.id, seed.id]) == [seed.id, memo.id]
+    assert store.collections() == {"Korea 1950": [seed.id, memo.id]}
     store.delete(memo.id)
-    assert store.catalogue.members("Korea 1950") == [seed.id]
+    assert store.members("Korea 1950") == [seed.id]
     with pytest.raises(StoreError, match="no document 'nope'"):
-        store.catalogue.add_to_collection("Korea 1950", ["nope"])
+        store.add_to_collection("Korea 1950", ["nope"])
     with pytest.raises(StoreError, match="cannot name a collection"):
-        store.catalogue.add_to_collection("<script>", [seed.id])
+        store.add_to_collection("<script>", [seed.id])
     with pytest.raises(StoreError, match=r"no collection 'Korea' \(collections: Korea 1950\)"):
-        store.catalogue.members("Korea")
+        store.members("Korea")
     with pytest.raises(StoreError, match=r"no collection 'Korea'"):
-        store.catalogue.remove_from_collection("Korea")
-    assert store.catalogue.remove_from_collection("Korea 1950") == []
-    assert store.catalogue.collections() == {} and store.catalogue.document_ids() == [seed.id]
+        store.remove_from_collection("Korea")
+    assert store.remove_from_collection("Korea 1950") == []
+    assert store.collections() == {} and store.document_ids() == [seed.id]
 
 
 def test_whole_collections_are_read_a_page_at_a_time(
-    chroma_client: ClientAPI, seed: Document, monkeypatch: pytest.MonkeyPatch
+    chroma_client: ClientAPI, seed: Document
 ) -> None:
     # Chroma refuses to read more than about 32,000 rows at once; pages of 5 stand in for that.
-    monkeypatch.setattr(rows, "_PAGE", 5)
-    store = Store(chroma_client, encoder=HashingEncoder())
+    store = Store(chroma_client, encoder=HashingEncoder(), page=5)
     store.ingest_many(
         [(seed, None), *((load_document(FRUS / f"000{i}.txt"), None) for i in (1, 2))]
     )
-    assert store.chunk_count() > 10
+    assert store.passage_count() > 10
     assert store.verify() == []
-    assert len(store.catalogue.documents()) == len(store.catalogue.document_ids()) == 3
-    assert len(store.search.word_index()) == store.chunk_count()
+    assert len(store.documents()) == len(store.document_ids()) == 3
+    assert len(store.search.word_index()) == store.passage_count()
 
 
 def test_a_store_made_before_searches_as_widely_as_a_new_one(chroma_client: ClientAPI) -> None:
     chroma_client.create_collection(
-        CHUNKS, configuration={"hnsw": {"space": "cosine"}},
+        PASSAGES, configuration={"hnsw": {"space": "cosine"}},
         metadata={"embedding_model": HashingEncoder.model_id},
     )  # fmt: skip
     Store(chroma_client, encoder=HashingEncoder())
-    hnsw = chroma_client.get_collection(CHUNKS).configuration_json["hnsw"]
+    hnsw = chroma_client.get_collection(PASSAGES).configuration_json["hnsw"]
     assert hnsw["ef_search"] == EF_SEARCH and hnsw["space"] == "cosine"

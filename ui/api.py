@@ -26,9 +26,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from qa.answer import Answer, Streamed
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
-from qa.library.jobs import Job, Jobs
-from qa.library.library import SUPPORTED_SUFFIXES, Added, Document, collection_name
-from qa.study.pack import StudyPack
+from qa.library import SUPPORTED_SUFFIXES, Added, Document, Job, Jobs, collection_name
+from qa.study import StudyPack
 from ui.format import chicago, long_date
 from ui.schemas import (
     AskRequest,
@@ -42,8 +41,9 @@ from ui.schemas import (
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_FILES_PER_REQUEST = 100
-# Seconds a study-pack request waits for its pack before answering 202, and the Retry-After then.
-_STUDY_WAIT = 15.0
+# Seconds a study-pack request waits for its pack before answering 202 (unless the server is told
+# otherwise), and the Retry-After then.
+STUDY_WAIT = 15.0
 _STUDY_RETRY = 5
 # The HTTP status of each error; the first class in an error's ancestry that is listed wins.
 STATUS: dict[type[ArchiveQAError], int] = {
@@ -79,6 +79,8 @@ class Service:
     admin_token: str | None = None
     """A request bearing it may change a read-only library (the command line, through the
     server that owns the store)."""
+    study_wait: float = STUDY_WAIT
+    """Seconds a study-pack request waits for its pack before answering 202."""
     jobs: Jobs = field(default_factory=Jobs)
     studies: Jobs = field(default_factory=Jobs)
 
@@ -187,7 +189,7 @@ def study_document(document_id: str, served: Served) -> Any:
     key = f"{document.id}:{hash(document.text)}"
     made = served.studies.once(key, partial(archive.study, document))
     try:
-        return made.result(timeout=_STUDY_WAIT)
+        return made.result(timeout=served.study_wait)
     except FutureTimeout:
         message = {"status": "being made", "retry_after": _STUDY_RETRY}
         headers = {"retry-after": str(_STUDY_RETRY)}
@@ -241,14 +243,14 @@ def follow_job(job_id: str, served: Served) -> Any:
 def remove_document(request: Request, document_id: str, served: Served) -> Response:
     """Take a document out of the library (and out of every collection)."""
     served.check_writable(request)
-    if served.archive.library.remove([document_id]):
+    if served.archive.library.remove([document_id]).missing:
         raise _no_document(document_id)
     return Response(status_code=204)
 
 
 @router.get("/collections", response_model=list[Collection])
 def list_collections(served: Served) -> Any:
-    """Every collection (course pack) and its documents."""
+    """Every collection and its documents."""
     collections = served.archive.library.collections()
     return [Collection(name=n, documents=ids) for n, ids in collections.items()]
 
@@ -257,7 +259,7 @@ def list_collections(served: Served) -> Any:
 def add_to_collection(request: Request, name: str, change: CollectionChange, served: Served) -> Any:
     """Put documents in a collection, creating it if it is new."""
     served.check_writable(request)
-    members = served.archive.library.put_in_collection(name, change.documents)
+    members = served.archive.library.add_to_collection(name, change.documents)
     return Collection(name=collection_name(name), documents=members)
 
 
@@ -265,7 +267,7 @@ def add_to_collection(request: Request, name: str, change: CollectionChange, ser
 def delete_collection(request: Request, name: str, served: Served) -> Response:
     """Delete a collection; its documents stay in the library."""
     served.check_writable(request)
-    served.archive.library.take_out_of_collection(name, None)  # a 400 naming the collections
+    served.archive.library.remove_from_collection(name, None)  # a 400 naming the collections
     return Response(status_code=204)
 
 

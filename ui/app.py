@@ -18,7 +18,7 @@ from fastapi_offline import FastAPIOffline
 
 from qa.assembly import Archive, announce_server, open_archive
 from qa.settings import Settings
-from ui.api import Service, serve_api
+from ui.api import STUDY_WAIT, Service, serve_api
 from ui.guards import Guard, Limits
 from ui.page import build_blocks
 
@@ -46,7 +46,11 @@ _THEME = gr.themes.Soft(
 
 
 def build_app(
-    archive: Archive, limits: Limits | None = None, *, admin_token: str | None = None
+    archive: Archive,
+    limits: Limits | None = None,
+    *,
+    admin_token: str | None = None,
+    study_wait: float = STUDY_WAIT,
 ) -> FastAPI:
     """The FastAPI app over `archive`: the chat page at ``/``, a chat-only page for iframes at
     ``/embed``, the JSON API with its docs at ``/docs`` (served locally, no CDN), and ``/healthz``
@@ -55,7 +59,8 @@ def build_app(
     `limits` holds the wall every request passes (ui.guards): allowed hosts, the origins whose
     pages may call the API, rate and size limits. A read-only server refuses uploads, removals
     and collection changes (HTTP 403), except to a request bearing `admin_token` (the command
-    line's `ingest`, through the server that owns the store).
+    line's `ingest`, through the server that owns the store). A study-pack request waits
+    `study_wait` seconds for its pack before answering 202.
     """
     limits = limits or Limits()
     api = FastAPIOffline(title="archive-qa", description="Cited answers from archive documents.")
@@ -67,8 +72,9 @@ def build_app(
             allow_headers=["*"],
         )
     service = Service(
-        archive, limits.max_upload_bytes, read_only=limits.read_only, admin_token=admin_token
-    )
+        archive, limits.max_upload_bytes, read_only=limits.read_only, admin_token=admin_token,
+        study_wait=study_wait,
+    )  # fmt: skip
     serve_api(api, service)
     _add_probes(api, archive)
     app = _mount_pages(api, archive, limits)
@@ -88,7 +94,7 @@ def _add_probes(api: FastAPI, archive: Archive) -> None:
     def ready() -> JSONResponse:
         """The store answers (readiness): 503 until it does."""
         try:
-            documents = len(archive.library.ids())
+            documents = len(archive.library.document_ids())
         except Exception:  # the probe reports; the log has the cause
             _log.exception("the store is not ready")
             return JSONResponse(status_code=503, content={"status": "store unavailable"})

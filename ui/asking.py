@@ -14,11 +14,8 @@ from qa.errors import ArchiveQAError
 if TYPE_CHECKING:  # imported where used, so `ask` loads only what it needs
     from collections.abc import Iterator
 
-    from qa.answer import Answer, Streamed
-    from qa.assembly import Archive
-    from qa.retrieval import Scope
+    from qa.answer import Answer, Asker, Scope, Streamed
     from qa.settings import Settings
-    from ui.remote import RemoteArchive
 
 
 def settings() -> Settings:
@@ -50,8 +47,8 @@ def ask(args: argparse.Namespace) -> int:
 
 
 def chat(args: argparse.Namespace) -> int:
+    from qa.answer import Turn
     from qa.assembly import open_archive
-    from qa.followups import Turn
 
     archive = open_archive(settings())
     scope = scope_of(args)
@@ -98,7 +95,7 @@ def show_as_written(parts: Iterator[Streamed]) -> Answer:
     raise ArchiveQAError("the answer ended before it was complete: ask again.")
 
 
-def archive_or_its_server() -> Archive | RemoteArchive:
+def archive_or_its_server() -> Asker:
     """The archive, or the server that has its folder open (the one way to ask beside it)."""
     from qa.assembly import open_archive
     from qa.errors import FolderInUseError
@@ -114,7 +111,7 @@ def archive_or_its_server() -> Archive | RemoteArchive:
 
 
 def scope_of(args: argparse.Namespace) -> Scope | None:
-    from qa.retrieval import Scope
+    from qa.answer import Scope
 
     return Scope.of(
         documents=args.document, collection=args.collection, since=args.since, until=args.until
@@ -143,9 +140,7 @@ def evaluate(args: argparse.Namespace) -> int:
         questions,
         lambda q: archive.ask(q, scope=scope),
         archive.text_of,
-        retrieve=lambda q: [
-            (p.document.id, p.chunk.start, p.chunk.end) for p in archive.retrieve(q, scope)
-        ],
+        retrieve=lambda q: archive.retrieve(q, scope),
     )
     for v in report.verdicts:
         mark = "ok  " if v.correct else "FAIL"

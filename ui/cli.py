@@ -84,9 +84,7 @@ def _add_library_commands(commands: argparse._SubParsersAction[argparse.Argument
         "paths", nargs="+", type=Path,
         help="document files, or folders (their documents, in all subfolders, are added)",
     )  # fmt: skip
-    ingest.add_argument(
-        "--collection", metavar="NAME", help="also put them in this collection (course pack)"
-    )
+    ingest.add_argument("--collection", metavar="NAME", help="also put them in this collection")
     ingest.add_argument(
         "--replace",
         action="store_true",
@@ -102,9 +100,7 @@ def _add_library_commands(commands: argparse._SubParsersAction[argparse.Argument
     remove.add_argument("ids", nargs="+", metavar="ID", help="document ids, as `documents` lists")
     remove.set_defaults(run=librarian.remove)
 
-    grouping = commands.add_parser(
-        "collection", help="group documents into named collections (course packs)"
-    )
+    grouping = commands.add_parser("collection", help="group documents into named collections")
     actions = grouping.add_subparsers(title="actions", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="list the collections and their documents")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -160,9 +156,7 @@ def _add_scope_options(command: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="search only this document (repeat for several; ids as `documents` lists them)",
     )
-    command.add_argument(
-        "--collection", metavar="NAME", help="search only this collection (course pack)"
-    )
+    command.add_argument("--collection", metavar="NAME", help="search only this collection")
     command.add_argument("--since", metavar="DATE", help="only documents dated on or after (ISO)")
     command.add_argument("--until", metavar="DATE", help="only documents dated on or before (ISO)")
 

@@ -10,9 +10,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote as quote_url
 
 from qa.answer import Answer, Citation, Sentence, as_claim
-from qa.library.library import Document
-from qa.study.glossary import GlossaryEntry, TimelineEntry
-from qa.study.pack import QuizItem, StudyPack
+from qa.library import Document
+from qa.study import GlossaryEntry, QuizItem, StudyPack, TimelineEntry
 
 _WIDTH = 100
 

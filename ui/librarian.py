@@ -1,21 +1,20 @@
 """The command line's library commands: ingest, documents, remove, collection, verify, reset.
-Each goes through `qa.library` (or, when a server has the store open, through that server)."""
+Each goes through `qa.library` (ingest and documents, when a server has the store open, through
+that server)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import ArchiveQAError
-from ui.asking import archive_or_its_server, settings
+from ui.asking import settings
 from ui.format import counted
 
 if TYPE_CHECKING:
-    from qa.library.library import Added
+    from qa.library import Shelf
 
 
 def ingest(args: argparse.Namespace) -> int:
@@ -23,8 +22,7 @@ def ingest(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from qa.errors import FolderInUseError
-    from qa.library.library import collection_name, document_files
+    from qa.library import collection_name, document_files
 
     if args.collection:
         collection_name(args.collection)  # a bad name is refused before any work
@@ -33,16 +31,11 @@ def ingest(args: argparse.Namespace) -> int:
         raise ArchiveQAError(
             "no documents there: give files, or folders holding .txt, .md, .pdf or .html files."
         )
-    try:
-        add, finish = _ingest_here(args)
-    except FolderInUseError as exc:
-        if exc.owner.url is None:
-            raise
-        add, finish = _ingest_through(exc.owner.url, exc.owner.token, args)
+    shelf = library_or_its_server("sending the files")
     results = []
     with tqdm(total=len(paths), desc="Ingesting", unit="file", file=sys.stderr) as bar:
         try:
-            for added in add(paths):
+            for added in shelf.add_files(paths, collection=args.collection, replace=args.replace):
                 results.append(added)
                 bar.update()
                 if added.error:
@@ -58,52 +51,37 @@ def ingest(args: argparse.Namespace) -> int:
     counts = Counter(r.status for r in results)
     print(
         f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
-        f"{counts['failed']} failed; {finish(results)}"
+        f"{counts['failed']} failed; {counted(len(shelf.document_ids()))} in the library."
     )
+    if args.collection:
+        held = counted(len(shelf.members(args.collection)))
+        print(f"Collection {args.collection!r} now holds {held}.")
     return 1 if counts["failed"] else 0
 
 
-_Adder = tuple["Callable[[list[Path]], Iterable[Added]]", "Callable[[list[Added]], str]"]
-
-
-def _ingest_here(args: argparse.Namespace) -> _Adder:
-    """Adding to the store in this process: the files (in batches), then the collection and a
-    summary."""
-    from functools import partial
-
+def library_or_its_server(doing: str) -> Shelf:
+    """The library, or the server that has its folder open (then saying it is `doing` its work
+    there). A library in this process is first seeded with the bundled telegram, if empty."""
     from qa.assembly import ensure_default_document, open_library
+    from qa.errors import FolderInUseError
 
-    library = open_library(settings())
+    try:
+        library = open_library(settings())
+    except FolderInUseError as exc:
+        if exc.owner.url is None:
+            raise
+        from ui.remote import RemoteArchive
+
+        remote = RemoteArchive(exc.owner.url, exc.owner.token)
+        print(f"The store is open in the server at {remote.url}: {doing} there.", file=sys.stderr)
+        return remote
     if seeded := ensure_default_document(library.store):
         print(
             f"The index was empty, so the bundled telegram went in first "
             f"(`archive-qa remove {seeded.document_id}` takes it out).",
             file=sys.stderr,
         )
-
-    def finish(results: list[Added]) -> str:
-        members = library.finish_adding(results, args.collection)
-        summary = f"{library.passages()} passages indexed."
-        if members:
-            summary += f"\nCollection {args.collection!r} now holds {counted(len(members))}."
-        return summary
-
-    return partial(library.add_files, replace=args.replace), finish
-
-
-def _ingest_through(url: str, token: str | None, args: argparse.Namespace) -> _Adder:
-    """Adding through the server that has the store open, file by file (each one is a request)."""
-    from functools import partial
-
-    from ui.remote import RemoteArchive
-
-    remote = RemoteArchive(url, token)
-    print(
-        f"The store is open in the server at {remote.url}: sending the files there.",
-        file=sys.stderr,
-    )
-    add = partial(remote.add, collection=args.collection, replace=args.replace)
-    return (lambda paths: map(add, paths)), lambda _: f"the server at {remote.url} has them now."
+    return library
 
 
 def collection_list(args: argparse.Namespace) -> int:
@@ -125,7 +103,7 @@ def collection_list(args: argparse.Namespace) -> int:
 def collection_add(args: argparse.Namespace) -> int:
     from qa.assembly import open_library
 
-    members = open_library(settings()).put_in_collection(args.name, args.ids)
+    members = open_library(settings()).add_to_collection(args.name, args.ids)
     print(f"Collection {args.name!r} now holds {counted(len(members))}.")
     return 0
 
@@ -133,7 +111,7 @@ def collection_add(args: argparse.Namespace) -> int:
 def collection_remove(args: argparse.Namespace) -> int:
     from qa.assembly import open_library
 
-    left = open_library(settings()).take_out_of_collection(args.name, args.ids or None)
+    left = open_library(settings()).remove_from_collection(args.name, args.ids or None)
     if args.ids:
         print(f"Collection {args.name!r} now holds {counted(len(left))}.")
     else:
@@ -142,24 +120,17 @@ def collection_remove(args: argparse.Namespace) -> int:
 
 
 def documents(args: argparse.Namespace) -> int:
-    from qa.assembly import ensure_default_document
-    from ui.remote import RemoteArchive
-
-    archive = archive_or_its_server()
-    if isinstance(archive, RemoteArchive):
-        rows = archive.documents()
-    else:
-        ensure_default_document(archive.store)
-        rows = [
-            {"id": r.id, "title": r.title, "date": r.date, "citation": r.citation, "url": r.url}
-            for r in archive.library.documents()
-        ]
+    listed = library_or_its_server("listing the documents").documents()
     if args.json:
+        rows = [
+            {"id": d.id, "title": d.title, "date": d.date, "citation": d.citation, "url": d.url}
+            for d in listed
+        ]
         print(json.dumps(rows, indent=2))
         return 0
-    for row in rows:
-        print(f"{row['id']:28}  {row['date'] or 'undated':10}  {row['title']}")
-    print(counted(len(rows)))
+    for d in listed:
+        print(f"{d.id:28}  {d.date or 'undated':10}  {d.title}")
+    print(counted(len(listed)))
     return 0
 
 
@@ -167,11 +138,11 @@ def remove(args: argparse.Namespace) -> int:
     from qa.assembly import open_library
 
     library = open_library(settings())
-    missing = library.remove(args.ids)
-    for d in missing:
+    removed = library.remove(args.ids)
+    for d in removed.missing:
         print(f"no document {d!r} is indexed; `archive-qa documents` lists them.", file=sys.stderr)
-    print(f"{len(args.ids) - len(missing)} removed; {len(library.ids())} documents left.")
-    return 1 if missing else 0
+    print(f"{len(removed.ids)} removed; {len(library.document_ids())} documents left.")
+    return 1 if removed.missing else 0
 
 
 def verify(args: argparse.Namespace) -> int:
@@ -182,7 +153,8 @@ def verify(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem)
     if not problems:
-        print(f"All {len(library.ids())} documents are whole ({library.passages()} passages).")
+        whole = f"{len(library.document_ids())} documents are whole"
+        print(f"All {whole} ({library.passage_count()} passages).")
     elif args.repair:
         print(f"Repaired {len(problems)} problems; `archive-qa verify` checks again.")
     else:

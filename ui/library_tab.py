@@ -15,16 +15,14 @@ from typing import Any
 import gradio as gr
 
 from qa.errors import ArchiveQAError
-from qa.library.library import SUPPORTED_SUFFIXES, Added, Document, Library
+from qa.library import SUPPORTED_SUFFIXES, Added, Document, Library, Report
 from ui.format import counted, header_html
 
 EVERYTHING = ""  # the "Ask in" choice meaning every document
-Report = Callable[[float, str], None]
-"""Told how far adding has got (a share from 0 to 1) and what it is doing."""
 
 
 @dataclass(frozen=True)
-class Shelf:
+class Holdings:
     """The library as the page shows it: its documents and its collections."""
 
     documents: list[Document]
@@ -47,9 +45,9 @@ class Shelf:
         return [name for name, ids in self.collections.items() if document_id in ids]
 
 
-def shelf(library: Library) -> Shelf:
+def holdings(library: Library) -> Holdings:
     """What the library holds now."""
-    return Shelf(library.documents(), library.collections())
+    return Holdings(library.documents(), library.collections())
 
 
 def add_files(
@@ -90,14 +88,13 @@ def _changed(library: Library, action: str, ids: list[str], name: str | None) ->
     if not ids:
         raise ArchiveQAError("Choose one or more documents first.")
     if action == "drop":
-        missing = library.remove(ids)
-        return f"{len(ids) - len(missing)} removed from the library."
+        return f"{len(library.remove(ids).ids)} removed from the library."
     if not name:
         raise ArchiveQAError("Choose a collection, or type a new name.")
     if action == "put":
-        members = library.put_in_collection(name, ids)
+        members = library.add_to_collection(name, ids)
         return f"Collection “{name}” now holds {counted(len(members))}."
-    left = library.take_out_of_collection(name, ids)
+    left = library.remove_from_collection(name, ids)
     return f"Collection “{name}” now holds {counted(len(left))}."
 
 
@@ -160,7 +157,7 @@ def build_library_tab(
     )  # fmt: skip
 
     def shown_on_page() -> dict[Any, Any]:
-        return _shown(shelf(library), title, table, header, ask_in)
+        return _shown(holdings(library), title, table, header, ask_in)
 
     if read_only:
         gr.Markdown(
@@ -169,9 +166,20 @@ def build_library_tab(
         )
         return shown_on_page, [table, header, ask_in]
     parts = _lay_out(max_upload_bytes)
+    listed = [table, header, ask_in]
+    return _changing(library, parts, listed, title=title, max_upload_bytes=max_upload_bytes)
+
+
+def _changing(
+    library: Library, parts: _Parts, listed: list[Any], *, title: str, max_upload_bytes: int
+) -> tuple[Callable[[], dict[Any, Any]], list[Any]]:
+    """The library tab's controls at work: adding files, grouping and removing documents, each
+    followed by the library as it is now (`listed`: the table, the page's header and its "Ask
+    in" menu, then the tab's own menus)."""
+    table, header, ask_in = listed
 
     def listing() -> dict[Any, Any]:
-        now = shelf(library)
+        now = holdings(library)
         picks = gr.Dropdown(
             choices=[(f"{r.title} ({r.id})", r.id) for r in now.documents], value=[]
         )
@@ -194,7 +202,7 @@ def build_library_tab(
     def acting(action: str) -> Callable[[list[str] | None, str | None], dict[Any, Any]]:
         return lambda ids, name: {parts.note: change(library, action, ids, name), **listing()}
 
-    shown = [table, header, ask_in, parts.picked, parts.collection, parts.into]
+    shown = [*listed, parts.picked, parts.collection, parts.into]
     parts.add.click(
         upload, [parts.files, parts.into, parts.replace], [parts.report, parts.files, *shown],
         api_visibility="private",
@@ -207,7 +215,7 @@ def build_library_tab(
     return listing, shown
 
 
-def _shown(now: Shelf, title: str, table: Any, header: Any, ask_in: Any) -> dict[Any, Any]:
+def _shown(now: Holdings, title: str, table: Any, header: Any, ask_in: Any) -> dict[Any, Any]:
     """The table, the page's header and its "Ask in" menu, for the library as it is `now`."""
     header_now = header_html(title, now.documents, embed=False)
     return {table: now.rows, header: header_now, ask_in: gr.Dropdown(choices=now.ask_in)}

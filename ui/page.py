@@ -8,17 +8,15 @@ import html
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import gradio as gr
 
-from qa.answer import Answer, Sentence
-from qa.assembly import Archive, bundled_document
+from qa.answer import Answer, Scope, Sentence, Turn
+from qa.assembly import BUNDLED_DOCUMENT_ID, Archive
 from qa.errors import ArchiveQAError
-from qa.followups import Turn
-from qa.library.library import MAX_FILE_BYTES, Library, load_document
-from qa.retrieval import Scope
-from qa.study.glossary import timeline
+from qa.library import MAX_FILE_BYTES, Library
+from qa.study import timeline
 from ui.format import (
     answer_as_html,
     header_html,
@@ -54,69 +52,84 @@ def build_blocks(
     max_upload_bytes: int = MAX_FILE_BYTES,
 ) -> gr.Blocks:
     """The chat page, with the source viewer beside the chat (below it on a narrow screen), and
-    on the full page a library tab to add, group and remove documents (unless `read_only`).
+    on the full page a study tab and a library tab to add, group and remove documents (unless
+    `read_only`).
 
     The query string configures it, for iframes above all: ``title=`` replaces the embed's
     heading, ``starters=0`` hides the starter questions, ``collection=NAME`` asks only that
     collection and ``document=ID[,ID]`` only those documents.
     """
-    telegram = load_document(bundled_document()).id
     # An iframe is narrow already: the embed uses its whole width.
     blocks = gr.Blocks(title=f"{TITLE}: cited answers from archive documents", fill_width=embed)
     with blocks:
-        scope = gr.State(None)
         header = gr.HTML(header_html(TITLE, [], embed=embed))
         # The embed is the chat alone: no tabs around it.
         with nullcontext() if embed else gr.Tabs():
             with nullcontext() if embed else gr.Tab("Ask", id="ask"):
-                ask_in, chat_box, question, send, starters = _ask_tab(embed)
+                chat = _ask_tab(embed)
             if not embed:
                 with gr.Tab("Study", id="study") as study_tab:
                     choices, menus = _study(archive)
                 study_tab.select(choices, None, menus, api_visibility="private")
                 with gr.Tab("Library", id="library"):
                     listing, listed = build_library_tab(
-                        archive.library, TITLE, [header, ask_in], read_only=read_only,
+                        archive.library, TITLE, [header, chat.ask_in], read_only=read_only,
                         max_upload_bytes=max_upload_bytes,
                     )  # fmt: skip
                 blocks.load(listing, None, listed, api_visibility="private")
-
-        # Closures, not partials: Gradio reads each callback's own signature (gr.Request, and
-        # whether it streams).
-        def chat(
-            asked: str, history: list[dict[str, Any]], scope: dict[str, Any] | None, ask_in: str
-        ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-            yield from respond(archive, asked, history, scope, ask_in)
-
-        def setup(request: gr.Request) -> tuple[Any, ...]:
-            return configure(archive, request, telegram=telegram, embed=embed)
-
-        def contract(asked: str) -> dict[str, Any]:
-            return ask(archive, asked)
-
-        for trigger in (send.click, question.submit):
-            trigger(
-                chat, [question, chat_box, scope, ask_in], [question, chat_box],
-                api_visibility="private",
-            )  # fmt: skip
-        blocks.load(setup, None, [header, starters, scope], api_visibility="private")
-        if not embed:
-            # The answer contract for gradio_client users.
-            hidden_in = gr.Textbox(visible=False)
-            hidden_out = gr.JSON(visible=False)
-            hidden_in.submit(contract, hidden_in, hidden_out, api_name="ask")
+        _wire_chat(blocks, archive, chat, header, embed=embed)
     return blocks
 
 
-def configure(
-    archive: Archive, request: gr.Request, *, telegram: str, embed: bool
-) -> tuple[Any, ...]:
+class _Chat(NamedTuple):
+    """The ask tab's parts that answer to events."""
+
+    ask_in: Any
+    box: Any
+    question: Any
+    send: Any
+    starters: Any
+
+
+def _wire_chat(
+    blocks: gr.Blocks, archive: Archive, chat: _Chat, header: Any, *, embed: bool
+) -> None:
+    """The chat's events: asking (the button or Enter), setting the page up from its query
+    string, and on the full page the named endpoint ``/ask`` for `gradio_client` users."""
+    scope = gr.State(None)
+
+    # Closures, not partials: Gradio reads each callback's own signature (gr.Request, and
+    # whether it streams).
+    def answer(
+        asked: str, history: list[dict[str, Any]], scope: dict[str, Any] | None, ask_in: str
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        yield from respond(archive, asked, history, scope, ask_in)
+
+    def setup(request: gr.Request) -> tuple[Any, ...]:
+        return configure(archive, request, embed=embed)
+
+    def contract(asked: str) -> dict[str, Any]:
+        return ask(archive, asked)
+
+    for trigger in (chat.send.click, chat.question.submit):
+        trigger(
+            answer, [chat.question, chat.box, scope, chat.ask_in], [chat.question, chat.box],
+            api_visibility="private",
+        )  # fmt: skip
+    blocks.load(setup, None, [header, chat.starters, scope], api_visibility="private")
+    if not embed:
+        hidden_in = gr.Textbox(visible=False)
+        hidden_out = gr.JSON(visible=False)
+        hidden_in.submit(contract, hidden_in, hidden_out, api_name="ask")
+
+
+def configure(archive: Archive, request: gr.Request, *, embed: bool) -> tuple[Any, ...]:
     """The page as its query string sets it: the heading, whether the starter questions show,
     and the documents it asks."""
     query = request.query_params
     wanted = query.get("starters", "1").lower() not in {"0", "false", "no", "off"}
     # The starter questions are about the bundled telegram: none once it has been removed.
-    shown = wanted and telegram in archive.library.ids()
+    shown = wanted and BUNDLED_DOCUMENT_ID in archive.library.document_ids()
     documents = [i for i in query.get("document", "").split(",") if i.strip()] or None
     scope = {"documents": documents, "collection": query.get("collection") or None}
     # The full page's header lists the library, and the library keeps it up to date.
@@ -158,7 +171,7 @@ def ask(archive: Archive, question: str) -> dict[str, Any]:
     return archive.ask(question).model_dump()
 
 
-def _ask_tab(embed: bool) -> tuple[Any, Any, Any, Any, Any]:
+def _ask_tab(embed: bool) -> _Chat:
     """The ask tab's parts: the "Ask in" menu, the chat, the question box, the button and the
     starter questions, with the source viewer beside them."""
     ask_in = gr.Dropdown(
@@ -182,7 +195,7 @@ def _ask_tab(embed: bool) -> tuple[Any, Any, Any, Any, Any]:
                 gr.Examples(EXAMPLES, inputs=question, label="Try asking")
         with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
             gr.HTML(_VIEWER, elem_id="aqa-viewer")
-    return ask_in, chat, question, send, starters
+    return _Chat(ask_in, chat, question, send, starters)
 
 
 def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
@@ -238,5 +251,5 @@ def study_materials(archive: Archive, document_id: str | None) -> str:
 
 def collection_timeline(library: Library, name: str | None) -> str:
     """The dated events of a collection's documents (of every document when none is named)."""
-    ids = library.members(name) if name else library.ids()
+    ids = library.members(name) if name else library.document_ids()
     return timeline_as_html(timeline(list(library.documents_by_id(ids).values())))

@@ -8,23 +8,22 @@ so the server sees new documents at once and nothing is written behind its back.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import httpx
 
-from qa.answer import Answer, Sentence, Streamed
+from qa.answer import Answer, Scope, Sentence, Streamed, Turn
 from qa.errors import ArchiveQAError
-from qa.followups import Turn
-from qa.library.library import Added
-from qa.retrieval import Scope
+from qa.library import Added, Document
 
 _TIMEOUT = httpx.Timeout(300.0, connect=5.0)
 
 
 class RemoteArchive:
-    """Asks and adds documents through a running server, as `Archive` does in process."""
+    """Asks (an `Asker`, as `Archive` is) and lists and adds documents (a `Shelf`, as `Library`
+    is) through a running server."""
 
     def __init__(self, url: str, token: str | None) -> None:
         """`url` of the server; its admin `token` (from the store's folder) lets a read-only
@@ -58,13 +57,27 @@ class RemoteArchive:
         except httpx.HTTPError as exc:
             raise self._unreachable(exc) from exc
 
-    def documents(self) -> list[dict[str, str | None]]:
-        """The library's catalogue (id, title, date, citation, url of each document)."""
-        rows: list[dict[str, str | None]] = self._send("GET", "/api/documents")
-        return rows
+    def documents(self) -> list[Document]:
+        """The library's catalogue: each document without its text."""
+        return [_listed(row) for row in self._send("GET", "/api/documents")]
 
-    def add(self, path: Path, *, collection: str | None, replace: bool) -> Added:
-        """Send one file, as its owner's administrator (so a read-only server takes it too)."""
+    def document_ids(self) -> list[str]:
+        return [d.id for d in self.documents()]
+
+    def members(self, name: str) -> list[str]:
+        """A collection's documents (none for a collection the server does not have)."""
+        collections = self._send("GET", "/api/collections")
+        return next((c["documents"] for c in collections if c["name"] == name), [])
+
+    def add_files(
+        self, paths: Iterable[Path], *, collection: str | None = None, replace: bool = False
+    ) -> Iterator[Added]:
+        """Send files one by one, as its owner's administrator (so a read-only server takes them
+        too), telling what became of each."""
+        for path in paths:
+            yield self._add(path, collection=collection, replace=replace)
+
+    def _add(self, path: Path, *, collection: str | None, replace: bool) -> Added:
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -117,3 +130,11 @@ def _part(event: str, data: str) -> Streamed:
         if event == "answer"
         else Sentence.model_validate_json(data)
     )
+
+
+def _listed(row: dict[str, Any]) -> Document:
+    """A document as the server lists it: its catalogue entry, without its text."""
+    return Document(
+        id=row["id"], title=row["title"], text="", sections=(), source="", date=row.get("date"),
+        citation=row.get("citation"), url=row.get("url"),
+    )  # fmt: skip

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from qa.answer import MAX_QUESTION_CHARS
-from qa.followups import Turn
-from qa.library.library import Document
-from qa.retrieval import Scope
+from qa.answer import MAX_QUESTION_CHARS, Scope, Turn
+from qa.library import Document
 
 MAX_HISTORY_TURNS = 50
 MAX_SCOPE_DOCUMENTS = 5_000

@@ -1,9 +1,9 @@
-"""The catalogue: each record's full text and metadata, the collections (course packs), and the
+"""The catalogue: each document's full text and metadata, the collections, and the
 store's bookkeeping (a change counter, marks of ingests at work, the writer's lease).
 
-Two Chroma collections beside the chunks: ``archive_qa_documents`` (each record's text and
+Two Chroma collections beside the passages: ``archive_qa_documents`` (each document's text and
 metadata, so any quote can be checked and shown in context, and the bookkeeping rows) and
-``archive_qa_course_packs`` (named groups of documents, which users call collections). Both live
+``archive_qa_course_packs`` (named groups of documents: collections). Both live
 in Chroma, so app replicas sharing a Chroma server share them; Chroma serves here as a key-value
 store, looked up by id only.
 """
@@ -22,19 +22,21 @@ from chromadb.api.types import Where
 from vectorstore.documents import Document, Section
 from vectorstore.errors import StoreError
 from vectorstore.lease import WriterLease
-from vectorstore.rows import put_row, put_rows, read_all
+from vectorstore.rows import PAGE, get_all, put_row, put_rows
 
 DOCUMENTS = "archive_qa_documents"
-COLLECTIONS = "archive_qa_course_packs"  # the name it was first stored under
+COLLECTIONS = (
+    "archive_qa_course_packs"  # the name it was first stored under, kept for stores made then
+)
 # A collection's name: what a person types, within reason.
-_PACK_NAME = re.compile(r"[\w][\w .,:()'&+-]{0,59}")
+_COLLECTION_NAME = re.compile(r"[\w][\w .,:()'&+-]{0,59}")
 # A row of the documents collection that is not a document: the store's change counter.
 _GENERATION = "__archive_qa_generation__"
-# Rows logging which records each change touched, by generation after this prefix, and how many
+# Rows logging which documents each change touched, by generation after this prefix, and how many
 # of the latest are kept.
 _CHANGE = "__archive_qa_change__:"
 _CHANGES_KEPT = 1000
-# Rows marking records an ingest is writing, by id after this prefix (Store.finish_interrupted).
+# Rows marking documents an ingest is writing, by id after this prefix (Store.finish_interrupted).
 _MARK = "__archive_qa_writing__:"
 _MARKED = {"mark": True}  # a mark's metadata
 # Every row of the documents collection that is not a document starts so (document ids cannot).
@@ -42,9 +44,12 @@ _INTERNAL = "__archive_qa_"
 
 
 class Catalogue:
-    """Records, collections and bookkeeping rows of one store."""
+    """Documents, collections and bookkeeping rows of one store."""
 
-    def __init__(self, client: ClientAPI) -> None:
+    def __init__(self, client: ClientAPI, *, page: int = PAGE) -> None:
+        """The catalogue of the store `client` opens; whole collections are got `page` rows at a
+        time."""
+        self._page = page
         self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
         self._collections = client.get_or_create_collection(COLLECTIONS, embedding_function=None)
         # One write at a time: in this process (a server ingests uploads on several threads),
@@ -52,10 +57,10 @@ class Catalogue:
         self.lease = WriterLease(self._documents)
         """Held by every write (vectorstore.lease)."""
 
-    # -- records ---------------------------------------------------------------------------
+    # -- documents -------------------------------------------------------------------------
 
     def put(self, documents: Sequence[tuple[Document, str]]) -> None:
-        """Store records (replacing any version of them), each read from its origin (a path, or
+        """Store documents (replacing any version of them), each read from its origin (a path, or
         "")."""
         put_rows(
             self._documents, [document.id for document, _ in documents],
@@ -64,22 +69,21 @@ class Catalogue:
         )  # fmt: skip
 
     def remove(self, document_id: str) -> bool:
-        """Take a record (and any mark of it) out; whether it was there."""
+        """Take a document (and any mark of it) out; whether it was there."""
         had = bool(self._documents.get(ids=[document_id], include=[])["ids"])
         self._documents.delete(ids=[document_id, _MARK + document_id])
         return had
 
     def stored_metadata(self, document_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
-        """The metadata of each of these records that is stored, by id."""
+        """The metadata of each of these documents that is stored, by id."""
         rows = self._documents.get(ids=list(document_ids), include=["metadatas"])
         return {i: m or {} for i, m in zip(rows["ids"], rows["metadatas"] or [], strict=True)}
 
     def documents(self, *, with_text: bool = True) -> list[Document]:
-        """Every stored record, ordered by date then title; `with_text=False` leaves texts empty
+        """Every stored document, ordered by date then title; `with_text=False` leaves texts empty
         (a catalogue of a large collection without loading every document)."""
-        rows = read_all(
-            self._documents, include=["documents", "metadatas"] if with_text else ["metadatas"]
-        )
+        include = ["documents", "metadatas"] if with_text else ["metadatas"]
+        rows = get_all(self._documents, include=include, page=self._page)
         metas = rows["metadatas"] or []
         texts = rows["documents"] if with_text and rows["documents"] else [""] * len(metas)
         found = [
@@ -90,8 +94,8 @@ class Catalogue:
         return sorted(found, key=lambda r: (r.date or "9999", r.title))
 
     def dated_between(self, since: str | None, until: str | None) -> set[str]:
-        """Ids of the records dated within [since, until] (ISO dates; either end may be open)."""
-        rows = read_all(self._documents, include=["metadatas"])
+        """Ids of the documents dated within [since, until] (ISO dates; either end may be open)."""
+        rows = get_all(self._documents, include=["metadatas"], page=self._page)
         return {
             i
             for i, m in zip(rows["ids"], rows["metadatas"] or [], strict=True)
@@ -102,13 +106,15 @@ class Catalogue:
         }
 
     def document_ids(self) -> list[str]:
-        """The id of every stored record."""
+        """The id of every stored document."""
         return sorted(
-            i for i in read_all(self._documents, include=[])["ids"] if not i.startswith(_INTERNAL)
+            i
+            for i in get_all(self._documents, include=[], page=self._page)["ids"]
+            if not i.startswith(_INTERNAL)
         )
 
     def document(self, document_id: str) -> Document | None:
-        """One stored record with its full text, or None."""
+        """One stored document with its full text, or None."""
         return self.documents_by_id([document_id]).get(document_id)
 
     def documents_by_id(self, ids: Iterable[str]) -> dict[str, Document]:
@@ -126,7 +132,7 @@ class Catalogue:
     # -- marks of ingests at work --------------------------------------------------------
 
     def mark(self, document_ids: Sequence[str]) -> None:
-        """Note that an ingest of these records is under way."""
+        """Note that an ingest of these documents is under way."""
         marks = [_MARK + i for i in document_ids]
         put_rows(
             self._documents, marks, documents=[""] * len(marks), metadatas=[_MARKED] * len(marks)
@@ -143,14 +149,15 @@ class Catalogue:
     # -- the change counter ----------------------------------------------------------------
 
     def generation(self) -> int:
-        """A counter bumped by every change to the chunks, shared through Chroma by all replicas."""
+        """A counter bumped by every change to the passages, shared through Chroma by all
+        replicas."""
         rows = self._documents.get(ids=[_GENERATION], include=["metadatas"])
         metas = rows["metadatas"] or []
         n = (metas[0] or {}).get("n", 0) if metas else 0
         return n if isinstance(n, int) else 0
 
     def bump_generation(self, changed: Sequence[str]) -> None:
-        """Count a change to the chunks of the records `changed`, and log which they were (so
+        """Count a change to the passages of the documents `changed`, and log which they were (so
         that a word index can follow the change, `changed_since`)."""
         n = self.generation() + 1
         put_rows(
@@ -162,7 +169,7 @@ class Catalogue:
             self._documents.delete(where=old)
 
     def changed_since(self, generation: int) -> set[str] | None:
-        """The records whose chunks changed after `generation`, or None when the log no longer
+        """The documents whose passages changed after `generation`, or None when the log no longer
         goes back that far."""
         now = self.generation()
         if now - generation > _CHANGES_KEPT or generation > now:
@@ -173,7 +180,7 @@ class Catalogue:
             return None
         return {i for text in rows["documents"] or [] for i in json.loads(text or "[]")}
 
-    # -- collections (course packs) -------------------------------------------------------
+    # -- collections ---------------------------------------------------------------------
 
     def collections(self) -> dict[str, list[str]]:
         """Every collection by name, with the ids of its documents still in the store."""
@@ -233,12 +240,12 @@ class Catalogue:
 
 
 def stored_origin(stored: Mapping[str, Any] | None) -> str:
-    """The file a stored record was read from, as its metadata says ("" if unknown)."""
+    """The file a stored document was read from, as its metadata says ("" if unknown)."""
     return str((stored or {}).get("origin") or "")
 
 
 def same_origin(stored: Mapping[str, Any], document: Document, origin: str | None) -> bool:
-    """Whether `document` is a new version of the stored one: read from the same file (records
+    """Whether `document` is a new version of the stored one: read from the same file (documents
     stored before origins were kept count as the same when the file name is)."""
     if origin is None:
         return False
@@ -255,7 +262,7 @@ def _still_present(members: str | None, present: Set[str]) -> list[str]:
 def collection_name(name: str) -> str:
     """`name` as a collection's name (spaces tidied); a `StoreError` if it cannot be one."""
     name = " ".join(name.split())
-    if not _PACK_NAME.fullmatch(name):
+    if not _COLLECTION_NAME.fullmatch(name):
         raise StoreError(
             f"{name!r} cannot name a collection: use 1 to 60 letters, digits, spaces or "
             "simple punctuation, starting with a letter or digit."
@@ -264,7 +271,7 @@ def collection_name(name: str) -> str:
 
 
 def sha(text: str) -> str:
-    """The fingerprint of a record's text, stored with it to tell versions apart."""
+    """The fingerprint of a document's text, stored with it to tell versions apart."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 

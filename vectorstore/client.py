@@ -13,7 +13,7 @@ from chromadb.config import Settings as ChromaSettings
 from vectorstore import owner
 from vectorstore.catalogue import COLLECTIONS, DOCUMENTS
 from vectorstore.errors import StoreError
-from vectorstore.store import CHUNKS
+from vectorstore.store import PASSAGES
 
 
 def connect(
@@ -41,6 +41,6 @@ def connect(
 
 def reset(client: ClientAPI) -> None:
     """Drop every collection (used to rebuild after a model change)."""
-    for name in (CHUNKS, DOCUMENTS, COLLECTIONS):
+    for name in (PASSAGES, DOCUMENTS, COLLECTIONS):
         with contextlib.suppress(Exception):  # a missing collection is what we want anyway
             client.delete_collection(name)

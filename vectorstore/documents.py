@@ -2,7 +2,7 @@
 
 Reads the Wilson Center Digital Archive record layout (``**July 13, 1950**``, ``**Title**``,
 ``**Citation:**``, ``**Summary:**``, ... ``**Contents:**``) and plain .txt/.md files, and the text
-of PDF and HTML files (vectorstore.formats). A record's text is what citations index into: for
+of PDF and HTML files (vectorstore.formats). A document's text is what citations index into: for
 a PDF or a web page, the text extracted from it.
 """
 
@@ -25,7 +25,7 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Section:
-    """A named part of a record's text: ``text[start:end]`` is its body."""
+    """A named part of a document's text: ``text[start:end]`` is its body."""
 
     name: str
     start: int
@@ -47,6 +47,12 @@ class Document:
     summary: str | None = None
     original_language: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    def self_description(self) -> str:
+        """What the document says about itself: its title, summary, source note and dateline.
+        From its metadata, so a catalogue entry read without its text says it too."""
+        described = [v for k, v in self.extra.items() if k != "Document"]
+        return " ".join([self.title, self.summary or "", *described])
 
     def section_at(self, offset: int) -> str:
         """The name of the section holding character `offset` ("" outside every section)."""
@@ -77,7 +83,7 @@ def load_document(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Document:
 
 
 def document_from_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Document:
-    """A record from a file's bytes and its name (an upload): the suffix says how to read it."""
+    """A document from a file's bytes and its name (an upload): the suffix says how to read it."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         kinds = ", ".join(SUPPORTED_SUFFIXES)
@@ -136,31 +142,8 @@ def _is_section_heading(match: re.Match[str]) -> bool:
 
 
 def _layout_document(text: str, source: str, headings: list[re.Match[str]]) -> Document:
-    first = next(i for i, h in enumerate(headings) if _is_section_heading(h))
-    # Bold lines inside a section's body are emphasis, not boundaries.
-    bounds = headings[:first] + [h for h in headings[first:] if _is_section_heading(h)]
-    sections: list[Section] = []
-    preamble: list[Section] = []
-    for i, heading in enumerate(bounds):
-        end = bounds[i + 1].start() if i + 1 < len(bounds) else len(text)
-        if i >= first:
-            name = heading["inner"].strip().rstrip(":").strip()
-            sections.append(_trimmed(text, name, heading.start("rest"), end))
-        else:
-            preamble.append(_trimmed(text, heading["inner"].strip(), heading.start("inner"), end))
-
-    date, title_section = None, None
-    for part in preamble:
-        iso = iso_date(part.name) if date is None else None
-        if iso is not None:
-            date = iso
-            sections.insert(0, Section("Date", part.start, part.start + len(part.name)))
-        elif title_section is None:
-            title_section = Section("Title", part.start, part.start + len(part.name))
-    if title_section is not None:
-        sections.insert(0, title_section)
+    sections, date = _sections(text, headings)
     body = {s.name.lower(): text[s.start : s.end] for s in sections}
-
     citation_text = body.get("citation")
     url = None
     if citation_text:
@@ -168,10 +151,9 @@ def _layout_document(text: str, source: str, headings: list[re.Match[str]]) -> D
         if found:
             url = found["url"]
             citation_text = _URL_IN_ANGLES.sub("", citation_text).strip()
-    title = body.get("title") or _title_from_name(source)
     return Document(
         id=_document_id(url, source),
-        title=title,
+        title=body.get("title") or _title_from_name(source),
         text=text,
         sections=tuple(sorted(sections, key=lambda s: s.start)),
         source=source,
@@ -186,6 +168,32 @@ def _layout_document(text: str, source: str, headings: list[re.Match[str]]) -> D
             if s.name.lower() in {"source note", "dateline", "document"}
         },
     )
+
+
+def _sections(text: str, headings: list[re.Match[str]]) -> tuple[list[Section], str | None]:
+    """The sections of a text in the record layout (the bold lines before the first heading are
+    its date and title, then each heading's body), and its date in ISO form."""
+    first = next(i for i, h in enumerate(headings) if _is_section_heading(h))
+    # Bold lines inside a section's body are emphasis, not boundaries.
+    bounds = headings[:first] + [h for h in headings[first:] if _is_section_heading(h)]
+    sections: list[Section] = []
+    preamble: list[Section] = []
+    for i, heading in enumerate(bounds):
+        end = bounds[i + 1].start() if i + 1 < len(bounds) else len(text)
+        if i >= first:
+            name = heading["inner"].strip().rstrip(":").strip()
+            sections.append(_trimmed(text, name, heading.start("rest"), end))
+        else:
+            preamble.append(_trimmed(text, heading["inner"].strip(), heading.start("inner"), end))
+    date, titled = None, None
+    for part in preamble:
+        iso = iso_date(part.name) if date is None else None
+        if iso is not None:
+            date = iso
+            sections.insert(0, Section("Date", part.start, part.start + len(part.name)))
+        elif titled is None:
+            titled = Section("Title", part.start, part.start + len(part.name))
+    return ([titled, *sections] if titled is not None else sections), date
 
 
 def _plain_document(text: str, source: str) -> Document:

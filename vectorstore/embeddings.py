@@ -41,16 +41,13 @@ _BATCH = 4  # measured: larger padded batches are slower on 2 cores
 
 @runtime_checkable
 class Encoder(Protocol):
-    """Anything that turns texts into unit vectors, one row per text."""
+    """An embedding model: turns texts into unit vectors, one row per text. Passages and
+    questions may be embedded differently; `model_id` is what an index records it by."""
+
+    @property
+    def model_id(self) -> str: ...
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
-
-
-@runtime_checkable
-class EmbeddingModel(Encoder, Protocol):
-    """An encoder the store indexes with: passages and questions may be embedded differently."""
-
-    model_id: str
 
     def encode_query(self, text: str) -> np.ndarray: ...
 
@@ -182,6 +179,14 @@ class RememberingEncoder:
                     self._vectors.popitem(last=False)
         return np.stack([known[t] for t in texts])
 
+    @property
+    def model_id(self) -> str:
+        return self._encoder.model_id
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Questions are not remembered: each is new."""
+        return self._encoder.encode_query(text)
+
 
 MODELS: dict[str, type[MiniLMEncoder] | type[E5Encoder]] = {
     "minilm": MiniLMEncoder,
@@ -246,10 +251,10 @@ class E5EmbeddingFunction(MiniLMEmbeddingFunction):
 EMBEDDING_FUNCTIONS = {"minilm": MiniLMEmbeddingFunction, "e5": E5EmbeddingFunction}
 
 
-class ArchiveEmbeddings(LangChainEmbeddings):
+class EncoderEmbeddings(LangChainEmbeddings):
     """LangChain's seam over one of the encoders (MiniLM by default)."""
 
-    def __init__(self, encoder: EmbeddingModel | None = None) -> None:
+    def __init__(self, encoder: Encoder | None = None) -> None:
         self._encoder = encoder or shared_encoder()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -1,5 +1,5 @@
 """The text of a PDF (its text layer, by pypdf) or a web page (its visible text, by Beautiful
-Soup), with the title the file gives itself: what vectorstore.records parses as a record."""
+Soup), with the title the file gives itself: what vectorstore.documents parses as a document."""
 
 from __future__ import annotations
 

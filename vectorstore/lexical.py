@@ -1,9 +1,10 @@
-"""Lexical search: BM25 over chunk text and document titles (tantivy), beside Chroma's dense search.
+"""Lexical search: BM25 over passage text and document titles (tantivy), beside Chroma's dense
+search.
 
 Words match what embeddings blur: names, numbers, rare terms ("124", "Shanghai", "Molotov").
-The index is a copy of the chunks in Chroma, kept in a folder beside it (or in memory) and
+The index is a copy of the passages in Chroma, kept in a folder beside it (or in memory) and
 updated a document at a time as the store changes (vectorstore.search follows the changes).
-Texts are indexed as their `terms` (lowercased, stemmed), so questions and chunks meet on the
+Texts are indexed as their `terms` (lowercased, stemmed), so questions and passages meet on the
 same words.
 """
 
@@ -31,6 +32,7 @@ _log = logging.getLogger(__name__)
 def _schema() -> tantivy.Schema:
     fields = tantivy.SchemaBuilder()
     fields.add_text_field("words", tokenizer_name="whitespace", index_option="freq")
+    # A passage's id, under the name indexes kept on disk were first made with.
     fields.add_text_field("chunk_id", tokenizer_name="raw", stored=True)
     fields.add_text_field("document_id", tokenizer_name="raw", fast=True)
     return fields.build()
@@ -40,7 +42,7 @@ _SCHEMA = _schema()
 
 
 class LexicalIndex:
-    """BM25 over chunks, each given as (chunk id, document id, text), changed by document."""
+    """BM25 over passages, each given as (passage id, document id, text), changed by document."""
 
     def __init__(self, folder: Path | None = None) -> None:
         """Open the index kept in `folder` (a damaged or outdated one is started afresh), or
@@ -74,23 +76,23 @@ class LexicalIndex:
     def replace(
         self,
         document_ids: Iterable[str] | None,
-        chunks: Iterable[tuple[str, str, str]],
+        passages: Iterable[tuple[str, str, str]],
         *,
         stamp: str,
         generation: int,
     ) -> None:
-        """Take out every chunk of `document_ids` (of every document with None), put in
-        `chunks` (chunk id, document id, text), and note the store state it now copies."""
+        """Take out every passage of `document_ids` (of every document with None), put in
+        `passages` (passage id, document id, text), and note the store state it now copies."""
         with self._lock:
             writer = self._writer()
             if document_ids is None:
                 writer.delete_all_documents()
             for document_id in document_ids or []:
                 writer.delete_documents_by_term("document_id", document_id)
-            for chunk_id, document_id, text in chunks:
+            for passage_id, document_id, text in passages:
                 words = " ".join(terms(text))
                 writer.add_document(
-                    tantivy.Document(words=words, chunk_id=chunk_id, document_id=document_id)
+                    tantivy.Document(words=words, chunk_id=passage_id, document_id=document_id)
                 )
             writer.commit()
             writer.wait_merging_threads()
@@ -114,8 +116,8 @@ class LexicalIndex:
     def search(
         self, words: list[str], *, k: int, documents: Set[str] | None = None
     ) -> list[tuple[str, float]]:
-        """Up to `k` (chunk id, score) pairs, best first, for the search terms `words`
-        (vectorstore.text.terms of a query, maybe widened); with `documents`, only chunks of
+        """Up to `k` (passage id, score) pairs, best first, for the search terms `words`
+        (vectorstore.text.terms of a query, maybe widened); with `documents`, only passages of
         those documents."""
         query = _any_of(words)
         if query is None or k <= 0 or (documents is not None and not documents):
@@ -133,7 +135,7 @@ class LexicalIndex:
         return [(str(searcher.doc(at)["chunk_id"][0]), float(score)) for score, at in found]
 
     def documents_with(self, words: list[str]) -> set[str]:
-        """The ids of the documents with a chunk holding any of `words`."""
+        """The ids of the documents with a passage holding any of `words`."""
         query = _any_of(words)
         if query is None:
             return set()
@@ -146,7 +148,7 @@ class LexicalIndex:
 
 
 def _any_of(words: list[str]) -> tantivy.Query | None:
-    """A query matching chunks with any of `words`, scored by BM25 (None without words)."""
+    """A query matching passages with any of `words`, scored by BM25 (None without words)."""
     if not words:
         return None
     return tantivy.Query.boolean_query(

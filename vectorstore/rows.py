@@ -1,6 +1,6 @@
-"""Chroma as a key-value store: the rows looked up by id only (records, collections, the store's
+"""Chroma as a key-value store: the rows looked up by id only (documents, collections, the store's
 bookkeeping and the writer's lease). Chroma wants a vector for every row; these get one number.
-And reading a whole collection, which Chroma does only a page at a time."""
+And getting a whole collection, which Chroma gives only a page at a time."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.types import GetResult, Where
 
 _PLACEHOLDER_VECTOR = [1.0]
-_PAGE = 5000
+PAGE = 5000
+"""Rows got at a time: Chroma refuses more than about 32,000 (SQLite's limit on a query's
+variables)."""
 
 
 def put_row(
@@ -49,26 +51,25 @@ def put_rows(
         )
 
 
-def read_pages(
-    rows: Collection, *, include: Sequence[str], where: Where | None = None
+def get_pages(
+    rows: Collection, *, include: Sequence[str], where: Where | None = None, page: int = PAGE
 ) -> Iterator[GetResult]:
-    """Every row (or every row `where` matches), a page at a time: Chroma refuses to read more
-    than about 32,000 rows at once (SQLite's limit on a query's variables)."""
-    for offset in itertools.count(0, _PAGE):
-        page = rows.get(where=where, include=list(include), limit=_PAGE, offset=offset)  # type: ignore[arg-type]
-        yield page
-        if len(page["ids"]) < _PAGE:
+    """Every row (or every row `where` matches), `page` rows at a time."""
+    for offset in itertools.count(0, page):
+        got = rows.get(where=where, include=list(include), limit=page, offset=offset)  # type: ignore[arg-type]
+        yield got
+        if len(got["ids"]) < page:
             return
 
 
-def read_all(
-    rows: Collection, *, include: Sequence[str], where: Where | None = None
+def get_all(
+    rows: Collection, *, include: Sequence[str], where: Where | None = None, page: int = PAGE
 ) -> dict[str, list[Any]]:
-    """`read_pages`, joined: {"ids": [...], and a list for each field in `include`}."""
+    """`get_pages`, joined: {"ids": [...], and a list for each field in `include`}."""
     found: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
-    for page in read_pages(rows, include=include, where=where):
-        found["ids"] += page["ids"]
+    for got in get_pages(rows, include=include, where=where, page=page):
+        found["ids"] += got["ids"]
         for field in include:
-            values = page[field]  # type: ignore[literal-required]
-            found[field] += list(values) if values is not None else [None] * len(page["ids"])
+            values = got[field]  # type: ignore[literal-required]
+            found[field] += list(values) if values is not None else [None] * len(got["ids"])
     return found

@@ -1,6 +1,6 @@
-"""Searching the chunks, as the retriever asks: by meaning (Chroma's nearest neighbours of a
-question's vector, through LangChain's own Chroma vector store, which LangChain users can take
-as it is) and by words (BM25 over chunk text and document titles, vectorstore.lexical).
+"""Searching the passages, as the retriever asks: by meaning (Chroma's nearest neighbours of a
+question's vector) and by words (BM25 over passage text and document titles, vectorstore.lexical);
+then the passages found, read back with their documents and their similarity to the question.
 
 The word index follows the store a document at a time: the catalogue counts every change and
 logs which documents it touched (in Chroma, so replicas sharing a server see each other's
@@ -12,59 +12,59 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence, Set
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Where
 from langchain_chroma import Chroma
 
 from vectorstore.catalogue import Catalogue
-from vectorstore.chunks import Chunk
-from vectorstore.embeddings import ArchiveEmbeddings, EmbeddingModel
+from vectorstore.embeddings import Encoder, EncoderEmbeddings
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
-from vectorstore.rows import read_all, read_pages
+from vectorstore.passages import Passage, document_of
+from vectorstore.rows import PAGE, get_all, get_pages
 
-# How many of the store's nearest chunks a scoped search looks among before searching the scope's
-# own vectors, and how many scopes' vectors are kept (a course site asks in one collection).
+# How many of the store's nearest passages a scoped search looks among before searching the
+# scope's own vectors, and how many scopes' vectors are kept (a course site asks in one
+# collection).
 _WIDE = 200
 _SCOPES_KEPT = 8
 # A scope of more documents than this is searched by Chroma's filter (their vectors, 15 a
 # document on average, would take too long to read).
 _EXACT_DOCUMENTS = 500
 
-
-@dataclass(frozen=True)
-class ScoredChunk:
-    """A chunk returned by a search, with its cosine similarity to the query."""
-
-    chunk: Chunk
-    score: float
+Ranking = list[tuple[str, float]]
+"""Passage ids, best first, each with its score."""
 
 
-class ChunkSearch:
-    """The store's chunks, searched."""
+class PassageSearch:
+    """The store's passages, searched."""
 
     def __init__(
         self,
         client: ClientAPI,
-        chunks: Collection,
+        passages: Collection,
         catalogue: Catalogue,
-        encoder: EmbeddingModel,
+        encoder: Encoder,
         word_index_dir: Path | None = None,
+        *,
+        page: int = PAGE,
     ) -> None:
-        """`encoder` embeds questions as the chunks were embedded; `word_index_dir` keeps the
-        word index between runs (kept in memory without it, and built from Chroma)."""
+        """`encoder` embeds questions as the passages were embedded; `word_index_dir` keeps the
+        word index between runs (kept in memory without it, and built from Chroma, `page`
+        rows at a time)."""
         self.vectorstore = Chroma(
-            client=client, collection_name=chunks.name,
-            embedding_function=ArchiveEmbeddings(encoder), create_collection_if_not_exists=False,
+            client=client, collection_name=passages.name,
+            embedding_function=EncoderEmbeddings(encoder), create_collection_if_not_exists=False,
         )  # fmt: skip
-        """The chunks as a LangChain vector store (`.as_retriever()`, `similarity_search`)."""
-        self._chunks = chunks
+        """The passages as a LangChain vector store (`.as_retriever()`, `similarity_search`)."""
+        self._passages = passages
         self._catalogue = catalogue
         self._word_index_dir = word_index_dir
+        self._page = page
         self._lexical: LexicalIndex | None = None
         self._syncing = threading.Lock()
         self._scopes: OrderedDict[tuple[int, frozenset[str]], tuple[list[str], np.ndarray]] = (
@@ -73,20 +73,20 @@ class ChunkSearch:
 
     def by_meaning(
         self, vector: Sequence[float], *, k: int, documents: Set[str] | None = None
-    ) -> list[ScoredChunk]:
-        """The `k` chunks nearest to the query `vector` by cosine similarity, best first.
+    ) -> Ranking:
+        """The `k` passages nearest to the query `vector` by cosine similarity, best first.
 
-        With `documents`, only chunks of those documents are searched: among the nearest of the
-        whole store when enough of them are theirs, else exactly, over those documents' vectors
-        (kept for the next question in the same scope), or for a scope of many documents with
-        Chroma's filter. Over a large library Chroma's filtered search takes 0.1 to 0.5 s; the
-        first two take milliseconds.
+        With `documents`, only passages of those documents are searched: among the nearest of
+        the whole store when enough of them are theirs, else exactly, over those documents'
+        vectors (kept for the next question in the same scope), or for a scope of many
+        documents with Chroma's filter. Over a large library Chroma's filtered search takes 0.1
+        to 0.5 s; the first two take milliseconds.
         """
         if documents is not None and not documents:
             return []
         if documents is None:
             return self._nearest(vector, k)
-        near = [hit for hit in self._nearest(vector, _WIDE) if hit.chunk.document_id in documents]
+        near = [hit for hit in self._nearest(vector, _WIDE) if document_of(hit[0]) in documents]
         if len(near) >= k:
             return near[:k]
         if len(documents) > _EXACT_DOCUMENTS:
@@ -95,28 +95,30 @@ class ChunkSearch:
 
     def _nearest(
         self, vector: Sequence[float], k: int, documents: Set[str] | None = None
-    ) -> list[ScoredChunk]:
+    ) -> Ranking:
         """Chroma's approximate nearest neighbours in the store (or in `documents`)."""
-        where = None if documents is None else {"document_id": {"$in": sorted(documents)}}
-        found = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            [float(x) for x in vector], k=k, filter=cast(Any, where)
+        if k <= 0:
+            return []
+        found = self._passages.query(
+            query_embeddings=[float(x) for x in vector],
+            n_results=k,
+            where=_of_documents(documents),
+            include=["distances"],
         )
+        distances = (found["distances"] or [[]])[0]
         # Chroma gives cosine distances, which the rest of the code reads as similarities.
-        return [
-            ScoredChunk(chunk_from_row(str(d.id), d.page_content, d.metadata), 1.0 - distance)
-            for d, distance in found
-        ]
+        return [(i, 1.0 - d) for i, d in zip(found["ids"][0], distances, strict=True)]
 
-    def _exactly(
-        self, vector: Sequence[float], k: int, documents: frozenset[str]
-    ) -> list[ScoredChunk]:
-        """The `k` nearest chunks of `documents`, by comparing the vector with each of theirs."""
+    def _exactly(self, vector: Sequence[float], k: int, documents: frozenset[str]) -> Ranking:
+        """The `k` nearest passages of `documents`, by comparing the vector with each of theirs."""
         key = (self._catalogue.generation(), documents)
         with self._syncing:
             scope = self._scopes.pop(key, None)
         if scope is None:
-            where = cast(Any, {"document_id": {"$in": sorted(documents)}})
-            rows = read_all(self._chunks, include=["embeddings"], where=where)
+            rows = get_all(
+                self._passages, include=["embeddings"], where=_of_documents(documents),
+                page=self._page,
+            )  # fmt: skip
             scope = (rows["ids"], np.asarray(rows["embeddings"], dtype=np.float32))
         with self._syncing:
             self._scopes[key] = scope
@@ -127,21 +129,41 @@ class ChunkSearch:
             return []
         similarity = vectors @ np.asarray(vector, dtype=np.float32)
         best = np.argsort(-similarity, kind="stable")[:k]
-        return self.scored([ids[i] for i in best], vector)
+        return [(ids[i], float(similarity[i])) for i in best]
 
-    def by_words(
-        self, words: list[str], *, k: int, documents: Set[str] | None = None
-    ) -> list[tuple[str, float]]:
-        """The `k` best chunk ids by BM25 over chunk text and document title for the search terms
-        `words` (vectorstore.text.terms of a query, maybe widened), best first.
+    def by_words(self, words: list[str], *, k: int, documents: Set[str] | None = None) -> Ranking:
+        """The `k` best passages by BM25 over passage text and document title for the search
+        terms `words` (vectorstore.text.terms of a query, maybe widened), best first.
 
-        With `documents`, only chunks of those documents are returned.
+        With `documents`, only passages of those documents are returned.
         """
         return self.word_index().search(words, k=k, documents=documents)
 
     def documents_with(self, words: list[str]) -> set[str]:
-        """The documents with a chunk (or a title) holding any of `words` (search terms)."""
+        """The documents with a passage (or a title) holding any of `words` (search terms)."""
         return self.word_index().documents_with(words)
+
+    def passages(self, ids: Sequence[str], vector: Sequence[float]) -> list[Passage]:
+        """The passages with these ids, in this order, each with its document and its cosine
+        similarity to `vector`; left out, any whose document has gone or changed since."""
+        if not ids:
+            return []
+        rows = self._passages.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        documents = self._catalogue.documents_by_id(document_of(i) for i in rows["ids"])
+        query = np.asarray(vector, dtype=np.float32)
+        embeddings = rows["embeddings"] if rows["embeddings"] is not None else []
+        found = {}
+        for i, text, meta, embedding in zip(
+            rows["ids"], rows["documents"] or [], rows["metadatas"] or [], embeddings, strict=True
+        ):
+            document, row = documents.get(document_of(i)), cast(Mapping[str, Any], meta or {})
+            start, end = int(row["start"]), int(row["end"])
+            if document is None or document.text[start:end] != text:
+                continue  # removed, or replaced by another version, between search and lookup
+            found[i] = Passage(
+                i, document, str(row.get("section", "")), start, end, float(embedding @ query)
+            )
+        return [found[i] for i in ids if i in found]
 
     def word_index(self) -> LexicalIndex:
         """The word index, brought up to date with the store first.
@@ -155,7 +177,7 @@ class ChunkSearch:
             index = self._lexical
             if index is None:
                 index = self._lexical = LexicalIndex(self._word_index_dir)
-            stamp = f"{self._chunks.id}:{TERMS_VERSION}"
+            stamp = f"{self._passages.id}:{TERMS_VERSION}"
             generation = self._catalogue.generation()
             if index.stamp == stamp and index.generation == generation:
                 return index
@@ -167,51 +189,24 @@ class ChunkSearch:
             return index
 
     def _rows(self, documents: list[str] | None = None) -> Iterator[tuple[str, str, str]]:
-        """(chunk id, document id, title and text) of every chunk, or of those of `documents`,
-        read from Chroma a page at a time."""
+        """(passage id, document id, title and text) of every passage, or of those of
+        `documents`, got from Chroma a page at a time."""
         if documents is not None and not documents:
             return
-        where = None if documents is None else {"document_id": {"$in": documents}}
-        for page in read_pages(
-            self._chunks, include=["documents", "metadatas"], where=cast(Any, where)
-        ):
+        pages = get_pages(
+            self._passages, include=["documents", "metadatas"],
+            where=_of_documents(documents), page=self._page,
+        )  # fmt: skip
+        for page in pages:
             for i, text, meta in zip(
                 page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
             ):
                 meta = meta or {}
                 yield i, str(meta.get("document_id", "")), f"{meta.get('title', '')}\n{text or ''}"
 
-    def scored(self, ids: Sequence[str], vector: Sequence[float]) -> list[ScoredChunk]:
-        """The chunks with these ids, scored by cosine similarity to `vector`, in this order."""
-        if not ids:
-            return []
-        rows = self._chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
-        query = np.asarray(vector, dtype=np.float32)
-        embeddings = rows["embeddings"] if rows["embeddings"] is not None else []
-        found = {
-            i: ScoredChunk(chunk_from_row(i, t or "", m or {}), float(np.asarray(e) @ query))
-            for i, t, m, e in zip(
-                rows["ids"],
-                rows["documents"] or [],
-                rows["metadatas"] or [],
-                embeddings,
-                strict=True,
-            )
-        }
-        return [found[i] for i in ids if i in found]
 
-
-def document_of(chunk_id: str) -> str:
-    """The id of the document a chunk belongs to (chunk ids are ``document_id:digest``)."""
-    return chunk_id.rpartition(":")[0]
-
-
-def chunk_from_row(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
-    return Chunk(
-        id=chunk_id,
-        document_id=str(meta["document_id"]),
-        section=str(meta.get("section", "")),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=text,
-    )
+def _of_documents(documents: Set[str] | Sequence[str] | None) -> Where | None:
+    """Chroma's filter for the passages of these documents (None: every passage)."""
+    if documents is None:
+        return None
+    return cast(Where, {"document_id": {"$in": sorted(documents)}})

@@ -1,7 +1,7 @@
 """Text primitives, shared by storing and answering: the words of a text as search terms, its
 sentences and paragraphs as spans of its characters, and dates as written turned into ISO form.
 
-Everything that cites works in character offsets into a record's stored text, so sentences and
+Everything that cites works in character offsets into a document's stored text, so sentences and
 paragraphs are spans (never copies) and trimming narrows a span instead of changing the text.
 """
 
@@ -70,7 +70,7 @@ LIST_LABEL = re.compile(r"""\s*["“(\[]?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]"
 
 @dataclass(frozen=True)
 class Span:
-    """``text[start:end]`` of a record's stored text."""
+    """``text[start:end]`` of a document's stored text."""
 
     start: int
     end: int

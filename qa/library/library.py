@@ -1,23 +1,23 @@
 """The library: every act on the archive's documents and collections, in one place.
 
 The command line, the JSON API and the web page all list, add, group and remove documents through
-a `Library`, so a file is refused or accepted the same way everywhere, with the same message. The
-types the faces show (`Document`, the supported file kinds) are named here too, so that they need
-not reach into the store.
+a `Library`, so a file is refused or accepted the same way everywhere, with the same message. Its
+verbs are the store's; what it adds is reading files (from disk or uploaded) in batches, telling
+what became of each, and filing them in a collection as they go in.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
 from vectorstore.catalogue import collection_name
-from vectorstore.chunks import CHUNK_CHARS
 from vectorstore.documents import (
     MAX_FILE_BYTES,
     SUPPORTED_SUFFIXES,
@@ -26,19 +26,8 @@ from vectorstore.documents import (
     load_document,
 )
 from vectorstore.errors import ArchiveQAError
-from vectorstore.store import Progress, Store
-
-__all__ = [
-    "MAX_FILE_BYTES",
-    "SUPPORTED_SUFFIXES",
-    "Added",
-    "Document",
-    "Library",
-    "Report",
-    "collection_name",
-    "document_files",
-    "load_document",
-]  # fmt: skip
+from vectorstore.passages import PASSAGE_CHARS
+from vectorstore.store import IngestResult, Store
 
 Status = Literal["added", "updated", "unchanged", "failed"]
 Report = Callable[[float, str], None]
@@ -66,6 +55,49 @@ class Added(BaseModel):
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Removed:
+    """What a removal did: the documents taken out, and the ids asked for that were not there."""
+
+    ids: list[str]
+    missing: list[str]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A file to add: its name, how to read it, and the path it was read from (so that a new
+    version of the same file replaces the old one), if known."""
+
+    name: str
+    read: Callable[[], Document]
+    origin: str | None = None
+
+
+def _never() -> bool:
+    return False
+
+
+class Shelf(Protocol):
+    """What documents are listed and added through: a `Library` in this process, or the server
+    that has the store open (ui.remote.RemoteArchive)."""
+
+    def documents(self) -> list[Document]:
+        """Every document, without its text."""
+        ...
+
+    def document_ids(self) -> list[str]: ...
+
+    def members(self, name: str) -> list[str]:
+        """A collection's documents."""
+        ...
+
+    def add_files(
+        self, paths: Iterable[Path], *, collection: str | None = None, replace: bool = False
+    ) -> Iterator[Added]:
+        """Add files from disk, telling what became of each as it goes in."""
+        ...
+
+
 class Library:
     """The documents and collections of one store."""
 
@@ -76,41 +108,79 @@ class Library:
 
     def documents(self) -> list[Document]:
         """Every document, by date then title, without its text (a catalogue)."""
-        return self.store.catalogue.documents(with_text=False)
+        return self.store.documents(with_text=False)
 
     def document(self, document_id: str) -> Document | None:
         """One document with its full text, or None."""
-        return self.store.catalogue.document(document_id)
+        return self.store.document(document_id)
 
     def documents_by_id(self, ids: Iterable[str]) -> dict[str, Document]:
-        return self.store.catalogue.documents_by_id(ids)
+        return self.store.documents_by_id(ids)
 
-    def ids(self) -> list[str]:
-        return self.store.catalogue.document_ids()
+    def document_ids(self) -> list[str]:
+        return self.store.document_ids()
 
-    def passages(self) -> int:
-        """How many passages are indexed."""
-        return self.store.chunk_count()
+    def passage_count(self) -> int:
+        return self.store.passage_count()
 
     def collections(self) -> dict[str, list[str]]:
         """Every collection by name, with the ids of its documents."""
-        return self.store.catalogue.collections()
+        return self.store.collections()
 
     def members(self, name: str) -> list[str]:
         """A collection's documents; an error naming the collections there are if it is none."""
-        return self.store.catalogue.members(name)
+        return self.store.members(name)
 
     # -- adding ----------------------------------------------------------------------------
 
-    def add_file(self, path: Path, *, replace: bool = False) -> Added:
-        """Add one file from disk; a new version of a file added before replaces it."""
-        return next(self.add_files([path], replace=replace))
+    def add(
+        self,
+        files: Sequence[Incoming],
+        *,
+        collection: str | None = None,
+        replace: bool = False,
+        report: Report | None = None,
+        stop: Callable[[], bool] = _never,
+        batch: int = _BATCH,
+    ) -> Iterator[Added]:
+        """Add files, telling what became of each, in order, as its batch goes in (files of about
+        `batch` passages in all are embedded together, which is faster); the documents of each
+        batch join `collection` as soon as they are in. A file that cannot be used is reported,
+        never raised, so one bad file never stops the rest.
 
-    def add_files(self, paths: Iterable[Path], *, replace: bool = False) -> Iterator[Added]:
-        """Add files from disk, telling what became of each, in order, as its batch goes in
-        (the passages of many files are embedded together, which is faster)."""
-        files = ((p.name, partial(load_document, p), str(p.resolve())) for p in paths)
-        return self._add(files, replace)
+        A new version of a file added before replaces it (`Incoming.origin`), and so does any
+        file with the id of a stored document when `replace` is asked. `report` hears the share
+        done and what is being done; once `stop` says so (the sender has gone away), the files
+        not yet begun are told that they were not added.
+        """
+        if collection:
+            collection = collection_name(collection)  # a bad name is refused before any work
+        into = partial(self._add_batch, replace=replace, collection=collection, stop=stop)
+        tell = _Teller(len(files), report)
+        pending: list[tuple[Incoming, Document | Added]] = []
+        for i, file in enumerate(files):
+            if stop():
+                _log.info("adding stopped before %s: its sender went away", file.name)
+                break
+            tell.reading(file.name, i)
+            item = _load(file)
+            if isinstance(item, Document) and _holds(pending, item.id):
+                yield from tell.done(into(pending, progress=tell.indexing))  # the later replaces
+                pending = []
+            pending.append((file, item))
+            if _passages_in(pending) >= batch:
+                yield from tell.done(into(pending, progress=tell.indexing))
+                pending = []
+        yield from tell.done(into(pending, progress=tell.indexing))
+        for file in files[tell.begun :]:
+            yield Added(file=file.name, status="failed", error=_GONE)
+
+    def add_files(
+        self, paths: Iterable[Path], *, collection: str | None = None, replace: bool = False
+    ) -> Iterator[Added]:
+        """`add` for files on disk (the command line's)."""
+        files = [Incoming(p.name, partial(load_document, p), str(p.resolve())) for p in paths]
+        return self.add(files, collection=collection, replace=replace)
 
     def add_uploads(
         self,
@@ -121,140 +191,98 @@ class Library:
         replace: bool = False,
         origin: str | None = None,
         report: Report | None = None,
-        stop: Callable[[], bool] = lambda: False,
+        stop: Callable[[], bool] = _never,
     ) -> list[Added]:
-        """Add uploaded files (name, content), then put the ones that went in into `collection`.
-
-        An upload replaces a stored document with the same id only when `replace` is asked, or
-        when it is a new version of the file it came from (`origin`: the path the command line
-        sent). `report` hears the share done and what is being done, as the files go in; once
-        `stop` says so (the client has gone), the files not yet begun are left out.
-        """
-        if collection:
-            collection = collection_name(collection)  # a bad name is refused before any work
+        """`add` for uploaded files (name, content), each at most `max_bytes`. `origin` is the
+        path the command line sent a file from (for one file only)."""
         read = partial(document_from_bytes, max_bytes=max_bytes)
-        begun: list[str] = []
-        results: list[Added] = []
-
-        def say(share_of_batch: float, doing: str) -> None:
-            if report:  # the files told done, and a share of those begun since
-                done = len(results) + (len(begun) - len(results)) * share_of_batch
-                report(done / len(uploads), doing)
-
-        def files() -> Iterator[tuple[str, Callable[[], Document], str | None]]:
-            for i, (name, raw) in enumerate(uploads):
-                if stop():
-                    _log.info("upload stopped before %s: the client went away", name)
-                    return
-                say(0, f"Reading {name} ({i + 1} of {len(uploads)})")
-                begun.append(name)
-                yield name, partial(read, raw, name), origin
-
-        def progress(done: int, total: int) -> None:
-            say(done / max(total, 1), f"Indexing: {done} of {total} passages")
-
-        for added in self._add(files(), replace, progress, size=_UPLOAD_BATCH, stop=stop):
-            results.append(added)  # `say` counts them as they come
-        results += [Added(file=n, status="failed", error=_GONE) for n, _ in uploads[len(begun) :]]
-        self.finish_adding(results, collection)
-        return results
-
-    def finish_adding(self, results: Sequence[Added], collection: str | None) -> list[str]:
-        """After adding: the documents that went in join `collection` (its members returned),
-        and the word index is brought up to date so the next question finds them."""
-        added = [r.document_id for r in results if r.document_id]
-        members = (
-            self.store.catalogue.add_to_collection(collection, added)
-            if collection and added
-            else []
-        )
-        self.store.search.word_index()
-        return members
-
-    def _add(
-        self,
-        files: Iterable[tuple[str, Callable[[], Document], str | None]],
-        replace: bool,
-        progress: Progress | None = None,
-        *,
-        size: int = _BATCH,
-        stop: Callable[[], bool] = lambda: False,
-    ) -> Iterator[Added]:
-        """Read each file (name, reader, origin) and add it, in batches of about `size`
-        passages, none once `stop` says so; a file that cannot be used is reported, not raised,
-        so one bad file never stops the rest."""
-        add_batch = partial(self._add_batch, replace=replace, progress=progress, stop=stop)
-        batch: list[tuple[str, Document | Added, str | None]] = []
-        passages = 0
-        for name, read, origin in files:
-            item = _read(name, read)
-            if isinstance(item, Document) and any(
-                isinstance(r, Document) and r.id == item.id for _, r, _ in batch
-            ):
-                yield from add_batch(batch)  # the later one replaces
-                batch, passages = [], 0
-            batch.append((name, item, origin))
-            passages += len(item.text) // CHUNK_CHARS + 1 if isinstance(item, Document) else 0
-            if passages >= size:
-                yield from add_batch(batch)
-                batch, passages = [], 0
-        yield from add_batch(batch)
+        files = [Incoming(name, partial(read, raw, name), origin) for name, raw in uploads]
+        added = self.add(
+            files, collection=collection, replace=replace, report=report, stop=stop,
+            batch=_UPLOAD_BATCH,
+        )  # fmt: skip
+        return list(added)
 
     def _add_batch(
         self,
-        batch: list[tuple[str, Document | Added, str | None]],
+        pending: list[tuple[Incoming, Document | Added]],
         *,
         replace: bool,
-        progress: Progress | None,
+        collection: str | None,
         stop: Callable[[], bool],
+        progress: Callable[[int, int], None],
     ) -> list[Added]:
-        """What became of each file of a batch, in order, once its readable records are in."""
+        """What became of each file of a batch, in order, once its readable documents are in
+        (and in `collection`)."""
+        if not pending:
+            return []
         if stop():
-            _log.info("upload stopped before %d files: the client went away", len(batch))
-            return _failed(batch, _GONE)
-        documents = [(r, origin) for _, r, origin in batch if isinstance(r, Document)]
+            _log.info("adding stopped before %d files: their sender went away", len(pending))
+            return _failed(pending, _GONE)
+        documents = [(d, file.origin) for file, d in pending if isinstance(d, Document)]
         try:
             stored = iter(self.store.ingest_many(documents, replace=replace, progress=progress))
         except ArchiveQAError as exc:
-            return _failed(batch, str(exc))
-        results = []
-        for name, item, _ in batch:
-            if isinstance(item, Added):
-                results.append(item)
-                continue
-            result = next(stored)
-            if isinstance(result, ArchiveQAError):
-                results.append(Added(file=name, status="failed", error=str(result)))
-                continue
-            status: Status = (
-                "unchanged" if result.unchanged else "updated" if result.removed else "added"
-            )
-            results.append(
-                Added(file=name, status=status, document_id=result.document_id, title=result.title)
-            )
+            return _failed(pending, str(exc))
+        results = [
+            item if isinstance(item, Added) else _told(file.name, next(stored))
+            for file, item in pending
+        ]
+        went_in = [r.document_id for r in results if r.document_id]
+        if collection and went_in:
+            self.store.add_to_collection(collection, went_in)
         return results
 
     # -- changing --------------------------------------------------------------------------
 
-    def remove(self, document_ids: Iterable[str]) -> list[str]:
-        """Take documents out of the library (and so out of every collection); returns the ids
-        that were not there."""
-        missing = [i for i in document_ids if not self.store.delete(i)]
-        self.store.search.word_index()
-        return missing
+    def remove(self, document_ids: Iterable[str]) -> Removed:
+        """Take documents out of the library (and so out of every collection)."""
+        removed: list[str] = []
+        missing: list[str] = []
+        for i in document_ids:
+            (removed if self.store.delete(i) else missing).append(i)
+        return Removed(removed, missing)
 
-    def put_in_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
+    def add_to_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
         """Put documents in a collection, creating it; returns its members."""
-        return self.store.catalogue.add_to_collection(name, document_ids)
+        return self.store.add_to_collection(name, document_ids)
 
-    def take_out_of_collection(self, name: str, document_ids: Iterable[str] | None) -> list[str]:
+    def remove_from_collection(
+        self, name: str, document_ids: Iterable[str] | None = None
+    ) -> list[str]:
         """Take documents out of a collection (returns the rest), or delete it when
         `document_ids` is None (its documents stay)."""
-        return self.store.catalogue.remove_from_collection(name, document_ids)
+        return self.store.remove_from_collection(name, document_ids)
 
     def verify(self, *, repair: bool = False) -> list[str]:
         """Every document checked against its passages; one line per problem."""
         return self.store.verify(repair=repair)
+
+
+class _Teller:
+    """Tells `report` how far adding `total` files has got: the files told done, and a share of
+    those begun since as their batch is indexed."""
+
+    def __init__(self, total: int, report: Report | None) -> None:
+        self._total, self._report = total, report
+        self.begun = 0
+        self._done = 0
+
+    def reading(self, name: str, i: int) -> None:
+        self._say(0.0, f"Reading {name} ({i + 1} of {self._total})")
+        self.begun += 1
+
+    def indexing(self, done: int, total: int) -> None:
+        self._say(done / max(total, 1), f"Indexing: {done} of {total} passages")
+
+    def done(self, results: list[Added]) -> list[Added]:
+        self._done += len(results)
+        return results
+
+    def _say(self, share_of_batch: float, doing: str) -> None:
+        if self._report:
+            share = self._done + (self.begun - self._done) * share_of_batch
+            self._report(share / max(self._total, 1), doing)
 
 
 def document_files(paths: Iterable[Path]) -> list[Path]:
@@ -275,21 +303,40 @@ def document_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _failed(batch: list[tuple[str, Document | Added, str | None]], error: str) -> list[Added]:
+def _holds(pending: list[tuple[Incoming, Document | Added]], document_id: str) -> bool:
+    return any(isinstance(d, Document) and d.id == document_id for _, d in pending)
+
+
+def _passages_in(pending: list[tuple[Incoming, Document | Added]]) -> int:
+    """About how many passages the readable documents of a batch make."""
+    return sum(len(d.text) // PASSAGE_CHARS + 1 for _, d in pending if isinstance(d, Document))
+
+
+def _told(name: str, result: IngestResult | ArchiveQAError) -> Added:
+    """What became of a file, as the store says."""
+    if isinstance(result, ArchiveQAError):
+        return Added(file=name, status="failed", error=str(result))
+    status: Status = "unchanged" if result.unchanged else "updated" if result.removed else "added"
+    return Added(file=name, status=status, document_id=result.document_id, title=result.title)
+
+
+def _failed(pending: list[tuple[Incoming, Document | Added]], error: str) -> list[Added]:
     """A batch that did not go in: each file failed with `error`, or with its own reason when
     it could not even be read."""
     return [
-        item if isinstance(item, Added) else Added(file=name, status="failed", error=error)
-        for name, item, _ in batch
+        item if isinstance(item, Added) else Added(file=file.name, status="failed", error=error)
+        for file, item in pending
     ]
 
 
-def _read(name: str, read: Callable[[], Document]) -> Document | Added:
-    """The record a file holds, or what went wrong reading it."""
+def _load(file: Incoming) -> Document | Added:
+    """The document a file holds, or what went wrong reading it."""
     try:
-        return read()
+        return file.read()
     except ArchiveQAError as exc:
-        return Added(file=name, status="failed", error=str(exc))
+        return Added(file=file.name, status="failed", error=str(exc))
     except Exception:  # a reader library's own failure on a strange file
-        _log.exception("reading %s failed", name)
-        return Added(file=name, status="failed", error=f"{name} could not be read: {_UNREADABLE}")
+        _log.exception("reading %s failed", file.name)
+        return Added(
+            file=file.name, status="failed", error=f"{file.name} could not be read: {_UNREADABLE}"
+        )

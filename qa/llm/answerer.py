@@ -12,25 +12,30 @@ offline extractive answer instead, with a notice that never holds the key.
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from collections.abc import Iterator
+from typing import TypedDict
 
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableLambda
-from langchain_openai import ChatOpenAI
-from pydantic import SecretStr
 
-from qa.answer import Answer, Citation, Sentence, Streamed, abstention, cite, strip_markers
-from qa.citations import SNAP_SCORE, locate_quote, snap_quote
+from qa.answer import (
+    Answer,
+    Answerer,
+    Citation,
+    Sentence,
+    Standalone,
+    Streamed,
+    abstention,
+    cite,
+    final_answer,
+    strip_markers,
+)
+from qa.citations import find_quote, supports
 from qa.llm.prompting import as_attribute, as_data
-from qa.offline.extractive import ExtractiveAnswerer
-from qa.retrieval import Passage
-from qa.settings import Settings
-from vectorstore.text import terms
+from qa.llm.replies import Claim, Lines
+from vectorstore.passages import Passage
 
 log = logging.getLogger(__name__)
 
@@ -57,61 +62,10 @@ _EXAMPLE = (
     '[P1] "will reduce the duty on American flour by one half from the first of July"',
 )
 
-NOT_ANSWERABLE = "NOT ANSWERABLE"
 _CUT_SHORT = (
     "The model's answer was cut short (ARCHIVE_QA_LLM_MAX_TOKENS): "
     "its finished sentences are shown."
 )
-# `[P2] "quote"`, one or more at the end of a line; any kind of double quotation marks.
-_CITED = re.compile(r'\[\s*(P\d+)\s*\]\s*["“”„]([^"“”„\n]+)["“”„]')
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One sentence of a model's answer with the (passage id, quote) pairs it gives as support."""
-
-    text: str
-    quotes: tuple[tuple[str, str], ...]
-
-
-def read_line(line: str) -> Claim | None:
-    """The claim a line of a model's reply makes, or None when the line cites no passage."""
-    first = _CITED.search(line)
-    if first is None:
-        return None
-    return Claim(line[: first.start()].strip(), tuple(_CITED.findall(line)))
-
-
-def read_reply(reply: str) -> list[Claim]:
-    """The claims of a whole reply, a line each; [] when it says the passages do not answer.
-
-    `ValueError` when no line keeps to the format (the offline answer is given instead)."""
-    lines = _Lines()
-    claims = lines.feed(reply, {}) + lines.close()
-    if claims or lines.not_answerable:
-        return claims
-    raise ValueError("no line of the reply cites a passage")
-
-
-def chat_model(settings: Settings) -> BaseChatModel:
-    """The configured chat model (OpenAI, an OpenAI-compatible server, or the local model that
-    qa.llm.local_model serves), with no retries of its own and a bounded answer length."""
-    key = settings.openai_api_key or SecretStr("not-needed")  # local servers need no key
-    base_url = settings.openai_base_url
-    if settings.archive_qa_local_model:
-        from qa.llm.local_model import serve_local_model
-
-        local = settings.archive_qa_local_model
-        base_url = serve_local_model(local, context=settings.archive_qa_local_context)
-    return ChatOpenAI(
-        model=settings.archive_qa_model,
-        api_key=key,
-        base_url=base_url,
-        timeout=settings.archive_qa_llm_timeout,
-        max_retries=0,
-        temperature=0,
-        max_completion_tokens=settings.archive_qa_llm_max_tokens,
-    )
 
 
 class Unchecked(ValueError):
@@ -121,7 +75,7 @@ class Unchecked(ValueError):
 
 
 class _Asked(TypedDict, total=False):
-    question: str
+    question: Standalone
     passages: list[Passage]
     notice: str | None
     error: Exception
@@ -133,9 +87,7 @@ class LLMAnswerer:
 
     mode = "llm"
 
-    def __init__(
-        self, model: BaseChatModel, *, fallback: ExtractiveAnswerer, max_passages: int = 8
-    ) -> None:
+    def __init__(self, model: BaseChatModel, *, fallback: Answerer, max_passages: int = 8) -> None:
         """The model reads the best `max_passages` passages (a small model's context is short
         and its reading slow); the offline fallback reads them all."""
         self._model = model
@@ -147,29 +99,29 @@ class LLMAnswerer:
             [RunnableLambda(self._offline)], exception_key="error"
         )
 
-    def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
+    def answer(
+        self, question: Standalone, passages: list[Passage], notice: str | None = None
+    ) -> Answer:
         """Ask the model, keep only the sentences whose quotes are verified; on any failure of
         the model, the offline answer with a notice saying why."""
-        *_, answer = self.stream(question, passages, notice)
-        assert isinstance(answer, Answer)
-        return answer
+        return final_answer(self.stream(question, passages, notice))
 
     def stream(
-        self, question: str, passages: list[Passage], notice: str | None = None
+        self, question: Standalone, passages: list[Passage], notice: str | None = None
     ) -> Iterator[Streamed]:
         """The answer as the model writes it: each sentence once its quotes are verified, then
         the whole answer (the same as `answer` returns)."""
         if not passages:
-            yield abstention(question, "llm", notice, reason="no passage matches it")
+            yield abstention(question.text, "llm", notice, reason="no passage matches it")
             return
         yield from self._chain.stream(
             {"question": question, "passages": passages, "notice": notice}
         )
 
     def _ask_model(self, asked: _Asked) -> Iterator[Streamed]:
-        question, notice = asked["question"], asked["notice"]
+        question, notice = asked["question"].text, asked["notice"]
         passages = asked["passages"][: self._max_passages]
-        citing, lines = _Citing(passages), _Lines()
+        citing, lines = _Citing(passages), Lines()
         try:
             for chunk in self._model.stream(_messages(question, passages)):
                 yield from citing.add_all(lines.feed(str(chunk.content), chunk.response_metadata))
@@ -198,40 +150,10 @@ class LLMAnswerer:
         yield self._fallback.answer(asked["question"], asked["passages"], notice=notice)
 
 
-class _Lines:
-    """A model's reply read as it streams in: each finished line that keeps to the format is a
-    claim; the finish reason says whether the reply was cut off at the length bound."""
-
-    def __init__(self) -> None:
-        self._pending = ""
-        self.claims: list[Claim] = []
-        self.not_answerable = False
-        self.cut_short = False
-
-    def feed(self, text: str, metadata: Mapping[str, Any]) -> list[Claim]:
-        """The claims of the lines that `text` finishes."""
-        self.cut_short = self.cut_short or metadata.get("finish_reason") == "length"
-        *finished, self._pending = (self._pending + text).split("\n")
-        return [c for line in finished for c in self._read(line)]
-
-    def close(self) -> list[Claim]:
-        """The claim of the last, unfinished line, if it has one."""
-        line, self._pending = self._pending, ""
-        return self._read(line)
-
-    def _read(self, line: str) -> list[Claim]:
-        self.not_answerable = self.not_answerable or NOT_ANSWERABLE in line.upper()
-        claim = read_line(line)
-        if claim is None:
-            return []
-        self.claims.append(claim)
-        return [claim]
-
-
 def _messages(question: str, passages: list[Passage]) -> list[BaseMessage]:
     blocks = "\n\n".join(
         f'<passage id="P{i}" document="{as_attribute(p.document.title)}" '
-        f'date="{as_attribute(p.document.date or "undated")}">\n{as_data(p.chunk.text)}\n</passage>'
+        f'date="{as_attribute(p.document.date or "undated")}">\n{as_data(p.text)}\n</passage>'
         for i, p in enumerate(passages, start=1)
     )
     return [
@@ -262,7 +184,7 @@ class _Citing:
             if found is None:
                 continue
             passage, start, end = found
-            citation = self._cite(passage, passage.chunk.start + start, passage.chunk.start + end)
+            citation = self._cite(passage, passage.start + start, passage.start + end)
             if citation not in cited:
                 cited.append(citation)
         text = " ".join(strip_markers(claim.text).split())
@@ -302,41 +224,9 @@ class _Citing:
         if key not in self._numbers:
             self._numbers[key] = len(self._citations) + 1
             self._citations.append(
-                cite(passage.document, start, end, n=self._numbers[key], chunk_id=passage.chunk.id)
+                cite(passage.document, start, end, n=self._numbers[key], passage_id=passage.id)
             )
         return self._citations[self._numbers[key] - 1]
-
-
-MIN_SUPPORT = 0.5
-"""The least share of a claim's words (stemmed, without stop words) that its verified quotes
-must hold. Models cite a real passage for a claim it does not make ("The capital of Australia
-is Canberra" quoting "Peiping is no longer the effective capital of China"); set from the 14
-claims of one development run (README, "LLM mode, measured"), not fitted."""
-
-
-def supports(claim: str, quotes: list[str]) -> bool:
-    """Whether the quotes bear the claim out as far as words can tell: every number the claim
-    states is in them, and so are at least `MIN_SUPPORT` of its words."""
-    quoted = " ".join(quotes)
-    if not set(re.findall(r"\d+", claim)) <= set(re.findall(r"\d+", quoted)):
-        return False
-    said = set(terms(claim))
-    return bool(said) and len(said & set(terms(quoted))) >= MIN_SUPPORT * len(said)
-
-
-def find_quote(
-    quote: str, named: Passage | None, passages: list[Passage]
-) -> tuple[Passage, int, int] | None:
-    """Where a model's quote is, as (passage, start, end) in the passage's text: verbatim in
-    the passage it names, else verbatim in another (models number passages their own way), else
-    snapped to the words of the named passage it is close to (qa.citations.snap_quote)."""
-    for passage in [named, *passages] if named else passages:
-        if (span := locate_quote(quote, passage.chunk.text)) is not None:
-            return passage, *span
-    snap = snap_quote(quote, named.chunk.text) if named else None
-    if named is None or snap is None or snap.score < SNAP_SCORE:
-        return None
-    return named, snap.start, snap.end
 
 
 def named_passage(label: str, passages: list[Passage]) -> Passage | None:

@@ -1,20 +1,11 @@
-"""One plain-text request to the configured chat model, for the small jobs beside answering
-(rewriting a follow-up, proposing study questions). A failure is logged and returns None, so
-each caller falls back to its offline way."""
+"""The fences of our prompts: untrusted text (documents, titles, questions, a conversation) made
+safe to put between the tags that set data apart from instructions."""
 
 from __future__ import annotations
 
 import html
-import logging
 import re
-from typing import TYPE_CHECKING
 
-from langchain_core.messages import HumanMessage, SystemMessage
-
-if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
-
-log = logging.getLogger(__name__)
 # The tags that fence data off from instructions in our prompts, and look-alikes of them.
 _FENCE = re.compile(r"<(?=\s*/?\s*(?:passages?|conversation|document|question)\b)", re.IGNORECASE)
 
@@ -29,13 +20,3 @@ def as_data(text: str) -> str:
 def as_attribute(text: str) -> str:
     """Untrusted text made safe as a quoted attribute value inside a fence tag."""
     return html.escape(as_data(text), quote=True)
-
-
-def ask_model(model: BaseChatModel, instructions: str, content: str, *, job: str) -> str | None:
-    """The model's reply to `content` under `instructions`, or None when the call fails."""
-    try:
-        reply = model.invoke([SystemMessage(instructions), HumanMessage(content)])
-    except Exception as exc:
-        log.warning("%s failed (%s); doing it offline", job, type(exc).__name__)
-        return None
-    return str(reply.content)

@@ -15,13 +15,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.answer import Answer, abstention, as_claim, cite
-from qa.offline.reader import ReaderModel, describe, shipped_model, shortlist
-from qa.offline.sentences import Candidate, read_candidates
+from qa.answer import Answer, Standalone, abstention, as_claim, cite
+from qa.offline.reader import Reader, describe, shipped_reader, shortlist
+from qa.offline.sentences import Candidate, candidate_sentences
 from qa.questions import Expectation, Question, read_question
-from qa.retrieval import Passage
 from qa.words import related
 from vectorstore.embeddings import Encoder
+from vectorstore.passages import Passage
 from vectorstore.text import terms
 
 # At most this many sentences make an answer: enough for an offer in three parts, few enough to
@@ -35,7 +35,7 @@ SHORTLIST = 12
 
 
 @dataclass(frozen=True)
-class Reading:
+class Evidence:
     """A question read against its passages: the candidate sentences and their features."""
 
     question: Question
@@ -51,26 +51,28 @@ class ExtractiveAnswerer:
     mode = "extractive"
 
     def __init__(
-        self, encoder: Encoder, model: ReaderModel | None = None, *, rescore_passages: bool = False
+        self, encoder: Encoder, reader: Reader | None = None, *, rescore_passages: bool = False
     ) -> None:
-        """`encoder` must be the model the reader was fitted with (MiniLM); `model` defaults to
-        the one shipped with archive-qa, read at the first answer. With `rescore_passages`, each
-        passage's similarity to the question is measured with `encoder` again, for an index
+        """`encoder` must be the model the reader was fitted with (MiniLM); `reader` defaults to
+        the one shipped with archive-qa, loaded at the first answer. With `rescore_passages`,
+        each passage's similarity to the question is measured with `encoder` again, for an index
         whose retrieval scores come from another embedding model."""
         self._encoder = encoder
-        self._model = model
+        self._reader = reader
         self._rescore = rescore_passages
 
-    def answer(self, question: str, passages: list[Passage], notice: str | None = None) -> Answer:
+    def answer(
+        self, question: Standalone, passages: list[Passage], notice: str | None = None
+    ) -> Answer:
         """Pick the sentences that answer `question`, or abstain when none does."""
-        reading = self.read(question, passages)
-        return decide(reading, self._judge(), notice)
+        return decide(self.weigh(question.text, passages), self.reader(), notice)
 
-    def _judge(self) -> ReaderModel:
-        self._model = self._model or shipped_model()
-        return self._model
+    def reader(self) -> Reader:
+        """The fitted reader that judges the sentences."""
+        self._reader = self._reader or shipped_reader()
+        return self._reader
 
-    def read(self, question: str, passages: list[Passage]) -> Reading:
+    def weigh(self, question: str, passages: list[Passage]) -> Evidence:
         """The candidate sentences for `question` and their features (before any judgement)."""
         asked = read_question(question)
         vocabularies: dict[str, set[str]] = {}
@@ -80,59 +82,59 @@ class ExtractiveAnswerer:
         missing = [n.text for n in asked.names if not any(map(n.found_in, vocabularies.values()))]
         if self._rescore:
             passages = self._rescored(asked.text, passages)
-        candidates = [c for c in read_candidates(passages) if _may_answer(asked, c)]
-        candidates = shortlist(self._judge(), asked, candidates, SHORTLIST)
-        return Reading(asked, candidates, describe(self._encoder, asked, candidates), missing)
+        candidates = [c for c in candidate_sentences(passages) if _may_answer(asked, c)]
+        candidates = shortlist(self.reader(), asked, candidates, SHORTLIST)
+        return Evidence(asked, candidates, describe(self._encoder, asked, candidates), missing)
 
     def _rescored(self, question: str, passages: list[Passage]) -> list[Passage]:
-        vectors = self._encoder.encode([question, *(p.chunk.text for p in passages)])
+        vectors = self._encoder.encode([question, *(p.text for p in passages)])
         scores = (vectors[1:] @ vectors[0]).tolist()
         return [replace(p, score=s) for p, s in zip(passages, scores, strict=True)]
 
 
-def decide(reading: Reading, model: ReaderModel, notice: str | None = None) -> Answer:
+def decide(evidence: Evidence, reader: Reader, notice: str | None = None) -> Answer:
     """The answer the reader's judgement supports, or an abstention that says why."""
-    question = reading.question
-    if reading.candidates and reading.missing:
-        reason = f"no document found mentions {' or '.join(reading.missing)}"
+    question = evidence.question
+    if evidence.candidates and evidence.missing:
+        reason = f"no document found mentions {' or '.join(evidence.missing)}"
         return abstention(question.text, "extractive", notice, reason=reason)
-    picked = choose(reading, model)
+    picked = choose(evidence, reader)
     if not picked:
         reason = "no passage answers it"
-        if question.expects is not None and not reading.candidates:
+        if question.expects is not None and not evidence.candidates:
             reason = f"no passage gives {question.expects.value} for it"
         return abstention(question.text, "extractive", notice, reason=reason)
-    chosen = [reading.candidates[i] for i in picked]
+    chosen = [evidence.candidates[i] for i in picked]
     chosen.sort(key=lambda c: (c.passage.document.id, c.quoted))
     citations = [
-        cite(c.passage.document, *c.quoted, n=n, chunk_id=c.passage.chunk.id)
+        cite(c.passage.document, *c.quoted, n=n, passage_id=c.passage.id)
         for n, c in enumerate(chosen, start=1)
     ]
     text = " ".join(f"{as_claim(c.quote)} [{c.n}]" for c in citations)
-    verdict = _yes_or_no(question, reading.candidates[picked[0]].text)
+    verdict = _yes_or_no(question, evidence.candidates[picked[0]].text)
     return Answer(
         question=question.text, answer=f"{verdict} {text}" if verdict else text,
         abstained=False, mode="extractive", notice=notice, citations=citations,
     )  # fmt: skip
 
 
-def choose(reading: Reading, model: ReaderModel) -> list[int]:
+def choose(evidence: Evidence, reader: Reader) -> list[int]:
     """Which candidates make the answer, best first: none when the best is unlikely to answer
     the question; else the best and up to two more from the passage around it that score close
     to it, each quoting text the others do not."""
-    if not reading.candidates:
+    if not evidence.candidates:
         return []
-    scores = model.scores(reading.features)
-    if model.chance(reading.features, scores) < model.abstain_below:
+    scores = reader.scores(evidence.features)
+    if reader.chance(evidence.features, scores) < reader.abstain_below:
         return []
     order = np.argsort(-scores, kind="stable")
-    best = reading.candidates[order[0]]
+    best = evidence.candidates[order[0]]
     picked = [int(order[0])]
     for i in order[1:]:
-        if len(picked) == MAX_SENTENCES or scores[i] < scores[order[0]] - model.keep_within:
+        if len(picked) == MAX_SENTENCES or scores[i] < scores[order[0]] - reader.keep_within:
             break
-        c = reading.candidates[i]
-        if _beside(c, best) and not any(_overlaps(c, reading.candidates[j]) for j in picked):
+        c = evidence.candidates[i]
+        if _beside(c, best) and not any(_overlaps(c, evidence.candidates[j]) for j in picked):
             picked.append(int(i))
     return picked
 
@@ -161,7 +163,7 @@ def _beside(c: Candidate, best: Candidate) -> bool:
     ..." follows the offer of jet fighters."""
     return (
         c.passage.document.id == best.passage.document.id
-        and c.passage.chunk.section == best.passage.chunk.section
+        and c.passage.section == best.passage.section
         and abs(c.paragraph - best.paragraph) <= 1
     )
 

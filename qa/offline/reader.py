@@ -31,7 +31,7 @@ from vectorstore.embeddings import Encoder
 FEATURES = (
     "meaning",  # cosine of the question and "title: sentence"
     "meaning_lead_in",  # the better of that and the sentence read with its lead-in
-    "passage",  # cosine of the question and the retrieved chunk holding the sentence
+    "passage",  # cosine of the question and the retrieved passage holding the sentence
     "words",  # share of the question's words in the sentence, rare words weighing more and
     # related words ("offer": "ready") half
     "words_around",  # share of them only around it: its neighbours, paragraph, document title
@@ -43,7 +43,7 @@ FEATURES = (
 
 
 @dataclass(frozen=True)
-class ReaderModel:
+class Reader:
     """Two fitted logistic regressions and the two numbers chosen with them.
 
     The ranker orders a question's candidates (it was fitted on pairs of a right and a wrong
@@ -100,7 +100,7 @@ class ReaderModel:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> ReaderModel:
+    def from_json(cls, text: str) -> Reader:
         data = json.loads(text)
         if list(data["features"]) != list(FEATURES):
             raise ValueError("reader.json was fitted on other features: run bench/fit_reader.py")
@@ -120,9 +120,9 @@ class ReaderModel:
 _LONE_LEAD = 1.0
 
 
-def shipped_model() -> ReaderModel:
+def shipped_reader() -> Reader:
     """The model fitted by bench/fit_reader.py and shipped with the package."""
-    return ReaderModel.from_json((files("qa.offline") / "reader.json").read_text())
+    return Reader.from_json((files("qa.offline") / "reader.json").read_text())
 
 
 def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) -> np.ndarray:
@@ -142,7 +142,7 @@ def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) 
 
 
 def shortlist(
-    model: ReaderModel, question: Question, candidates: list[Candidate], size: int
+    model: Reader, question: Question, candidates: list[Candidate], size: int
 ) -> list[Candidate]:
     """The `size` candidates the ranker puts first on everything but meaning, in their order:
     the ones worth reading closely. Meaning costs an embedding a sentence, most of the time a

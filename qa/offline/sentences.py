@@ -1,6 +1,6 @@
 """Candidate sentences: the retrieved passages read as a reader would, sentence by sentence.
 
-Every retrieved chunk is split into sentences, each read with the words around it (the two
+Every retrieved passage is split into sentences, each read with the words around it (the two
 sentences before it, the one after, the paragraph before it and what its document says about
 itself). The record's structure decides what else is read: a sentence that points back ("such a
 demand", "4. Consequently, ...") is read together with the sentences it points to, and one found
@@ -14,9 +14,8 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 
-from qa.retrieval import Passage
-from vectorstore.chunks import Chunk, split_document
 from vectorstore.documents import Document
+from vectorstore.passages import Passage, split_document
 from vectorstore.text import LIST_LABEL, paragraphs, split_sentences, terms
 
 # Neighbouring sentences read with each sentence: enough for "such a demand" to find the demand
@@ -71,82 +70,100 @@ class Candidate:
         return (self.start if self.grounds is None else self.grounds, self.end)
 
 
-def read_candidates(passages: list[Passage]) -> list[Candidate]:
+def candidate_sentences(passages: list[Passage]) -> list[Candidate]:
     """The sentences of the retrieved passages, and after each passage the sentences that point
     back into it: "We consider such a demand ..." belongs with the passage that says what the
-    demand was, even where the chunking put it in the next chunk."""
-    sentences_of: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    paragraphs_of: dict[tuple[str, str], list[int]] = {}
-    about_of: dict[str, frozenset[str]] = {}
-    read: list[tuple[Passage, list[tuple[int, int]], list[int]]] = []
+    demand was, even where the splitting put it in the next passage."""
+    sections: dict[tuple[str, str], _Section] = {}
+    read: list[tuple[Passage, _Section, list[int]]] = []
     for passage in passages:
-        document, chunk = passage.document, passage.chunk
-        if (document.id, chunk.section) not in sentences_of:
-            section = next(s for s in document.sections if s.name == chunk.section)
-            spans = split_sentences(document.text, section.start, section.end)
-            sentences_of[document.id, chunk.section] = [(sp.start, sp.end) for sp in spans]
-            paragraphs_of[document.id, chunk.section] = [
-                p.start for p in paragraphs(document.text, section.start, section.end)
-            ]
-            about_of[document.id] = frozenset(terms(self_description(document)))
-        sentences = sentences_of[document.id, chunk.section]
-        within = [i for i, (s, e) in enumerate(sentences) if s >= chunk.start and e <= chunk.end]
-        read.append((passage, sentences, within))
+        key = (passage.document_id, passage.section)
+        if key not in sections:
+            sections[key] = _Section.of(passage.document, passage.section)
+        section = sections[key]
+        within = [
+            i
+            for i, (s, e) in enumerate(section.sentences)
+            if passage.start <= s and e <= passage.end
+        ]
+        read.append((passage, section, within))
     candidates = [
-        _candidate(passage, sentences, i, about_of[passage.document.id])
-        for passage, sentences, within in read
-        for i in within
+        _candidate(passage, section, i) for passage, section, within in read for i in within
+    ]
+    candidates += _pointing_back(read, {(c.passage.document_id, c.start) for c in candidates})
+    return [
+        replace(c, paragraph=bisect_right(sections[_place(c)].paragraphs, c.start))
+        for c in candidates
     ]
 
-    seen = {(c.passage.document.id, c.start) for c in candidates}
-    chunks_of: dict[str, list[Chunk]] = {}
-    for passage, sentences, within in read:
+
+@dataclass(frozen=True)
+class _Section:
+    """A section of a document as a reader reads it: its sentences and where its paragraphs
+    start, and what the document says about itself."""
+
+    sentences: list[tuple[int, int]]
+    paragraphs: list[int]
+    about: frozenset[str]
+
+    @classmethod
+    def of(cls, document: Document, name: str) -> _Section:
+        section = next(s for s in document.sections if s.name == name)
+        spans = split_sentences(document.text, section.start, section.end)
+        return cls(
+            [(sp.start, sp.end) for sp in spans],
+            [p.start for p in paragraphs(document.text, section.start, section.end)],
+            frozenset(terms(document.self_description())),
+        )
+
+
+def _pointing_back(
+    read: list[tuple[Passage, _Section, list[int]]], seen: set[tuple[str, int]]
+) -> list[Candidate]:
+    """The sentences just after each passage that point back into it (not already read), each
+    in the passage that holds it."""
+    found: list[Candidate] = []
+    passages_of: dict[str, list[Passage]] = {}
+    for passage, section, within in read:
         after = range(within[-1] + 1, within[-1] + 1 + _BEFORE) if within else range(0)
         for i in after:
-            if i >= len(sentences) or (passage.document.id, sentences[i][0]) in seen:
+            if (
+                i >= len(section.sentences)
+                or (passage.document_id, section.sentences[i][0]) in seen
+            ):
                 continue
-            following = _candidate(passage, sentences, i, about_of[passage.document.id])
-            if following.lead_in:
-                seen.add((passage.document.id, following.start))
-                document = passage.document
-                if document.id not in chunks_of:
-                    chunks_of[document.id] = split_document(document)
-                chunk = next(
-                    c for c in chunks_of[document.id] if c.start <= following.start < c.end
-                )
-                candidates.append(
-                    replace(following, passage=replace(passage, chunk=chunk), retrieved=False)
-                )
-    return [
-        replace(c, paragraph=bisect_right(paragraphs_of[_place(c)], c.start)) for c in candidates
-    ]
+            following = _candidate(passage, section, i)
+            if not following.lead_in:
+                continue
+            seen.add((passage.document_id, following.start))
+            document = passage.document
+            if document.id not in passages_of:
+                passages_of[document.id] = split_document(document)
+            holding = next(
+                p for p in passages_of[document.id] if p.start <= following.start < p.end
+            )
+            held = replace(holding, score=passage.score)
+            found.append(replace(following, passage=held, retrieved=False))
+    return found
 
 
 def _place(candidate: Candidate) -> tuple[str, str]:
-    return candidate.passage.document.id, candidate.passage.chunk.section
+    return candidate.passage.document.id, candidate.passage.section
 
 
-def self_description(document: Document) -> str:
-    """What a record says about itself: its title, summary, source note and dateline."""
-    described = [s for s in document.sections if s.name in _DESCRIPTIVE_SECTIONS]
-    return " ".join([document.title, *(document.text[s.start : s.end] for s in described)])
-
-
-def _candidate(
-    passage: Passage, sentences: list[tuple[int, int]], i: int, about: frozenset[str]
-) -> Candidate:
-    """Sentence `i` of `sentences` (spans into the passage's record), read with its neighbours."""
-    text = passage.document.text
+def _candidate(passage: Passage, section: _Section, i: int) -> Candidate:
+    """Sentence `i` of its section, read with its neighbours."""
+    text, sentences = passage.document.text, section.sentences
     start, end = sentences[i]
     before = sentences[max(0, i - _BEFORE) : i]
     around = before + sentences[i + 1 : i + 1 + _AFTER]
-    context = about.union(*(terms(text[s:e]) for s, e in around))
+    context = section.about.union(*(terms(text[s:e]) for s, e in around))
     sentence = text[start:end]
     lead_in = " ".join(text[s:e] for s, e in before) if _POINTS_BACK.search(sentence) else ""
     first = sentences[bisect_left(sentences, (start - _RECENT,), hi=i)][0]
     recent = frozenset(terms(text[first:start]))
     grounds = sentences[i - 1][0] if i > 0 and _CONCLUDES.match(sentence) else None
     return Candidate(
-        passage, start, end, sentence, frozenset(terms(sentence)), context, lead_in, about, recent,
-        grounds, index=i,
+        passage, start, end, sentence, frozenset(terms(sentence)), context, lead_in,
+        section.about, recent, grounds, index=i,
     )  # fmt: skip

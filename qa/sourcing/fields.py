@@ -1,10 +1,10 @@
-"""The fields of a record that state its provenance: for each aspect (author, recipient, date,
+"""The fields of a document that state its provenance: for each aspect (author, recipient, date,
 place, original language, archive, kind), the spans of the stored text that state it.
 
 Read by qa.sourcing.provenance, which answers questions about a document as a source. A span is cut
 at the field's own characters (the title's "X to Y", the signature after "Sincerely yours,", the
 date line, the dateline, the Original Language field, the citation and source note), so a quote made
-from it is verbatim; a record without the field gives no span.
+from it is verbatim; a document without the field gives no span.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from enum import Enum
+from typing import NamedTuple
 
 from qa.words import DOCUMENT_KINDS, FULL_DATE, MONTH_NAMES
 from vectorstore.documents import Document, Section
@@ -30,9 +31,14 @@ class Aspect(Enum):
     KIND = "what kind of document it is"
 
 
-Span = tuple[str, int, int]
-"""An answer as (sentence template, start, end): the template says what the field is, and its
-``{}`` takes the quote of ``text[start:end]`` with its citation number."""
+class Stated(NamedTuple):
+    """Where a document states an aspect of itself, ``text[start:end]``, and how an answer says
+    it: the template says what the field is, and its ``{}`` takes the quote with its citation
+    number."""
+
+    template: str
+    start: int
+    end: int
 
 
 def _section(document: Document, name: str) -> Section | None:
@@ -40,7 +46,7 @@ def _section(document: Document, name: str) -> Section | None:
 
 
 def _titled(document: Document) -> Section | None:
-    """The title field, when the record has one (plain text has none)."""
+    """The title field, when the document has one (plain text has none)."""
     return _section(document, "Title")
 
 
@@ -78,37 +84,37 @@ def _parties(document: Document) -> dict[str, tuple[int, int]]:
     return {}
 
 
-def _author(document: Document) -> list[Span]:
-    spans: list[Span] = []
+def _author(document: Document) -> list[Stated]:
+    spans: list[Stated] = []
     signed = _signature(document)
     if signed:
-        spans.append(("It is signed {}", *signed))
+        spans.append(Stated("It is signed {}", *signed))
     sender = _parties(document).get("from")
     if sender and (not signed or document.text[slice(*signed)] != document.text[slice(*sender)]):
-        spans.append(("The record's title gives the sender as {}", *sender))
+        spans.append(Stated("The record's title gives the sender as {}", *sender))
     return spans
 
 
-def _recipient(document: Document) -> list[Span]:
+def _recipient(document: Document) -> list[Stated]:
     to = _parties(document).get("to")
-    return [("The record's title gives the addressee as {}", *to)] if to else []
+    return [Stated("The record's title gives the addressee as {}", *to)] if to else []
 
 
-def _date(document: Document) -> list[Span]:
+def _date(document: Document) -> list[Stated]:
     dated = _section(document, "Date")
     if dated:
-        return [("The record is dated {}", dated.start, dated.end)]
+        return [Stated("The record is dated {}", dated.start, dated.end)]
     if _titled(document) is None:
         return []
     # Undated in the layout: a full date on the first or last line of the body.
     for line in _edge_lines(document):
         found = FULL_DATE.search(document.text, *line)
         if found:
-            return [("The text is dated {}", *found.span())]
+            return [Stated("The text is dated {}", *found.span())]
     return []
 
 
-def _place(document: Document) -> list[Span]:
+def _place(document: Document) -> list[Stated]:
     """The place a dateline opens with: "Taipei" of "Taipei, January 24, 1951."."""
     dateline = _section(document, "Dateline")
     if dateline is None:
@@ -120,18 +126,18 @@ def _place(document: Document) -> list[Span]:
         end -= 1
     while start < end and document.text[start] in "[ ":
         start += 1
-    return [("The dateline places it at {}", start, end)] if end > start else []
+    return [Stated("The dateline places it at {}", start, end)] if end > start else []
 
 
-def _language(document: Document) -> list[Span]:
+def _language(document: Document) -> list[Stated]:
     found = _section(document, "Original Language")
     if found is None:
         return []
-    return [("The record gives its original language as {}", found.start, found.end)]
+    return [Stated("The record gives its original language as {}", found.start, found.end)]
 
 
-def _archive(document: Document) -> list[Span]:
-    spans: list[Span] = []
+def _archive(document: Document) -> list[Stated]:
+    spans: list[Stated] = []
     citation = _section(document, "Citation")
     if citation:
         start, end = citation.start, citation.end
@@ -143,25 +149,25 @@ def _archive(document: Document) -> list[Span]:
             start = date.end()
             while start < end and document.text[start] in ", ":
                 start += 1
-        spans.append(("The archival citation is {}", *strip_span(document.text, start, end)))
+        spans.append(Stated("The archival citation is {}", *strip_span(document.text, start, end)))
     note = _section(document, "Source Note")
     if note:
-        spans.append(("The source note gives the file: {}", note.start, note.end))
+        spans.append(Stated("The source note gives the file: {}", note.start, note.end))
     return spans
 
 
-def _kind(document: Document) -> list[Span]:
+def _kind(document: Document) -> list[Stated]:
     title = _titled(document)
     if title:
         head = _KIND_PHRASE.match(document.text, title.start, title.end)
         if head:
-            return [("The record's title calls it a {}", *head.span())]
+            return [Stated("The record's title calls it a {}", *head.span())]
     note = _section(document, "Source Note")
     if note:
         found = re.search(rf"\b(?:{DOCUMENT_KINDS})\b", document.text[note.start : note.end], re.I)
         if found:
             start, end = note.start + found.start(), note.start + found.end()
-            return [("Its source note calls it a {}", start, end)]
+            return [Stated("Its source note calls it a {}", start, end)]
     return []
 
 
@@ -222,7 +228,7 @@ def _edge_lines(document: Document) -> list[tuple[int, int]]:
     return [*lines[:2], *lines[-2:]]
 
 
-_FIELDS: dict[Aspect, Callable[[Document], list[Span]]] = {
+_FIELDS: dict[Aspect, Callable[[Document], list[Stated]]] = {
     Aspect.AUTHOR: _author,
     Aspect.RECIPIENT: _recipient,
     Aspect.DATE: _date,
@@ -233,6 +239,6 @@ _FIELDS: dict[Aspect, Callable[[Document], list[Span]]] = {
 }
 
 
-def stated(document: Document, aspect: Aspect) -> list[Span]:
+def stated(document: Document, aspect: Aspect) -> list[Stated]:
     """Where `document` states `aspect`, as answer spans (none when it does not)."""
     return _FIELDS[aspect](document)

@@ -4,7 +4,7 @@ Who wrote or signed it, to whom, when, from where, in what original language, wh
 holds it, what kind of document it is: a student's first questions of any source. The record
 layout states each of them (title and addressing, signature, date line and dateline, original
 language, citation and source note), so they are answered from those fields, each quote cut from
-the stored text at the field's own characters. A record that does not state the fact (plain text
+the stored text at the field's own characters. A document that does not state the fact (plain text
 has no fields) gets an abstention that says so, never a guess. When the question does not say
 which document it means and several in scope would fit ("When was the telegram sent?" in a
 library of telegrams), the answer asks which one.
@@ -13,14 +13,26 @@ library of telegrams), the answer asks which one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from qa.answer import Answer, abstention, cite
-from qa.retrieval import Passage
+from qa.answer import (
+    Answer,
+    Answerer,
+    Scope,
+    Standalone,
+    Streamed,
+    abstention,
+    answer_parts,
+    cite,
+    final_answer,
+)
 from qa.sourcing.fields import Aspect, stated
 from qa.words import DOCUMENT_KINDS, PROVENANCE_WORDS
 from vectorstore.documents import Document
+from vectorstore.passages import Passage
+from vectorstore.store import Store
 from vectorstore.text import terms
 
 _KIND = rf"(?:{DOCUMENT_KINDS}|document|record|source|original)s?"
@@ -151,41 +163,75 @@ def read_provenance(own: str, question: str | None = None) -> ProvenanceQuestion
     return ProvenanceQuestion(aspect, kinds, described)
 
 
+class ProvenanceAnswerer:
+    """Answers a question about a document as a source from the document's fields, and every
+    other question with the answerer it wraps (the one configured: offline, or a model)."""
+
+    def __init__(self, answerer: Answerer, store: Store) -> None:
+        """`store` lists the documents in a question's scope and reads the one it means, when
+        the passages found do not say which."""
+        self._answerer = answerer
+        self._store = store
+
+    @property
+    def mode(self) -> str:
+        return self._answerer.mode
+
+    def answer(
+        self, question: Standalone, passages: list[Passage], notice: str | None = None
+    ) -> Answer:
+        return final_answer(self.stream(question, passages, notice))
+
+    def stream(
+        self, question: Standalone, passages: list[Passage], notice: str | None = None
+    ) -> Iterator[Streamed]:
+        """A provenance answer at once, or the wrapped answerer's answer as it gives it."""
+        asked = read_provenance(question.own, question.text)
+        if asked is None:
+            yield from answer_parts(self._answerer, question, passages, notice)
+        else:
+            in_scope = partial(_in_scope, question.scope, self._store)
+            yield answer_provenance(asked, question.text, passages, in_scope, self._store.document)
+
+
 def answer_provenance(
     asked: ProvenanceQuestion,
     question: str,
     passages: Sequence[Passage],
-    catalogue: Callable[[], Sequence[Document]],
+    in_scope: Callable[[], Sequence[Document]],
     load: Callable[[str], Document | None],
 ) -> Answer:
-    """Answer from the fields of the document the question means.
-
-    `catalogue` lists the documents in scope (without their texts) and `load` reads one; they
-    are used only when the question does not say which document it means.
-    """
-    found = _which_document(asked, passages, catalogue)
+    """Answer from the fields of the document the question means: the one the passages and the
+    question's words point to, or when the question does not say, the one document in scope (of
+    the kind it names). `in_scope` lists the documents in scope (without their texts) and `load`
+    reads one; they are used only when the question does not say which document it means."""
+    found = _which_document(asked, passages, in_scope)
     if isinstance(found, list):
         return _ask_which(question, asked, found)
     document = load(found) if isinstance(found, str) else found
     if document is None:
         return abstention(question, "extractive", reason="no document found answers it")
-    spans = stated(document, asked.aspect)
-    if not spans:
+    stated_there = stated(document, asked.aspect)
+    if not stated_there:
         reason = f"the record of “{document.title}” does not state {asked.aspect.value}"
         return abstention(question, "extractive", reason=reason)
-    citations = [
-        cite(document, start, end, n=i) for i, (_, start, end) in enumerate(spans, start=1)
-    ]
-    text = " ".join(
-        template.format(f"“{c.quote}” [{c.n}]") + "."
-        for (template, _, _), c in zip(spans, citations, strict=True)
+    citations = [cite(document, s.start, s.end, n=i) for i, s in enumerate(stated_there, start=1)]
+    said = " ".join(
+        s.template.format(f"“{c.quote}” [{c.n}]") + "."
+        for s, c in zip(stated_there, citations, strict=True)
     )
-    if len({p.document.id for p in passages}) > 1:
+    if len({p.document_id for p in passages}) > 1:
         # Among several documents, say which one the answer is about.
-        text = f"About “{document.title}”{f' ({document.date})' if document.date else ''}: {text}"
+        said = f"About “{document.title}”{f' ({document.date})' if document.date else ''}: {said}"
     return Answer(
-        question=question, answer=text, abstained=False, mode="extractive", citations=citations
+        question=question, answer=said, abstained=False, mode="extractive", citations=citations
     )
+
+
+def _in_scope(scope: Scope | None, store: Store) -> list[Document]:
+    """The documents a question is asked of, without their texts."""
+    allowed = scope.resolve(store) if scope else None
+    return [d for d in store.documents(with_text=False) if allowed is None or d.id in allowed]
 
 
 # -- which document ---------------------------------------------------------------------------
@@ -196,7 +242,8 @@ def _which_document(
     passages: Sequence[Passage],
     catalogue: Callable[[], Sequence[Document]],
 ) -> Document | str | list[Document]:
-    """The record the question means (or its id), or the candidates when it could be several."""
+    """The document the question means (or its id), or the candidates when it could be
+    several."""
     if not asked.described:
         pool = [r for r in catalogue() if not asked.kinds or asked.kinds & _kinds_of(r)]
         if len(pool) == 1:
@@ -209,22 +256,20 @@ def _which_document(
     wanted = set(asked.described)
 
     def matched(document: Document) -> int:
-        return len(wanted & set(terms(_self_description(document))))
+        return len(wanted & set(terms(_described(document))))
 
-    # What the record says about itself names it best; retrieval order breaks ties.
+    # What a document says about itself names it best; retrieval order breaks ties.
     return max(documents, key=lambda r: (matched(r), -documents.index(r)))
 
 
 def _kinds_of(document: Document) -> frozenset[str]:
-    found = re.findall(rf"\b(?:{DOCUMENT_KINDS})\b", _self_description(document), re.I)
+    found = re.findall(rf"\b(?:{DOCUMENT_KINDS})\b", _described(document), re.I)
     return frozenset(terms(" ".join(found)))
 
 
-def _self_description(document: Document) -> str:
-    """What a record says about itself: title, date, summary, source note, dateline. From its
-    metadata, not its text: the catalogue of a scope is read without the texts."""
-    parts = [document.title, document.date or "", document.summary or ""]
-    return " ".join([*parts, *(v for k, v in document.extra.items() if k != "Document")])
+def _described(document: Document) -> str:
+    """What a document says about itself, and its date."""
+    return f"{document.self_description()} {document.date or ''}"
 
 
 def _ask_which(question: str, asked: ProvenanceQuestion, pool: list[Document]) -> Answer:
