@@ -5,11 +5,11 @@
                                    [--out bench-results/bulk.json]
 
 The eval corpus is what the question sets ask about: the telegram, the 49 FRUS 1951 records and
-the 11 bulk records of eval/corpus/. Unpacks ../shared/corpus/frus_bulk.tar.gz into a temporary
-folder (never into the repo), ingests the chosen volumes (all 10,611 records with `--volumes all`)
-beside the eval corpus, then scores the
-question sets there: over the whole library, and in a collection holding just the eval corpus
-(asked on its own, as a course page or `ask --collection` would). Prints the figures and writes
+the 27 older FRUS records of eval/corpus/. Unpacks ../shared/corpus/frus_bulk.tar.gz into a
+temporary folder (never into the repo), ingests the chosen volumes (all 10,611 records with
+`--volumes all`) beside the eval corpus, then scores the question sets there: over the whole
+library, and in a collection holding just the eval corpus (asked on its own, as a course page or
+`ask --collection` would). Prints the figures and writes
 them as JSON. With --data-dir the store is kept for later runs, and records already in it are
 skipped (then the ingest time is that of an unchanged re-ingest).
 """
@@ -33,7 +33,7 @@ SHARED = ROOT.parent / "shared"
 # Same era and region as the telegram where the bulk set has it (China 1901, Russia 1918), plus
 # two 1930s volumes: about 2,080 records.
 VOLUMES = ["frus1901China", "frus1918Russiav03", "frus1934v04", "frus1936v03"]
-EVAL_CORPUS = "FRUS 1951 course pack"  # the collection it goes in, as a teacher would name it
+EVAL_CORPUS = "Eval corpus"  # the collection it goes in
 
 
 def main() -> None:
@@ -66,8 +66,8 @@ def main() -> None:
             ]  # fmt: skip
             tar.extractall(tmp, members=members, filter="data")
         bulk = sorted(Path(tmp).glob("frus_bulk/*/*.txt"))
-        pack_files = eval_corpus_files()
-        files = pack_files + bulk
+        corpus_files = eval_corpus_files()
+        files = corpus_files + bulk
         data = args.data_dir or Path(tmp) / "store"
         settings = Settings(_env_file=None, archive_qa_data_dir=data)  # type: ignore[call-arg]
         archive = open_archive(settings)
@@ -81,10 +81,11 @@ def main() -> None:
 
         started = time.perf_counter()
         archive.ask("Who is Filippov?")
-        figures["first_ask_seconds_incl_word_index"] = round(time.perf_counter() - started, 2)
-        pack = [load_document(p).id for p in pack_files]
+        # The ingest brought the word index up to date (before, this first question did).
+        figures["first_ask_seconds"] = round(time.perf_counter() - started, 2)
+        corpus = [load_document(p).id for p in corpus_files]
         archive.library.add_to_collection(
-            EVAL_CORPUS, [*pack, load_document(bundled_document()).id]
+            EVAL_CORPUS, [*corpus, load_document(bundled_document()).id]
         )
         for label, scope in [("", None), ("eval_corpus_", Scope(collection=EVAL_CORPUS))]:
             for path in args.sets:

@@ -37,13 +37,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench.report import FITTED_SETS, bench_parser, eval_corpus_files, write_figures  # noqa: E402
 from qa.answer import as_claim  # noqa: E402
+from qa.assembly import BUNDLED_DOCUMENT_ID  # noqa: E402
 from qa.citations import locate_quote  # noqa: E402
 from qa.evaluation import GoldQuestion, load_questions  # noqa: E402
 from qa.offline.extractive import Evidence, ExtractiveAnswerer, choose  # noqa: E402
 from qa.offline.reader import FEATURES, Reader  # noqa: E402
 from qa.sourcing.provenance import read_provenance  # noqa: E402
 
-TELEGRAM = "document-110692"
+TELEGRAM = BUNDLED_DOCUMENT_ID
 STRENGTHS = (0.1, 0.3, 1.0, 3.0)
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.02, 0.9, 0.02))
 KEEP_WITHIN = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)

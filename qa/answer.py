@@ -283,8 +283,12 @@ class Proposer(Protocol):
 
 
 class Asker(Protocol):
-    """What asks questions and answers them: an archive (qa.assembly), or the server that has its
-    store open (ui.remote)."""
+    """What answers questions about documents: an archive (qa.assembly), or the server that has
+    its store open (ui.remote)."""
+
+    def documents(self) -> list[Document]:
+        """Every document it holds, without its text."""
+        ...
 
     def ask(
         self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None

@@ -105,6 +105,10 @@ class Archive:
         kept = self._study_packs.get(document.id)
         return kept[1] if kept is not None and kept[0] == hash(document.text) else None
 
+    def documents(self) -> list[Document]:
+        """Every document, without its text (qa.library)."""
+        return self.library.documents()
+
     def retrieve(self, question: str, scope: Scope | None = None) -> list[Passage]:
         """The passages the answerer would read for `question` (within `scope`, if given)."""
         return self.retriever.find(check_question(question), scope)

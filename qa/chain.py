@@ -1,6 +1,7 @@
-"""The answering chain, the whole ask in three steps: read the question as it stands alone (with
-the conversation and the documents it is asked of) -> retrieve its passages -> answer, checking
-every citation against the stored text -> `Answer`.
+"""The answering chain, the whole ask in four steps: read the question as it stands alone (with
+the conversation and the documents it is asked of) -> a follow-up read offline is asked of the
+sources of the answer before it -> retrieve its passages -> answer, checking every citation
+against the stored text -> `Answer`.
 
 Built from LangChain runnables, so it can be invoked, batched or piped like any other chain, and
 the CLI, the API and the page all ask through it (`Archive.ask`). Each step is a function of its
@@ -9,7 +10,7 @@ own; the last checks every citation whichever answerer ran, and ends with the wh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -59,45 +60,45 @@ def build_chain(
     part, the `Answer`.
     """
     condenser = condenser or WordCondenser()
+    answering = partial(answer_and_verify, answerer=answerer, store=retriever.store)
     return (
-        RunnableLambda(
-            partial(stand_alone, condenser=condenser, retriever=retriever, answerer=answerer),
-            name="read_question",
+        RunnableLambda(partial(stand_alone, condenser=condenser), name="stand_alone")
+        | RunnableLambda(
+            partial(follow_sources, retriever=retriever, answering=answering),
+            name="follow_sources",
         )
         | RunnableLambda(partial(retrieve, retriever=retriever), name="retrieve")
-        | RunnableLambda(
-            partial(answer_and_verify, answerer=answerer, store=retriever.store),
-            name="answer_and_verify",
-        )
+        | RunnableLambda(answering, name="answer_and_verify")
     )
 
 
-def stand_alone(
-    ask: Ask | str, *, condenser: Condenser, retriever: ArchiveRetriever, answerer: Answerer
-) -> Inquiry:
-    """The question checked and read as it stands alone, with the documents it is asked of.
-
-    Read offline, a follow-up is about the sources of the answer it follows: unless a scope was
-    given, it is asked of the documents that answer cited (the earlier question is answered
-    again to find them, the history holding only the answer's words)."""
+def stand_alone(ask: Ask | str, *, condenser: Condenser) -> Inquiry:
+    """The question checked and read as it stands alone, in the scope it is asked in."""
     ask = ask if isinstance(ask, Ask) else Ask(question=ask)
     asked = check_question(ask.question)
     history = recent(ask.history)
     question = condenser.condense(asked, history) if history else Standalone(asked)
-    question = replace(question, scope=ask.scope)
-    if question.follows is not None and ask.scope is None:
-        cited = _sources_of(question.follows, retriever, answerer)
-        question = replace(question, scope=Scope(documents=cited)) if cited else question
-    return Inquiry(asked, question)
+    return Inquiry(asked, replace(question, scope=ask.scope))
 
 
-def _sources_of(
-    question: Standalone, retriever: ArchiveRetriever, answerer: Answerer
-) -> frozenset[str]:
-    """The documents the answer to `question` cites."""
-    found = retrieve(Inquiry(question.text, question), retriever=retriever)
-    answer = final_answer(answer_and_verify(found, answerer=answerer, store=retriever.store))
-    return frozenset(c.document_id for c in answer.citations)
+def follow_sources(
+    inquiry: Inquiry,
+    *,
+    retriever: ArchiveRetriever,
+    answering: Callable[[Inquiry], Iterable[Streamed]],
+) -> Inquiry:
+    """A follow-up read offline is about the sources of the answer it follows: unless asked in
+    a scope of its own, it is asked of the documents that answer cited. The conversation holds
+    only the answer's words, so the earlier question is answered again (`answering`: the chain's
+    last step) to find them."""
+    question = inquiry.question
+    if question.follows is None or question.scope is not None:
+        return inquiry
+    earlier = retrieve(Inquiry(question.follows.text, question.follows), retriever=retriever)
+    cited = frozenset(c.document_id for c in final_answer(answering(earlier)).citations)
+    if not cited:
+        return inquiry
+    return replace(inquiry, question=replace(question, scope=Scope(documents=cited)))
 
 
 def retrieve(inquiry: Inquiry, *, retriever: ArchiveRetriever) -> Inquiry:
@@ -115,7 +116,8 @@ def answer_and_verify(inquiry: Inquiry, *, answerer: Answerer, store: Store) -> 
     shown = False
     for part in answer_parts(answerer, inquiry.question, passages):
         if isinstance(part, Answer):
-            answer = _as_asked(verify_answer(part, _with_cited(read, part, store)), inquiry)
+            cited = _with_cited(read, part, inquiry.question.scope, store)
+            answer = _as_asked(verify_answer(part, cited), inquiry)
             if not shown:
                 yield from sentences_of(answer)
             yield answer
@@ -125,10 +127,16 @@ def answer_and_verify(inquiry: Inquiry, *, answerer: Answerer, store: Store) -> 
             yield part
 
 
-def _with_cited(read: dict[str, Document], answer: Answer, store: Store) -> dict[str, Document]:
-    """The documents read, with any other document the answer cites (an answer about a document
-    as a source cites its fields, wherever the passages came from)."""
+def _with_cited(
+    read: dict[str, Document], answer: Answer, scope: Scope | None, store: Store
+) -> dict[str, Document]:
+    """The documents read, with any other document in scope that the answer cites (an answer
+    about a document as a source cites its fields, wherever the passages came from); a
+    citation of a document out of scope is left unverifiable."""
     cited = {c.document_id for c in answer.citations} - read.keys()
+    allowed = scope.resolve(store) if scope and cited else None
+    if allowed is not None:
+        cited &= allowed
     return read | store.documents_by_id(cited) if cited else read
 
 

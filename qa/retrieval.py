@@ -38,23 +38,25 @@ class ArchiveRetriever(BaseRetriever):
     rrf_k: int = 10
     """RRF's damping constant: small, so a first place in one ranking beats shared mediocrity."""
     scope: Scope | None = None
-    """The documents searched when LangChain invokes it (None: all)."""
+    """The documents searched unless a question is asked in a scope of its own (None: all)."""
 
     def scoped(self, scope: Scope) -> ArchiveRetriever:
-        """This retriever, searching only the documents in `scope` when LangChain invokes it."""
+        """This retriever, searching only the documents in `scope`."""
         return self.model_copy(update={"scope": scope})
 
     def find(self, question: str, scope: Scope | None = None) -> list[Passage]:
-        """The passages most likely to answer `question` among the documents in `scope`."""
+        """The passages most likely to answer `question` among the documents in `scope` (or in
+        this retriever's own scope, when none is given)."""
+        scope = scope or self.scope
         vector = self.store.encoder.encode_query(question).tolist()
-        documents = scope.resolve(self.store) if scope else None
+        within = scope.resolve(self.store) if scope else None
         for name in read_question(question).names:
             # A question that names someone is about the documents that mention them.
             mentioning = frozenset(self.store.documents_with(widen(terms(name.words))))
             if mentioning:
-                documents = mentioning if documents is None else documents & mentioning
-        dense = self.store.by_meaning(vector, k=self.depth, documents=documents)
-        lexical = self.store.by_words(widen(terms(question)), k=self.depth, documents=documents)
+                within = mentioning if within is None else within & mentioning
+        dense = self.store.by_meaning(vector, k=self.depth, within=within)
+        lexical = self.store.by_words(widen(terms(question)), k=self.depth, within=within)
         rankings = [[i for i, _ in dense], [i for i, _ in lexical]]
         return self.store.passages(fuse_rankings(rankings, k=self.rrf_k)[: self.k], vector)
 
@@ -77,7 +79,7 @@ def _as_langchain(passage: Passage) -> LangChainDocument:
     return LangChainDocument(
         page_content=passage.text,
         id=passage.id,
-        metadata={
+        metadata={  # the keys of the answer contract's citations, chunk_id among them
             "chunk_id": passage.id,
             "document_id": passage.document_id,
             "title": passage.document.title,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.answer import Answer, Citation, Standalone
+from qa.answer import Answer, Ask, Citation, Scope, Standalone, cite
 from qa.assembly import Archive
 from qa.chain import build_chain
 from vectorstore.passages import Passage
@@ -53,6 +53,32 @@ def test_a_quote_at_wrong_offsets_turns_the_answer_into_a_refusal(archive: Archi
     assert "could not be verified" in answer.answer
 
 
+def test_a_citation_of_a_document_outside_the_questions_scope_is_not_verified(
+    archive: Archive,
+) -> None:
+    telegram = archive.store.document("document-110692")
+    assert telegram is not None
+
+    class CitingTheTelegram(ScriptedAnswerer):
+        def answer(
+            self, question: Standalone, passages: list[Passage], notice: str | None = None
+        ) -> Answer:
+            start = telegram.text.index(TRUE_QUOTE)
+            cited = cite(telegram, start, start + len(TRUE_QUOTE))
+            return Answer(
+                question=question.text, answer="They refused. [1]", abstained=False,
+                mode="llm", citations=[cited],
+            )  # fmt: skip
+
+    chain = build_chain(archive.retriever, CitingTheTelegram(TRUE_QUOTE))
+    assert not chain.invoke(Ask(question="What did the Soviets think?")).abstained
+    outside = Ask(
+        question="What did the Soviets think?", scope=Scope(documents=frozenset({"elsewhere"}))
+    )
+    refused = chain.invoke(outside)
+    assert refused.abstained and "could not be verified" in refused.answer
+
+
 def test_a_claim_marker_without_a_citation_turns_the_answer_into_a_refusal(
     archive: Archive,
 ) -> None:
@@ -65,7 +91,7 @@ def test_a_users_lcel_pipe_over_the_chain_gets_the_same_answer_as_asking(
 ) -> None:
     from langchain_core.runnables import RunnableLambda
 
-    from qa.answer import Ask, Turn
+    from qa.answer import Turn
 
     history = (Turn(role="user", content="Who would train the Chinese pilots?"),)
     follow_up = Ask(question="And how long would that take?", history=history)

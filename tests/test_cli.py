@@ -208,7 +208,7 @@ def test_a_collection_of_uploaded_kinds_is_asked_on_its_own(tmp_path: Path) -> N
     page = tmp_path / "speech.html"
     page.write_text("<h1>Speech</h1><p>The minister said the treaty with Peking was void.</p>")
     db = tmp_path / "db"
-    made = run(db, "ingest", "--collection", "HIST 201", str(memo), str(page))
+    made = run(db, "ingest", "--collection", " HIST  201", str(memo), str(page))  # tidied
     assert made.returncode == 0, made.stderr
     assert "Collection 'HIST 201' now holds 2 documents." in made.stdout
     listed = run(db, "collection", "list", "--json")

@@ -16,13 +16,19 @@ ROOMS = sorted(p.name for p in QA.iterdir() if (p / "__init__.py").is_file())
 
 
 def _imports(path: Path) -> set[str]:
-    """Every module `path` imports, at the top or inside a function."""
+    """Every module `path` imports, at the top or inside a function, relative imports made
+    absolute; for ``from package import name``, the module ``package.name`` too (it may be
+    one)."""
+    package = path.relative_to(ROOT).parent.parts
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -31,9 +37,12 @@ def _modules(package: Path) -> list[Path]:
 
 
 def _part_of_qa(module: str) -> str | None:
-    """The floor module, room or top module of qa that `module` names (None outside qa)."""
+    """The floor module, room or top module of qa that `module` names (None outside qa, and for
+    a name that is no module of qa)."""
     parts = module.split(".")
-    return parts[1] if parts[0] == "qa" and len(parts) > 1 else None
+    if parts[0] != "qa" or len(parts) < 2:
+        return None
+    return parts[1] if parts[1] in FLOOR | TOP | set(ROOMS) else None
 
 
 def test_qa_is_a_floor_five_rooms_and_the_top_and_nothing_else() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qa.answer import Scope
 from qa.assembly import Archive
 from qa.retrieval import fuse_rankings
 
@@ -17,6 +18,16 @@ def test_every_retrieved_passage_carries_its_cosine_score(archive: Archive) -> N
     assert any("Molotov" in d.page_content for d in documents)
     for d in documents:
         assert -1.0 <= d.metadata["score"] <= 1.0
+
+
+def test_a_scoped_retriever_searches_its_scope_unless_a_question_brings_its_own(
+    archive: Archive,
+) -> None:
+    before_1900 = archive.retriever.scoped(Scope(until="1900"))
+    assert before_1900.find("Who would train the Chinese pilots?") == []
+    assert before_1900.invoke("Who would train the Chinese pilots?") == []
+    asked_in_1950 = before_1900.find("Who would train the pilots?", Scope(since="1950"))
+    assert asked_in_1950 and asked_in_1950[0].document_id == "document-110692"
 
 
 def test_a_question_naming_someone_searches_only_documents_that_mention_them(

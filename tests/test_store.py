@@ -34,7 +34,7 @@ def test_ingesting_the_same_file_twice_changes_nothing(
     assert store.passage_count() == count and encoder.texts == embedded  # nothing embedded again
 
 
-def test_an_edited_file_replaces_its_old_chunks(tmp_path: Path, chroma_client: ClientAPI) -> None:
+def test_an_edited_file_replaces_its_old_passages(tmp_path: Path, chroma_client: ClientAPI) -> None:
     store = Store(chroma_client)
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n\nIt reached Seoul on Friday.\n")
@@ -163,6 +163,16 @@ def test_a_damaged_word_index_is_rebuilt(tmp_path: Path) -> None:
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
     store.ingest(load_document(path), origin=str(path))
     assert store.by_words(terms("Pusan"), k=5)
+
+
+def test_deleting_several_documents_says_which_were_there(
+    chroma_client: ClientAPI, seed: Document
+) -> None:
+    store = Store(chroma_client, encoder=HashingEncoder())
+    memo = load_document(FRUS / "0001.txt")
+    store.ingest_many([(seed, None), (memo, None)])
+    assert store.delete(seed.id, "nope", memo.id) == [seed.id, memo.id]
+    assert store.passage_count() == 0 and store.by_words(terms("Stalin"), k=5) == []
 
 
 def test_collections_group_documents_and_forget_deleted_ones(

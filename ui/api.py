@@ -26,9 +26,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from qa.answer import Answer, Streamed
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
-from qa.library import SUPPORTED_SUFFIXES, Added, Document, Job, Jobs, collection_name
+from qa.library import SUPPORTED_SUFFIXES, Added, Document, collection_name
 from qa.study import StudyPack
 from ui.format import chicago, long_date
+from ui.jobs import Job, Jobs
 from ui.schemas import (
     AskRequest,
     Collection,

@@ -7,15 +7,18 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from qa.errors import ArchiveQAError
 
 if TYPE_CHECKING:  # imported where used, so `ask` loads only what it needs
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from qa.answer import Answer, Asker, Scope, Streamed
     from qa.settings import Settings
+    from ui.remote import RemoteArchive
+
+T = TypeVar("T")
 
 
 def settings() -> Settings:
@@ -98,16 +101,28 @@ def show_as_written(parts: Iterator[Streamed]) -> Answer:
 def archive_or_its_server() -> Asker:
     """The archive, or the server that has its folder open (the one way to ask beside it)."""
     from qa.assembly import open_archive
+
+    return here_or_its_server(lambda: open_archive(settings()))
+
+
+def here_or_its_server(open_here: Callable[[], T], doing: str = "") -> T | RemoteArchive:
+    """What `open_here` opens on the store, or the server that has the store's folder open
+    (saying on stderr that it is `doing` its work there, when `doing` says what)."""
     from qa.errors import FolderInUseError
 
     try:
-        return open_archive(settings())
+        return open_here()
     except FolderInUseError as exc:
         if exc.owner.url is None:
             raise
         from ui.remote import RemoteArchive
 
-        return RemoteArchive(exc.owner.url, exc.owner.token)
+        remote = RemoteArchive(exc.owner.url, exc.owner.token)
+        if doing:
+            print(
+                f"The store is open in the server at {remote.url}: {doing} there.", file=sys.stderr
+            )
+        return remote
 
 
 def scope_of(args: argparse.Namespace) -> Scope | None:

@@ -136,7 +136,7 @@ class Chicago(NamedTuple):
 
 
 def chicago(document: Document) -> Chicago:
-    """The record's archival citation in Chicago style: title in quotation marks, date, where the
+    """The document's archival citation in Chicago style: title in quotation marks, date, where the
     document is held (archive, fond, opis, delo, list as the archive gives them), and its URL."""
     when = long_date(document.date)
     held = _holdings(document.citation or "", document.title, when)
@@ -242,7 +242,7 @@ def header_html(title: str, documents: list[Document], *, embed: bool) -> str:
     heading = f"<h1>{html.escape(title)}</h1>"
     if embed:
         return f'<header class="aqa-header">{heading}</header>'
-    names = ", ".join(html.escape(r.title) for r in documents[:3])
+    names = ", ".join(html.escape(d.title) for d in documents[:3])
     more = f" and {len(documents) - 3} more" if len(documents) > 3 else ""
     listed = f"<p><strong>Documents:</strong> {names}{more}</p>" if documents else ""
     return (

@@ -10,11 +10,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from qa.errors import ArchiveQAError
-from ui.asking import settings
+from ui.asking import archive_or_its_server, here_or_its_server, settings
 from ui.format import counted
 
 if TYPE_CHECKING:
-    from qa.library import Shelf
+    from qa.library import Library, Shelf
 
 
 def ingest(args: argparse.Namespace) -> int:
@@ -24,8 +24,8 @@ def ingest(args: argparse.Namespace) -> int:
 
     from qa.library import collection_name, document_files
 
-    if args.collection:
-        collection_name(args.collection)  # a bad name is refused before any work
+    # A bad name is refused before any work.
+    collection = collection_name(args.collection) if args.collection else None
     paths = document_files(args.paths)
     if not paths:
         raise ArchiveQAError(
@@ -35,7 +35,7 @@ def ingest(args: argparse.Namespace) -> int:
     results = []
     with tqdm(total=len(paths), desc="Ingesting", unit="file", file=sys.stderr) as bar:
         try:
-            for added in shelf.add_files(paths, collection=args.collection, replace=args.replace):
+            for added in shelf.add_files(paths, collection=collection, replace=args.replace):
                 results.append(added)
                 bar.update()
                 if added.error:
@@ -51,30 +51,23 @@ def ingest(args: argparse.Namespace) -> int:
     counts = Counter(r.status for r in results)
     print(
         f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
-        f"{counts['failed']} failed; {counted(len(shelf.document_ids()))} in the library."
+        f"{counts['failed']} failed; {shelf.holdings()}"
     )
-    if args.collection:
-        held = counted(len(shelf.members(args.collection)))
-        print(f"Collection {args.collection!r} now holds {held}.")
+    if collection and any(r.document_id for r in results):
+        print(f"Collection {collection!r} now holds {counted(len(shelf.members(collection)))}.")
     return 1 if counts["failed"] else 0
 
 
 def library_or_its_server(doing: str) -> Shelf:
-    """The library, or the server that has its folder open (then saying it is `doing` its work
+    """The library, or the server that has its folder open (saying it is `doing` its work
     there). A library in this process is first seeded with the bundled telegram, if empty."""
+    return here_or_its_server(_seeded_library, doing)
+
+
+def _seeded_library() -> Library:
     from qa.assembly import ensure_default_document, open_library
-    from qa.errors import FolderInUseError
 
-    try:
-        library = open_library(settings())
-    except FolderInUseError as exc:
-        if exc.owner.url is None:
-            raise
-        from ui.remote import RemoteArchive
-
-        remote = RemoteArchive(exc.owner.url, exc.owner.token)
-        print(f"The store is open in the server at {remote.url}: {doing} there.", file=sys.stderr)
-        return remote
+    library = open_library(settings())
     if seeded := ensure_default_document(library.store):
         print(
             f"The index was empty, so the bundled telegram went in first "
@@ -120,7 +113,7 @@ def collection_remove(args: argparse.Namespace) -> int:
 
 
 def documents(args: argparse.Namespace) -> int:
-    listed = library_or_its_server("listing the documents").documents()
+    listed = archive_or_its_server().documents()
     if args.json:
         rows = [
             {"id": d.id, "title": d.title, "date": d.date, "citation": d.citation, "url": d.url}

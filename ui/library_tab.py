@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 
 from qa.errors import ArchiveQAError
-from qa.library import SUPPORTED_SUFFIXES, Added, Document, Library, Report
+from qa.library import SUPPORTED_SUFFIXES, Added, Document, Library, Reporter
 from ui.format import counted, header_html
 
 EVERYTHING = ""  # the "Ask in" choice meaning every document
@@ -32,7 +32,7 @@ class Holdings:
     def rows(self) -> list[list[str]]:
         """The documents table: title, date, the collections holding it, id."""
         return [
-            [r.title, r.date or "", ", ".join(self._holding(r.id)), r.id] for r in self.documents
+            [d.title, d.date or "", ", ".join(self._holding(d.id)), d.id] for d in self.documents
         ]
 
     @property
@@ -57,7 +57,7 @@ def add_files(
     replace: bool,
     *,
     max_bytes: int,
-    report: Report | None = None,
+    report: Reporter | None = None,
 ) -> tuple[str, bool]:
     """Add the uploaded files (into `collection`, if named): HTML saying what became of each,
     or why nothing was added; and whether they were taken (the picker is then cleared)."""
@@ -181,7 +181,7 @@ def _changing(
     def listing() -> dict[Any, Any]:
         now = holdings(library)
         picks = gr.Dropdown(
-            choices=[(f"{r.title} ({r.id})", r.id) for r in now.documents], value=[]
+            choices=[(f"{d.title} ({d.id})", d.id) for d in now.documents], value=[]
         )
         shown = {**_shown(now, title, table, header, ask_in), parts.picked: picks}
         return shown | {menu: gr.Dropdown(choices=list(now.collections)) for menu in parts.menus}

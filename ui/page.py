@@ -237,7 +237,7 @@ def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
 
 def study_choices(library: Library) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The study tab's menus: the documents, and the collections to draw a timeline of."""
-    documents = [(f"{r.title} ({r.date or 'undated'})", r.id) for r in library.documents()]
+    documents = [(f"{d.title} ({d.date or 'undated'})", d.id) for d in library.documents()]
     return documents, [("All documents", EVERYTHING), *((n, n) for n in library.collections())]
 
 

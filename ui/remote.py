@@ -22,8 +22,8 @@ _TIMEOUT = httpx.Timeout(300.0, connect=5.0)
 
 
 class RemoteArchive:
-    """Asks (an `Asker`, as `Archive` is) and lists and adds documents (a `Shelf`, as `Library`
-    is) through a running server."""
+    """Asks and lists documents (an `Asker`, as `Archive` is) and adds them (a `Shelf`, as
+    `Library` is) through a running server."""
 
     def __init__(self, url: str, token: str | None) -> None:
         """`url` of the server; its admin `token` (from the store's folder) lets a read-only
@@ -61,13 +61,17 @@ class RemoteArchive:
         """The library's catalogue: each document without its text."""
         return [_listed(row) for row in self._send("GET", "/api/documents")]
 
-    def document_ids(self) -> list[str]:
-        return [d.id for d in self.documents()]
-
     def members(self, name: str) -> list[str]:
-        """A collection's documents (none for a collection the server does not have)."""
-        collections = self._send("GET", "/api/collections")
-        return next((c["documents"] for c in collections if c["name"] == name), [])
+        """A collection's documents; an error naming the collections there are if it is none."""
+        collections = {c["name"]: c["documents"] for c in self._send("GET", "/api/collections")}
+        if name not in collections:
+            known = ", ".join(collections) or "none yet"
+            raise ArchiveQAError(f"no collection {name!r} (collections: {known}).")
+        members: list[str] = collections[name]
+        return members
+
+    def holdings(self) -> str:
+        return f"the server at {self.url} has them now."
 
     def add_files(
         self, paths: Iterable[Path], *, collection: str | None = None, replace: bool = False

@@ -142,7 +142,7 @@ class Catalogue:
         self._documents.delete(ids=[_MARK + i for i in document_ids])
 
     def marked(self) -> list[str]:
-        """The records whose ingest has not finished (or was interrupted)."""
+        """The documents whose ingest has not finished (or was interrupted)."""
         marks = self._documents.get(where={"mark": True}, include=[])["ids"]
         return [i.removeprefix(_MARK) for i in marks]
 

@@ -114,16 +114,16 @@ class LexicalIndex:
     # -- searching -------------------------------------------------------------------------
 
     def search(
-        self, words: list[str], *, k: int, documents: Set[str] | None = None
+        self, words: list[str], *, k: int, within: Set[str] | None = None
     ) -> list[tuple[str, float]]:
         """Up to `k` (passage id, score) pairs, best first, for the search terms `words`
-        (vectorstore.text.terms of a query, maybe widened); with `documents`, only passages of
-        those documents."""
+        (vectorstore.text.terms of a query, maybe widened); with `within` (document ids), only
+        passages of those documents."""
         query = _any_of(words)
-        if query is None or k <= 0 or (documents is not None and not documents):
+        if query is None or k <= 0 or (within is not None and not within):
             return []
-        if documents is not None:
-            only = tantivy.Query.term_set_query(_SCHEMA, "document_id", sorted(documents))
+        if within is not None:
+            only = tantivy.Query.term_set_query(_SCHEMA, "document_id", sorted(within))
             query = tantivy.Query.boolean_query(
                 [
                     (tantivy.Occur.Must, query),

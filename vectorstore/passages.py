@@ -23,6 +23,8 @@ PASSAGE_CHARS = 350
 SKIPPED_SECTIONS = frozenset({"Date", "Document", "Original Language"})
 
 
+# Compared by identity: two passages are the same passage when they are one object (comparing
+# their documents' whole texts would be slow and says nothing more).
 @dataclass(frozen=True, eq=False)
 class Passage:
     """A piece of a document's text, ``document.text[start:end]``, and (when a search found it)
@@ -38,10 +40,12 @@ class Passage:
 
     @property
     def text(self) -> str:
+        """The passage's words, as the document's stored text has them."""
         return self.document.text[self.start : self.end]
 
     @property
     def document_id(self) -> str:
+        """The id of the document it is a passage of."""
         return self.document.id
 
 

@@ -46,22 +46,22 @@ class PassageSearch:
     def __init__(
         self,
         client: ClientAPI,
-        passages: Collection,
+        passage_rows: Collection,
         catalogue: Catalogue,
         encoder: Encoder,
         word_index_dir: Path | None = None,
         *,
         page: int = PAGE,
     ) -> None:
-        """`encoder` embeds questions as the passages were embedded; `word_index_dir` keeps the
-        word index between runs (kept in memory without it, and built from Chroma, `page`
-        rows at a time)."""
+        """`passage_rows` is the Chroma collection of the passages; `encoder` embeds questions
+        as the passages were embedded; `word_index_dir` keeps the word index between runs (kept
+        in memory without it, and built from Chroma, `page` rows at a time)."""
         self.vectorstore = Chroma(
-            client=client, collection_name=passages.name,
+            client=client, collection_name=passage_rows.name,
             embedding_function=EncoderEmbeddings(encoder), create_collection_if_not_exists=False,
         )  # fmt: skip
         """The passages as a LangChain vector store (`.as_retriever()`, `similarity_search`)."""
-        self._passages = passages
+        self._passage_rows = passage_rows
         self._catalogue = catalogue
         self._word_index_dir = word_index_dir
         self._page = page
@@ -72,51 +72,51 @@ class PassageSearch:
         )
 
     def by_meaning(
-        self, vector: Sequence[float], *, k: int, documents: Set[str] | None = None
+        self, vector: Sequence[float], *, k: int, within: Set[str] | None = None
     ) -> Ranking:
         """The `k` passages nearest to the query `vector` by cosine similarity, best first.
 
-        With `documents`, only passages of those documents are searched: among the nearest of
-        the whole store when enough of them are theirs, else exactly, over those documents'
-        vectors (kept for the next question in the same scope), or for a scope of many
-        documents with Chroma's filter. Over a large library Chroma's filtered search takes 0.1
-        to 0.5 s; the first two take milliseconds.
+        With `within` (document ids), only passages of those documents are searched: among the
+        nearest of the whole store when enough of them are theirs, else exactly, over those
+        documents' vectors (kept for the next question in the same scope), or for a scope of
+        many documents with Chroma's filter. Over a large library Chroma's filtered search takes
+        0.1 to 0.5 s; the first two take milliseconds.
         """
-        if documents is not None and not documents:
+        if within is not None and not within:
             return []
-        if documents is None:
+        if within is None:
             return self._nearest(vector, k)
-        near = [hit for hit in self._nearest(vector, _WIDE) if document_of(hit[0]) in documents]
+        near = [hit for hit in self._nearest(vector, _WIDE) if document_of(hit[0]) in within]
         if len(near) >= k:
             return near[:k]
-        if len(documents) > _EXACT_DOCUMENTS:
-            return self._nearest(vector, k, documents)
-        return self._exactly(vector, k, frozenset(documents))
+        if len(within) > _EXACT_DOCUMENTS:
+            return self._nearest(vector, k, within)
+        return self._exactly(vector, k, frozenset(within))
 
-    def _nearest(
-        self, vector: Sequence[float], k: int, documents: Set[str] | None = None
-    ) -> Ranking:
-        """Chroma's approximate nearest neighbours in the store (or in `documents`)."""
+    def _nearest(self, vector: Sequence[float], k: int, within: Set[str] | None = None) -> Ranking:
+        """Chroma's approximate nearest neighbours in the store (or among the passages of the
+        documents `within`)."""
         if k <= 0:
             return []
-        found = self._passages.query(
+        found = self._passage_rows.query(
             query_embeddings=[float(x) for x in vector],
             n_results=k,
-            where=_of_documents(documents),
+            where=_of_documents(within),
             include=["distances"],
         )
         distances = (found["distances"] or [[]])[0]
         # Chroma gives cosine distances, which the rest of the code reads as similarities.
         return [(i, 1.0 - d) for i, d in zip(found["ids"][0], distances, strict=True)]
 
-    def _exactly(self, vector: Sequence[float], k: int, documents: frozenset[str]) -> Ranking:
-        """The `k` nearest passages of `documents`, by comparing the vector with each of theirs."""
-        key = (self._catalogue.generation(), documents)
+    def _exactly(self, vector: Sequence[float], k: int, within: frozenset[str]) -> Ranking:
+        """The `k` nearest passages of the documents `within`, by comparing the vector with each
+        of theirs."""
+        key = (self._catalogue.generation(), within)
         with self._syncing:
             scope = self._scopes.pop(key, None)
         if scope is None:
             rows = get_all(
-                self._passages, include=["embeddings"], where=_of_documents(documents),
+                self._passage_rows, include=["embeddings"], where=_of_documents(within),
                 page=self._page,
             )  # fmt: skip
             scope = (rows["ids"], np.asarray(rows["embeddings"], dtype=np.float32))
@@ -131,13 +131,13 @@ class PassageSearch:
         best = np.argsort(-similarity, kind="stable")[:k]
         return [(ids[i], float(similarity[i])) for i in best]
 
-    def by_words(self, words: list[str], *, k: int, documents: Set[str] | None = None) -> Ranking:
+    def by_words(self, words: list[str], *, k: int, within: Set[str] | None = None) -> Ranking:
         """The `k` best passages by BM25 over passage text and document title for the search
         terms `words` (vectorstore.text.terms of a query, maybe widened), best first.
 
-        With `documents`, only passages of those documents are returned.
+        With `within` (document ids), only passages of those documents are returned.
         """
-        return self.word_index().search(words, k=k, documents=documents)
+        return self.word_index().search(words, k=k, within=within)
 
     def documents_with(self, words: list[str]) -> set[str]:
         """The documents with a passage (or a title) holding any of `words` (search terms)."""
@@ -148,7 +148,9 @@ class PassageSearch:
         similarity to `vector`; left out, any whose document has gone or changed since."""
         if not ids:
             return []
-        rows = self._passages.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        rows = self._passage_rows.get(
+            ids=list(ids), include=["documents", "metadatas", "embeddings"]
+        )
         documents = self._catalogue.documents_by_id(document_of(i) for i in rows["ids"])
         query = np.asarray(vector, dtype=np.float32)
         embeddings = rows["embeddings"] if rows["embeddings"] is not None else []
@@ -177,7 +179,7 @@ class PassageSearch:
             index = self._lexical
             if index is None:
                 index = self._lexical = LexicalIndex(self._word_index_dir)
-            stamp = f"{self._passages.id}:{TERMS_VERSION}"
+            stamp = f"{self._passage_rows.id}:{TERMS_VERSION}"
             generation = self._catalogue.generation()
             if index.stamp == stamp and index.generation == generation:
                 return index
@@ -188,14 +190,14 @@ class PassageSearch:
             index.replace(changed, rows, stamp=stamp, generation=generation)
             return index
 
-    def _rows(self, documents: list[str] | None = None) -> Iterator[tuple[str, str, str]]:
+    def _rows(self, within: list[str] | None = None) -> Iterator[tuple[str, str, str]]:
         """(passage id, document id, title and text) of every passage, or of those of
-        `documents`, got from Chroma a page at a time."""
-        if documents is not None and not documents:
+        the documents `within`, got from Chroma a page at a time."""
+        if within is not None and not within:
             return
         pages = get_pages(
-            self._passages, include=["documents", "metadatas"],
-            where=_of_documents(documents), page=self._page,
+            self._passage_rows, include=["documents", "metadatas"],
+            where=_of_documents(within), page=self._page,
         )  # fmt: skip
         for page in pages:
             for i, text, meta in zip(
@@ -205,8 +207,8 @@ class PassageSearch:
                 yield i, str(meta.get("document_id", "")), f"{meta.get('title', '')}\n{text or ''}"
 
 
-def _of_documents(documents: Set[str] | Sequence[str] | None) -> Where | None:
-    """Chroma's filter for the passages of these documents (None: every passage)."""
-    if documents is None:
+def _of_documents(within: Set[str] | Sequence[str] | None) -> Where | None:
+    """Chroma's filter for the passages of these within (None: every passage)."""
+    if within is None:
         return None
-    return cast(Where, {"document_id": {"$in": sorted(documents)}})
+    return cast(Where, {"document_id": {"$in": sorted(within)}})

@@ -59,16 +59,18 @@ class Store:
         self._page = page
         # Chroma keeps a bundled model's embedding function with the collection (so that Chroma's
         # own tools can query it); the store always passes the vectors itself.
-        self._passages = self._open(EMBEDDING_FUNCTIONS[model]() if encoder is None else None)
+        self._passage_rows = self._open(EMBEDDING_FUNCTIONS[model]() if encoder is None else None)
         self.catalogue = Catalogue(client, page=page)
         """The documents, the collections and the store's bookkeeping (vectorstore.catalogue)."""
         self.lease = self.catalogue.lease
         """Held by every write (vectorstore.lease)."""
         self.search = PassageSearch(
-            client, self._passages, self.catalogue, self.encoder, word_index_dir, page=page
+            client, self._passage_rows, self.catalogue, self.encoder, word_index_dir, page=page
         )
         """Finds passages by meaning and by words (vectorstore.search)."""
-        self._writer = Writer(self._passages, self.catalogue, self.encoder, self.search, page=page)
+        self._writer = Writer(
+            self._passage_rows, self.catalogue, self.encoder, self.search, page=page
+        )
 
     def _open(self, function: EmbeddingFunction[Documents] | None) -> Collection:
         model_id = self.encoder.model_id
@@ -109,6 +111,7 @@ class Store:
         return self.catalogue.documents_by_id(ids)
 
     def document_ids(self) -> list[str]:
+        """The id of every stored document."""
         return self.catalogue.document_ids()
 
     def dated_between(self, since: str | None, until: str | None) -> set[str]:
@@ -124,22 +127,25 @@ class Store:
         return self.catalogue.members(name)
 
     def passage_count(self) -> int:
-        return self._passages.count()
+        """How many passages are stored."""
+        return self._passage_rows.count()
 
     def is_empty(self) -> bool:
+        """Whether no passage is stored (a new store, or one emptied)."""
         return self.passage_count() == 0
 
     # -- searching -------------------------------------------------------------------------
 
     def by_meaning(
-        self, vector: Sequence[float], *, k: int, documents: Set[str] | None = None
+        self, vector: Sequence[float], *, k: int, within: Set[str] | None = None
     ) -> Ranking:
-        """The `k` passages nearest `vector` (of `documents` only, if given), best first."""
-        return self.search.by_meaning(vector, k=k, documents=documents)
+        """The `k` passages nearest `vector`, best first (only those of the documents `within`,
+        if given)."""
+        return self.search.by_meaning(vector, k=k, within=within)
 
-    def by_words(self, words: list[str], *, k: int, documents: Set[str] | None = None) -> Ranking:
+    def by_words(self, words: list[str], *, k: int, within: Set[str] | None = None) -> Ranking:
         """The `k` passages best matching the search terms `words` by BM25, best first."""
-        return self.search.by_words(words, k=k, documents=documents)
+        return self.search.by_words(words, k=k, within=within)
 
     def documents_with(self, words: list[str]) -> set[str]:
         """The documents with a passage (or a title) holding any of the search terms `words`."""
@@ -187,10 +193,10 @@ class Store:
         differ. The word index takes in the change before this returns."""
         return self._writer.ingest_many(documents, replace=replace, progress=progress)
 
-    def delete(self, document_id: str) -> bool:
-        """Remove a document and all its passages (orphans of an interrupted ingest too); False
-        if there was nothing of it."""
-        return self._writer.delete(document_id)
+    def delete(self, *document_ids: str) -> list[str]:
+        """Remove documents and all their passages (orphans of an interrupted ingest too);
+        returns those there was something of."""
+        return self._writer.delete(document_ids)
 
     def add_to_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
         """Put documents in a collection, creating it; returns its members."""

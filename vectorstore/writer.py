@@ -6,6 +6,7 @@ and the word index. `vectorstore.store.Store` is the door; this is the work behi
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -21,6 +22,7 @@ from vectorstore.passages import Passage, document_of, split_document
 from vectorstore.rows import get_all
 from vectorstore.search import PassageSearch
 
+_log = logging.getLogger(__name__)
 # Passages embedded and added to Chroma at a time: each add costs a write, whatever its size.
 _ADD_BATCH = 512
 
@@ -57,14 +59,16 @@ class Writer:
 
     def __init__(
         self,
-        passages: Collection,
+        passage_rows: Collection,
         catalogue: Catalogue,
         encoder: Encoder,
         search: PassageSearch,
         *,
         page: int,
     ) -> None:
-        self._passages, self._catalogue, self._encoder = passages, catalogue, encoder
+        """`passage_rows` is the Chroma collection of the passages; `search` gets its word index
+        brought up to date after each write."""
+        self._passage_rows, self._catalogue, self._encoder = passage_rows, catalogue, encoder
         self._search, self._page = search, page
         self._lease = catalogue.lease
 
@@ -84,7 +88,7 @@ class Writer:
         with self._lease.held():
             stored = self._catalogue.stored_metadata(ids)
             old_ids: dict[str, set[str]] = {i: set() for i in ids}
-            for passage_id in self._passages.get(where=_of_documents(ids), include=[])["ids"]:
+            for passage_id in self._passage_rows.get(where=_of_documents(ids), include=[])["ids"]:
                 old_ids[document_of(passage_id)].add(passage_id)
             results: list[IngestResult | DocumentConflictError] = []
             writes: list[_Write] = []
@@ -103,7 +107,7 @@ class Writer:
             if writes:
                 self._write(writes, progress)
         if writes:
-            self._search.word_index()  # the next question finds them at once
+            self._catch_up()
         return results
 
     def _write(self, writes: list[_Write], progress: Progress | None) -> None:
@@ -117,7 +121,7 @@ class Writer:
             self._catalogue.put([(w.document, w.origin) for w in writes])
             stale = [i for w in writes for i in w.stale]
             if stale:
-                self._passages.delete(ids=stale)
+                self._passage_rows.delete(ids=stale)
         except Exception:
             # A failure this process lives through (the embeddings server went away): each
             # document goes back to what it was, which needs no embedding. A crash leaves the
@@ -129,18 +133,31 @@ class Writer:
         self._catalogue.bump_generation(changed)
         self._catalogue.unmark(changed)
 
-    def delete(self, document_id: str) -> bool:
-        """Remove a document and all its passages (orphans of an interrupted ingest too); False
-        if there was nothing of it."""
+    def delete(self, document_ids: Sequence[str]) -> list[str]:
+        """`Store.delete`."""
+        deleted = []
         with self._lease.held():
-            passages = self._passages.get(where={"document_id": document_id}, include=[])["ids"]
-            if passages:
-                self._passages.delete(ids=passages)
-            if not self._catalogue.remove(document_id) and not passages:
-                return False
-            self._catalogue.bump_generation([document_id])
-        self._search.word_index()
-        return True
+            for document_id in document_ids:
+                where: Where = {"document_id": document_id}
+                passages = self._passage_rows.get(where=where, include=[])["ids"]
+                if passages:
+                    self._passage_rows.delete(ids=passages)
+                if self._catalogue.remove(document_id) or passages:
+                    deleted.append(document_id)
+            if deleted:
+                self._catalogue.bump_generation(deleted)
+        if deleted:
+            self._catch_up()
+        return deleted
+
+    def _catch_up(self) -> None:
+        """Bring the word index up to date after a write, so that the next question (in this
+        process, or the next one opening the folder) finds it so. The write stands if this
+        fails: every search tries again."""
+        try:
+            self._search.word_index()
+        except Exception:
+            _log.exception("the word index could not take in a change; searches will try again")
 
     # -- keeping documents whole -------------------------------------------------------------
 
@@ -162,7 +179,7 @@ class Writer:
         writer's lease, so that an ingest at work is not taken for a broken one."""
         with self._lease.held():
             marks = self._catalogue.marked()
-            rows = get_all(self._passages, include=["metadatas"], page=self._page)
+            rows = get_all(self._passage_rows, include=["metadatas"], page=self._page)
             present: dict[str, set[str]] = {}
             for passage_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=True):
                 present.setdefault(str((meta or {}).get("document_id", "")), set()).add(passage_id)
@@ -186,11 +203,13 @@ class Writer:
         with self._lease.held():
             document = self._catalogue.document(document_id)
             want = {p.id: p for p in split_document(document)} if document else {}
-            have = set(self._passages.get(where={"document_id": document_id}, include=[])["ids"])
+            have = set(
+                self._passage_rows.get(where={"document_id": document_id}, include=[])["ids"]
+            )
             self._add_passages([want[i] for i in want if i not in have])
             extra = sorted(have - want.keys())
             if extra:
-                self._passages.delete(ids=extra)
+                self._passage_rows.delete(ids=extra)
             self._catalogue.unmark([document_id])
             self._catalogue.bump_generation([document_id])
 
@@ -201,7 +220,7 @@ class Writer:
         for first in range(0, len(passages), _ADD_BATCH):
             batch = passages[first : first + _ADD_BATCH]
             texts = [p.text for p in batch]
-            self._passages.add(
+            self._passage_rows.add(
                 ids=[p.id for p in batch],
                 embeddings=self._encoder.encode(texts),
                 documents=texts,

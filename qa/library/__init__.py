@@ -1,13 +1,12 @@
-"""The library: the documents and collections of a store, and every act on them (library), and
-long acts taken off the request path (jobs). The faces get the store's nouns here too (a
-`Document`, the kinds of file read), so that they need not reach into the store."""
+"""The library: the documents and collections of a store, and every act on them (library). The
+faces get the store's nouns here too (a `Document`, the kinds of file read), so that they need
+not reach into the store."""
 
-from qa.library.jobs import Job, Jobs
-from qa.library.library import Added, Library, Removed, Report, Shelf, document_files
+from qa.library.library import Added, Library, Removed, Reporter, Shelf, document_files
 from vectorstore.catalogue import collection_name
 from vectorstore.documents import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Document
 
 __all__ = [
-    "MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "Added", "Document", "Job", "Jobs", "Library",
-    "Removed", "Report", "Shelf", "collection_name", "document_files",
+    "MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "Added", "Document", "Library", "Removed",
+    "Reporter", "Shelf", "collection_name", "document_files",
 ]  # fmt: skip

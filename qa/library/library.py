@@ -30,7 +30,7 @@ from vectorstore.passages import PASSAGE_CHARS
 from vectorstore.store import IngestResult, Store
 
 Status = Literal["added", "updated", "unchanged", "failed"]
-Report = Callable[[float, str], None]
+Reporter = Callable[[float, str], None]
 """Told the share of the work done (0 to 1) and what is being done: a progress bar's call."""
 _log = logging.getLogger(__name__)
 # Passages (roughly) read before a batch of files goes in: the more at once, the fewer writes,
@@ -78,23 +78,21 @@ def _never() -> bool:
 
 
 class Shelf(Protocol):
-    """What documents are listed and added through: a `Library` in this process, or the server
-    that has the store open (ui.remote.RemoteArchive)."""
-
-    def documents(self) -> list[Document]:
-        """Every document, without its text."""
-        ...
-
-    def document_ids(self) -> list[str]: ...
-
-    def members(self, name: str) -> list[str]:
-        """A collection's documents."""
-        ...
+    """What the command line adds files through: a `Library` in this process, or the server that
+    has the store open (ui.remote.RemoteArchive)."""
 
     def add_files(
         self, paths: Iterable[Path], *, collection: str | None = None, replace: bool = False
     ) -> Iterator[Added]:
         """Add files from disk, telling what became of each as it goes in."""
+        ...
+
+    def members(self, name: str) -> list[str]:
+        """A collection's documents."""
+        ...
+
+    def holdings(self) -> str:
+        """What it holds now, in a few words (said at the end of an ingest)."""
         ...
 
 
@@ -115,13 +113,19 @@ class Library:
         return self.store.document(document_id)
 
     def documents_by_id(self, ids: Iterable[str]) -> dict[str, Document]:
+        """Those of these documents that are stored, by id, with their texts."""
         return self.store.documents_by_id(ids)
 
     def document_ids(self) -> list[str]:
+        """The id of every document."""
         return self.store.document_ids()
 
     def passage_count(self) -> int:
+        """How many passages the documents make."""
         return self.store.passage_count()
+
+    def holdings(self) -> str:
+        return f"{self.passage_count()} passages indexed."
 
     def collections(self) -> dict[str, list[str]]:
         """Every collection by name, with the ids of its documents."""
@@ -139,7 +143,7 @@ class Library:
         *,
         collection: str | None = None,
         replace: bool = False,
-        report: Report | None = None,
+        report: Reporter | None = None,
         stop: Callable[[], bool] = _never,
         batch: int = _BATCH,
     ) -> Iterator[Added]:
@@ -190,7 +194,7 @@ class Library:
         max_bytes: int = MAX_FILE_BYTES,
         replace: bool = False,
         origin: str | None = None,
-        report: Report | None = None,
+        report: Reporter | None = None,
         stop: Callable[[], bool] = _never,
     ) -> list[Added]:
         """`add` for uploaded files (name, content), each at most `max_bytes`. `origin` is the
@@ -237,11 +241,9 @@ class Library:
 
     def remove(self, document_ids: Iterable[str]) -> Removed:
         """Take documents out of the library (and so out of every collection)."""
-        removed: list[str] = []
-        missing: list[str] = []
-        for i in document_ids:
-            (removed if self.store.delete(i) else missing).append(i)
-        return Removed(removed, missing)
+        asked = list(dict.fromkeys(document_ids))
+        removed = self.store.delete(*asked)
+        return Removed(removed, [i for i in asked if i not in removed])
 
     def add_to_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
         """Put documents in a collection, creating it; returns its members."""
@@ -263,7 +265,7 @@ class _Teller:
     """Tells `report` how far adding `total` files has got: the files told done, and a share of
     those begun since as their batch is indexed."""
 
-    def __init__(self, total: int, report: Report | None) -> None:
+    def __init__(self, total: int, report: Reporter | None) -> None:
         self._total, self._report = total, report
         self.begun = 0
         self._done = 0

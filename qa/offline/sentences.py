@@ -108,6 +108,7 @@ class _Section:
 
     @classmethod
     def of(cls, document: Document, name: str) -> _Section:
+        """The section called `name` of `document`, read."""
         section = next(s for s in document.sections if s.name == name)
         spans = split_sentences(document.text, section.start, section.end)
         return cls(

@@ -1,10 +1,10 @@
 """The fields of a document that state its provenance: for each aspect (author, recipient, date,
-place, original language, archive, kind), the spans of the stored text that state it.
+place, original language, archive, kind), where the stored text states it.
 
-Read by qa.sourcing.provenance, which answers questions about a document as a source. A span is cut
+Read by qa.sourcing.provenance, which answers questions about a document as a source. Each is cut
 at the field's own characters (the title's "X to Y", the signature after "Sincerely yours,", the
 date line, the dateline, the Original Language field, the citation and source note), so a quote made
-from it is verbatim; a document without the field gives no span.
+from it is verbatim; a document without the field states nothing.
 """
 
 from __future__ import annotations
@@ -85,14 +85,14 @@ def _parties(document: Document) -> dict[str, tuple[int, int]]:
 
 
 def _author(document: Document) -> list[Stated]:
-    spans: list[Stated] = []
+    found: list[Stated] = []
     signed = _signature(document)
     if signed:
-        spans.append(Stated("It is signed {}", *signed))
+        found.append(Stated("It is signed {}", *signed))
     sender = _parties(document).get("from")
     if sender and (not signed or document.text[slice(*signed)] != document.text[slice(*sender)]):
-        spans.append(Stated("The record's title gives the sender as {}", *sender))
-    return spans
+        found.append(Stated("The record's title gives the sender as {}", *sender))
+    return found
 
 
 def _recipient(document: Document) -> list[Stated]:
@@ -137,7 +137,7 @@ def _language(document: Document) -> list[Stated]:
 
 
 def _archive(document: Document) -> list[Stated]:
-    spans: list[Stated] = []
+    found: list[Stated] = []
     citation = _section(document, "Citation")
     if citation:
         start, end = citation.start, citation.end
@@ -149,11 +149,11 @@ def _archive(document: Document) -> list[Stated]:
             start = date.end()
             while start < end and document.text[start] in ", ":
                 start += 1
-        spans.append(Stated("The archival citation is {}", *strip_span(document.text, start, end)))
+        found.append(Stated("The archival citation is {}", *strip_span(document.text, start, end)))
     note = _section(document, "Source Note")
     if note:
-        spans.append(Stated("The source note gives the file: {}", note.start, note.end))
-    return spans
+        found.append(Stated("The source note gives the file: {}", note.start, note.end))
+    return found
 
 
 def _kind(document: Document) -> list[Stated]:
@@ -240,5 +240,5 @@ _FIELDS: dict[Aspect, Callable[[Document], list[Stated]]] = {
 
 
 def stated(document: Document, aspect: Aspect) -> list[Stated]:
-    """Where `document` states `aspect`, as answer spans (none when it does not)."""
+    """Where `document` states `aspect`, each with how an answer says it (none when it does not)."""
     return _FIELDS[aspect](document)

@@ -245,7 +245,7 @@ def _which_document(
     """The document the question means (or its id), or the candidates when it could be
     several."""
     if not asked.described:
-        pool = [r for r in catalogue() if not asked.kinds or asked.kinds & _kinds_of(r)]
+        pool = [d for d in catalogue() if not asked.kinds or asked.kinds & _kinds_of(d)]
         if len(pool) == 1:
             return pool[0].id
         if pool or not passages:
@@ -259,7 +259,7 @@ def _which_document(
         return len(wanted & set(terms(_described(document))))
 
     # What a document says about itself names it best; retrieval order breaks ties.
-    return max(documents, key=lambda r: (matched(r), -documents.index(r)))
+    return max(documents, key=lambda d: (matched(d), -documents.index(d)))
 
 
 def _kinds_of(document: Document) -> frozenset[str]:
@@ -276,7 +276,7 @@ def _ask_which(question: str, asked: ProvenanceQuestion, pool: list[Document]) -
     if not pool:
         return abstention(question, "extractive", reason="no document in scope fits it")
     kind = "/".join(sorted(asked.kinds)) or "document"
-    listed = "; ".join(f"“{r.title}” ({r.date or 'undated'})" for r in pool[:5])
+    listed = "; ".join(f"“{d.title}” ({d.date or 'undated'})" for d in pool[:5])
     more = f" and {len(pool) - 5} more" if len(pool) > 5 else ""
     reason = (
         f"{len(pool)} documents in scope could be the {kind} you mean ({listed}{more}). "

@@ -1,4 +1,4 @@
-"""Chunking and sentence splitting: offsets into the stored text, and sentence boundaries."""
+"""Passages and sentences: offsets into the stored text, and sentence boundaries."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ from vectorstore.passages import split_document
 from vectorstore.text import split_sentences
 
 
-def test_every_chunk_is_the_stored_text_at_its_offsets(seed: Document) -> None:
-    chunks = split_document(seed)
-    assert chunks
-    for chunk in chunks:
-        assert seed.text[chunk.start : chunk.end] == chunk.text
-        assert chunk.document_id == seed.id
-        assert seed.section_at(chunk.start) == chunk.section
+def test_every_passage_is_the_stored_text_at_its_offsets(seed: Document) -> None:
+    passages = split_document(seed)
+    assert passages
+    for passage in passages:
+        assert seed.text[passage.start : passage.end] == passage.text
+        assert passage.document_id == seed.id
+        assert seed.section_at(passage.start) == passage.section
+        assert len(passage.text) <= 350 or len(split_sentences(passage.text)) == 1
 
 
-def test_chunk_ids_depend_only_on_content(seed: Document) -> None:
+def test_passage_ids_depend_only_on_content(seed: Document) -> None:
     assert [c.id for c in split_document(seed)] == [c.id for c in split_document(seed)]
 
 

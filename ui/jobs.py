@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, Field
 
-from qa.library.library import Added, Report
+from qa.library import Added, Reporter
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,7 +45,7 @@ class Jobs:
         self._once: dict[str, Future[Any]] = {}
         self._lock = threading.Lock()
 
-    def start(self, work: Callable[[Report], list[Added]]) -> Job:
+    def start(self, work: Callable[[Reporter], list[Added]]) -> Job:
         """Queue `work` (told how to report its progress); returns the job as it starts."""
         job = Job(id=uuid.uuid4().hex)
         self._set(job)
@@ -74,7 +74,7 @@ class Jobs:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def _run(self, job_id: str, work: Callable[[Report], list[Added]]) -> None:
+    def _run(self, job_id: str, work: Callable[[Reporter], list[Added]]) -> None:
         def report(share: float, doing: str) -> None:
             self._update(job_id, state="running", progress=round(share, 3), doing=doing)
 
