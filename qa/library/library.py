@@ -162,6 +162,7 @@ class Library:
         into = partial(self._add_batch, replace=replace, collection=collection, stop=stop)
         tell = _Teller(len(files), report)
         pending: list[tuple[Incoming, Document | Added]] = []
+        passages = 0  # about how many the readable documents of `pending` make
         for i, file in enumerate(files):
             if stop():
                 _log.info("adding stopped before %s: its sender went away", file.name)
@@ -170,11 +171,12 @@ class Library:
             item = _load(file)
             if isinstance(item, Document) and _holds(pending, item.id):
                 yield from tell.done(into(pending, progress=tell.indexing))  # the later replaces
-                pending = []
+                pending, passages = [], 0
             pending.append((file, item))
-            if _passages_in(pending) >= batch:
+            passages += len(item.text) // PASSAGE_CHARS + 1 if isinstance(item, Document) else 0
+            if passages >= batch:
                 yield from tell.done(into(pending, progress=tell.indexing))
-                pending = []
+                pending, passages = [], 0
         yield from tell.done(into(pending, progress=tell.indexing))
         for file in files[tell.begun :]:
             yield Added(file=file.name, status="failed", error=_GONE)
@@ -307,11 +309,6 @@ def document_files(paths: Iterable[Path]) -> list[Path]:
 
 def _holds(pending: list[tuple[Incoming, Document | Added]], document_id: str) -> bool:
     return any(isinstance(d, Document) and d.id == document_id for _, d in pending)
-
-
-def _passages_in(pending: list[tuple[Incoming, Document | Added]]) -> int:
-    """About how many passages the readable documents of a batch make."""
-    return sum(len(d.text) // PASSAGE_CHARS + 1 for _, d in pending if isinstance(d, Document))
 
 
 def _told(name: str, result: IngestResult | ArchiveQAError) -> Added:
