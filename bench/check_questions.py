@@ -16,7 +16,9 @@ from pathlib import Path
 from vectorstore.documents import load_document
 
 KINDS = {"content", "provenance", "field", "named"}
-REASONS = {"other_party", "other_number", "missing_field", "unstated_role", "absent_fact", "outside"}
+REASONS = {
+    "other_party", "other_number", "missing_field", "unstated_role", "absent_fact", "outside",
+}  # fmt: skip
 BUNDLED = Path(__file__).resolve().parents[1] / "vectorstore" / "data"
 
 
@@ -95,15 +97,22 @@ def _row_problems(row: dict[str, object], texts: dict[str, str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("questions", type=Path, nargs="+", help="question files (.jsonl)")
-    parser.add_argument("--corpus", type=Path, action="append", required=True,
-                        help="a folder of the records the questions name (repeat for more)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        required=True,
+        help="a folder of the records the questions name (repeat for more)",
+    )
     args = parser.parse_args()
     texts = _records(args.corpus)
     failed = False
     for path in args.questions:
         problems, counts = check(path, texts)
-        print(f"{path}: {sum(counts[k] for k in ('answerable', 'unanswerable'))} questions",
-              dict(sorted(counts.items())))
+        print(
+            f"{path}: {sum(counts[k] for k in ('answerable', 'unanswerable'))} questions",
+            dict(sorted(counts.items())),
+        )
         for problem in problems:
             print("  " + problem)
         failed = failed or bool(problems)

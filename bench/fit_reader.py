@@ -35,7 +35,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import FITTED_SETS, bench_parser, eval_corpus_files, write_figures  # noqa: E402
+from bench.report import (  # noqa: E402
+    FITTED_SETS,
+    TRAINING_CORPUS,
+    TRAINING_SETS,
+    bench_parser,
+    eval_corpus_files,
+    write_figures,
+)
 from qa.answer import as_claim  # noqa: E402
 from qa.assembly import BUNDLED_DOCUMENT_ID  # noqa: E402
 from qa.citations import locate_quote  # noqa: E402
@@ -87,12 +94,17 @@ def main() -> None:
         help="also score the fitted model on these sets (never fitted on)",
     )  # fmt: skip
     parser.add_argument(
-        "--sets", nargs="+", type=Path, default=FITTED_SETS,
-        help="fit on these sets (default: every set but the untouched frozen2)",
+        "--sets", nargs="+", type=Path, default=FITTED_SETS + TRAINING_SETS,
+        help="fit on these sets (default: the tuned sets and eval/train; no later frozen set)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--curve", nargs="*", type=int, default=[200, 500, 1000],
+        help="learning curve: cross-validated right answers when fitted on this many questions",
     )  # fmt: skip
     args = parser.parse_args()
 
-    examples = read_examples(args.sets)
+    asking_fields = fit_asking_fields(args.sets)
+    examples = read_examples(args.sets, asking_fields)
     figures: dict[str, object] = {
         "questions": len(examples),
         "candidates": sum(len(e.on_support) for e in examples),
@@ -105,6 +117,15 @@ def main() -> None:
     figures.update({f"cv_right_C{c}": right for c, right in scores.items()})
     strength = max(STRENGTHS, key=lambda c: scores[c])
     model, right = tune(examples, train(examples, strength))
+    model = replace(
+        model,
+        related_above=closeness_of_answers(examples),
+        field_direction=asking_fields.field_direction,
+        field_bias=asking_fields.field_bias,
+    )
+    figures["learning_curve"] = {
+        str(n): learning_curve(examples, strength, args.folds, n) for n in args.curve
+    }
     figures.update(
         {
             "C": strength,
@@ -118,7 +139,7 @@ def main() -> None:
         }
     )
     for path in args.validate:
-        held = read_examples([path])
+        held = read_examples([path], asking_fields)
         answerable = [e for e in held if e.question.answerable]
         figures[f"validate_{path.stem}"] = {
             "right": score(held, model),
@@ -135,22 +156,53 @@ def main() -> None:
     write_figures(figures, args.out)
 
 
-def read_examples(sets: Sequence[Path]) -> list[Example]:
+def fit_asking_fields(sets: Sequence[Path]) -> Reader:
+    """A reader that knows only whether a question asks about a field of its record: a logistic
+    regression over the questions' vectors, fitted on the sets' questions of kind "field"
+    against all others (the earlier sets, which have no kinds, ask about no field)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    from vectorstore.embeddings import shared_encoder
+
+    questions = [q for path in sets for q in load_questions(path)]
+    vectors = shared_encoder().encode([q.question for q in questions])
+    labels = np.array([q.kind == "field" for q in questions])
+    groups = [q.documents[0] if q.documents else TELEGRAM for q in questions]
+
+    def separation(strength: float) -> float:  # cross-validated by document
+        chances = cross_val_predict(
+            LogisticRegression(C=strength, max_iter=5000), vectors, labels,
+            cv=GroupKFold(n_splits=5), groups=groups, method="predict_proba",
+        )  # fmt: skip
+        return float(roc_auc_score(labels, chances[:, 1]))
+
+    strength = max((1.0, 10.0, 100.0), key=separation)
+    model = LogisticRegression(C=strength, max_iter=5000).fit(vectors, labels)
+    zeros = np.zeros(len(FEATURES))
+    return Reader(
+        zeros, zeros + 1, zeros, np.zeros(len(FEATURES) + 2), 0, 0, 0, {},
+        field_direction=model.coef_[0], field_bias=float(model.intercept_[0]),
+    )  # fmt: skip
+
+
+def read_examples(sets: Sequence[Path], asking_fields: Reader) -> list[Example]:
     """Every question of `sets` that the reader answers (not the provenance ones), read in the
-    eval corpus."""
+    eval corpus (`asking_fields`: the reader whose model of field questions to read them with)."""
     from qa.assembly import open_archive
     from qa.settings import Settings
     from vectorstore.documents import load_document
     from vectorstore.embeddings import RememberingEncoder, shared_encoder
 
-    zeros = np.zeros(len(FEATURES))
-    unfitted = Reader(zeros, zeros + 1, zeros, np.zeros(len(FEATURES) + 2), 0, 0, 0, {})
-    answerer = ExtractiveAnswerer(RememberingEncoder(shared_encoder()), unfitted)
+    answerer = ExtractiveAnswerer(
+        RememberingEncoder(shared_encoder()), asking_fields, read_closely=None
+    )
     examples = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, archive_qa_data_dir=Path(tmp))  # type: ignore[call-arg]
         archive = open_archive(settings)
-        for path in eval_corpus_files():
+        for path in [*eval_corpus_files(), *sorted(TRAINING_CORPUS.glob("*.txt"))]:
             archive.store.ingest(load_document(path))
         for path in sets:
             about_telegram = "telegram" in path.name or path.name.startswith("dev")
@@ -168,7 +220,7 @@ def _example(q: GoldQuestion, evidence: Evidence, group: str) -> Example:
     for c in evidence.candidates:
         start, end = c.quoted
         text = c.passage.document.text
-        spans = [locate_quote(p, text) for p in q.support]
+        spans = [locate_quote(p, text, shortest=1) for p in q.support]
         on_support.append(any(s is not None and s[0] < end and start < s[1] for s in spans))
         claim = as_claim(text[start:end]).lower()
         facts.append(
@@ -241,6 +293,34 @@ def tune(examples: Sequence[Example], model: Reader) -> tuple[Reader, int]:
     ties = [r for r in results if r[0] == top and r[2] == keep]
     _, threshold, _ = ties[len(ties) // 2]
     return replace(model, abstain_below=threshold, keep_within=keep), top
+
+
+def closeness_of_answers(examples: Sequence[Example]) -> float:
+    """How close in meaning to its question a sentence that answers it is, at the least, for
+    three answers in four: a refusal shows sentences as close as that as related passages."""
+    closest = [
+        float(e.evidence.features[e.on_support, 0].max())
+        for e in examples
+        if e.question.answerable and e.on_support.any()
+    ]
+    return round(float(np.quantile(closest, 0.25)), 3)
+
+
+def learning_curve(examples: Sequence[Example], strength: float, folds: int, size: int) -> float:
+    """The share of questions answered right, cross-validated by document, when each fold's
+    model is fitted on `size` questions drawn from the other folds (all of them if fewer)."""
+    from sklearn.model_selection import GroupKFold
+
+    rng = np.random.default_rng(0)
+    right = 0
+    for fit_on, held_out in GroupKFold(n_splits=folds).split(
+        examples, groups=[e.group for e in examples]
+    ):
+        drawn = rng.permutation(fit_on)[:size]
+        fitted = [examples[i] for i in drawn]
+        model, _ = tune(fitted, train(fitted, strength))
+        right += score([examples[i] for i in held_out], model)
+    return round(right / len(examples), 4)
 
 
 def cross_validate(

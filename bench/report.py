@@ -21,6 +21,9 @@ FITTED_SETS = [
     )
 ]  # fmt: skip
 UNTOUCHED_SET = EVAL / "frozen2.jsonl"
+# The training questions (written for fitting, over records of their own, eval/corpus-train).
+TRAINING_SETS = sorted((EVAL / "train").glob("*.jsonl"))
+TRAINING_CORPUS = EVAL / "corpus-train"
 
 
 def eval_corpus_files() -> list[Path]:

@@ -5,8 +5,10 @@ the `Answerer`, the `Condenser` that reads a follow-up as a question of its own,
 study questions, and the `Asker` that study materials are made with. Answerers read
 `vectorstore.passages.Passage`s.
 
-``{"question", "answer", "abstained", "mode", "notice", "citations": [...]}``; each citation's
-``quote`` equals the stored document text ``[start:end]``, and every ``[n]`` in ``answer`` has one.
+``{"question", "answer", "abstained", "mode", "notice", "citations": [...], "related": [...]}``;
+each citation's ``quote`` equals the stored document text ``[start:end]``, and every ``[n]`` in
+``answer`` has one. A refusal may list ``related`` passages, checked the same way: the closest the
+sources come, shown as such and never as support.
 """
 
 from __future__ import annotations
@@ -159,6 +161,11 @@ class Answer(BaseModel):
     mode: Mode
     notice: str | None = None
     citations: list[Citation] = Field(default_factory=list)
+    related: list[Citation] = Field(
+        default_factory=list,
+        description="With a refusal: the passages closest to the question, which do not answer "
+        "it (numbered apart from the citations). Never support for a claim.",
+    )
 
 
 class Sentence(BaseModel):

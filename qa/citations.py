@@ -33,13 +33,17 @@ MIN_QUOTE_CHARS = 12
 _WORD = re.compile(r"\w+(?:['-]\w+)*")
 
 
-def locate_quote(quote: str, text: str) -> tuple[int, int] | None:
+def locate_quote(
+    quote: str, text: str, *, shortest: int = MIN_QUOTE_CHARS
+) -> tuple[int, int] | None:
     """Offsets ``(start, end)`` of `quote` in `text` after normalisation, or None if absent.
 
-    Quotes shorter than `MIN_QUOTE_CHARS` (after trimming) are refused: they verify nothing.
+    Quotes shorter than `shortest` characters (after trimming) are refused: a model's quote that
+    short verifies nothing. A gold support passage is known to be in its record, and may be as
+    short as a field ("No. 175.]"): the judge looks for it with ``shortest=1``.
     """
     needle = _normalise(quote.translate(_FOLD).replace("…", " ").strip(_EDGE))[0].strip()
-    if len(needle) < MIN_QUOTE_CHARS:
+    if len(needle) < max(shortest, 1):
         return None
     haystack, positions = _normalise(text.translate(_FOLD))
     at = haystack.find(needle)
@@ -162,10 +166,12 @@ def verify_answer(answer: Answer, documents: Mapping[str, Document]) -> Answer:
     refusal.
 
     An answer with a claim marker that has no citation, or with a quote that is not the source's
-    text, becomes an abstention: nothing unverified is ever shown.
+    text, becomes an abstention: nothing unverified is ever shown. A refusal keeps the related
+    passages that are verbatim.
     """
     if answer.abstained:
-        return answer
+        related = [r for r in answer.related if verbatim([r], documents)]
+        return answer.model_copy(update={"related": related})
     if (
         verbatim(answer.citations, documents)
         and answer.citations

@@ -31,6 +31,8 @@ class GoldQuestion:
     support: list[str]
     documents: list[str] = field(default_factory=list)
     """Ids of the documents the question needs (informational)."""
+    kind: str = ""
+    """What it asks about, where its set says: "provenance", "field", "named" or "content"."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def load_questions(path: Path) -> list[GoldQuestion]:
                     must=[list(group) for group in row.get("must", [])],
                     support=list(row.get("support", [])),
                     documents=list(row.get("documents", [])),
+                    kind=str(row.get("kind") or ""),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -161,7 +164,9 @@ def _overlaps_support(
     if text is None:
         return False
     return any(
-        (span := locate_quote(p, text)) is not None and span[0] < end and start < span[1]
+        (span := locate_quote(p, text, shortest=1)) is not None
+        and span[0] < end
+        and start < span[1]
         for p in q.support
     )
 
@@ -187,7 +192,9 @@ def judge(
         hits = [
             p
             for p in q.support
-            if (span := locate_quote(p, text)) is not None and span[0] < c.end and c.start < span[1]
+            if (span := locate_quote(p, text, shortest=1)) is not None
+            and span[0] < c.end
+            and c.start < span[1]
         ]
         on_support += bool(hits)
         hit.update(hits)

@@ -40,7 +40,10 @@ _EXPECTS = [
         ),
         Expectation.MONEY,
     ),
-    (re.compile(r"^\s*how\s+(many|much|old)\b", re.I), Expectation.NUMBER),
+    (
+        re.compile(r"^\s*how\s+(many|much|old)\b|\b(what|which)\s+(number|no\.?)\s", re.I),
+        Expectation.NUMBER,
+    ),
     (re.compile(r"^\s*how\s+long\b", re.I), Expectation.DURATION),
     (
         re.compile(
@@ -168,12 +171,21 @@ def read_question(text: str) -> Question:
 
 
 def _counted_noun(question: str) -> str:
-    """ "How many Soviet pilots flew ...?" -> "pilots": the first plural among the next words."""
+    """ "How many Soviet pilots flew ...?" -> "pilots": the first plural among the next words,
+    before the verb ("How many aircraft did the Soviets send?" counts aircraft, not Soviets)."""
     found = _HOW_MANY.match(question)
     if not found:
         return ""
     words = found.group("words").split()
-    return next((w for w in words if w.endswith("s") and not w.endswith("ss")), words[0])
+    verb = next((i for i, w in enumerate(words) if w.lower() in _AUXILIARIES), len(words))
+    words = words[:verb] or words[:1]
+    return next((w for w in words if w.endswith("s") and not w.endswith("ss")), words[-1])
+
+
+_AUXILIARIES = frozenset(
+    ("did", "do", "does", "was", "were", "is", "are", "has", "have", "had", "will", "would",
+     "could", "can", "should", "might", "may", "must")
+)  # fmt: skip
 
 
 def _names(question: str) -> list[Name]:

@@ -119,6 +119,24 @@ def test_the_keyboard_opens_a_source_and_an_abstention_looks_like_one(
     page.close()
 
 
+def test_a_refusal_shows_related_passages_that_open_in_the_viewer(
+    browser: Browser, base_url: str
+) -> None:
+    page, _ = _open(browser, base_url + "/", DESKTOP)
+    page.get_by_label("Your question").fill("What did Zhou Enlai answer to Filippov?")
+    page.get_by_label("Your question").press("Enter")
+    expect(page.locator("#aqa-chat .aqa-abstained")).to_contain_text("No answer.", timeout=60_000)
+    related = page.locator("#aqa-chat .aqa-related")
+    expect(related).to_contain_text("Related passages, not an answer")
+    link = related.locator("a.aqa-cite").first
+    quote = link.get_attribute("title")
+    link.click()
+    expect(page.locator(".aqa-kicker")).to_have_text("Related passage (1), not an answer")
+    assert quote == "“" + " ".join((page.locator("#aqa-mark").text_content() or "").split()) + "”"
+    _shoot(page, "related-passages")
+    page.close()
+
+
 def _readme_snippet(name: str, app_url: str) -> str:
     """A copy-paste snippet from the README, pointed at `app_url`."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -72,3 +72,16 @@ def test_a_quote_that_is_not_the_source_text_fails_the_question() -> None:
     report = evaluate([ANSWERABLE], lambda q: _answer(q, forged), lambda _: TEXT)
     (verdict,) = report.verdicts
     assert not verdict.verbatim and not verdict.correct
+
+
+def test_an_answer_citing_a_short_field_is_judged_on_it() -> None:
+    # A record's field can be shorter than any quote a model may make ("No. 175.]"); the gold
+    # support is known to be in the record, so the judge finds it however short.
+    text = "Berlin, May 26, 1861.\n\nNo. 175.]\n\nSir: I have the honor to report."
+    question = GoldQuestion(
+        id="f", question="What number did the legation give the dispatch?", answerable=True,
+        must=[["175"]], support=["No. 175.]"],
+    )  # fmt: skip
+    cited = _cite(1, "No. 175.]", text)
+    report = evaluate([question], lambda q: _answer(q, cited), lambda _: text)
+    assert report.summary["correct"] == 1

@@ -14,6 +14,7 @@ from qa.library import Document
 from qa.study import GlossaryEntry, QuizItem, StudyPack, TimelineEntry
 
 _WIDTH = 100
+RELATED_HEADING = "Related passages, not an answer"
 
 
 def counted(count: int, noun: str = "document") -> str:
@@ -22,8 +23,14 @@ def counted(count: int, noun: str = "document") -> str:
 
 
 def answer_as_text(answer: Answer) -> str:
-    """The readable terminal form: the answer, then each numbered quote with its citation."""
-    parts = [notice_as_text(answer), textwrap.fill(answer.answer, _WIDTH), sources_as_text(answer)]
+    """The readable terminal form: the answer, then each numbered quote with its citation (for a
+    refusal, the related passages, said not to answer it)."""
+    parts = [
+        notice_as_text(answer),
+        textwrap.fill(answer.answer, _WIDTH),
+        sources_as_text(answer),
+        related_as_text(answer),
+    ]
     return "\n".join(part for part in parts if part)
 
 
@@ -39,10 +46,23 @@ def sentence_as_text(sentence: Sentence) -> str:
 
 def sources_as_text(answer: Answer) -> str:
     """Each numbered quote of the answer with its citation, as the terminal shows them."""
+    return _quotes_as_text(answer.citations, "[{}]")
+
+
+def related_as_text(answer: Answer) -> str:
+    """A refusal's related passages as the terminal shows them ("" when there are none)."""
+    if not answer.related:
+        return ""
+    return f"{RELATED_HEADING}:\n{_quotes_as_text(answer.related, '({})')}"
+
+
+def _quotes_as_text(citations: list[Citation], label: str) -> str:
     lines = []
-    for c in answer.citations:
+    for c in citations:
         quote = " ".join(c.quote.split())
-        lines.append(textwrap.fill(f'[{c.n}] "{quote}"', _WIDTH, subsequent_indent="    "))
+        lines.append(
+            textwrap.fill(f'{label.format(c.n)} "{quote}"', _WIDTH, subsequent_indent="    ")
+        )
         lines.append(
             textwrap.fill(_reference(c), _WIDTH, initial_indent="    ", subsequent_indent="    ")
         )
@@ -61,7 +81,13 @@ def answer_as_html(answer: Answer) -> str:
     sources = "".join(
         _source_html(c, quoted=as_claim(c.quote) in answer.answer) for c in answer.citations
     )
-    return notice + body + (f'<ol class="aqa-sources">{sources}</ol>' if sources else "")
+    related = "".join(_source_html(c, quoted=False, related=True) for c in answer.related)
+    if related:
+        related = (
+            f'<div class="aqa-related"><p>{RELATED_HEADING}:</p>'
+            f'<ol class="aqa-sources">{related}</ol></div>'
+        )
+    return notice + body + (f'<ol class="aqa-sources">{sources}</ol>' if sources else "") + related
 
 
 def sentences_as_html(question: str, sentences: list[Sentence]) -> str:
@@ -86,28 +112,32 @@ def _linked(escaped: str, answer: Answer) -> str:
     return re.sub(r"\[(\d+)\]", link, escaped)
 
 
-def source_link(c: Citation) -> str:
+def source_link(c: Citation, *, related: bool = False) -> str:
     """Where a citation's link points: the page script opens the document with the quote
-    highlighted (``#aqa/<n>/<start>/<end>/<document id>``)."""
-    return f"#aqa/{c.n}/{c.start}/{c.end}/{quote_url(c.document_id, safe='')}"
+    highlighted (``#aqa/<n>/<start>/<end>/<document id>``; ``r<n>`` for a related passage)."""
+    n = f"r{c.n}" if related else str(c.n)
+    return f"#aqa/{n}/{c.start}/{c.end}/{quote_url(c.document_id, safe='')}"
 
 
-def _show_link(c: Citation, label: str) -> str:
+def _show_link(c: Citation, label: str, *, related: bool = False) -> str:
     quote = html.escape(" ".join(c.quote.split()))
+    what = f"Related passage {c.n}, not an answer" if related else f"Source {c.n}"
     return (
-        f'<a class="aqa-cite" href="{html.escape(source_link(c))}" title="“{quote}”" '
-        f'aria-label="Source {c.n}: show “{quote}” in its document">{html.escape(label)}</a>'
+        f'<a class="aqa-cite" href="{html.escape(source_link(c, related=related))}" '
+        f'title="“{quote}”" aria-label="{what}: show “{quote}” in its document">'
+        f"{html.escape(label)}</a>"
     )
 
 
-def _source_html(c: Citation, *, quoted: bool) -> str:
+def _source_html(c: Citation, *, quoted: bool, related: bool = False) -> str:
     """A source under the answer: its quote (unless the answer already quotes it whole), where it
     comes from, and the link that shows it in its document."""
     quote = "" if quoted else f"<blockquote>{html.escape(as_claim(c.quote))}</blockquote>"
     where = html.escape(c.title + (f", {long_date(c.date)}" if c.date else ""))
+    anchor = f"aqa-related-{c.n}" if related else f"aqa-source-{c.n}"
     return (
-        f'<li id="aqa-source-{c.n}">{quote}<small>{where}</small> '
-        f"{_show_link(c, 'Show in document')}</li>"
+        f'<li id="{anchor}">{quote}<small>{where}</small> '
+        f"{_show_link(c, 'Show in document', related=related)}</li>"
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from pathlib import Path
 
 from vectorstore.errors import LoadError
@@ -23,6 +24,22 @@ _URL_IN_ANGLES = re.compile(r"\s*<(?P<url>https?://[^>\s]+)>")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
 
 
+class Part(Enum):
+    """Who speaks in a section of a record: the document itself, its editors, or the archive
+    that describes it."""
+
+    DOCUMENT = "the document"
+    """Its own text: header lines, body, signature (``Contents``; all of a plain text)."""
+    EDITORS = "the editors' notes"
+    """Footnotes the publishing editors added."""
+    SUMMARY = "the archive's summary"
+    APPARATUS = "the archive's description"
+    """Title, citation, source note, dateline: what the archive says about the document."""
+
+
+_PARTS = {"Contents": Part.DOCUMENT, "Footnotes": Part.EDITORS, "Summary": Part.SUMMARY}
+
+
 @dataclass(frozen=True)
 class Section:
     """A named part of a document's text: ``text[start:end]`` is its body."""
@@ -30,6 +47,16 @@ class Section:
     name: str
     start: int
     end: int
+
+    @property
+    def part(self) -> Part:
+        """Who speaks in it."""
+        return part_of(self.name)
+
+
+def part_of(section: str) -> Part:
+    """Who speaks in the section called `section`."""
+    return _PARTS.get(section, Part.APPARATUS)
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,14 @@ class LLMAnswerer:
         if lines.claims:
             yield citing.answer(question, notice)
         else:
-            yield abstention(question, "llm", notice, reason="the sources do not say")
+            refusal = abstention(question, "llm", notice, reason="the sources do not say")
+            yield refusal.model_copy(update={"related": self._nearest(asked)})
+
+    def _nearest(self, asked: _Asked) -> list[Citation]:
+        """The passages closest to a question the model found unanswered, as the offline reader
+        finds them: its related passages, or the sentences it would have quoted."""
+        offline = self._fallback.answer(asked["question"], asked["passages"])
+        return offline.related if offline.abstained else offline.citations
 
     def _offline(self, asked: _Asked) -> Iterator[Streamed]:
         error = asked["error"]

@@ -6,6 +6,12 @@ When it does not, the answer is an abstention; otherwise the best sentence is qu
 the passage around it that score close to it (an answer in several parts: the jet fighters, the
 training of pilots, the same for Shanghai), in the documents' order. A yes/no question is answered
 "No." when the sentence that decides it denies what it asks.
+
+A record is read by its parts (vectorstore.documents.Part): the answer comes from the document's
+own text and its editors' footnotes (said to be the editors'); the archive's summary answers only
+when nothing in the documents does, and is then said to be the summary; the title, citation and
+source note describe a document and answer only questions about it as a source
+(qa.sourcing.provenance).
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.answer import Answer, Standalone, abstention, as_claim, cite
+from qa.answer import Answer, Citation, Standalone, abstention, as_claim, cite
 from qa.offline.reader import Reader, describe, shipped_reader, shortlist
 from qa.offline.sentences import Candidate, candidate_sentences
 from qa.questions import Expectation, Question, read_question
 from qa.words import related
+from vectorstore.documents import Part, part_of
 from vectorstore.embeddings import Encoder
 from vectorstore.passages import Passage
 from vectorstore.text import terms
@@ -32,6 +39,8 @@ MAX_SENTENCES = 3
 # question (181 right of 241 at 12 and 16, 180 at 64 with the old word count, 178 at 8; see
 # eval/README.md).
 SHORTLIST = 12
+# How an answer marks a quote from the editors' footnotes rather than the document.
+_EDITORS = "The editors' footnote: "
 
 
 @dataclass(frozen=True)
@@ -51,29 +60,49 @@ class ExtractiveAnswerer:
     mode = "extractive"
 
     def __init__(
-        self, encoder: Encoder, reader: Reader | None = None, *, rescore_passages: bool = False
+        self,
+        encoder: Encoder,
+        reader: Reader | None = None,
+        *,
+        rescore_passages: bool = False,
+        read_closely: int | None = SHORTLIST,
     ) -> None:
         """`encoder` must be the model the reader was fitted with (MiniLM); `reader` defaults to
         the one shipped with archive-qa, loaded at the first answer. With `rescore_passages`,
         each passage's similarity to the question is measured with `encoder` again, for an index
-        whose retrieval scores come from another embedding model."""
+        whose retrieval scores come from another embedding model. Only the `read_closely`
+        candidates the ranker puts first on its cheap features are embedded (None: all, as for
+        fitting the reader)."""
         self._encoder = encoder
         self._reader = reader
         self._rescore = rescore_passages
+        self._read_closely = read_closely
 
     def answer(
         self, question: Standalone, passages: list[Passage], notice: str | None = None
     ) -> Answer:
-        """Pick the sentences that answer `question`, or abstain when none does."""
-        return decide(self.weigh(question.text, passages), self.reader(), notice)
+        """Pick the sentences that answer `question`, or abstain when none does: from the
+        documents' own text and footnotes, or, when nothing there even speaks to it, from the
+        archive's summaries of them."""
+        evidence = self.weigh(question.text, passages)
+        answer = decide(evidence, self.reader(), notice)
+        if not evidence.candidates and any(_part(p) is Part.SUMMARY for p in passages):
+            from_summary = self.weigh(question.text, passages, summaries=True)
+            summarised = decide(from_summary, self.reader(), notice)
+            if not summarised.abstained:
+                text = f"The archive's summary, not the document itself: {summarised.answer}"
+                return summarised.model_copy(update={"answer": text})
+        return answer
 
     def reader(self) -> Reader:
         """The fitted reader that judges the sentences."""
         self._reader = self._reader or shipped_reader()
         return self._reader
 
-    def weigh(self, question: str, passages: list[Passage]) -> Evidence:
-        """The candidate sentences for `question` and their features (before any judgement)."""
+    def weigh(self, question: str, passages: list[Passage], *, summaries: bool = False) -> Evidence:
+        """The candidate sentences for `question` and their features (before any judgement):
+        those of the passages where documents speak for themselves, and the fields of every
+        document retrieved; with `summaries`, those of the archive's summaries instead."""
         asked = read_question(question)
         vocabularies: dict[str, set[str]] = {}
         for p in passages if asked.names else []:  # only names are looked for
@@ -82,14 +111,24 @@ class ExtractiveAnswerer:
         missing = [n.text for n in asked.names if not any(map(n.found_in, vocabularies.values()))]
         if self._rescore:
             passages = self._rescored(asked.text, passages)
-        candidates = [c for c in candidate_sentences(passages) if _may_answer(asked, c)]
-        candidates = shortlist(self.reader(), asked, candidates, SHORTLIST)
-        return Evidence(asked, candidates, describe(self._encoder, asked, candidates), missing)
+        parts = (Part.SUMMARY,) if summaries else (Part.DOCUMENT, Part.EDITORS)
+        read = [p for p in passages if _part(p) in parts]
+        candidates = candidate_sentences(read, fields_of=[] if summaries else passages)
+        candidates = [c for c in candidates if _may_answer(asked, c)]
+        asks_field = self.reader().asks_field(self._encoder.encode([asked.text])[0])
+        if self._read_closely is not None:
+            candidates = shortlist(self.reader(), asked, candidates, self._read_closely, asks_field)
+        features = describe(self._encoder, asked, candidates, asks_field)
+        return Evidence(asked, candidates, features, missing)
 
     def _rescored(self, question: str, passages: list[Passage]) -> list[Passage]:
         vectors = self._encoder.encode([question, *(p.text for p in passages)])
         scores = (vectors[1:] @ vectors[0]).tolist()
         return [replace(p, score=s) for p, s in zip(passages, scores, strict=True)]
+
+
+def _part(passage: Passage) -> Part:
+    return part_of(passage.section)
 
 
 def decide(evidence: Evidence, reader: Reader, notice: str | None = None) -> Answer:
@@ -103,19 +142,46 @@ def decide(evidence: Evidence, reader: Reader, notice: str | None = None) -> Ans
         reason = "no passage answers it"
         if question.expects is not None and not evidence.candidates:
             reason = f"no passage gives {question.expects.value} for it"
-        return abstention(question.text, "extractive", notice, reason=reason)
+        refusal = abstention(question.text, "extractive", notice, reason=reason)
+        return refusal.model_copy(update={"related": nearest(evidence, reader)})
+    if _YES_NO.match(question.text) and _UNCERTAIN.search(evidence.candidates[picked[0]].text):
+        # "It is not known to us whether you have decided ...": the nearest the sources come to
+        # a yes or a no is that nobody knows; said as a refusal that shows it.
+        refusal = abstention(
+            question.text, "extractive", notice, reason="the sources do not say whether"
+        )
+        return refusal.model_copy(update={"related": nearest(evidence, reader)})
     chosen = [evidence.candidates[i] for i in picked]
     chosen.sort(key=lambda c: (c.passage.document.id, c.quoted))
     citations = [
         cite(c.passage.document, *c.quoted, n=n, passage_id=c.passage.id)
         for n, c in enumerate(chosen, start=1)
     ]
-    text = " ".join(f"{as_claim(c.quote)} [{c.n}]" for c in citations)
+    text = " ".join(
+        f"{_EDITORS if _part(c.passage) is Part.EDITORS else ''}{as_claim(q.quote)} [{q.n}]"
+        for c, q in zip(chosen, citations, strict=True)
+    )
     verdict = _yes_or_no(question, evidence.candidates[picked[0]].text)
     return Answer(
         question=question.text, answer=f"{verdict} {text}" if verdict else text,
         abstained=False, mode="extractive", notice=notice, citations=citations,
     )  # fmt: skip
+
+
+def nearest(evidence: Evidence, reader: Reader) -> list[Citation]:
+    """What a refusal points to: the candidates the ranker puts first among those as close in
+    meaning to the question as most answers are, at most `MAX_SENTENCES`, none overlapping."""
+    close = np.flatnonzero(evidence.features[:, 0] >= reader.related_above)
+    scores = reader.scores(evidence.features)
+    shown: list[Candidate] = []
+    for i in sorted(close, key=lambda i: -scores[i]):
+        c = evidence.candidates[i]
+        if len(shown) < MAX_SENTENCES and not any(_overlaps(c, s) for s in shown):
+            shown.append(c)
+    return [
+        cite(c.passage.document, *c.quoted, n=n, passage_id=c.passage.id)
+        for n, c in enumerate(shown, start=1)
+    ]
 
 
 def choose(evidence: Evidence, reader: Reader) -> list[int]:
@@ -151,6 +217,8 @@ def _may_answer(question: Question, candidate: Candidate) -> bool:
         candidate.text
     ):
         return False
+    if candidate.field:
+        return True  # a field seldom has the question's word ("classification": "top secret")
     names = {stem for n in question.names for stem in n.stems}
     asked = [t for t in question.terms if t not in names]
     said = candidate.own | frozenset(terms(candidate.lead_in))
@@ -177,6 +245,11 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 _YES_NO = re.compile(
     r"^\s*(?:is|are|was|were|do|does|did|can|could|will|would|shall|should|has|have|had|may|"
     r"might|must)\b",
+    re.I,
+)
+# A sentence that says something is not known neither affirms nor denies it.
+_UNCERTAIN = re.compile(
+    r"\bwhether\b|\bnot\s+(?:yet\s+)?(?:known|clear|certain|sure|decided)\b|\b(?:unknown|uncertain)\b",
     re.I,
 )
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|cannot|without)\b|n['’]t\b", re.I)  # noqa: RUF001

@@ -1,8 +1,9 @@
 """The reader: which candidate sentence answers a question, and whether any does: fitted models.
 
-Each candidate is described by eight numbers a reader would weigh (how close its meaning is to
+Each candidate is described by ten numbers a reader would weigh (how close its meaning is to
 the question's, which of the question's words it has and which are only around it, whether it
-holds the kind of fact asked for, where the question's names are) and two logistic regressions
+holds the kind of fact asked for, where the question's names are, whether it is a labelled line of
+the record, and whether it speaks for the one asked about) and two logistic regressions
 fitted on our question sets rank the candidates and judge the best one. The weights, the refusal
 threshold and the margin for further sentences ship in `reader.json`; `bench/fit_reader.py`
 refits them and reports the accuracy cross-validated by document.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from importlib.resources import files
@@ -23,6 +25,7 @@ from qa.offline.sentences import Candidate
 from qa.questions import Question
 from qa.words import related
 from vectorstore.embeddings import Encoder
+from vectorstore.text import terms
 
 # What the reader weighs. Chosen by cross-validation by document over the tuned sets and the
 # first frozen set (bench/fit_reader.py): each of these earns its place, and none of the 18 others
@@ -39,6 +42,13 @@ FEATURES = (
     # its neighbours
     "kind_found",  # the question asks for a kind of fact (a number, a date ...) and it holds one
     "names_near",  # share of the question's names in it, around it or in the paragraph before
+    "field",  # it is a labelled or standing line of the record (a dateline, a file, a signature)
+    "label_asked",  # it is a field whose label the question names ("copies", "files")
+    "field_asked",  # it is a field, times the chance that the question asks about a field
+    "found_early",  # 1 / (1 + how many documents the search found before the sentence's own)
+    "voice",  # +1 when it speaks in the first person for the one the question asks about (the
+    # document's author), -1 when it speaks for someone else ("we" in Filippov's telegram, asked
+    # what Zhou Enlai answered), 0 when it is not in the first person or no one is asked about
 )
 
 
@@ -65,6 +75,20 @@ class Reader:
     keep_within: float
     """Further sentences join the answer when they score at most this much below the best."""
     fitted: dict[str, Any]
+    related_above: float = 1.0
+    """A refusal shows sentences at least this close in meaning to the question as related
+    passages: the cosine that most sentences which do answer a question reach."""
+    field_direction: np.ndarray | None = None
+    field_bias: float = 0.0
+    """A logistic model over the question's vector: does it ask about one of a record's fields
+    (a number, a time of receipt, a file, a marking) rather than what the document says?"""
+
+    def asks_field(self, question: np.ndarray) -> float:
+        """The chance that the question with this vector asks about a field of its record."""
+        if self.field_direction is None:
+            return 0.0
+        logit = float(question @ self.field_direction) + self.field_bias
+        return 1.0 / (1.0 + math.exp(-logit))
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """The ranking score of each candidate (higher: a better answer)."""
@@ -94,6 +118,11 @@ class Reader:
                 "answerable_bias": round(self.answerable_bias, 6),
                 "abstain_below": self.abstain_below,
                 "keep_within": self.keep_within,
+                "related_above": self.related_above,
+                "field_bias": round(self.field_bias, 6),
+                "field_direction": rounded(self.field_direction)
+                if self.field_direction is not None
+                else None,
                 "fitted": self.fitted,
             },
             indent=1,
@@ -112,7 +141,8 @@ class Reader:
             mean=array("mean"), scale=array("scale"), ranking=array("ranking"),
             answerable=array("answerable"), answerable_bias=float(data["answerable_bias"]),
             abstain_below=float(data["abstain_below"]), keep_within=float(data["keep_within"]),
-            fitted=dict(data.get("fitted", {})),
+            fitted=dict(data.get("fitted", {})), related_above=float(data["related_above"]),
+            field_direction=array("field_direction"), field_bias=float(data["field_bias"]),
         )  # fmt: skip
 
 
@@ -125,8 +155,11 @@ def shipped_reader() -> Reader:
     return Reader.from_json((files("qa.offline") / "reader.json").read_text())
 
 
-def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) -> np.ndarray:
-    """The feature matrix: one row per candidate, one column per name in `FEATURES`."""
+def describe(
+    encoder: Encoder, question: Question, candidates: list[Candidate], asks_field: float = 0.0
+) -> np.ndarray:
+    """The feature matrix: one row per candidate, one column per name in `FEATURES`
+    (`asks_field`: the reader's chance that the question asks about a field)."""
     n = len(candidates)
     if n == 0:
         return np.zeros((0, len(FEATURES)))
@@ -134,7 +167,7 @@ def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) 
     led = [f"{c.lead_in} {c.text}" for c in candidates if c.lead_in]
     vectors = encoder.encode([question.text, *titled, *led])
     similarity = np.asarray(vectors[1:] @ vectors[0], dtype=np.float64)
-    rows = _word_features(question, candidates)
+    rows = _word_features(question, candidates, asks_field)
     rows[:, 0] = rows[:, 1] = similarity[:n]
     with_lead = [i for i, c in enumerate(candidates) if c.lead_in]
     rows[with_lead, 1] = np.maximum(similarity[with_lead], similarity[n:])
@@ -142,7 +175,11 @@ def describe(encoder: Encoder, question: Question, candidates: list[Candidate]) 
 
 
 def shortlist(
-    model: Reader, question: Question, candidates: list[Candidate], size: int
+    model: Reader,
+    question: Question,
+    candidates: list[Candidate],
+    size: int,
+    asks_field: float = 0.0,
 ) -> list[Candidate]:
     """The `size` candidates the ranker puts first on everything but meaning, in their order:
     the ones worth reading closely. Meaning costs an embedding a sentence, most of the time a
@@ -151,7 +188,8 @@ def shortlist(
         return candidates
     cheap = slice(_MEANINGS, None)
     scores = (
-        model.standardise(_word_features(question, candidates))[:, cheap] @ model.ranking[cheap]
+        model.standardise(_word_features(question, candidates, asks_field))[:, cheap]
+        @ model.ranking[cheap]
     )
     best = np.argsort(-scores, kind="stable")[:size]
     return [candidates[i] for i in sorted(best)]
@@ -161,12 +199,15 @@ def shortlist(
 _MEANINGS = 2
 
 
-def _word_features(question: Question, candidates: list[Candidate]) -> np.ndarray:
+def _word_features(
+    question: Question, candidates: list[Candidate], asks_field: float
+) -> np.ndarray:
     """The feature matrix with the meaning columns left at zero."""
     words, around = _word_overlap(question, candidates)
     names = [name.stems for name in question.names]
     in_names = frozenset().union(*names)
     asked = [t for t in dict.fromkeys(question.terms) if t not in in_names]
+    actor = next((name.stems for name in question.names if not name.text.isdigit()), None)
     rows = [
         [
             0.0,
@@ -177,10 +218,32 @@ def _word_features(question: Question, candidates: list[Candidate]) -> np.ndarra
             _coverage(asked, c.own | c.context),
             float(question.expects is not None and question.is_answered_by_kind(c.text)),
             _share(names, c.own | c.context | c.recent),
+            float(c.field),
+            float(not c.label.isdisjoint(asked)),
+            float(c.field) * asks_field,
+            1.0 / (1.0 + c.found),
+            _voice(actor, c),
         ]
         for i, c in enumerate(candidates)
     ]
     return np.asarray(rows, dtype=np.float64).reshape(len(candidates), len(FEATURES))
+
+
+# Speaking for oneself: "we are ready", "our pilots", "I am instructed".
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s|I|[Mm]y|[Mm]e)\b")
+
+
+def _voice(actor: frozenset[str] | None, candidate: Candidate) -> float:
+    """Whether the sentence speaks in the first person for `actor` (+1), for someone else (-1),
+    or neither (0). Who says "we" in a document is its author, as its title gives them ("X to
+    Y"); a document without one says nothing here."""
+    if actor is None or not _FIRST_PERSON.search(candidate.text):
+        return 0.0
+    title = candidate.passage.document.title
+    author, to, _ = title.partition(" to ")
+    if not to:
+        return 0.0
+    return 1.0 if not actor.isdisjoint(terms(author)) else -1.0
 
 
 def _coverage(asked: list[str], words: frozenset[str]) -> float:

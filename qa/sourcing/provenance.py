@@ -139,6 +139,12 @@ _PATTERNS: list[tuple[Aspect, re.Pattern[str]]] = [
 ]
 
 
+# "At what time did Struble send his message?" names the sending but asks for its time (a field
+# the reader finds), not for who sent it.
+_PARTIES = (Aspect.AUTHOR, Aspect.RECIPIENT)
+_NOT_WHO = re.compile(r"^\s*(?:at\s+what\s+(?:time|hour)|what\s+time|when|where|why|how)\b", re.I)
+
+
 @dataclass(frozen=True)
 class ProvenanceQuestion:
     aspect: Aspect
@@ -156,7 +162,7 @@ def read_provenance(own: str, question: str | None = None) -> ProvenanceQuestion
     """
     question = question or own
     aspect = next((a for a, pattern in _PATTERNS if pattern.search(own)), None)
-    if aspect is None:
+    if aspect is None or (aspect in _PARTIES and _NOT_WHO.match(own)):
         return None
     kinds = frozenset(terms(" ".join(re.findall(rf"\b(?:{DOCUMENT_KINDS})\b", question, re.I))))
     described = tuple(dict.fromkeys(t for t in terms(question) if t not in PROVENANCE_WORDS))

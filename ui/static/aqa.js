@@ -2,7 +2,8 @@
 // quoted span highlighted and scrolled into view. The document comes from GET /api/documents/{id},
 // the same text the citation's offsets index into, so what is highlighted is text[start:end].
 (() => {
-  const LINK = /#aqa\/(\d+)\/(\d+)\/(\d+)\/(.+)$/;
+  // #aqa/<n>/<start>/<end>/<id>; n is "r1", "r2" ... for a refusal's related passages.
+  const LINK = /#aqa\/(r?\d+)\/(\d+)\/(\d+)\/(.+)$/;
 
   function element(tag, attributes, ...children) {
     const node = document.createElement(tag);
@@ -54,7 +55,8 @@
   function card(doc, n) {
     const facts = [doc.date_display, doc.original_language && `Original language: ${doc.original_language}`];
     const parts = [
-      element("p", { class: "aqa-kicker" }, `Source [${n}]`),
+      element("p", { class: "aqa-kicker" },
+        String(n).startsWith("r") ? `Related passage (${n.slice(1)}), not an answer` : `Source [${n}]`),
       element("h3", { class: "aqa-title" }, doc.title),
       element("p", { class: "aqa-facts" }, facts.filter(Boolean).join(" · ")),
     ];
@@ -121,6 +123,6 @@
     const found = link && LINK.exec(link.getAttribute("href") || "");
     if (!found) return;
     event.preventDefault();
-    show({ n: +found[1], start: +found[2], end: +found[3], id: decodeURIComponent(found[4]) }, link);
+    show({ n: found[1], start: +found[2], end: +found[3], id: decodeURIComponent(found[4]) }, link);
   });
 })();
