@@ -5,9 +5,10 @@ cross-validated.
     .venv/bin/python bench/fit_reader.py [--sets SET ...] [--validate SET ...]
                                          [--folds 5] [--no-write] [--show-wrong]
 
-Builds the eval corpus (the telegram and eval/corpus) in a temporary store, reads every question of
-the sets (all but eval/frozen2.jsonl, which nothing is fitted on) against its retrieved passages
-(qa.offline.extractive), and labels each candidate sentence by whether it overlaps a support
+Builds the eval corpus (the telegram and eval/corpus) and the training records (eval/corpus-train)
+in a temporary store, fits a model of whether a question asks about a record's field, reads every
+question of the sets (the tuned sets and eval/train; no frozen set after frozen1) against its
+retrieved passages (qa.offline.extractive, every candidate read), and labels each candidate sentence by whether it overlaps a support
 passage. It fits two logistic regressions on the features of qa.offline.reader: a ranker on pairs of
 a right and a wrong sentence of one question, and a model of whether the best-ranked sentence
 answers at all. The refusal threshold and the margin within which further sentences join an answer

@@ -82,7 +82,9 @@ def test_ask_seeds_an_empty_store_and_prints_a_cited_answer(data_dir: Path) -> N
 def test_ask_json_prints_the_answer_contract(data_dir: Path) -> None:
     result = run(data_dir, "ask", "--json", "Who would train the Chinese pilots?")
     answer = json.loads(result.stdout)
-    assert set(answer) == {"question", "answer", "abstained", "mode", "notice", "citations"}
+    assert set(answer) == {
+        "question", "answer", "abstained", "mode", "notice", "citations", "related",
+    }  # fmt: skip
     citation = answer["citations"][0]
     assert set(citation) >= {
         "n",
