@@ -8,10 +8,11 @@ cross-validated.
 Builds the eval corpus (the telegram and eval/corpus) and the training records (eval/corpus-train)
 in a temporary store, fits a model of whether a question asks about a record's field, reads every
 question of the sets (the tuned sets and eval/train; no frozen set after frozen1) against its
-retrieved passages (qa.offline.extractive, every candidate read), and labels each candidate sentence by whether it overlaps a support
-passage. It fits two logistic regressions on the features of qa.offline.reader: a ranker on pairs of
-a right and a wrong sentence of one question, and a model of whether the best-ranked sentence
-answers at all. The refusal threshold and the margin within which further sentences join an answer
+retrieved passages (qa.offline.extractive, every candidate read), and labels each candidate
+sentence by whether it overlaps a support passage (wherever in the record the words stand). It
+fits two logistic regressions on the features of qa.offline.reader: a ranker on pairs of a right
+and a wrong sentence of one question, and a model of whether the best-ranked sentence answers at
+all. The refusal threshold and the margin within which further sentences join an answer
 are then swept over the same questions, judged as `archive-qa eval` judges them (the required facts
 and a citation on a support passage, or a refusal for an unanswerable one). Questions about a
 document as a source are answered from its fields (qa.sourcing.provenance), not here.
@@ -46,8 +47,7 @@ from bench.report import (  # noqa: E402
 )
 from qa.answer import as_claim  # noqa: E402
 from qa.assembly import BUNDLED_DOCUMENT_ID  # noqa: E402
-from qa.citations import locate_quote  # noqa: E402
-from qa.evaluation import GoldQuestion, load_questions  # noqa: E402
+from qa.evaluation import GoldQuestion, load_questions, supports_quoted  # noqa: E402
 from qa.offline.extractive import Evidence, ExtractiveAnswerer, choose  # noqa: E402
 from qa.offline.reader import FEATURES, Reader  # noqa: E402
 from qa.sourcing.provenance import read_provenance  # noqa: E402
@@ -221,8 +221,7 @@ def _example(q: GoldQuestion, evidence: Evidence, group: str) -> Example:
     for c in evidence.candidates:
         start, end = c.quoted
         text = c.passage.document.text
-        spans = [locate_quote(p, text, shortest=1) for p in q.support]
-        on_support.append(any(s is not None and s[0] < end and start < s[1] for s in spans))
+        on_support.append(bool(supports_quoted(q, text, start, end)))
         claim = as_claim(text[start:end]).lower()
         facts.append(
             frozenset(i for i, alts in enumerate(q.must) if any(a.lower() in claim for a in alts))

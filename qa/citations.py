@@ -42,14 +42,22 @@ def locate_quote(
     short verifies nothing. A gold support passage is known to be in its record, and may be as
     short as a field ("No. 175.]"): the judge looks for it with ``shortest=1``.
     """
+    return next(iter(occurrences(quote, text, shortest=shortest)), None)
+
+
+def occurrences(quote: str, text: str, *, shortest: int = MIN_QUOTE_CHARS) -> list[tuple[int, int]]:
+    """Offsets of every place `quote` is in `text` (as `locate_quote` finds the first): a
+    dateline is also the first line of the text, and quoting either is quoting it."""
     needle = _normalise(quote.translate(_FOLD).replace("…", " ").strip(_EDGE))[0].strip()
     if len(needle) < max(shortest, 1):
-        return None
+        return []
     haystack, positions = _normalise(text.translate(_FOLD))
+    found = []
     at = haystack.find(needle)
-    if at < 0:
-        return None
-    return positions[at], positions[at + len(needle) - 1] + 1
+    while at >= 0:
+        found.append((positions[at], positions[at + len(needle) - 1] + 1))
+        at = haystack.find(needle, at + 1)
+    return found
 
 
 MIN_SNAP_WORDS = 6

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from qa.answer import Answer
-from qa.citations import locate_quote
+from qa.citations import occurrences
 from vectorstore.errors import ArchiveQAError
 from vectorstore.passages import Passage
 
@@ -161,14 +161,18 @@ def _overlaps_support(
     q: GoldQuestion, text_of: Callable[[str], str | None], document_id: str, start: int, end: int
 ) -> bool:
     text = text_of(document_id)
-    if text is None:
-        return False
-    return any(
-        (span := locate_quote(p, text, shortest=1)) is not None
-        and span[0] < end
-        and start < span[1]
+    return text is not None and bool(supports_quoted(q, text, start, end))
+
+
+def supports_quoted(q: GoldQuestion, text: str, start: int, end: int) -> list[str]:
+    """The support passages of `q` that a quote of ``text[start:end]`` overlaps, wherever in
+    the text they stand (a dateline and the text's first line are the same words). A support is
+    known to be in its record and may be as short as a field ("No. 175.]")."""
+    return [
+        p
         for p in q.support
-    )
+        if any(s < end and start < e for s, e in occurrences(p, text, shortest=1))
+    ]
 
 
 def _rate(part: int, whole: int) -> float:
@@ -189,13 +193,7 @@ def judge(
         if text is None or text[c.start : c.end] != c.quote:
             verbatim = False
             continue
-        hits = [
-            p
-            for p in q.support
-            if (span := locate_quote(p, text, shortest=1)) is not None
-            and span[0] < c.end
-            and c.start < span[1]
-        ]
+        hits = supports_quoted(q, text, c.start, c.end)
         on_support += bool(hits)
         hit.update(hits)
     supported = bool(hit)

@@ -47,7 +47,8 @@ _EXPECTS = [
     (re.compile(r"^\s*how\s+long\b", re.I), Expectation.DURATION),
     (
         re.compile(
-            r"^\s*when\b|\b(what|which)\s+(date|day|year|month|time)\b|\bin\s+what\s+year\b", re.I
+            r"^\s*when\b|\b(what|which)\s+(date|day|year|month|time|hour)\b|\bin\s+what\s+year\b",
+            re.I,
         ),
         Expectation.TIME,
     ),

@@ -85,3 +85,19 @@ def test_an_answer_citing_a_short_field_is_judged_on_it() -> None:
     cited = _cite(1, "No. 175.]", text)
     report = evaluate([question], lambda q: _answer(q, cited), lambda _: text)
     assert report.summary["correct"] == 1
+
+
+def test_an_answer_quoting_the_same_words_elsewhere_in_the_record_is_judged_on_them() -> None:
+    # The dateline is also the first line of the text: a quote of either is the support.
+    text = (
+        "Dateline: Washington, March 31, 1930—7 p.m.\n\nWashington, March 31, 1930—7 p.m.\n\nSir:"
+    )
+    question = GoldQuestion(
+        id="t", question="At what hour was the telegram sent?", answerable=True,
+        must=[["7 p.m."]], support=["Washington, March 31, 1930—7 p.m."],
+    )  # fmt: skip
+    second = text.rindex("Washington")
+    cited = _cite(1, "Washington, March 31, 1930—7 p.m.", text)
+    cited = cited.model_copy(update={"start": second, "end": second + len(cited.quote)})
+    report = evaluate([question], lambda q: _answer(q, cited), lambda _: text)
+    assert report.summary["correct"] == 1

@@ -14,6 +14,7 @@ from qa.offline.sentences import candidate_sentences, field_lines
 from tests.conftest import FRUS
 from vectorstore.documents import Part, load_document, part_of
 from vectorstore.passages import split_document
+from vectorstore.text import terms
 
 NOT_YET = "issue 22, not yet: the refitted reader does not find this (see eval/README.md)"
 
@@ -29,7 +30,7 @@ def test_sections_are_told_apart_by_who_speaks_in_them() -> None:
 
 def test_a_records_labelled_and_standing_lines_are_its_fields() -> None:
     document = load_document(FRUS / "0043.txt")
-    lines = [document.text[start:end] for _, start, end in field_lines(document)]
+    lines = [document.text[line.start : line.end] for line in field_lines(document)]
     assert "CA Files: Lot 59 D 228: Telegram" in lines  # the source note
     assert "27 February 1951—11:46 p. m." in lines  # the dateline, with its time
     assert "top secret" in lines  # a marking standing alone above the body
@@ -64,7 +65,7 @@ def test_a_question_naming_a_document_is_answered_from_its_text_not_its_citation
         pytest.param(
             "At what time did Struble send his message to Admiral Joy?",
             "11:46",
-            marks=pytest.mark.xfail(strict=True, reason=NOT_YET),
+            marks=pytest.mark.xfail(strict=True, reason=NOT_YET),  # refused, the time as related
         ),
         (
             "In which files is Merchant's memorandum to Rusk of February 27, 1951 kept?",
@@ -80,6 +81,17 @@ def test_a_question_about_a_field_is_answered_by_that_field(
     assert any(said in c.quote for c in answer.citations), answer.answer
 
 
+def test_a_standing_line_is_labelled_with_the_words_a_question_asks_for_it_by() -> None:
+    document = load_document(FRUS / "0043.txt")
+    fields = [c for c in candidate_sentences(split_document(document)[:1]) if c.field]
+    label = {c.text: c.label for c in fields}
+    assert set(terms("classification")) <= label["top secret"]
+    assert set(terms("time")) <= label["27 February 1951—11:46 p. m."]
+    assert set(terms("pages")) <= label["frus1951v07p2 d43, No. 43, pp. 1586-1587"]
+    closing = next(text for text in label if text.startswith("Atmosphere at conferences"))
+    assert not label[closing]  # the text's last line is prose, not a signature
+
+
 def test_a_label_is_read_with_the_list_under_it() -> None:
     minutes = load_document(FRUS / "0030.txt")
     opening = [p for p in split_document(minutes) if p.section == "Contents"][:1]
@@ -89,7 +101,6 @@ def test_a_label_is_read_with_the_list_under_it() -> None:
     assert quoted.rstrip().endswith("Admiral Wooldridge")
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET)
 def test_a_label_is_quoted_with_the_list_under_it(eval_archive: Archive) -> None:
     minutes = load_document(FRUS / "0030.txt")
     answer = eval_archive.ask(
@@ -107,14 +118,16 @@ def test_a_label_is_quoted_with_the_list_under_it(eval_archive: Archive) -> None
             marks=pytest.mark.xfail(strict=True, reason=NOT_YET),
         ),
         "Did China decide to deploy nine divisions?",
-        pytest.param(
-            "What is the capital of Australia?",
-            marks=pytest.mark.xfail(strict=True, reason=NOT_YET),
-        ),
+        "What is the capital of Australia?",
     ],
 )
 def test_what_the_course_pack_does_not_say_is_refused(eval_archive: Archive, question: str) -> None:
     answer = eval_archive.ask(question)
+    assert answer.abstained, answer.answer
+
+
+def test_a_judgement_of_the_telegram_is_not_read_from_its_lines(archive: Archive) -> None:
+    answer = archive.ask("Is this telegram a reliable source?")
     assert answer.abstained, answer.answer
 
 

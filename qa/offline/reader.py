@@ -1,12 +1,13 @@
 """The reader: which candidate sentence answers a question, and whether any does: fitted models.
 
-Each candidate is described by ten numbers a reader would weigh (how close its meaning is to
-the question's, which of the question's words it has and which are only around it, whether it
+Each candidate is described by fourteen numbers a reader would weigh (how close its meaning is
+to the question's, which of the question's words it has and which are only around it, whether it
 holds the kind of fact asked for, where the question's names are, whether it is a labelled line of
-the record, and whether it speaks for the one asked about) and two logistic regressions
-fitted on our question sets rank the candidates and judge the best one. The weights, the refusal
-threshold and the margin for further sentences ship in `reader.json`; `bench/fit_reader.py`
-refits them and reports the accuracy cross-validated by document.
+the record and the question names its label, whether it speaks for the one asked about or is
+addressed to them) and two logistic regressions fitted on our question sets rank the candidates
+and judge the best one. The weights, the refusal threshold and the margin for further sentences
+ship in `reader.json`; `bench/fit_reader.py` refits them and reports the accuracy cross-validated
+by document.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 from qa.offline.sentences import Candidate
 from qa.questions import Question
 from qa.words import related
+from vectorstore.documents import Document
 from vectorstore.embeddings import Encoder
 from vectorstore.text import terms
 
@@ -49,6 +51,8 @@ FEATURES = (
     "voice",  # +1 when it speaks in the first person for the one the question asks about (the
     # document's author), -1 when it speaks for someone else ("we" in Filippov's telegram, asked
     # what Zhou Enlai answered), 0 when it is not in the first person or no one is asked about
+    "addressed",  # the one the question asks about is whom its document is addressed to, not who
+    # wrote it: their reply is seldom in it ("What did Zhou Enlai answer to Filippov?")
 )
 
 
@@ -208,6 +212,7 @@ def _word_features(
     in_names = frozenset().union(*names)
     asked = [t for t in dict.fromkeys(question.terms) if t not in in_names]
     actor = next((name.stems for name in question.names if not name.text.isdigit()), None)
+    parties = {c.passage.document.id: _parties(c.passage.document) for c in candidates}
     rows = [
         [
             0.0,
@@ -222,7 +227,8 @@ def _word_features(
             float(not c.label.isdisjoint(asked)),
             float(c.field) * asks_field,
             1.0 / (1.0 + c.found),
-            _voice(actor, c),
+            _voice(actor, c, parties[c.passage.document.id][0]),
+            _addressed(actor, *parties[c.passage.document.id]),
         ]
         for i, c in enumerate(candidates)
     ]
@@ -233,17 +239,31 @@ def _word_features(
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s|I|[Mm]y|[Mm]e)\b")
 
 
-def _voice(actor: frozenset[str] | None, candidate: Candidate) -> float:
+def _parties(document: Document) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of a document's sender and of its addressee, as its title gives them ("X to
+    Y"); none for a title without " to "."""
+    author, to, addressee = document.title.partition(" to ")
+    if not to:
+        return frozenset(), frozenset()
+    return frozenset(terms(author)), frozenset(terms(addressee))
+
+
+def _voice(actor: frozenset[str] | None, candidate: Candidate, author: frozenset[str]) -> float:
     """Whether the sentence speaks in the first person for `actor` (+1), for someone else (-1),
     or neither (0). Who says "we" in a document is its author, as its title gives them ("X to
     Y"); a document without one says nothing here."""
-    if actor is None or not _FIRST_PERSON.search(candidate.text):
+    if actor is None or not author or not _FIRST_PERSON.search(candidate.text):
         return 0.0
-    title = candidate.passage.document.title
-    author, to, _ = title.partition(" to ")
-    if not to:
+    return 1.0 if not actor.isdisjoint(author) else -1.0
+
+
+def _addressed(
+    actor: frozenset[str] | None, author: frozenset[str], addressee: frozenset[str]
+) -> float:
+    """1 when `actor` is the document's addressee and not its author."""
+    if actor is None:
         return 0.0
-    return 1.0 if not actor.isdisjoint(terms(author)) else -1.0
+    return float(not actor.isdisjoint(addressee) and actor.isdisjoint(author))
 
 
 def _coverage(asked: list[str], words: frozenset[str]) -> float:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from vectorstore.documents import Document, Part
+from qa.words import MONTH_NAMES
+from vectorstore.documents import Document, Part, part_of
 from vectorstore.passages import Passage, split_document
 from vectorstore.text import LIST_LABEL, paragraphs, split_sentences, terms
 
@@ -128,11 +130,23 @@ def candidate_sentences(
     ]
 
 
-def field_lines(document: Document) -> list[tuple[str, int, int]]:
-    """The record's labelled and standing lines as (section, start, end): the archive's source
-    note, dateline and document line, and the short lines that open and close the document's
-    own text (a date and place, a classification, a number, a received line, a signature)."""
-    found = [(s.name, s.start, s.end) for s in document.sections if s.name in _FIELD_SECTIONS]
+class FieldLine(NamedTuple):
+    """A labelled or standing line of a record: where it is, and whether it closes the text."""
+
+    section: str
+    start: int
+    end: int
+    closes: bool = False
+    """One of the short lines that close the document's text (a signature, a distribution)."""
+
+
+def field_lines(document: Document) -> list[FieldLine]:
+    """The record's labelled and standing lines: the archive's source note, dateline and
+    document line, and the short lines that open and close the document's own text (a date and
+    place, a classification, a number, a received line, a signature)."""
+    found = [
+        FieldLine(s.name, s.start, s.end) for s in document.sections if s.name in _FIELD_SECTIONS
+    ]
     for section in document.sections:
         if section.part is not Part.DOCUMENT:
             continue
@@ -140,26 +154,60 @@ def field_lines(document: Document) -> list[tuple[str, int, int]]:
             span for span in _lines(document.text, section.start, section.end)
             if document.text[span[0] : span[1]].strip("[]().,;: ")
         ]  # fmt: skip
-        opening = _while_short(lines)
-        closing = _while_short(lines[len(opening) :][::-1])
-        found += [(section.name, s, e) for s, e in opening + closing]
+        opening = _while_short(document.text, lines)
+        closing = _while_short(document.text, lines[len(opening) :][::-1])
+        found += [FieldLine(section.name, s, e) for s, e in opening]
+        found += [FieldLine(section.name, s, e, closes=True) for s, e in closing]
     return found
 
 
 # "Copies: Stalin (2), Molotov": a label of at most three words before a colon.
 _LABELLED = re.compile(r"^\W*((?:[\w'’-]+\s+){0,2}[\w'’-]+)\s*:")  # noqa: RUF001
+# What a standing line is, told by its shape, in the words a question asks for it with: "What
+# number ...?" ("No. 185.]"), "At what time ...?" ("27 February 1951—11:46 p. m."), "On which
+# pages ...?", "What is its file reference?" ("884.014/41", "Lot 59 D 228"), "Who signed ...?" (a
+# closing line that is a name), "What classification ...?" (an opening line of a few words in one
+# case: "top secret", "CONFIDENTIAL").
+_SHAPES = (
+    (re.compile(r"\b(?:No|Nos|Number)\.?\s*\d+|^\W*\d+\W*$", re.I), "number"),
+    (
+        re.compile(
+            r"\b\d{1,2}:\d\d\b|\b\d{1,2}(?:\.\s?\d\d)?\s?[ap]\.\s?m\b|\b(?:noon|midnight)\b", re.I
+        ),
+        "time hour",
+    ),
+    (re.compile(rf"\b(?:{MONTH_NAMES})\b|\b1[6-9]\d\d\b|\b\d{{1,2}}\.\d{{1,2}}\.\d\d\b"), "date"),
+    (re.compile(r"\bpp?\.\s*\d+"), "page"),
+    (re.compile(r"\b\d{3}[A-Z]?\.[\w.-]*/|\bLot\s+\d"), "file reference"),
+)
+# A name: a few words, each capitalised or in brackets ("JOSEPH A. WRIGHT.", "FILIPPOV [Stalin]").
+_SIGNED = re.compile(r"^\W*(?:(?:[A-Z][\w.'’-]*|\[[^\]]+\])[,.]?\s*){1,5}$")  # noqa: RUF001
+_MARKING = re.compile(
+    r"^\W*(?:[a-z]+(?:\s+[a-z]+){0,3}|[A-Z]+(?:\s+[A-Z]+){0,3})\W*$"
+    r"|^\[[A-Z][a-z]+(?:\s+[a-z]+){0,3}\.?\]$"  # the source note's "[Confidential.]"
+)
 
 
-def _label(section: str, line: str) -> frozenset[str]:
-    """A field's label: the words before its colon, and for the archive's lines the name of
-    their section ("source note", "dateline"). Cross-validated, naming the section helped
-    (1,101 right of 2,079 against 1,074), though "source" in "Is this a reliable source?" then
-    reads as the source note."""
-    named = _LABELLED.match(line)
+def _label(line: FieldLine, text: str) -> frozenset[str]:
+    """A field's label: the words before its colon, for the archive's lines the name of their
+    section ("source note", "dateline"), and the words for what its shape says it is.
+    Cross-validated, naming the section helped (1,101 right of 2,079 against 1,074), though
+    "source" in "Is this a reliable source?" then reads as the source note."""
+    named = _LABELLED.match(text)
     own = terms(named.group(1)) if named else []
+    if not named and _LABEL.match(text):
+        own = terms(text)  # a label standing alone over its list: "Present"
     # The section "Document" is the volume's numbering, not what a question means by the word.
-    named_by_section = section not in ("Contents", "Document")
-    return frozenset(own + (terms(section) if named_by_section else []))
+    if line.section not in ("Contents", "Document"):
+        own += terms(line.section)
+    shape = [words for pattern, words in _SHAPES if pattern.search(text)]
+    if line.section == "Document":
+        shape = [words for words in shape if words != "number"]  # the volume's, not the writer's
+    if line.closes and _SIGNED.match(text) and not named:
+        shape.append("signed signature wrote author")
+    if not line.closes and line.section in ("Contents", "Source Note") and _MARKING.match(text):
+        shape.append("classification marking")
+    return frozenset(own + terms(" ".join(shape)))
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -173,19 +221,30 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _while_short(lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _while_short(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The first of `lines` while they are short and not prose: "The Quaxley shipment of
+    tungsten left Tientsin on 4 March 1951 ..." is a one-line memo's text, not a field."""
     short = []
     for start, end in lines:
-        if end - start > _FIELD_LINE:
+        if end - start > _FIELD_LINE or len(_LOWER_WORD.findall(text, start, end)) >= _PROSE:
             break
         short.append((start, end))
     return short
 
 
+# A line with this many words in lower case is prose: a date and place line, a signature or a
+# marking has few ("Legation of the United States, Lima, Peru, October 29, 1884." has two).
+_PROSE = 8
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+
+
 def _with_fields(candidates: list[Candidate], passages: list[Passage]) -> list[Candidate]:
     """The candidates, those that are field lines marked, and the field lines of every document
-    a passage was retrieved from that no passage brought, each in its section."""
+    a passage was retrieved from that no passage brought, each in its section. A line whose
+    words the document already has as a candidate is not read twice (the dateline is also the
+    text's first line): the same words are no rival answer to themselves."""
     seen = {(c.passage.document_id, c.start): i for i, c in enumerate(candidates)}
+    said = {(c.passage.document_id, c.text) for c in candidates}
     best: dict[str, Passage] = {}
     for p in passages:
         if p.document_id not in best or p.score > best[p.document_id].score:
@@ -194,19 +253,25 @@ def _with_fields(candidates: list[Candidate], passages: list[Passage]) -> list[C
     for document_id, top in best.items():
         document = top.document
         about = frozenset(terms(document.self_description()))
-        for section, start, end in field_lines(document):
+        own_text_first = sorted(
+            field_lines(document), key=lambda f: part_of(f.section) is not Part.DOCUMENT
+        )
+        for line in own_text_first:
+            section, start, end = line.section, line.start, line.end
             if (document_id, start) in seen:
                 i = seen[(document_id, start)]
-                candidates[i] = replace(
-                    candidates[i], field=True, label=_label(section, candidates[i].text)
-                )
+                label = _label(line, candidates[i].text)
+                candidates[i] = replace(candidates[i], field=True, label=label)
                 continue
-            line = document.text[start:end]
+            text = document.text[start:end]
+            if (document_id, text) in said:
+                continue
+            said.add((document_id, text))
             held = Passage("", document, section, start, end, score=top.score)
-            own = frozenset(terms(line))
-            label = _label(section, line)
+            own = frozenset(terms(text))
+            label = _label(line, text)
             added.append(
-                Candidate(held, start, end, line, own, about, "", about, field=True, label=label)
+                Candidate(held, start, end, text, own, about, "", about, field=True, label=label)
             )
     return candidates + added
 
