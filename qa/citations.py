@@ -12,7 +12,7 @@ the chain checks every answer with `verify_answer` before anyone sees it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from qa.answer import Answer, Citation, abstention, cited_numbers
@@ -42,22 +42,22 @@ def locate_quote(
     short verifies nothing. A gold support passage is known to be in its record, and may be as
     short as a field ("No. 175.]"): the judge looks for it with ``shortest=1``.
     """
-    return next(iter(occurrences(quote, text, shortest=shortest)), None)
+    return next(occurrences(quote, text, shortest=shortest), None)
 
 
-def occurrences(quote: str, text: str, *, shortest: int = MIN_QUOTE_CHARS) -> list[tuple[int, int]]:
-    """Offsets of every place `quote` is in `text` (as `locate_quote` finds the first): a
+def occurrences(
+    quote: str, text: str, *, shortest: int = MIN_QUOTE_CHARS
+) -> Iterator[tuple[int, int]]:
+    """Offsets of every place `quote` is in `text`, in order (`locate_quote` takes the first): a
     dateline is also the first line of the text, and quoting either is quoting it."""
     needle = _normalise(quote.translate(_FOLD).replace("…", " ").strip(_EDGE))[0].strip()
     if len(needle) < max(shortest, 1):
-        return []
+        return
     haystack, positions = _normalise(text.translate(_FOLD))
-    found = []
     at = haystack.find(needle)
     while at >= 0:
-        found.append((positions[at], positions[at + len(needle) - 1] + 1))
+        yield positions[at], positions[at + len(needle) - 1] + 1
         at = haystack.find(needle, at + 1)
-    return found
 
 
 MIN_SNAP_WORDS = 6

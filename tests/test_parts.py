@@ -126,7 +126,7 @@ def test_what_the_course_pack_does_not_say_is_refused(eval_archive: Archive, que
     assert answer.abstained, answer.answer
 
 
-def test_a_judgement_of_the_telegram_is_not_read_from_its_lines(archive: Archive) -> None:
+def test_whether_the_telegram_is_a_reliable_source_is_refused(archive: Archive) -> None:
     answer = archive.ask("Is this telegram a reliable source?")
     assert answer.abstained, answer.answer
 

@@ -17,6 +17,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -25,7 +26,6 @@ import numpy as np
 from qa.offline.sentences import Candidate
 from qa.questions import Question
 from qa.words import related
-from vectorstore.documents import Document
 from vectorstore.embeddings import Encoder
 from vectorstore.text import terms
 
@@ -212,7 +212,6 @@ def _word_features(
     in_names = frozenset().union(*names)
     asked = [t for t in dict.fromkeys(question.terms) if t not in in_names]
     actor = next((name.stems for name in question.names if not name.text.isdigit()), None)
-    parties = {c.passage.document.id: _parties(c.passage.document) for c in candidates}
     rows = [
         [
             0.0,
@@ -227,8 +226,8 @@ def _word_features(
             float(not c.label.isdisjoint(asked)),
             float(c.field) * asks_field,
             1.0 / (1.0 + c.found),
-            _voice(actor, c, parties[c.passage.document.id][0]),
-            _addressed(actor, *parties[c.passage.document.id]),
+            _voice(actor, c, _parties(c.passage.document.title)[0]),
+            _addressed(actor, *_parties(c.passage.document.title)),
         ]
         for i, c in enumerate(candidates)
     ]
@@ -239,10 +238,11 @@ def _word_features(
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s|I|[Mm]y|[Mm]e)\b")
 
 
-def _parties(document: Document) -> tuple[frozenset[str], frozenset[str]]:
+@lru_cache(maxsize=4096)  # titles recur across questions; a library has thousands
+def _parties(title: str) -> tuple[frozenset[str], frozenset[str]]:
     """The words of a document's sender and of its addressee, as its title gives them ("X to
     Y"); none for a title without " to "."""
-    author, to, addressee = document.title.partition(" to ")
+    author, to, addressee = title.partition(" to ")
     if not to:
         return frozenset(), frozenset()
     return frozenset(terms(author)), frozenset(terms(addressee))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from qa.words import MONTH_NAMES
-from vectorstore.documents import Document, Part, part_of
+from vectorstore.documents import Document, Part
 from vectorstore.passages import Passage, split_document
 from vectorstore.text import LIST_LABEL, paragraphs, split_sentences, terms
 
@@ -141,12 +141,10 @@ class FieldLine(NamedTuple):
 
 
 def field_lines(document: Document) -> list[FieldLine]:
-    """The record's labelled and standing lines: the archive's source note, dateline and
-    document line, and the short lines that open and close the document's own text (a date and
-    place, a classification, a number, a received line, a signature)."""
-    found = [
-        FieldLine(s.name, s.start, s.end) for s in document.sections if s.name in _FIELD_SECTIONS
-    ]
+    """The record's labelled and standing lines: the short lines that open and close the
+    document's own text (a date and place, a classification, a number, a received line, a
+    signature), then the archive's source note, dateline and document line."""
+    found = []
     for section in document.sections:
         if section.part is not Part.DOCUMENT:
             continue
@@ -158,7 +156,9 @@ def field_lines(document: Document) -> list[FieldLine]:
         closing = _while_short(document.text, lines[len(opening) :][::-1])
         found += [FieldLine(section.name, s, e) for s, e in opening]
         found += [FieldLine(section.name, s, e, closes=True) for s, e in closing]
-    return found
+    return found + [
+        FieldLine(s.name, s.start, s.end) for s in document.sections if s.name in _FIELD_SECTIONS
+    ]
 
 
 # "Copies: Stalin (2), Molotov": a label of at most three words before a colon.
@@ -253,10 +253,7 @@ def _with_fields(candidates: list[Candidate], passages: list[Passage]) -> list[C
     for document_id, top in best.items():
         document = top.document
         about = frozenset(terms(document.self_description()))
-        own_text_first = sorted(
-            field_lines(document), key=lambda f: part_of(f.section) is not Part.DOCUMENT
-        )
-        for line in own_text_first:
+        for line in field_lines(document):  # the document's own lines first
             section, start, end = line.section, line.start, line.end
             if (document_id, start) in seen:
                 i = seen[(document_id, start)]
