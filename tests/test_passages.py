@@ -33,10 +33,12 @@ def test_the_offer_sentence_is_one_sentence(seed: Document) -> None:
 def test_abbreviations_and_list_numbers_do_not_end_sentences() -> None:
     text = (
         '"1. The English appealed.\n\nMr. Acheson met Gen. Bradley at 3 p.m. today. Then he left.'
+        " Telegram 1000 of June 29, 1 a. m., reported it."
     )
     sentences = [text[s.start : s.end] for s in split_sentences(text)]
     assert sentences == [
         '"1. The English appealed.',
         "Mr. Acheson met Gen. Bradley at 3 p.m. today.",
         "Then he left.",
+        "Telegram 1000 of June 29, 1 a. m., reported it.",  # FRUS spaces its times
     ]

@@ -61,7 +61,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*(?=\s)|(?=\n)""")  # noqa: RUF001
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Maj|Capt|Adm|Sen|Rep|Gov|Amb|Secy|Sec|St|Jr|Sr|No|Nos|Vol|"
-    r"p|pp|f|ff|op|d|ll|vol|ed|cf|viz|etc|i\.e|e\.g|U\.S|U\.N|U\.K|a\.m|p\.m)|\b[A-Z])\.$"
+    r"a|p|pp|f|ff|op|d|ll|vol|ed|cf|viz|etc|i\.e|e\.g|U\.S|U\.N|U\.K|a\.m|p\.m)|\b[A-Z])\.$"
 )
 
 # A list label opening an item: "1.", "(5)", "b)", "iv.", maybe after a quotation mark.

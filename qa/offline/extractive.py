@@ -186,7 +186,8 @@ def nearest(evidence: Evidence, reader: Reader) -> list[Citation]:
 
 def choose(evidence: Evidence, reader: Reader) -> list[int]:
     """Which candidates make the answer, best first: none when the best is unlikely to answer
-    the question or has nothing the question names in play; else the best and up to two more
+    the question, has nothing the question names in play, or is asked for the reply of the one
+    its document is addressed to; else the best and up to two more
     from the passage around it that score close to it, each quoting text the others do not."""
     if not evidence.candidates:
         return []
@@ -195,7 +196,7 @@ def choose(evidence: Evidence, reader: Reader) -> list[int]:
         return []
     order = np.argsort(-scores, kind="stable")
     best = evidence.candidates[order[0]]
-    if _names_out_of_play(evidence, int(order[0])):
+    if _names_out_of_play(evidence, int(order[0])) or _reply_not_in_it(evidence, int(order[0])):
         return []
     picked = [int(order[0])]
     for i in order[1:]:
@@ -221,6 +222,20 @@ def _names_out_of_play(evidence: Evidence, i: int) -> bool:
 
 
 _NAMES_NEAR = FEATURES.index("names_near")
+
+
+def _reply_not_in_it(evidence: Evidence, i: int) -> bool:
+    """Whether the question asks how someone answered, and candidate `i` stands in a document
+    addressed to them that it does not name them in: "What did Zhou Enlai answer to Filippov?"
+    is not answered by Filippov's own telegram to Zhou Enlai, whatever it says of answering."""
+    if _REPLY.isdisjoint(evidence.question.terms) or not evidence.features[i, _ADDRESSED]:
+        return False
+    actor = next(n.stems for n in evidence.question.names if not n.text.isdigit())
+    return actor.isdisjoint(evidence.candidates[i].own)
+
+
+_ADDRESSED = FEATURES.index("addressed")
+_REPLY = frozenset(terms("answer reply respond response"))
 
 
 def _may_answer(question: Question, candidate: Candidate) -> bool:
