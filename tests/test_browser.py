@@ -259,6 +259,17 @@ def test_the_study_tab_links_its_items_to_their_quotes(browser: Browser, base_ur
         expect(study).to_contain_text(starter)
     page.locator("#aqa-study .aqa-glossary a.aqa-cite").first.click()
     expect(page.locator("#aqa-mark")).to_have_text(pack["glossary"][0]["source"]["quote"])
+    # A student answers the first quiz item: a wrong letter, then the right one.
+    item = pack["quiz"][0]
+    first = page.locator("#aqa-study .aqa-quiz > li").first
+    right = "ABCD"[item["choices"].index(item["answer"])]
+    wrong = next(letter for letter in "ABCD" if letter != right)
+    first.locator(f"label[for$='-{wrong}']").click()
+    expect(first.locator(".aqa-no")).to_be_visible()
+    expect(first.locator(".aqa-yes")).to_be_hidden()
+    first.locator(f"label[for$='-{right}']").click()
+    expect(first.locator(".aqa-yes")).to_be_visible()
+    expect(first.locator(".aqa-no")).to_be_hidden()
     _shoot(page, "study-desktop")
     assert outside == [], "the page fetched from the network"
     page.close()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
 
 from qa.assembly import Archive, open_archive
 from qa.study import timeline
-from qa.study.pack import BLANK, StructuralProposer, StudyPack, answered_questions
-from tests.conftest import make_settings
+from qa.study.pack import StructuralProposer, StudyPack, answered_questions
+from qa.study.quiz import BLANK, LETTERS, quiz
+from tests.conftest import FRUS, make_settings
 from tests.fake_openai import fake_openai_server
+from ui.format import study_as_html
 from vectorstore.documents import Document, load_document
 
 
@@ -46,7 +49,10 @@ def test_a_quiz_item_blanks_a_fact_of_its_sentence_and_offers_it_among_the_choic
     assert pack.quiz
     for item in pack.quiz:
         assert BLANK in item.prompt and item.answer in item.choices and len(item.choices) >= 2
-        assert " ".join(item.source.quote.split()).replace(item.answer, BLANK, 1) == item.prompt
+        assert (
+            " ".join(item.source.quote.split()).replace(item.answer, BLANK, 1).endswith(item.prompt)
+        )
+    assert any(item.prompt.startswith("It is not known to us") for item in pack.quiz)  # not "2."
 
 
 def test_the_glossary_sorts_names_into_people_places_and_organisations(pack: StudyPack) -> None:
@@ -106,3 +112,50 @@ def test_with_a_model_its_questions_come_first_and_only_answered_ones_are_kept(
         assert "FILIPPOV [Stalin]" in request[1]["content"]
         # With the model unreachable, questions come from the document's structure.
         assert archive.proposer.propose(seed) == StructuralProposer().propose(seed)
+
+
+def test_the_telegrams_quiz_asks_its_numbers_with_choices_of_the_same_kind(
+    pack: StudyPack,
+) -> None:
+    asked = {item.answer: item for item in pack.quiz}
+    assert {"nine", "124"} <= set(asked)
+    assert all(c.isalpha() for c in asked["nine"].choices)  # numbers in words, like "nine"
+    assert all(c.isdigit() for c in asked["124"].choices)
+    for item in pack.quiz:
+        assert len(item.choices) == len(LETTERS) == len(set(item.choices))
+        assert item.choices[LETTERS.index(item.letter)] == item.answer
+
+
+def test_a_quiz_never_blanks_the_records_apparatus_or_the_editors_notes() -> None:
+    records = sorted((FRUS.parent).rglob("*.txt"))
+    assert len(records) > 70
+    items = 0
+    for path in records:
+        document = load_document(path)
+        contents = next(s for s in document.sections if s.name == "Contents")
+        apparatus = " ".join(
+            " ".join(document.text[s.start : s.end].split())
+            for s in document.sections
+            if s.name != "Contents"
+        )
+        for item in quiz(document):
+            items += 1
+            source = " ".join(item.source.quote.split())
+            assert contents.start <= item.source.start < contents.end, item.prompt
+            assert source not in apparatus and "|" not in source, item.prompt
+            assert not source.startswith(("(", "[")), item.prompt
+            figures = [any(ch.isdigit() for ch in c) for c in item.choices]
+            if item.kind != "number":  # people, places, organisations: no amount among them
+                assert not any(figures), item
+            else:  # amounts in one notation: "nine" among words, "124" among figures
+                assert len(set(figures)) == 1, item
+    assert items > 100
+
+
+def test_a_student_picks_a_lettered_choice_on_the_page(pack: StudyPack) -> None:
+    page = study_as_html(pack)
+    item = pack.quiz[0]
+    for letter, choice in zip(LETTERS, item.choices, strict=True):
+        assert f"<b>{letter}.</b> {html.escape(choice)}</label>" in page
+    assert page.count("type='radio'") == len(LETTERS) * len(pack.quiz)
+    assert page.count("class='aqa-key'") == len(pack.quiz)  # one right choice an item

@@ -11,7 +11,7 @@ from urllib.parse import quote as quote_url
 
 from qa.answer import Answer, Citation, Sentence, as_claim
 from qa.library import Document
-from qa.study import GlossaryEntry, QuizItem, StudyPack, TimelineEntry
+from qa.study import LETTERS, GlossaryEntry, QuizItem, StudyPack, TimelineEntry
 
 _WIDTH = 100
 RELATED_HEADING = "Related passages, not an answer"
@@ -209,26 +209,46 @@ def study_as_html(pack: StudyPack) -> str:
         f"{answer_as_html(q.answer)}</details>"
         for q in pack.guide
     )
-    quiz = "".join(_quiz_item_html(i, item) for i, item in enumerate(pack.quiz, start=1))
+    quiz = "".join(
+        _quiz_item_html(i, item, pack.document_id) for i, item in enumerate(pack.quiz, start=1)
+    )
     parts = [
         f"<h2>{html.escape(pack.title)}</h2>",
         "<h3>Starter questions</h3><p class='aqa-hint'>archive-qa answered each of these from "
         f"the document before suggesting it; ask them in the Ask tab.</p><ul>{starters}</ul>",
         "<h3>Study guide</h3><p class='aqa-hint'>Try to answer, then open a question to check."
         f"</p>{guide}",
-        f"<h3>Quiz</h3><ol class='aqa-quiz'>{quiz}</ol>" if quiz else "",
+        f"<h3>Quiz</h3><p class='aqa-hint'>Fill in the blank: pick a letter.</p>"
+        f"<ol class='aqa-quiz'>{quiz}</ol>"
+        if quiz
+        else "",
         f"<h3>Glossary</h3>{glossary_as_html(pack.glossary)}",
         f"<h3>Timeline</h3>{timeline_as_html(pack.timeline)}",
     ]
     return "<div class='aqa-study'>" + "".join(parts) + "</div>"
 
 
-def _quiz_item_html(i: int, item: QuizItem) -> str:
-    choices = "".join(f"<li>{html.escape(c)}</li>" for c in item.choices)
+_KEY = " class='aqa-key'"
+"""Marks the right choice's radio button (the page's CSS shows the feedback for it)."""
+
+
+def _quiz_item_html(i: int, item: QuizItem, document_id: str) -> str:
+    """A quiz item a student can answer on the page: lettered choices (radio buttons, so no
+    script), feedback on the one picked, and the key citing the sentence."""
+    group = "aqa-q-" + re.sub(r"[^\w-]", "-", document_id) + f"-{i}"
+    choices = "".join(
+        f"<input type='radio' name='{group}' id='{group}-{letter}'"
+        f"{_KEY if choice == item.answer else ''}>"
+        f"<label for='{group}-{letter}'><b>{letter}.</b> {html.escape(choice)}</label>"
+        for letter, choice in zip(LETTERS, item.choices, strict=False)
+    )
+    source = _show_link(item.source, "see the passage")
     return (
-        f"<li><p>{html.escape(item.prompt)}</p><ol type='A'>{choices}</ol>"
-        f"<details><summary>Answer {i}</summary><p><strong>{html.escape(item.answer)}</strong>, "
-        f"as the source says: {_show_link(item.source, 'see the passage')}</p></details></li>"
+        f"<li><p>{html.escape(item.prompt)}</p><div class='aqa-choices'>{choices}"
+        f"<p class='aqa-yes'>Right: {item.letter}, {html.escape(item.answer)}. {source}</p>"
+        f"<p class='aqa-no'>Not this one: read the passage again. {source}</p></div>"
+        f"<details><summary>Answer {i}</summary><p><strong>{item.letter}. "
+        f"{html.escape(item.answer)}</strong>, as the source says: {source}</p></details></li>"
     )
 
 

@@ -3,9 +3,10 @@ archive-qa has answered from it (pack), and its glossary and timeline (glossary)
 cited verbatim."""
 
 from qa.study.glossary import GlossaryEntry, TimelineEntry, timeline
-from qa.study.pack import QuizItem, StructuralProposer, StudyPack, study_pack
+from qa.study.pack import StructuralProposer, StudyPack, study_pack
+from qa.study.quiz import LETTERS, QuizItem
 
 __all__ = [
-    "GlossaryEntry", "QuizItem", "StructuralProposer", "StudyPack", "TimelineEntry", "study_pack",
-    "timeline",
+    "LETTERS", "GlossaryEntry", "QuizItem", "StructuralProposer", "StudyPack", "TimelineEntry",
+    "study_pack", "timeline",
 ]  # fmt: skip

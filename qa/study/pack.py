@@ -4,7 +4,7 @@ document, each item cited verbatim.
 Offline, everything is built from the document's own sentences and structure; with a language
 model, the model also proposes questions a teacher would ask. Either way a question is suggested
 only after archive-qa has answered it from the document (one it cannot answer is never shown),
-and the quiz is made from those answers, so every item traces to a quoted sentence.
+and the quiz (qa.study.quiz) blanks the sentences those answers quote first.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections import Counter
 
 from pydantic import BaseModel
 
-from qa.answer import Answer, Asker, Citation, Proposer, Scope
+from qa.answer import Answer, Asker, Proposer, Scope
 from qa.study.glossary import (
     GlossaryEntry,
     TimelineEntry,
@@ -24,18 +24,16 @@ from qa.study.glossary import (
     mentions,
     timeline,
 )
+from qa.study.quiz import QuizItem, quiz
 from qa.words import DOCUMENT_KINDS, is_nationality
 from vectorstore.documents import Document
 from vectorstore.text import terms
 
 GUIDE_QUESTIONS = 6
 STARTERS = 3
-QUIZ_ITEMS = 4
-BLANK = "_____"
 
 # A quoted sentence worth studying says something: header lines ("SOVIET AMBASSADOR") do not.
 _MIN_WORDS = 6
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten)\b", re.I)
 
 
 class StudyQuestion(BaseModel):
@@ -43,15 +41,6 @@ class StudyQuestion(BaseModel):
 
     question: str
     answer: Answer
-
-
-class QuizItem(BaseModel):
-    """Fill in the blank in a sentence of the document; the key cites the sentence."""
-
-    prompt: str
-    choices: list[str]
-    answer: str
-    source: Citation
 
 
 class StudyPack(BaseModel):
@@ -72,7 +61,7 @@ def study_pack(asker: Asker, proposer: Proposer, document: Document) -> StudyPac
         title=document.title,
         starters=[q.question for q in guide[:STARTERS]],
         guide=guide,
-        quiz=quiz(guide, document),
+        quiz=quiz(document, first=[q.answer.citations[0] for q in guide]),
         glossary=glossary(document),
         timeline=timeline([document]),
     )
@@ -132,42 +121,3 @@ def _things(document: Document, n: int = 4) -> list[str]:
     words = re.findall(r"\b[a-z][a-z-]{4,}\b", document.text[start:end])
     counts = Counter(w for w in words if terms(w) and not is_nationality(terms(w)[0]))
     return [f"the {w}" for w, c in counts.most_common(n) if c > 1]
-
-
-def quiz(guide: list[StudyQuestion], document: Document) -> list[QuizItem]:
-    """Fill-in-the-blank items from the sentences the guide's answers quote: the blank is a
-    number or a name in the sentence, the other choices are numbers or names from elsewhere in
-    the document."""
-    numbers = list(
-        dict.fromkeys(m.group() for m in _NUMBER.finditer(document.text, *body_of(document)))
-    )
-    names = [n for n, _ in mentions(document).most_common()]
-    items: list[QuizItem] = []
-    for studied in guide:
-        source = studied.answer.citations[0]
-        if len(source.quote.split()) < _MIN_WORDS:  # a signature line is no sentence to complete
-            continue
-        blank, pool = _blank_in(source.quote, numbers, names)
-        if blank is None or any(item.answer == blank for item in items):
-            continue
-        others = [p for p in pool if p != blank and p not in source.quote][:3]
-        if not others:
-            continue
-        prompt = source.quote.replace(blank, BLANK, 1)
-        items.append(
-            QuizItem(prompt=" ".join(prompt.split()), choices=sorted([blank, *others]),
-                     answer=blank, source=source)
-        )  # fmt: skip
-        if len(items) == QUIZ_ITEMS:
-            break
-    return items
-
-
-def _blank_in(quote: str, numbers: list[str], names: list[str]) -> tuple[str | None, list[str]]:
-    for number in _NUMBER.findall(quote):
-        if not re.fullmatch(r"\d{1,2}[.)]?", number.strip()):  # not a list label
-            return number, numbers
-    for name in names:
-        if name in quote:
-            return name, names
-    return None, []
