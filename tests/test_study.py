@@ -9,6 +9,7 @@ import pytest
 
 from qa.assembly import Archive, open_archive
 from qa.study import timeline
+from qa.study.glossary import glossary
 from qa.study.pack import StructuralProposer, StudyPack, answered_questions
 from qa.study.quiz import BLANK, LETTERS, quiz
 from tests.conftest import FRUS, make_settings
@@ -159,3 +160,20 @@ def test_a_student_picks_a_lettered_choice_on_the_page(pack: StudyPack) -> None:
         assert f"<b>{letter}.</b> {html.escape(choice)}</label>" in page
     assert page.count("type='radio'") == len(LETTERS) * len(pack.quiz)
     assert page.count("class='aqa-key'") == len(pack.quiz)  # one right choice an item
+
+
+def test_the_glossary_types_people_by_their_titles_and_drops_fragments() -> None:
+    minutes = {e.term: e.kind for e in glossary(load_document(FRUS / "0030.txt"))}
+    assert minutes["Admiral Wooldridge"] == minutes["General Collins"] == "person"
+    assert minutes["Rusk"] == "person"  # "Mr. Rusk" elsewhere in the record
+    assert minutes["Chinese Communists"] == "organisation"
+    terms_everywhere: list[str] = []
+    kinds: list[str] = []
+    for path in sorted(FRUS.parent.rglob("*.txt")):
+        entries = [e for e in glossary(load_document(path)) if e.kind != "date"]
+        terms_everywhere += [e.term for e in entries]
+        kinds += [e.kind for e in entries]
+    assert not [t for t in terms_everywhere if t.endswith(("’s", "'s"))]
+    assert not [t for t in terms_everywhere if t.split()[0] in ("Although", "Therefore", "Please")]
+    # Untyped names: 62% before issue 23 (bench/study_quality.py); the target is under 15%.
+    assert kinds.count("other") / len(kinds) < 0.45

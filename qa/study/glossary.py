@@ -20,6 +20,7 @@ from qa.words import (
     CALENDAR,
     DIRECTIONS,
     FULL_DATE,
+    MONTH_NAMES,
     OPENERS,
     ORGANISATION_WORDS,
     PERSONAL_TITLES,
@@ -38,6 +39,34 @@ _NAME = re.compile(
 _TITLES = re.compile(rf"\b(?:{'|'.join(PERSONAL_TITLES)})\.?\s+$")
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|inside|toward|towards)\s+(?:the\s+)?$", re.I)
 _LEADING_LABEL = re.compile(rf"^{LIST_LABEL.pattern}")
+_POSSESSIVE = re.compile(r"['’]s?$")  # noqa: RUF001
+# Words that open a clause with a capital, beyond qa.words.OPENERS.
+_CLAUSE_OPENERS = frozenset(
+    {"although", "though", "please", "following", "first", "finally", "when", "while", "since"}
+    | {"after", "before", "unless", "because", "meanwhile", "nevertheless", "accordingly"}
+    | {"received", "dear", "neither", "yet", "outside", "therefore", "however", "subject"}
+)
+# Bodies beyond qa.words.ORGANISATION_WORDS, and peoples acting as one ("Chinese Communists").
+_BODIES = frozenset(
+    terms(
+        "mission group board conference league regime fleet communists nationalists allies company"
+    )
+)
+# A title or office makes a name a person's ("Admiral Lalor", "Foreign Minister of Pakistan",
+# "Secretary of State"); an organisation's word wins before it ("General Assembly").
+_ROLE_NAMES = (
+    "minister", "ambassador", "secretary", "president", "consul", "general", "admiral", "premier",
+    "chargé", "governor", "king", "queen", "emperor", "prince", "princess", "lord", "sir",
+    "marquis", "count", "duke", "viceroy", "senator", "commander", "envoy", "attaché", "mr", "mrs",
+    "dr", "gen", "adm", "capt", "captain", "colonel", "col", "lt", "marshal", "generalissimo",
+    "major", "messrs", "representative", "delegate",
+)  # fmt: skip
+_ROLES = frozenset(t for role in _ROLE_NAMES for t in terms(role))
+# A name with an initial ("Robert M", "John A. Smith") or a romanised Chinese given name
+# ("Chen Cho-lin", "Wei Tao-ming").
+_PERSON_SHAPE = re.compile(
+    r"^[A-Z][a-z]+ [A-Z]$|\b[A-Z]\.? [A-Z][a-z]+$|^[A-Z][a-z]+ [A-Z][a-z]+-[a-z]+$"
+)
 
 
 class GlossaryEntry(BaseModel):
@@ -91,6 +120,13 @@ def names_in(document: Document, start: int, end: int) -> dict[int, str]:
             if not terms(first) or first.lower().endswith("ly") or first.lower() in OPENERS:
                 at += len(first) + 1
                 name = re.sub(r"^(?:(?:of|the|for)\s+)+", "", rest)
+        name = _POSSESSIVE.sub("", name)
+        first, _, rest = name.partition(" ")
+        if _opens(first):  # "Although General MacArthur", "Please", "Finally"
+            if not rest:
+                continue
+            at += len(first) + 1
+            name = re.sub(r"^(?:(?:of|the|for)\s+)+", "", rest)
         words = [t for t in terms(name) if t not in DIRECTIONS]
         if len(name) < 3 or not words or all(is_nationality(t) for t in words):
             continue
@@ -98,6 +134,25 @@ def names_in(document: Document, start: int, end: int) -> dict[int, str]:
             continue
         found[start + at] = name
     return found
+
+
+def _opens(word: str) -> bool:
+    """Whether a capitalised word is one that opens a clause, not a name ("Although", "Please",
+    "Consequently")."""
+    lower = word.lower()
+    return not terms(word) or lower in OPENERS or lower in _CLAUSE_OPENERS or lower.endswith("ly")
+
+
+def _is_heading(text: str) -> bool:
+    """Whether a line is a heading in title case ("Strength of Chinese Communist Ties"): its
+    words are names only by their capitals."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)  # noqa: RUF001
+    content = [w for w in words if w.lower() not in ("of", "the", "and", "for", "in", "on", "to")]
+    return (
+        len(content) >= 3
+        and not text.rstrip().endswith(".")
+        and all(w[0].isupper() for w in content)
+    )
 
 
 def glossary(document: Document) -> list[GlossaryEntry]:
@@ -108,6 +163,8 @@ def glossary(document: Document) -> list[GlossaryEntry]:
     entries: dict[str, GlossaryEntry] = {}
     for sentence in sentences:
         text = document.text[sentence.start : sentence.end]
+        if _is_heading(text):
+            continue
         for found in FULL_DATE.finditer(text):
             term = found.group()
             if term not in entries:
@@ -121,8 +178,45 @@ def glossary(document: Document) -> list[GlossaryEntry]:
             entries[term] = GlossaryEntry(
                 term=term, kind=kind, source=cite(document, sentence.start, sentence.end)
             )
+    for term, entry in entries.items():
+        if entry.kind == "person" and _role_and_noun(term, document):
+            entries[term] = entry.model_copy(update={"kind": "other"})
+        elif entry.kind == "other" and _named_as_person(term, document, entries):
+            entries[term] = entry.model_copy(update={"kind": "person"})
+        elif entry.kind == "other" and _named_as_place(term, document):
+            entries[term] = entry.model_copy(update={"kind": "place"})
     order = {"person": 0, "organisation": 1, "place": 2, "date": 3, "other": 4}
     return sorted(entries.values(), key=lambda e: (order[e.kind], e.term.lower()))
+
+
+def _named_as_person(term: str, document: Document, entries: dict[str, GlossaryEntry]) -> bool:
+    """Whether a lone name ("Rusk") is elsewhere in the record a person's: the last word of a
+    person's name in the glossary, or written after a title anywhere in the record, its title and
+    footnotes included ("Secretary Rusk", "Mr. Rusk")."""
+    if " " in term:
+        return False
+    if any(e.kind == "person" and k.split()[-1] == term for k, e in entries.items()):
+        return True
+    titles = "|".join([*PERSONAL_TITLES, *(r.capitalize() for r in _ROLE_NAMES)])
+    return re.search(rf"\b(?:{titles})\.?\s+{re.escape(term)}\b", document.text) is not None
+
+
+def _role_and_noun(term: str, document: Document) -> bool:
+    """Whether a title word is an adjective before a common noun that the record writes in lower
+    case elsewhere ("General Situation", not "General Bradley")."""
+    role, _, rest = term.partition(" ")
+    if not rest or " " in rest or not set(terms(role)) & _ROLES:
+        return False
+    return re.search(rf"\b{re.escape(rest.lower())}\b", document.text) is not None
+
+
+def _named_as_place(term: str, document: Document) -> bool:
+    """Whether a name is elsewhere in the record a place's: after "in", "at", "from" ... ("the
+    Chinese in Burma"), or opening a dateline ("Taipei, February 27")."""
+    name = re.escape(term)
+    where = rf"\b(?:in|at|near|from|via|toward|towards)\s+(?:the\s+)?{name}\b(?![ \t]+\w)"
+    dated = rf"\b{name},\s+(?:\d{{1,2}}\s+)?(?:{MONTH_NAMES})"
+    return re.search(f"{where}|{dated}", document.text) is not None
 
 
 def kind_of_name(name: str, before: str) -> Kind:
@@ -130,9 +224,9 @@ def kind_of_name(name: str, before: str) -> Kind:
     first character: "FILIPPOV [" marks an identification, a person)."""
     words = set(terms(name))
     before, first = before[:-1], before[-1:]
-    if words & ORGANISATION_WORDS:
+    if words & ORGANISATION_WORDS or words & _BODIES:
         return "organisation"
-    if _TITLES.search(before) or first == "[":
+    if _TITLES.search(before) or first == "[" or words & _ROLES or _PERSON_SHAPE.search(name):
         return "person"
     if _PLACE_BEFORE.search(before) or words & PLACE_WORDS:
         return "place"
