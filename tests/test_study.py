@@ -177,3 +177,18 @@ def test_the_glossary_types_people_by_their_titles_and_drops_fragments() -> None
     assert not [t for t in terms_everywhere if t.split()[0] in ("Although", "Therefore", "Please")]
     # Untyped names: 62% before issue 23 (bench/study_quality.py); the target is under 15%.
     assert kinds.count("other") / len(kinds) < 0.45
+
+
+def test_the_guide_asks_the_sourcing_questions_first_and_answers_them_from_the_record(
+    pack: StudyPack,
+) -> None:
+    sourcing = {q.question: q.answer for q in pack.guide if q.skill == "sourcing"}
+    assert pack.guide[0].skill == "sourcing" and pack.starters[0] == pack.guide[0].question
+    said = {question: " ".join(c.quote for c in a.citations) for question, a in sourcing.items()}
+    assert "FILIPPOV [Stalin]" in said["Who wrote the telegram, and under what name?"]
+    assert "Zhou Enlai" in said["To whom was the telegram addressed?"]
+    assert "Roshchin" in said["To whom was the telegram addressed?"]  # through whom
+    assert "1950" in said["When was the telegram written?"]
+    assert "Russian" in said["In what language was the original written?"]
+    assert "Fond 45" in said["Where is the original kept?"]
+    assert "<h4>Sourcing: who speaks in it" in study_as_html(pack)

@@ -201,13 +201,25 @@ def _holdings(citation: str, title: str, when: str) -> str:
     return rest.rstrip(" .")
 
 
+_SKILLS = {
+    "sourcing": "Sourcing: who speaks in it, to whom, when, and where the original is",
+    "close reading": "Close reading: what it says",
+}
+
+
 def study_as_html(pack: StudyPack) -> str:
     """A document's study materials; every item links to its quote in the source viewer."""
     starters = "".join(f"<li>{html.escape(q)}</li>" for q in pack.starters)
     guide = "".join(
-        f"<details class='aqa-guide-item'><summary>{html.escape(q.question)}</summary>"
-        f"{answer_as_html(q.answer)}</details>"
-        for q in pack.guide
+        f"<h4>{heading}</h4>"
+        + "".join(
+            f"<details class='aqa-guide-item'><summary>{html.escape(q.question)}</summary>"
+            f"{answer_as_html(q.answer)}</details>"
+            for q in pack.guide
+            if q.skill == skill
+        )
+        for skill, heading in _SKILLS.items()
+        if any(q.skill == skill for q in pack.guide)
     )
     quiz = "".join(
         _quiz_item_html(i, item, pack.document_id) for i, item in enumerate(pack.quiz, start=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -36,11 +37,26 @@ STARTERS = 3
 _MIN_WORDS = 6
 
 
+Skill = Literal["sourcing", "close reading"]
+"""The historical-thinking skill a question exercises: who speaks in the source, to whom, when,
+in what language and where it is kept; or what it says."""
+
+# A student's first questions of any source, answered from the record's fields.
+SOURCING = (
+    "Who wrote the {kind}, and under what name?",
+    "To whom was the {kind} addressed?",
+    "When was the {kind} written?",
+    "In what language was the original written?",
+    "Where is the original kept?",
+)
+
+
 class StudyQuestion(BaseModel):
     """A question archive-qa answered from the document, with its cited answer."""
 
     question: str
     answer: Answer
+    skill: Skill = "close reading"
 
 
 class StudyPack(BaseModel):
@@ -55,11 +71,13 @@ class StudyPack(BaseModel):
 
 def study_pack(asker: Asker, proposer: Proposer, document: Document) -> StudyPack:
     """The study materials for one document: questions from `proposer`, answered by `asker`."""
-    guide = answered_questions(asker, proposer, document)
+    sourcing = sourcing_questions(asker, document)
+    reading = answered_questions(asker, proposer, document)
+    guide = sourcing + reading
     return StudyPack(
         document_id=document.id,
         title=document.title,
-        starters=[q.question for q in guide[:STARTERS]],
+        starters=[q.question for q in [*sourcing[:1], *reading][:STARTERS]],
         guide=guide,
         quiz=quiz(document, first=[q.answer.citations[0] for q in guide]),
         glossary=glossary(document),
@@ -68,11 +86,24 @@ def study_pack(asker: Asker, proposer: Proposer, document: Document) -> StudyPac
 
 
 class StructuralProposer:
-    """Offline: questions from the document's structure (who sent it, its most mentioned names
-    and things)."""
+    """Offline: close-reading questions from the document's structure (its most mentioned names
+    and things); the sourcing questions are asked of every document (`SOURCING`)."""
 
     def propose(self, document: Document) -> list[str]:
         return _candidate_questions(document)
+
+
+def sourcing_questions(asker: Asker, document: Document) -> list[StudyQuestion]:
+    """The sourcing questions archive-qa answers for the document (from its record's fields):
+    who wrote it and under what name, to whom, when, in what language, where it is kept."""
+    scope = Scope(documents=frozenset({document.id}))
+    kept = []
+    for template in SOURCING:
+        question = template.format(kind=_kind_of(document))
+        answer = asker.ask(question, scope=scope)
+        if not answer.abstained and answer.citations:
+            kept.append(StudyQuestion(question=question, answer=answer, skill="sourcing"))
+    return kept
 
 
 def answered_questions(asker: Asker, proposer: Proposer, document: Document) -> list[StudyQuestion]:
@@ -104,8 +135,7 @@ def _candidate_questions(document: Document) -> list[str]:
         for name, _ in mentions(document).most_common(8)
     ]
     topics += _things(document)
-    questions = [f"Who sent the {_kind_of(document)}?"]
-    questions += [f"What is said about {topic}?" for topic in topics]
+    questions = [f"What is said about {topic}?" for topic in topics]
     return list(dict.fromkeys(questions))
 
 
