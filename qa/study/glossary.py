@@ -42,7 +42,7 @@ _LEADING_LABEL = re.compile(rf"^{LIST_LABEL.pattern}")
 _POSSESSIVE = re.compile(r"['’]s?$")  # noqa: RUF001
 # Words that open a clause with a capital, beyond qa.words.OPENERS.
 _CLAUSE_OPENERS = frozenset(
-    {"although", "though", "please", "following", "first", "finally", "when", "while", "since"}
+    {"although", "though", "please", "following", "finally", "when", "while", "since"}
     | {"after", "before", "unless", "because", "meanwhile", "nevertheless", "accordingly"}
     | {"received", "dear", "neither", "yet", "outside", "therefore", "however", "subject"}
 )
@@ -55,11 +55,9 @@ _BODIES = frozenset(
 # A title or office makes a name a person's ("Admiral Lalor", "Foreign Minister of Pakistan",
 # "Secretary of State"); an organisation's word wins before it ("General Assembly").
 _ROLE_NAMES = (
-    "minister", "ambassador", "secretary", "president", "consul", "general", "admiral", "premier",
-    "chargé", "governor", "king", "queen", "emperor", "prince", "princess", "lord", "sir",
-    "marquis", "count", "duke", "viceroy", "senator", "commander", "envoy", "attaché", "mr", "mrs",
-    "dr", "gen", "adm", "capt", "captain", "colonel", "col", "lt", "marshal", "generalissimo",
-    "major", "messrs", "representative", "delegate",
+    *PERSONAL_TITLES, "Chargé", "Governor", "King", "Queen", "Emperor", "Prince", "Princess",
+    "Lord", "Marquis", "Count", "Duke", "Viceroy", "Senator", "Commander", "Envoy", "Attaché",
+    "Generalissimo", "Major", "Messrs", "Representative", "Delegate",
 )  # fmt: skip
 _ROLES = frozenset(t for role in _ROLE_NAMES for t in terms(role))
 # A name with an initial ("Robert M", "John A. Smith") or a romanised Chinese given name
@@ -111,22 +109,17 @@ def names_in(document: Document, start: int, end: int) -> dict[int, str]:
             if len(name) < 4 or name not in document.text:
                 continue
         at = match.start()
-        if not re.search(r"[A-Za-z0-9]", _LEADING_LABEL.sub("", text[:at], count=1)):
-            # Capitalised because it opens the sentence: a function word or an adverb is not
-            # part of the name ("That the UN", "Concurrently Chinese Communist forces").
-            first, _, rest = name.partition(" ")
-            if not rest:
-                continue
-            if not terms(first) or first.lower().endswith("ly") or first.lower() in OPENERS:
-                at += len(first) + 1
-                name = re.sub(r"^(?:(?:of|the|for)\s+)+", "", rest)
+        opening = not re.search(r"[A-Za-z0-9]", _LEADING_LABEL.sub("", text[:at], count=1))
+        if opening and " " not in name:  # capitalised because it opens the sentence
+            continue
         name = _POSSESSIVE.sub("", name)
         first, _, rest = name.partition(" ")
-        if _opens(first):  # "Although General MacArthur", "Please", "Finally"
-            if not rest:
-                continue
+        while rest and _opens(first):  # "That the UN", "My Dear Sir", "Although General ..."
             at += len(first) + 1
             name = re.sub(r"^(?:(?:of|the|for)\s+)+", "", rest)
+            first, _, rest = name.partition(" ")
+        if _opens(first) and not rest:  # "Please", "Finally"
+            continue
         words = [t for t in terms(name) if t not in DIRECTIONS]
         if len(name) < 3 or not words or all(is_nationality(t) for t in words):
             continue
@@ -197,8 +190,8 @@ def _named_as_person(term: str, document: Document, entries: dict[str, GlossaryE
         return False
     if any(e.kind == "person" and k.split()[-1] == term for k, e in entries.items()):
         return True
-    titles = "|".join([*PERSONAL_TITLES, *(r.capitalize() for r in _ROLE_NAMES)])
-    return re.search(rf"\b(?:{titles})\.?\s+{re.escape(term)}\b", document.text) is not None
+    titled = rf"\b(?:{'|'.join(_ROLE_NAMES)})\.?\s+{re.escape(term)}\b"
+    return re.search(titled, document.text) is not None
 
 
 def _role_and_noun(term: str, document: Document) -> bool:

@@ -159,14 +159,11 @@ def _names(document: Document, sentences: list[Span]) -> dict[int, tuple[str, Bl
     for sentence in sentences:
         for at, name in names_in(document, sentence.start, sentence.end).items():
             kind = _BLANKABLE.get(kind_of_name(name, document.text[max(0, at - 30) : at + 1]))
-            bare = _ARTICLE.sub("", _POSSESSIVE.sub("", name))
-            if kind is not None and len(bare) > 2 and not re.search(r"\w-[A-Z]", bare):
-                found[at + name.index(bare)] = (bare, kind)
+            if kind is not None and not re.search(r"\w-[A-Z]", name):  # "First Party-Second ..."
+                found[at] = (name, kind)
     return found
 
 
-_ARTICLE = re.compile(r"^(?:An?|The)\s+")
-_POSSESSIVE = re.compile(r"['’]s?$")  # noqa: RUF001
 _BLANKABLE: dict[str, BlankKind] = {k: k for k in ("person", "place", "organisation")}
 
 
