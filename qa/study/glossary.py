@@ -1,256 +1,270 @@
-"""A document's glossary and timeline: the names and dates it mentions, each cited verbatim at
-the sentence that states it.
+"""A document's glossary: the people, places, organisations and dates it names, each cited
+verbatim at its most telling mention, with the other forms the name takes in the record, the
+editors' footnote that identifies it, and, for an abbreviation, where the record spells it out.
 
-Names are found by their capitals (not a sentence's first word alone, not a lone nationality) and
-told apart by their words and the words before them: "Security Council" is an organisation,
-"Ambassador Roshchin" a person, "in Moscow" a place.
+Names are found by their capitals (not a sentence's first word alone, not a lone nationality, not
+a common word the record writes in lower case elsewhere) in the document's title and text, and
+told apart by the record's own cues: their words and the words before them ("Security Council"
+is an organisation, "Ambassador Roshchin" a person, "in Moscow" a place), the editors' footnotes
+("Ralph N. Clough, Consul at Hong Kong"), the title's correspondents ("Filippov [Stalin] to Zhou
+Enlai"), datelines, and what they do ("Nehru said").
+
+The timeline is qa.study.timeline's; `timeline` and `TimelineEntry` are re-exported here.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
-from typing import Literal
 
 from pydantic import BaseModel
 
 from qa.answer import Citation, cite
-from qa.words import (
-    CALENDAR,
-    DIRECTIONS,
-    FULL_DATE,
-    MONTH_NAMES,
-    OPENERS,
-    ORGANISATION_WORDS,
-    PERSONAL_TITLES,
-    PLACE_WORDS,
-    is_nationality,
+from qa.study.abbreviations import expansion_of, is_abbreviation
+from qa.study.names import (
+    Identifications,
+    Kind,
+    core_of,
+    kind_of_name,
+    named_as_person,
+    named_as_place,
+    named_by_deeds,
+    names_in,
+    role_and_noun,
 )
+from qa.study.record import body_of, clause_around
+from qa.study.timeline import TimelineEntry, timeline
+from qa.words import FULL_DATE
 from vectorstore.documents import Document
-from vectorstore.text import LIST_LABEL, iso_date, split_sentences, terms
+from vectorstore.text import Span, split_sentences
 
-Kind = Literal["person", "place", "organisation", "date", "other"]
-# Capitalised runs, allowing "of", "the", "for" inside ("Secretary of State"), and a bracketed
-# identification after a pseudonym ("FILIPPOV [Stalin]").
-_NAME = re.compile(
-    r"\[?(?:[A-Z][\w'’-]*)(?:[ \t]+(?:(?:of|the|for)[ \t]+)?[A-Z][\w'’-]*)*\]?"  # noqa: RUF001
-)
-_TITLES = re.compile(rf"\b(?:{'|'.join(PERSONAL_TITLES)})\.?\s+$")
-_PLACE_BEFORE = re.compile(r"\b(?:in|at|near|inside|toward|towards)\s+(?:the\s+)?$", re.I)
-_LEADING_LABEL = re.compile(rf"^{LIST_LABEL.pattern}")
-_POSSESSIVE = re.compile(r"['’]s?$")  # noqa: RUF001
-# Words that open a clause with a capital, beyond qa.words.OPENERS.
-_CLAUSE_OPENERS = frozenset(
-    {"although", "though", "please", "following", "finally", "when", "while", "since"}
-    | {"after", "before", "unless", "because", "meanwhile", "nevertheless", "accordingly"}
-    | {"received", "dear", "neither", "yet", "outside", "therefore", "however", "subject"}
-)
-# Bodies beyond qa.words.ORGANISATION_WORDS, and peoples acting as one ("Chinese Communists").
-_BODIES = frozenset(
-    terms(
-        "mission group board conference league regime fleet communists nationalists allies company"
-    )
-)
-# A title or office makes a name a person's ("Admiral Lalor", "Foreign Minister of Pakistan",
-# "Secretary of State"); an organisation's word wins before it ("General Assembly").
-_ROLE_NAMES = (
-    *PERSONAL_TITLES, "Chargé", "Governor", "King", "Queen", "Emperor", "Prince", "Princess",
-    "Lord", "Marquis", "Count", "Duke", "Viceroy", "Senator", "Commander", "Envoy", "Attaché",
-    "Generalissimo", "Major", "Messrs", "Representative", "Delegate",
-)  # fmt: skip
-_ROLES = frozenset(t for role in _ROLE_NAMES for t in terms(role))
-# A name with an initial ("Robert M", "John A. Smith") or a romanised Chinese given name
-# ("Chen Cho-lin", "Wei Tao-ming").
-_PERSON_SHAPE = re.compile(
-    r"^[A-Z][a-z]+ [A-Z]$|\b[A-Z]\.? [A-Z][a-z]+$|^[A-Z][a-z]+ [A-Z][a-z]+-[a-z]+$"
-)
+__all__ = [
+    "GlossaryEntry", "Kind", "TimelineEntry", "body_of", "glossary", "kind_of_name", "mentions",
+    "names_in", "timeline",
+]  # fmt: skip
 
 
 class GlossaryEntry(BaseModel):
     term: str
     kind: Kind
     source: Citation
+    """The name's most telling mention: its fullest form, in the clause that holds it."""
+    variants: list[str] = []
+    """The other forms of the name in the record, merged here ("Koo", "Ambassador Koo")."""
+    identification: Citation | None = None
+    """The editors' footnote that says who this is ("Ralph N. Clough, Consul at Hong Kong.")."""
+    expansion: Citation | None = None
+    """For an abbreviation, where the record spells it out ("Commander in Chief Far East")."""
 
 
-class TimelineEntry(BaseModel):
-    date: str
-    """ISO date (YYYY-MM-DD), for sorting."""
-    label: str
-    source: Citation
-
-
-def body_of(document: Document) -> tuple[int, int]:
-    """Where the document's own text is (its Contents), as offsets; all of it without one."""
-    contents = next((s for s in document.sections if s.name == "Contents"), None)
-    return (contents.start, contents.end) if contents else (0, len(document.text))
+class _Mention(BaseModel):
+    at: int
+    name: str
+    sentence: Span
 
 
 def mentions(document: Document) -> Counter[str]:
-    """Names in the document's body and how often each is mentioned."""
+    """Names in the document's body and how often each is mentioned, each form counted under
+    its glossary term ("Koo" under "Wellington Koo")."""
+    terms_of = {v: e.term for e in glossary(document) for v in (e.term, *e.variants)}
     start, end = body_of(document)
     counts: Counter[str] = Counter()
     for sentence in split_sentences(document.text, start, end):
-        counts.update(names_in(document, sentence.start, sentence.end).values())
+        found = names_in(document, sentence.start, sentence.end).values()
+        counts.update(terms_of[name] for name in found if name in terms_of)
     return counts
 
 
-def names_in(document: Document, start: int, end: int) -> dict[int, str]:
-    """The names in ``document.text[start:end]`` by offset: capitalised runs, not the first word
-    of a sentence alone, not a lone nationality; shouted header words ("SOVIET AMBASSADOR") only
-    where the document also writes them as a name ("Zhou Enlai")."""
-    found: dict[int, str] = {}
-    text = document.text[start:end]
-    for match in _NAME.finditer(text):
-        name = match.group().strip("[]. ")
-        shouted = list(itertools.takewhile(lambda w: w.isupper() and len(w) > 1, name.split()))
-        if shouted:
-            name = " ".join(shouted).title()
-            if len(name) < 4 or name not in document.text:
-                continue
-        at = match.start()
-        opening = not re.search(r"[A-Za-z0-9]", _LEADING_LABEL.sub("", text[:at], count=1))
-        if opening and " " not in name:  # capitalised because it opens the sentence
-            continue
-        name = _POSSESSIVE.sub("", name)
-        first, _, rest = name.partition(" ")
-        while rest and _opens(first):  # "That the UN", "My Dear Sir", "Although General ..."
-            at += len(first) + 1
-            name = re.sub(r"^(?:(?:of|the|for)\s+)+", "", rest)
-            first, _, rest = name.partition(" ")
-        if _opens(first) and not rest:  # "Please", "Finally"
-            continue
-        words = [t for t in terms(name) if t not in DIRECTIONS]
-        if len(name) < 3 or not words or all(is_nationality(t) for t in words):
-            continue
-        if words[0] in CALENDAR:
-            continue
-        found[start + at] = name
+def glossary(document: Document) -> list[GlossaryEntry]:
+    """People, places, organisations and dates the document names, each once under its fullest
+    form, cited at its most telling mention."""
+    found = _mentions_of(document)
+    by_name: dict[str, list[_Mention]] = {}
+    for mention in found:
+        by_name.setdefault(mention.name, []).append(mention)
+    notes = Identifications(document)
+    kinds = _kinds(document, by_name, notes)
+    entries = [
+        _entry(document, group, kinds, by_name, notes)
+        for group in _grouped(document, kinds).values()
+    ]
+    entries += _dates(document)
+    order = {"person": 0, "organisation": 1, "place": 2, "date": 3, "other": 4}
+    return sorted(entries, key=lambda e: (order[e.kind], e.term.lower()))
+
+
+def _sentences(document: Document) -> list[Span]:
+    """The title (names found only there, like the telegram's addressees, belong too) and the
+    sentences of the body, headings left out."""
+    title = [Span(s.start, s.end) for s in document.sections if s.name == "Title"]
+    start, end = body_of(document)
+    body = split_sentences(document.text, start, end)
+    return title + [s for s in body if not _is_heading(document.text[s.start : s.end])]
+
+
+def _mentions_of(document: Document) -> list[_Mention]:
+    found = []
+    for sentence in _sentences(document):
+        for at, name in names_in(document, sentence.start, sentence.end).items():
+            if not FULL_DATE.search(name):
+                found.append(_Mention(at=at, name=name, sentence=sentence))
     return found
-
-
-def _opens(word: str) -> bool:
-    """Whether a capitalised word is one that opens a clause, not a name ("Although", "Please",
-    "Consequently")."""
-    lower = word.lower()
-    return not terms(word) or lower in OPENERS or lower in _CLAUSE_OPENERS or lower.endswith("ly")
 
 
 def _is_heading(text: str) -> bool:
     """Whether a line is a heading in title case ("Strength of Chinese Communist Ties"): its
-    words are names only by their capitals."""
+    words are names only by their capitals. A list of participants ("Participants: | Dr. V. K.
+    Wellington Koo, Chinese Ambassador") is not one."""
     words = re.findall(r"[A-Za-z][\w'’-]*", text)  # noqa: RUF001
     content = [w for w in words if w.lower() not in ("of", "the", "and", "for", "in", "on", "to")]
     return (
         len(content) >= 3
-        and not text.rstrip().endswith(".")
+        and not re.search(r"[.:|,]\s*$|[:|]", text)
         and all(w[0].isupper() for w in content)
     )
 
 
-def glossary(document: Document) -> list[GlossaryEntry]:
-    """People, places, organisations and dates the document names, each cited at the sentence
-    that first mentions it."""
-    start, end = body_of(document)
-    sentences = split_sentences(document.text, start, end)
-    entries: dict[str, GlossaryEntry] = {}
-    for sentence in sentences:
-        text = document.text[sentence.start : sentence.end]
-        if _is_heading(text):
-            continue
-        for found in FULL_DATE.finditer(text):
-            term = found.group()
-            if term not in entries:
-                entries[term] = GlossaryEntry(
-                    term=term, kind="date", source=cite(document, sentence.start, sentence.end)
-                )
-        for at, term in names_in(document, sentence.start, sentence.end).items():
-            if term in entries or FULL_DATE.search(term):
-                continue
-            kind = kind_of_name(term, document.text[max(0, at - 30) : at + 1])
-            entries[term] = GlossaryEntry(
-                term=term, kind=kind, source=cite(document, sentence.start, sentence.end)
-            )
-    for term, entry in entries.items():
-        if entry.kind == "person" and _role_and_noun(term, document):
-            entries[term] = entry.model_copy(update={"kind": "other"})
-        elif entry.kind == "other" and _named_as_person(term, document, entries):
-            entries[term] = entry.model_copy(update={"kind": "person"})
-        elif entry.kind == "other" and _named_as_place(term, document):
-            entries[term] = entry.model_copy(update={"kind": "place"})
-    order = {"person": 0, "organisation": 1, "place": 2, "date": 3, "other": 4}
-    return sorted(entries.values(), key=lambda e: (order[e.kind], e.term.lower()))
+def _kinds(
+    document: Document, by_name: dict[str, list[_Mention]], notes: Identifications
+) -> dict[str, Kind]:
+    """Each name's kind: what most of its mentions say by their own words, else what the rest of
+    the record says about it. A title before a common noun ("General Situation") is no name."""
+    kinds: dict[str, Kind] = {}
+    for name, found in by_name.items():
+        said = Counter(
+            kind_of_name(name, document.text[max(0, m.at - 30) : m.at + 1]) for m in found
+        )
+        typed = [k for k, _ in said.most_common() if k != "other"]
+        kinds[name] = typed[0] if typed else "other"
+    for name, kind in list(kinds.items()):
+        if kind == "person" and role_and_noun(name, document):
+            del kinds[name]
+        elif kind == "other":
+            kinds[name] = _kind_in_record(name, document, kinds, notes)
+    for name, kind in kinds.items():
+        if kind == "other" and _listed_with_places(name, document, kinds):
+            kinds[name] = "place"
+    return kinds
 
 
-def _named_as_person(term: str, document: Document, entries: dict[str, GlossaryEntry]) -> bool:
-    """Whether a lone name ("Rusk") is elsewhere in the record a person's: the last word of a
-    person's name in the glossary, or written after a title anywhere in the record, its title and
-    footnotes included ("Secretary Rusk", "Mr. Rusk")."""
-    if " " in term:
+def _listed_with_places(name: str, document: Document, kinds: dict[str, Kind]) -> bool:
+    """Whether the record lists a name with a place ("Formosa and the Pescadores")."""
+    places = "|".join(re.escape(n) for n, k in kinds.items() if k == "place")
+    if not places:
         return False
-    if any(e.kind == "person" and k.split()[-1] == term for k, e in entries.items()):
-        return True
-    titled = rf"\b(?:{'|'.join(_ROLE_NAMES)})\.?\s+{re.escape(term)}\b"
-    return re.search(titled, document.text) is not None
+    quoted = re.escape(name)
+    joined = r",?[ \t]+(?:and|or)[ \t]+(?:the[ \t]+)?|,[ \t]+(?:the[ \t]+)?"
+    listed = rf"\b(?:{places})(?:{joined}){quoted}\b|\b{quoted}(?:{joined})(?:{places})\b"
+    return re.search(listed, document.text) is not None
 
 
-def _role_and_noun(term: str, document: Document) -> bool:
-    """Whether a title word is an adjective before a common noun that the record writes in lower
-    case elsewhere ("General Situation", not "General Bradley")."""
-    role, _, rest = term.partition(" ")
-    if not rest or " " in rest or not set(terms(role)) & _ROLES:
-        return False
-    return re.search(rf"\b{re.escape(rest.lower())}\b", document.text) is not None
-
-
-def _named_as_place(term: str, document: Document) -> bool:
-    """Whether a name is elsewhere in the record a place's: after "in", "at", "from" ... ("the
-    Chinese in Burma"), or opening a dateline ("Taipei, February 27")."""
-    name = re.escape(term)
-    where = rf"\b(?:in|at|near|from|via|toward|towards)\s+(?:the\s+)?{name}\b(?![ \t]+\w)"
-    dated = rf"\b{name},\s+(?:\d{{1,2}}\s+)?(?:{MONTH_NAMES})"
-    return re.search(f"{where}|{dated}", document.text) is not None
-
-
-def kind_of_name(name: str, before: str) -> Kind:
-    """What a name names, by its words and the words before it (`before` ends with the name's
-    first character: "FILIPPOV [" marks an identification, a person)."""
-    words = set(terms(name))
-    before, first = before[:-1], before[-1:]
-    if words & ORGANISATION_WORDS or words & _BODIES:
-        return "organisation"
-    if _TITLES.search(before) or first == "[" or words & _ROLES or _PERSON_SHAPE.search(name):
+def _kind_in_record(
+    name: str, document: Document, kinds: dict[str, Kind], notes: Identifications
+) -> Kind:
+    """What the record says elsewhere about a name its mentions leave untyped."""
+    if notes.identify(name) or named_as_person(name, document, kinds):
         return "person"
-    if _PLACE_BEFORE.search(before) or words & PLACE_WORDS:
+    if is_abbreviation(name):
+        spelled = expansion_of(name, document)
+        if spelled is not None:
+            return kind_of_name(" ".join(document.text[slice(*spelled)].split()), " ")
+    place = named_as_place(name, document)
+    if place == "surely":
         return "place"
+    if named_by_deeds(name, document):
+        return "person"
+    if place == "probably":
+        return "place"
+    if name.endswith("ists") or name.endswith("ites"):  # "Stalinists": a party's people
+        return "organisation"
     return "other"
 
 
-def timeline(documents: list[Document]) -> list[TimelineEntry]:
-    """Dated events, earliest first: each document on its date (cited at its title), and each
-    sentence that gives a full date (cited whole)."""
-    entries = []
-    for document in documents:
-        title = next((s for s in document.sections if s.name == "Title"), None)
-        if document.date and len(document.date) == 10 and title is not None:
-            entries.append(
-                TimelineEntry(date=document.date, label=document.title,
-                              source=cite(document, title.start, title.end))
-            )  # fmt: skip
-        start, end = body_of(document)
-        for sentence in split_sentences(document.text, start, end):
-            text = document.text[sentence.start : sentence.end]
-            for found in FULL_DATE.finditer(text):
-                iso = _iso(found)
-                if iso:
-                    label = " ".join(text.split())
-                    entries.append(
-                        TimelineEntry(date=iso, label=label,
-                                      source=cite(document, sentence.start, sentence.end))
-                    )  # fmt: skip
-    unique = {(e.date, e.source.document_id, e.source.start): e for e in entries}
-    return sorted(unique.values(), key=lambda e: (e.date, e.source.document_id, e.source.start))
+def _grouped(document: Document, kinds: dict[str, Kind]) -> dict[str, list[str]]:
+    """The names under their fullest form: a person's other forms ("Koo", "Ambassador Koo"
+    under "Wellington Koo", when no other person shares the surname), an abbreviation under
+    the name it spells ("JCS" under "Joint Chiefs of Staff")."""
+    groups: dict[str, list[str]] = {name: [name] for name in kinds}
+    people = [n for n, k in kinds.items() if k == "person"]
+    full = [n for n in people if len(core_of(n).split()) > 1]
+    for name in people:
+        core = core_of(name).split()
+        if len(core) > 1:
+            continue
+        owners = {core_of(f) for f in full if core[0] in _surnames(core_of(f))}
+        if len(owners) == 1:
+            owner = max((f for f in full if core_of(f) in owners), key=_fullness)
+        else:
+            same = [n for n in people if core_of(n) == core[0]]
+            owner = max(same, key=_fullness)
+        if owner != name:
+            groups[owner] += groups.pop(name)
+    for name in [n for n in groups if is_abbreviation(n)]:
+        spelled = expansion_of(name, document)
+        written = " ".join(document.text[slice(*spelled)].split()) if spelled else ""
+        if written in groups and written != name:
+            groups[written] += groups.pop(name)
+    return groups
 
 
-def _iso(found: re.Match[str]) -> str | None:
-    return iso_date(f"{found['d1'] or found['d2']} {found['m1'] or found['m2']} {found['y']}")
+def _surnames(core: str) -> tuple[str, ...]:
+    """The words a person's name may be shortened to: the last ("Koo" of "Wellington Koo"),
+    and the first of a romanised Chinese name ("Chiang" of "Chiang Kai-shek")."""
+    words = [w for w in core.split() if not re.fullmatch(r"[A-Z]\.?", w)]
+    if len(words) == 2 and ("-" in words[1] or words[1][1:].islower()):
+        return (words[-1], words[0])
+    return (words[-1],) if words else ()
+
+
+def _fullness(name: str) -> tuple[int, int, int]:
+    """How full a form of a name is: words of the name itself, then any title, then length."""
+    core = core_of(name).split()
+    return (len([w for w in core if len(w.rstrip(".")) > 1]), len(name.split()), len(name))
+
+
+def _entry(
+    document: Document,
+    group: list[str],
+    kinds: dict[str, Kind],
+    by_name: dict[str, list[_Mention]],
+    notes: Identifications,
+) -> GlossaryEntry:
+    term = max(group, key=_fullness) if not is_abbreviation(group[0]) else group[0]
+    title_end = next((s.end for s in document.sections if s.name == "Title"), -1)
+    best = max(
+        (m for name in group for m in by_name[name]),
+        key=lambda m: (m.at > title_end, _fullness(m.name), -m.at),
+    )
+    start, end = clause_around(
+        document.text, best.sentence.start, best.sentence.end, best.at, best.at + len(best.name)
+    )
+    spelled = expansion_of(term, document) if is_abbreviation(term) else None
+    identified = next((c for c in map(notes.identify, group) if c is not None), None)
+    kind = kinds[term]
+    if spelled is not None:  # the record's own words say what "NSC" is, not a stray "in NSC"
+        kind = kind_of_name(" ".join(document.text[slice(*spelled)].split()), " ")
+        kind = kinds[term] if kind == "other" else kind
+    if kind == "other" and identified is not None:
+        kind = "person"
+    return GlossaryEntry(
+        term=term, kind=kind, source=cite(document, start, end),
+        variants=sorted(set(group) - {term}),
+        identification=identified,
+        expansion=cite(document, *spelled) if spelled else None,
+    )  # fmt: skip
+
+
+def _dates(document: Document) -> list[GlossaryEntry]:
+    """The full dates the body gives, each cited at the clause of its first mention."""
+    entries: dict[str, GlossaryEntry] = {}
+    start, end = body_of(document)
+    for sentence in split_sentences(document.text, start, end):
+        for found in FULL_DATE.finditer(document.text, sentence.start, sentence.end):
+            if found.group() not in entries:
+                left, right = clause_around(
+                    document.text, sentence.start, sentence.end, found.start(), found.end()
+                )
+                entries[found.group()] = GlossaryEntry(
+                    term=found.group(), kind="date", source=cite(document, left, right)
+                )
+    return list(entries.values())
