@@ -36,7 +36,9 @@ def test_starter_questions_are_ones_archive_qa_answers_from_the_document(
 def test_the_guide_quiz_glossary_and_timeline_quote_the_document_verbatim(
     pack: StudyPack, seed: Document
 ) -> None:
-    sources = [c for q in pack.guide for c in q.answer.citations]
+    sources = [
+        c for q in pack.guide for c in [*(q.answer.citations if q.answer else []), *q.passages]
+    ]
     sources += [item.source for item in pack.quiz]
     sources += [e.source for e in pack.glossary] + [e.source for e in pack.timeline]
     assert len(sources) > 15
@@ -182,7 +184,7 @@ def test_the_glossary_types_people_by_their_titles_and_drops_fragments() -> None
 def test_the_guide_asks_the_sourcing_questions_first_and_answers_them_from_the_record(
     pack: StudyPack,
 ) -> None:
-    sourcing = {q.question: q.answer for q in pack.guide if q.skill == "sourcing"}
+    sourcing = {q.question: q.answer for q in pack.guide if q.skill == "sourcing" and q.answer}
     assert pack.guide[0].skill == "sourcing" and pack.starters[0] == pack.guide[0].question
     said = {question: " ".join(c.quote for c in a.citations) for question, a in sourcing.items()}
     assert "FILIPPOV [Stalin]" in said["Who wrote the telegram, and under what name?"]
@@ -191,4 +193,90 @@ def test_the_guide_asks_the_sourcing_questions_first_and_answers_them_from_the_r
     assert "1950" in said["When was the telegram written?"]
     assert "Russian" in said["In what language was the original written?"]
     assert "Fond 45" in said["Where is the original kept?"]
-    assert "<h4>Sourcing: who speaks in it" in study_as_html(pack)
+    assert "<h4>Sourcing: whose voice it is" in study_as_html(pack)
+
+
+def _quoted(pack: StudyPack, question: str) -> str:
+    """The quotes of the guide's answer to the question that starts with `question`."""
+    asked = next(q for q in pack.guide if q.question.startswith(question))
+    assert asked.answer is not None, f"{asked.question} is a prompt, not answered"
+    return " ".join(" ".join(c.quote.split()) for c in asked.answer.citations)
+
+
+def test_the_telegrams_guide_asks_the_offer_its_condition_the_reply_and_the_numbers(
+    pack: StudyPack,
+) -> None:
+    assert "ready to send you a division of jet fighter planes" in _quoted(
+        pack, "What did Stalin offer?"
+    )
+    assert "If you have made such a decision" in _quoted(
+        pack, "On what condition was Stalin ready to send a division of jet fighter planes?"
+    )
+    assert "impertinent and unacceptable" in _quoted(pack, "How did Stalin answer the English")
+    assert "deploy nine Chinese divisions on the border with Korea" in _quoted(
+        pack, "What were the nine Chinese divisions?"
+    )
+    assert {q.skill for q in pack.guide} >= {"sourcing", "context", "close reading"}
+
+
+def test_what_archive_qa_cannot_answer_is_a_prompt_with_passages_never_an_answer(
+    pack: StudyPack, seed: Document
+) -> None:
+    prompts = [q for q in pack.guide if q.answer is None]
+    asked = [q.question for q in prompts]
+    assert any(q.startswith("How reliable is the telegram") for q in asked), asked
+    assert "Why might Stalin have signed the telegram “Filippov”?" in asked
+    assert any(q.skill == "context" for q in prompts)  # from the archive's summary
+    assert "impertinent" in " ".join(q.question for q in prompts)  # a loaded word
+    for q in pack.guide:
+        if q.question.startswith(("Why", "How reliable")):
+            assert q.answer is None, q.question
+    for q in prompts:
+        assert q.passages, q.question
+        assert all(seed.text[c.start : c.end] == c.quote for c in q.passages)
+    page = study_as_html(pack)
+    assert page.count("<span class='aqa-tag'>discussion</span>") == len(prompts)
+    assert "For discussion." in page
+
+
+# Six kinds of document from eval/corpus (issue 23): the telegram; a long telegram passing on an
+# analyst's report; a memorandum of conversation; a short note; the minutes of a meeting; a
+# memorandum with many footnotes.
+SIX_KINDS = (
+    "document-110692", "frus1951v07p2-d34", "frus1951v07p2-d21", "frus1951v07p2-d13",
+    "frus1951v07p2-d30", "frus1951v07p2-d7",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("document_id", SIX_KINDS)
+def test_a_pack_asks_all_four_kinds_of_question_and_corroborates_across_the_collection(
+    eval_archive: Archive, document_id: str
+) -> None:
+    document = eval_archive.store.document(document_id)
+    assert document is not None
+    pack = eval_archive.study(document)
+    assert {q.skill for q in pack.guide} == {
+        "sourcing", "context", "close reading", "corroboration"
+    }  # fmt: skip
+    for q in pack.guide:
+        cited = [*q.passages, *(q.answer.citations if q.answer else [])]
+        assert cited, q.question
+        for c in cited:
+            source = eval_archive.store.document(c.document_id)
+            assert source is not None and source.text[c.start : c.end] == c.quote
+        if q.skill == "corroboration":
+            assert q.answer is not None and q.passages
+            assert {c.document_id for c in q.passages} == {document_id}
+            assert document_id not in {c.document_id for c in q.answer.citations}
+
+
+def test_an_essay_question_is_keyed_to_the_sentences_a_strong_answer_cites(
+    pack: StudyPack, seed: Document
+) -> None:
+    (essay,) = pack.essays  # the telegram alone: nothing to compare it with
+    assert essay.question.startswith("What does the telegram show of Stalin's aims?")
+    assert essay.answer is None
+    keyed = " ".join(c.quote for c in essay.passages)
+    assert "ready to send you a division of jet fighter planes" in keyed
+    assert all(seed.text[c.start : c.end] == c.quote for c in essay.passages)
+    assert "A strong answer cites:" in study_as_html(pack)

@@ -1,62 +1,48 @@
 """Guided study: starter questions, a study guide, a quiz, a glossary and a timeline for a
 document, each item cited verbatim.
 
-Offline, everything is built from the document's own sentences and structure; with a language
-model, the model also proposes questions a teacher would ask. Either way a question is suggested
-only after archive-qa has answered it from the document (one it cannot answer is never shown),
-and the quiz (qa.study.quiz) blanks the sentences those answers quote first.
+The guide asks questions of the four historical-thinking kinds (qa.study.thinking), each
+answered with checked quotes or offered as a prompt for discussion with passages to read. Offline,
+more close-reading questions come from the document's most mentioned names and things; with a
+language model, the model proposes them. Either way such a question is kept only after
+archive-qa has answered it from the document, and the quiz (qa.study.quiz) blanks the sentences
+the answers quote first.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Literal
 
 from pydantic import BaseModel
 
-from qa.answer import Answer, Asker, Proposer, Scope
+from qa.answer import Asker, Proposer, Scope
 from qa.study.glossary import (
     GlossaryEntry,
     TimelineEntry,
     body_of,
     glossary,
-    kind_of_name,
     mentions,
     timeline,
 )
 from qa.study.quiz import QuizItem, quiz
-from qa.words import DOCUMENT_KINDS, is_nationality
+from qa.study.thinking import (
+    StudyQuestion,
+    close_reading_questions,
+    context_questions,
+    corroboration_questions,
+    essay_questions,
+    speaks_of,
+    says_something,
+    sourcing_questions,
+    topic,
+)
+from qa.words import is_nationality
 from vectorstore.documents import Document
 from vectorstore.text import terms
 
 GUIDE_QUESTIONS = 6
 STARTERS = 3
-
-# A quoted sentence worth studying says something: header lines ("SOVIET AMBASSADOR") do not.
-_MIN_WORDS = 6
-
-
-Skill = Literal["sourcing", "close reading"]
-"""The historical-thinking skill a question exercises: who speaks in the source, to whom, when,
-in what language and where it is kept; or what it says."""
-
-# A student's first questions of any source, answered from the record's fields.
-SOURCING = (
-    "Who wrote the {kind}, and under what name?",
-    "To whom was the {kind} addressed?",
-    "When was the {kind} written?",
-    "In what language was the original written?",
-    "Where is the original kept?",
-)
-
-
-class StudyQuestion(BaseModel):
-    """A question archive-qa answered from the document, with its cited answer."""
-
-    question: str
-    answer: Answer
-    skill: Skill = "close reading"
 
 
 class StudyPack(BaseModel):
@@ -64,22 +50,38 @@ class StudyPack(BaseModel):
     title: str
     starters: list[str]
     guide: list[StudyQuestion]
+    essays: list[StudyQuestion] = []
+    """Questions to write on at length; each one's passages are its key."""
     quiz: list[QuizItem]
     glossary: list[GlossaryEntry]
     timeline: list[TimelineEntry]
 
 
 def study_pack(asker: Asker, proposer: Proposer, document: Document) -> StudyPack:
-    """The study materials for one document: questions from `proposer`, answered by `asker`."""
-    sourcing = sourcing_questions(asker, document)
-    reading = answered_questions(asker, proposer, document)
-    guide = sourcing + reading
+    """The study materials for one document: questions of the four historical-thinking kinds
+    (qa.study.thinking) and those `proposer` proposes, answered by `asker`; the quiz, glossary
+    and timeline."""
+    others = [d for d in asker.documents() if d.id != document.id]
+    sourcing, sourced = sourcing_questions(asker, document)
+    reading = close_reading_questions(asker, document, sourced.author)
+    more = max(GUIDE_QUESTIONS - sum(q.answer is not None for q in reading), 2)
+    reading += answered_questions(asker, proposer, document, _first_quotes(reading), more)
+    guide = [
+        *sourcing,
+        *context_questions(asker, document, others, sourced),
+        *reading,
+        *corroboration_questions(asker, document, others),
+    ]
+    answered = [q for q in guide if q.answer is not None]
     return StudyPack(
         document_id=document.id,
         title=document.title,
-        starters=[q.question for q in [*sourcing[:1], *reading][:STARTERS]],
+        starters=[q.question for q in [*answered[:1], *(q for q in reading if q.answer)]][
+            :STARTERS
+        ],
         guide=guide,
-        quiz=quiz(document, first=[q.answer.citations[0] for q in guide]),
+        essays=essay_questions(document, guide, sourced.author),
+        quiz=quiz(document, first=[q.answer.citations[0] for q in answered if q.answer]),
         glossary=glossary(document),
         timeline=timeline([document]),
     )
@@ -87,67 +89,79 @@ def study_pack(asker: Asker, proposer: Proposer, document: Document) -> StudyPac
 
 class StructuralProposer:
     """Offline: close-reading questions from the document's structure (its most mentioned names
-    and things); the sourcing questions are asked of every document (`SOURCING`)."""
+    and things); the questions cued by its sentences and fields are asked of every document
+    (qa.study.thinking)."""
 
     def propose(self, document: Document) -> list[str]:
         return _candidate_questions(document)
 
 
-def sourcing_questions(asker: Asker, document: Document) -> list[StudyQuestion]:
-    """The sourcing questions archive-qa answers for the document (from its record's fields):
-    who wrote it and under what name, to whom, when, in what language, where it is kept."""
-    scope = Scope(documents=frozenset({document.id}))
-    kept = []
-    for template in SOURCING:
-        question = template.format(kind=_kind_of(document))
-        answer = asker.ask(question, scope=scope)
-        if not answer.abstained and answer.citations:
-            kept.append(StudyQuestion(question=question, answer=answer, skill="sourcing"))
-    return kept
-
-
-def answered_questions(asker: Asker, proposer: Proposer, document: Document) -> list[StudyQuestion]:
+def answered_questions(
+    asker: Asker,
+    proposer: Proposer,
+    document: Document,
+    quoted: set[int] | None = None,
+    most: int = GUIDE_QUESTIONS,
+) -> list[StudyQuestion]:
     """Questions about the document that archive-qa answers from it, each with its answer.
 
     Candidates come from `proposer`; a candidate that `asker` refuses, or answers with a sentence
-    an earlier one already quoted, is dropped.
+    an earlier one (or one of `quoted`, offsets into its text) already quoted, is dropped.
     """
     scope = Scope(documents=frozenset({document.id}))
     kept: list[StudyQuestion] = []
-    quoted: set[int] = set()
+    quoted = set(quoted or ())
     for question in dict.fromkeys(proposer.propose(document)):
         answer = asker.ask(question, scope=scope)
         if answer.abstained or not answer.citations or answer.citations[0].start in quoted:
             continue
-        if not question.startswith("Who") and len(answer.citations[0].quote.split()) < _MIN_WORDS:
+        if not says_something(answer) and not question.startswith("Who"):
             continue
+        about = _ABOUT.fullmatch(question)
+        if about and not speaks_of(answer.citations[0].quote, about["topic"]):
+            continue  # the sentence found does not speak of it
         quoted.add(answer.citations[0].start)
         kept.append(StudyQuestion(question=question, answer=answer))
-        if len(kept) == GUIDE_QUESTIONS:
+        if len(kept) == most:
             break
     return kept
 
 
+_ABOUT = re.compile(r"What is said about (?:the )?(?P<topic>.+)\?")
+
+
 def _candidate_questions(document: Document) -> list[str]:
-    # "the Security Council", but "Zhou Enlai": organisations take the article.
+    # Not who wrote it or to whom: the sourcing questions ask that, and what is said of them is
+    # the address line.
+    kinds = {e.term: e.kind for e in glossary(document)}
     topics = [
-        f"the {name}" if kind_of_name(name, " ") == "organisation" else name
-        for name, _ in mentions(document).most_common(8)
-    ]
+        topic(name, kinds[name]) for name, _ in mentions(document).most_common(8)
+        if kinds.get(name) in ("person", "place", "organisation") and name not in document.title
+    ]  # fmt: skip
     topics += _things(document)
     questions = [f"What is said about {topic}?" for topic in topics]
     return list(dict.fromkeys(questions))
 
 
-def _kind_of(document: Document) -> str:
-    """What the title calls the document ("telegram"), or "document"."""
-    found = re.search(rf"\b(?:{DOCUMENT_KINDS})\b", document.title, re.I)
-    return found.group().lower() if found else "document"
+def _starters(answered: list[StudyQuestion]) -> list[StudyQuestion]:
+    """The first sourcing question, then close-reading ones: what a student asks first."""
+    reading = [q for q in answered if q.skill == "close reading"]
+    return [*answered[:1], *reading][:STARTERS]
+
+
+def _first_quotes(questions: list[StudyQuestion]) -> set[int]:
+    return {q.answer.citations[0].start for q in questions if q.answer and q.answer.citations}
+
+
+# Words that point at other words rather than name a thing ("the following", "the latter").
+_NOT_THINGS = frozenset({"following", "above", "latter", "former", "same", "other", "whole"})
 
 
 def _things(document: Document, n: int = 4) -> list[str]:
     """The document's most repeated common nouns, as written ("pilots", "divisions")."""
     start, end = body_of(document)
     words = re.findall(r"\b[a-z][a-z-]{4,}\b", document.text[start:end])
-    counts = Counter(w for w in words if terms(w) and not is_nationality(terms(w)[0]))
+    # Not participles ("noted", "agreed"): minutes repeat them more than any noun.
+    nouns = [w for w in words if terms(w) and not w.endswith("ed") and w not in _NOT_THINGS]
+    counts = Counter(w for w in nouns if not is_nationality(terms(w)[0]))
     return [f"the {w}" for w, c in counts.most_common(n) if c > 1]

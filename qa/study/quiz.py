@@ -12,17 +12,24 @@ document where it counts that thing again, else made in the same notation ("nine
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from qa.answer import Citation, cite
 from qa.study.glossary import body_of, kind_of_name, names_in
 from qa.words import MONTH_NAMES
 from vectorstore.documents import Document
 from vectorstore.text import Span, split_sentences, terms
+
+
+def item_key(kind: str, *words: str) -> str:
+    """A short, stable name for a study item, made from what it says ("quiz-1f3a9c0b2d")."""
+    return f"{kind}-{hashlib.sha1(' '.join(words).encode()).hexdigest()[:10]}"
+
 
 QUIZ_ITEMS = 5
 CHOICES = 4
@@ -82,6 +89,13 @@ class QuizItem(BaseModel):
     answer: str
     kind: BlankKind
     source: Citation
+    key: str = ""
+    """Names the item to a teacher's edits (qa.study.edits): made from its sentence and blank."""
+
+    @model_validator(mode="after")
+    def _keyed(self) -> QuizItem:
+        self.key = self.key or item_key("quiz", self.prompt, self.answer)
+        return self
 
     @property
     def letter(self) -> str:
@@ -99,7 +113,7 @@ def quiz(document: Document, first: Iterable[Citation] = ()) -> list[QuizItem]:
     names = _names(document, sentences)
     ranked = sorted(
         sentences,
-        key=lambda s: (s.start not in quoted, not any(a[0] == s for a in amounts)),
+        key=lambda s: (s.start not in quoted, not any(a.sentence == s for a in amounts)),
     )
     items: list[QuizItem] = []
     for sentence in ranked:
@@ -131,8 +145,24 @@ def _quiz_sentences(document: Document) -> list[Span]:
     return kept
 
 
-Amount = tuple[Span, int, str, str]
-"""A sentence, the amount's offset in the text, the amount as written, and what it counts."""
+class Amount(NamedTuple):
+    """An amount in a sentence of the document, and what it counts."""
+
+    sentence: Span
+    at: int
+    """Its offset in the document's text."""
+    amount: str
+    """As written: "124", "nine", "$71.2 million"."""
+    unit: str
+    """The word it counts: "pieces", "divisions"."""
+    phrase: str
+    """The amount with what it counts: "nine Chinese divisions"."""
+
+
+def counted(document: Document) -> list[Amount]:
+    """The amounts in the sentences of the document's body a quiz may ask about, with what each
+    counts ("124 pieces"), in the document's order: no references, dates or years."""
+    return _amounts(document, _quiz_sentences(document))
 
 
 def _amounts(document: Document, sentences: list[Span]) -> list[Amount]:
@@ -149,7 +179,8 @@ def _amounts(document: Document, sentences: list[Span]) -> list[Amount]:
                 continue
             if not unit or not terms(unit):  # "124 for": what it counts is not next to it
                 continue
-            found.append((sentence, sentence.start + match.start(), amount, unit))
+            at = sentence.start + match.start()
+            found.append(Amount(sentence, at, amount, unit, match.group().strip()))
     return found
 
 
@@ -176,7 +207,7 @@ def _item(
 ) -> QuizItem | None:
     text = document.text[sentence.start : sentence.end]
     blanks: list[tuple[str, BlankKind, list[str]]] = []
-    for s, _, amount, unit in amounts:
+    for s, _, amount, unit, _ in amounts:
         if s == sentence:
             blanks.append((amount, "number", _other_amounts(amount, unit, amounts)))
     for at, (name, kind) in names.items():
@@ -211,7 +242,7 @@ def _other_amounts(amount: str, unit: str, amounts: list[Amount]) -> list[str]:
     stem = terms(unit)
     in_words = amount.lower() in _WORD_NUMBERS
     said = [
-        a for _, _, a, u in amounts
+        a for _, _, a, u, _ in amounts
         if terms(u) == stem and a != amount and (a.lower() in _WORD_NUMBERS) == in_words
     ]  # fmt: skip
     return list(dict.fromkeys([*said, *_alike(amount)]))
