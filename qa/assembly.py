@@ -31,11 +31,12 @@ from qa.offline import ExtractiveAnswerer
 from qa.retrieval import ArchiveRetriever
 from qa.settings import Settings
 from qa.sourcing import ProvenanceAnswerer
-from qa.study import StructuralProposer, StudyPack, study_pack
+from qa.study import Skill, StructuralProposer, StudyPack, StudyQuestion, study_pack
+from qa.study.edits import StudyEdits, apply_edits, check_added, load_edits, save_edits
 from vectorstore.client import connect, reset
 from vectorstore.documents import Document, load_document
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
-from vectorstore.owner import announce
+from vectorstore.owner import announce, owner_of
 from vectorstore.passages import Passage
 from vectorstore.remote_embeddings import RemoteEncoder
 from vectorstore.store import IngestResult, Store
@@ -90,9 +91,10 @@ class Archive:
         return self.chain.stream(Ask(question=question, history=tuple(history), scope=scope))
 
     def study(self, document: Document) -> StudyPack:
-        """The study materials for `document`: made once per version of its text (making them
-        asks a dozen questions, seconds offline) and kept for the page and the API alike."""
-        version = hash(document.text)
+        """The study materials for `document`: made once per version of its text and of the
+        library it is compared with (making them asks a score of questions, seconds offline)
+        and kept for the page and the API alike."""
+        version = self._version(document)
         with self._studying:
             kept = self._study_packs.get(document.id)
             if kept is None or kept[0] != version:
@@ -103,7 +105,41 @@ class Archive:
     def studied(self, document: Document) -> StudyPack | None:
         """The study materials for this version of `document`, if they have been made."""
         kept = self._study_packs.get(document.id)
-        return kept[1] if kept is not None and kept[0] == hash(document.text) else None
+        return kept[1] if kept is not None and kept[0] == self._version(document) else None
+
+    def study_as_edited(self, document: Document, collection: str | None = None) -> StudyPack:
+        """The study materials for `document` as its teacher left them for `collection` (or
+        for every course): items hidden, reworded, reordered, and their own questions."""
+        return apply_edits(
+            self.study(document), self.study_edits(document.id, collection), document
+        )
+
+    def study_edits(self, document_id: str, collection: str | None = None) -> StudyEdits:
+        """A teacher's edits of a document's study materials (qa.study.edits)."""
+        return load_edits(self.store, document_id, collection)
+
+    def save_study_edits(
+        self, document_id: str, edits: StudyEdits, collection: str | None = None
+    ) -> None:
+        """Keep a teacher's edits (where every replica sharing the store finds them)."""
+        save_edits(self.store, document_id, edits, collection)
+
+    def add_study_question(
+        self, document: Document, question: str, skill: Skill, collection: str | None = None
+    ) -> StudyQuestion:
+        """Check a teacher's own question (answered from the document, or a prompt with the
+        passages found) and add it to the document's study materials; `QuestionError` when the
+        document has nothing on it."""
+        added = check_added(self, document, question, skill)
+        edits = self.study_edits(document.id, collection)
+        edits.added.append(added)
+        self.save_study_edits(document.id, edits, collection)
+        return added
+
+    def _version(self, document: Document) -> int:
+        # Corroboration and context questions quote the other documents: a pack made before
+        # one was added or removed is made again.
+        return hash((document.text, frozenset(d.id for d in self.documents())))
 
     def documents(self) -> list[Document]:
         """Every document, without its text (qa.library)."""
@@ -165,6 +201,14 @@ def announce_server(settings: Settings, *, url: str, token: str) -> None:
     command line goes through it (vectorstore.owner); nothing to do with a Chroma server."""
     if not settings.chroma_host:
         announce(settings.archive_qa_data_dir, url=url, token=token)
+
+
+def admin_token(settings: Settings) -> str | None:
+    """The admin token of the server now serving the store the settings point at: the one the
+    settings fix (ARCHIVE_QA_ADMIN_TOKEN, for replicas), else the one it left in the folder."""
+    if settings.archive_qa_admin_token:
+        return settings.archive_qa_admin_token.get_secret_value()
+    return None if settings.chroma_host else owner_of(settings.archive_qa_data_dir).token
 
 
 def open_library(settings: Settings) -> Library:

@@ -118,6 +118,11 @@ class Settings(BaseSettings):
         "https://course.example.edu; by default the chat-only /embed may be framed anywhere "
         "and the full page by itself only.",
     )
+    archive_qa_admin_token: SecretStr | None = Field(
+        default=None,
+        description="The admin token (teachers' study edits and keys; changes to a read-only "
+        "library). Unset: `archive-qa serve` makes one per run; set it so replicas share one.",
+    )
     archive_qa_rate_limit: int = Field(
         default=60,
         ge=0,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect, sync_playwright
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -74,6 +74,15 @@ def _ask_and_open_source(where: Page | FrameLocator, question: str) -> None:
     link = where.locator("#aqa-chat a.aqa-cite").first
     expect(link).to_be_visible(timeout=60_000)
     link.click()
+
+
+def _make_study_materials(page: Page) -> Locator:
+    """Open the Study tab, choose the first document and make its materials; where they show."""
+    page.get_by_role("tab", name="Study").click()
+    page.locator("#aqa-study-document input").click()
+    page.get_by_role("option").first.click()
+    page.locator("#aqa-study-make").click()
+    return page.locator("#aqa-study")
 
 
 def _shoot(page: Page, name: str) -> None:
@@ -249,11 +258,7 @@ def test_an_uploaded_document_becomes_askable(
 def test_the_study_tab_links_its_items_to_their_quotes(browser: Browser, base_url: str) -> None:
     pack = study_pack(base_url, "document-110692")
     page, outside = _open(browser, base_url + "/", DESKTOP)
-    page.get_by_role("tab", name="Study").click()
-    page.locator("#aqa-study-document input").click()
-    page.get_by_role("option").first.click()
-    page.locator("#aqa-study-make").click()
-    study = page.locator("#aqa-study")
+    study = _make_study_materials(page)
     expect(study).to_contain_text("Study guide", timeout=120_000)
     for starter in pack["starters"]:
         expect(study).to_contain_text(starter)
@@ -359,3 +364,64 @@ def test_an_llm_answer_appears_a_checked_sentence_at_a_time(
             page.close()
     finally:
         writing.set()
+
+
+def test_the_embed_shows_a_documents_study_materials_in_an_iframe_on_another_origin(
+    browser: Browser, base_url: str
+) -> None:
+    pack = study_pack(base_url, "document-110692")
+    snippet = _readme_snippet("iframe-study", base_url)
+    with serving(_course_page(snippet)) as host_url:
+        page, outside = _open(browser, host_url + "/", DESKTOP)
+        frame = page.frame_locator("iframe")
+        expect(frame.get_by_role("heading", name="Week 3: the telegram")).to_be_visible(
+            timeout=60_000
+        )
+        study = frame.locator("#aqa-embed-study")
+        expect(study).to_contain_text("Study guide", timeout=120_000)
+        for kind in ("Sourcing", "Context", "Close reading"):
+            expect(study.locator("h4", has_text=kind)).to_be_visible()
+        expect(frame.get_by_label("Your question")).to_be_hidden()  # chat=0
+        offer = study.locator("details", has_text="What did Stalin offer?")
+        offer.locator("summary").click()
+        offer.locator("a.aqa-cite").first.click()
+        answer = next(q for q in pack["guide"] if q["question"] == "What did Stalin offer?")
+        expect(frame.locator("#aqa-mark")).to_have_text(answer["answer"]["citations"][0]["quote"])
+        with page.expect_download() as sheet:
+            study.get_by_role("link", name="PDF").click()
+        assert sheet.value.suggested_filename == "document-110692-sheet.pdf"
+        _shoot(page, "embed-study")
+        assert outside == [], "the page fetched from the network"
+        page.close()
+
+
+def test_a_teacher_hides_and_adds_questions_and_downloads_the_key_on_the_study_tab(
+    browser: Browser, tmp_path: Path
+) -> None:
+    archive = open_archive(make_settings(tmp_path / "db"))
+    with serving(build_app(archive, admin_token="the-teachers-token")) as url:
+        page, outside = _open(browser, url + "/", DESKTOP)
+        study = _make_study_materials(page)
+        expect(study).to_contain_text("What did Stalin offer?", timeout=120_000)
+        page.get_by_text("For teachers").click()
+        page.locator("#aqa-teacher-hidden").get_by_label("What did Stalin offer?").check()
+        page.locator("#aqa-teacher-save").click()
+        status = page.locator("#aqa-teacher-status")
+        expect(status).to_contain_text("Not saved.")  # no token yet
+        page.locator("#aqa-teacher-token input").fill("the-teachers-token")
+        page.locator("#aqa-teacher-save").click()
+        expect(status).to_contain_text("Saved: 1 hidden")
+        expect(study).not_to_contain_text("What did Stalin offer?")
+        page.locator("#aqa-teacher-add-question textarea").fill(
+            "Who would train the Chinese pilots?"
+        )
+        page.locator("#aqa-teacher-add").click()
+        expect(status).to_contain_text("Added with its cited answer", timeout=60_000)
+        expect(study).to_contain_text("Who would train the Chinese pilots?")
+        page.locator("#aqa-teacher-key").click()
+        expect(status).to_contain_text("The key is ready.", timeout=60_000)
+        expect(page.locator("a[href$='/document-110692-key.pdf']")).to_be_visible()
+        expect(page.locator("a[href$='/document-110692-key.md']")).to_be_visible()
+        _shoot(page, "study-teacher")
+        assert outside == [], "the page fetched from the network"
+        page.close()

@@ -9,7 +9,8 @@ import pytest
 from qa.assembly import Archive
 from tests.fake_encoder import quick_archive
 from ui.library_tab import EVERYTHING, add_files, change, holdings
-from ui.page import collection_timeline, respond, study_choices, study_materials
+from ui.page import respond
+from ui.study_tab import collection_timeline, study_choices, study_materials
 
 TELEGRAM = "document-110692"
 NOTES = "Notes on the Yalu bridges.\n\nThe bridges over the Yalu were bombed in November 1950.\n"

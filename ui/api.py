@@ -16,10 +16,20 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, Response, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    File,
+    Form,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -27,15 +37,19 @@ from qa.answer import Answer, Streamed
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
 from qa.library import SUPPORTED_SUFFIXES, Added, Document, collection_name
-from qa.study import StudyPack
+from qa.study import StudyPack, StudyQuestion
+from qa.study.edits import StudyEdits, apply_edits
 from ui.format import chicago, long_date
+from ui.handout import handout_markdown, handout_pdf
 from ui.jobs import Job, Jobs
 from ui.schemas import (
+    AddedQuestion,
     AskRequest,
     Collection,
     CollectionChange,
     DocumentSummary,
     DocumentText,
+    sections_of,
     summary_of,
 )
 
@@ -89,6 +103,15 @@ class Service:
         given = request.headers.get("authorization", "")
         token = self.admin_token
         return token is not None and secrets.compare_digest(given, f"Bearer {token}")
+
+    def check_teacher(self, request: Request) -> None:
+        """`ReadOnlyError` unless the request bears the admin token: only a teacher edits study
+        materials and reads the key."""
+        if not self.is_admin(request):
+            raise ReadOnlyError(
+                "only a teacher may do this: send the server's admin token "
+                "(`archive-qa token` prints it) as `Authorization: Bearer TOKEN`."
+            )
 
     def check_writable(self, request: Request) -> None:
         """`ReadOnlyError` for a change asked of a read-only server by anyone but its admin."""
@@ -167,10 +190,19 @@ def get_document(document_id: str, served: Served) -> Any:
     document = _document(served, document_id)
     cited = chicago(document)
     return DocumentText(
-        **summary_of(document).model_dump(), text=document.text, summary=document.summary,
+        **summary_of(document).model_dump(), text=document.text,
+        sections=sections_of(document), summary=document.summary,
         original_language=document.original_language, date_display=long_date(document.date),
         cite_note=cited.note, cite_bibliography=cited.bibliography,
     )  # fmt: skip
+
+
+CourseCollection = Annotated[
+    str | None,
+    Query(
+        description="The course's collection: its teacher's edits (else those for every course)."
+    ),
+]
 
 
 @router.get(
@@ -178,23 +210,111 @@ def get_document(document_id: str, served: Served) -> Any:
     response_model=StudyPack,
     responses={202: {"description": "Being made: ask again after Retry-After seconds."}},
 )
-def study_document(document_id: str, served: Served) -> Any:
-    """Starter questions (each answered before it is suggested), a study guide, a quiz, a
-    glossary and a timeline for one document; every item carries its verbatim source. They are
-    made off the request path, one document at a time: a pack not ready within a few seconds is
-    answered 202 with Retry-After, and is there when asked again."""
-    archive, document = served.archive, _document(served, document_id)
-    ready = archive.studied(document)
+def study_document(document_id: str, served: Served, collection: CourseCollection = None) -> Any:
+    """Starter questions, a study guide of the four historical-thinking kinds (each question
+    answered with checked quotes, or a prompt for discussion with passages), a quiz, a glossary
+    and a timeline for one document, as its teacher edited them; every item carries its
+    verbatim source. They are made off the request path, one document at a time: a pack not
+    ready within a few seconds is answered 202 with Retry-After, and is there when asked again."""
+    document = _document(served, document_id)
+    made = _study(served, document)
+    if isinstance(made, JSONResponse):
+        return made
+    return apply_edits(made, served.archive.study_edits(document.id, collection), document)
+
+
+@router.get(
+    "/documents/{document_id}/study/handout",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "text/markdown": {}}}},
+)
+def study_handout(
+    request: Request,
+    document_id: str,
+    served: Served,
+    collection: CourseCollection = None,
+    kind: Annotated[Literal["pdf", "markdown"], Query(alias="format")] = "pdf",
+    key: Annotated[bool, Query(description="The teacher's key (admin token only).")] = False,
+) -> Response:
+    """The study materials for print, as the teacher edited them: the student sheet, or with
+    `key` the teacher's key, which cites every answer."""
+    if key:
+        served.check_teacher(request)
+    document = _document(served, document_id)
+    made = _study(served, document)
+    if isinstance(made, JSONResponse):
+        return made
+    pack = apply_edits(made, served.archive.study_edits(document.id, collection), document)
+    name = f"{document.id}-{'key' if key else 'sheet'}"
+    if kind == "markdown":
+        text = handout_markdown(pack, key=key)
+        return _download(text.encode(), f"{name}.md", "text/markdown; charset=utf-8")
+    return _download(handout_pdf(pack, key=key), f"{name}.pdf", "application/pdf")
+
+
+@router.get("/documents/{document_id}/study/edits", response_model=StudyEdits)
+def get_study_edits(
+    request: Request, document_id: str, served: Served, collection: CourseCollection = None
+) -> Any:
+    """A teacher's edits of a document's study materials (admin token only)."""
+    served.check_teacher(request)
+    return served.archive.study_edits(_document(served, document_id).id, collection)
+
+
+@router.put("/documents/{document_id}/study/edits", response_model=StudyEdits)
+def put_study_edits(
+    request: Request,
+    document_id: str,
+    edits: StudyEdits,
+    served: Served,
+    collection: CourseCollection = None,
+) -> Any:
+    """Hide, reword and reorder a document's study items, by their keys (admin token only).
+    Questions are added one at a time (POST .../study/questions), checked; here the `added`
+    list can only drop them."""
+    served.check_teacher(request)
+    document = _document(served, document_id)
+    kept = {q.key for q in edits.added}
+    stored = served.archive.study_edits(document.id, collection)
+    edits.added = [q for q in stored.added if q.key in kept]
+    served.archive.save_study_edits(document.id, edits, collection)
+    return edits
+
+
+@router.post("/documents/{document_id}/study/questions", response_model=StudyQuestion)
+def add_study_question(
+    request: Request,
+    document_id: str,
+    added: AddedQuestion,
+    served: Served,
+    collection: CourseCollection = None,
+) -> Any:
+    """Add a teacher's own question (admin token only): kept with archive-qa's cited answer
+    when it quotes the document, else as a prompt with the passages found; refused (400) when
+    the document has nothing on it."""
+    served.check_teacher(request)
+    document = _document(served, document_id)
+    return served.archive.add_study_question(document, added.question, added.skill, collection)
+
+
+def _study(served: Service, document: Document) -> StudyPack | JSONResponse:
+    """The document's pack, made off the request path; a 202 to retry while it is made."""
+    ready = served.archive.studied(document)
     if ready is not None:
         return ready
     key = f"{document.id}:{hash(document.text)}"
-    made = served.studies.once(key, partial(archive.study, document))
+    made = served.studies.once(key, partial(served.archive.study, document))
     try:
         return made.result(timeout=served.study_wait)
     except FutureTimeout:
         message = {"status": "being made", "retry_after": _STUDY_RETRY}
         headers = {"retry-after": str(_STUDY_RETRY)}
         return JSONResponse(status_code=202, content=message, headers=headers)
+
+
+def _download(body: bytes, filename: str, media_type: str) -> Response:
+    disposition = f'attachment; filename="{filename}"'
+    return Response(body, media_type=media_type, headers={"content-disposition": disposition})
 
 
 @router.post("/documents", response_model=list[Added])

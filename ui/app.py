@@ -77,7 +77,7 @@ def build_app(
     )  # fmt: skip
     serve_api(api, service)
     _add_probes(api, archive)
-    app = _mount_pages(api, archive, limits)
+    app = _mount_pages(api, archive, limits, admin_token)
     app.add_middleware(Guard, limits=limits)
     return app
 
@@ -111,8 +111,11 @@ def _add_probes(api: FastAPI, archive: Archive) -> None:
         return FileResponse(_GRADIO_JS, media_type="text/javascript")
 
 
-def _mount_pages(api: FastAPI, archive: Archive, limits: Limits) -> FastAPI:
-    """The chat-only page at ``/embed`` and the full page at ``/``, mounted on `api`."""
+def _mount_pages(
+    api: FastAPI, archive: Archive, limits: Limits, admin_token: str | None
+) -> FastAPI:
+    """The chat-only page at ``/embed`` and the full page at ``/`` (whose teacher's tools take
+    `admin_token`), mounted on `api`."""
     page = {
         "css": (_STATIC / "aqa.css").read_text(encoding="utf-8"),
         "head": f"<style>{(_STATIC / 'frame.css').read_text(encoding='utf-8')}</style>"
@@ -124,8 +127,9 @@ def _mount_pages(api: FastAPI, archive: Archive, limits: Limits) -> FastAPI:
     embed = build_blocks(archive, embed=True).queue(default_concurrency_limit=_PAGE_CONCURRENCY)
     gr.mount_gradio_app(api, embed, path="/embed", footer_links=[], show_error=False, **page)
     full = build_blocks(
-        archive, read_only=limits.read_only, max_upload_bytes=limits.max_upload_bytes
-    ).queue(default_concurrency_limit=_PAGE_CONCURRENCY)
+        archive, read_only=limits.read_only, max_upload_bytes=limits.max_upload_bytes,
+        admin_token=admin_token,
+    ).queue(default_concurrency_limit=_PAGE_CONCURRENCY)  # fmt: skip
     app: FastAPI = gr.mount_gradio_app(
         api, full, path="", max_file_size=limits.max_upload_bytes, show_error=False, **page
     )
@@ -143,7 +147,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     import uvicorn
 
     archive = open_archive(settings)
-    token = secrets.token_urlsafe(32)
+    fixed = settings.archive_qa_admin_token
+    token = fixed.get_secret_value() if fixed else secrets.token_urlsafe(32)
     app = build_app(archive, limits_from(settings), admin_token=token)
     local = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
     announce_server(settings, url=f"http://{local}:{port}", token=token)

@@ -144,6 +144,12 @@ def _add_service_commands(commands: argparse._SubParsersAction[argparse.Argument
     verify.add_argument("--repair", action="store_true", help="fix what is found")
     verify.set_defaults(run=librarian.verify)
 
+    token = commands.add_parser(
+        "token",
+        help="print the running server's admin token (a teacher's key to editing study materials)",
+    )
+    token.set_defaults(run=librarian.token)
+
     reset = commands.add_parser("reset", help="delete every indexed document (to rebuild)")
     reset.add_argument("--yes", action="store_true", help="confirm")
     reset.set_defaults(run=librarian.reset)

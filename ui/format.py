@@ -11,7 +11,14 @@ from urllib.parse import quote as quote_url
 
 from qa.answer import Answer, Citation, Sentence, as_claim
 from qa.library import Document
-from qa.study import LETTERS, GlossaryEntry, QuizItem, StudyPack, TimelineEntry
+from qa.study import (
+    LETTERS,
+    GlossaryEntry,
+    QuizItem,
+    StudyPack,
+    StudyQuestion,
+    TimelineEntry,
+)
 
 _WIDTH = 100
 RELATED_HEADING = "Related passages, not an answer"
@@ -202,34 +209,39 @@ def _holdings(citation: str, title: str, when: str) -> str:
 
 
 _SKILLS = {
-    "sourcing": "Sourcing: who speaks in it, to whom, when, and where the original is",
-    "close reading": "Close reading: what it says",
+    "sourcing": "Sourcing: whose voice it is, for whom, when, why, and where the original is",
+    "context": "Context: what was happening around it",
+    "close reading": "Close reading: what it says, and how",
+    "corroboration": "Corroboration: what other documents say",
 }
+_PROMPT = (
+    "<p class='aqa-prompt'><strong>For discussion.</strong> archive-qa does not answer this "
+    "for you: read these passages and make your case.</p>"
+)
 
 
 def study_as_html(pack: StudyPack) -> str:
     """A document's study materials; every item links to its quote in the source viewer."""
     starters = "".join(f"<li>{html.escape(q)}</li>" for q in pack.starters)
     guide = "".join(
-        f"<h4>{heading}</h4>"
-        + "".join(
-            f"<details class='aqa-guide-item'><summary>{html.escape(q.question)}</summary>"
-            f"{answer_as_html(q.answer)}</details>"
-            for q in pack.guide
-            if q.skill == skill
-        )
+        f"<h4>{heading}</h4>" + "".join(_guide_item_html(q) for q in pack.guide if q.skill == skill)
         for skill, heading in _SKILLS.items()
         if any(q.skill == skill for q in pack.guide)
     )
     quiz = "".join(
         _quiz_item_html(i, item, pack.document_id) for i, item in enumerate(pack.quiz, start=1)
     )
+    essays = "".join(_essay_html(q) for q in pack.essays)
     parts = [
         f"<h2>{html.escape(pack.title)}</h2>",
         "<h3>Starter questions</h3><p class='aqa-hint'>archive-qa answered each of these from "
         f"the document before suggesting it; ask them in the Ask tab.</p><ul>{starters}</ul>",
-        "<h3>Study guide</h3><p class='aqa-hint'>Try to answer, then open a question to check."
-        f"</p>{guide}",
+        "<h3>Study guide</h3><p class='aqa-hint'>Try to answer, then open a question to check; "
+        f"a question marked for discussion has passages to read, not an answer.</p>{guide}",
+        "<h3>Essay questions</h3><p class='aqa-hint'>Write at length; open one for the passages "
+        f"a strong answer cites.</p>{essays}"
+        if essays
+        else "",
         f"<h3>Quiz</h3><p class='aqa-hint'>Fill in the blank: pick a letter.</p>"
         f"<ol class='aqa-quiz'>{quiz}</ol>"
         if quiz
@@ -238,6 +250,43 @@ def study_as_html(pack: StudyPack) -> str:
         f"<h3>Timeline</h3>{timeline_as_html(pack.timeline)}",
     ]
     return "<div class='aqa-study'>" + "".join(parts) + "</div>"
+
+
+def _essay_html(q: StudyQuestion) -> str:
+    """An essay question, closed until opened: the passages a strong answer cites (its key)."""
+    return (
+        f"<details class='aqa-guide-item'><summary>{html.escape(q.question)}</summary>"
+        f"<p class='aqa-side'>A strong answer cites:</p>{_passages_html(q.passages)}</details>"
+    )
+
+
+def _passages_html(passages: list[Citation]) -> str:
+    """Passages to read, numbered, each linked to its place in its document."""
+    items = "".join(
+        _source_html(c.model_copy(update={"n": n}), quoted=False)
+        for n, c in enumerate(passages, start=1)
+    )
+    return f"<ol class='aqa-sources'>{items}</ol>" if items else ""
+
+
+def _guide_item_html(q: StudyQuestion) -> str:
+    """A guide question, closed until the student opens it: its cited answer; for a prompt, the
+    passages to discuss; for corroboration, this document's passage beside the others' answer."""
+    passages = _passages_html(q.passages)
+    if q.answer is None:
+        body, tag = _PROMPT + passages, " <span class='aqa-tag'>discussion</span>"
+    elif passages:
+        body = (
+            f"<p class='aqa-side'>This document:</p>{passages}"
+            f"<p class='aqa-side'>Other documents:</p>{answer_as_html(q.answer)}"
+        )
+        tag = ""
+    else:
+        body, tag = answer_as_html(q.answer), ""
+    return (
+        f"<details class='aqa-guide-item'><summary>{html.escape(q.question)}{tag}</summary>"
+        f"{body}</details>"
+    )
 
 
 _KEY = " class='aqa-key'"
@@ -276,15 +325,25 @@ def glossary_as_html(entries: list[GlossaryEntry]) -> str:
         return "<p class='aqa-hint'>No names found.</p>"
     groups = []
     for kind, heading in _GLOSSARY_GROUPS.items():
-        rows = "".join(
-            f"<dt>{html.escape(e.term)}</dt><dd>{_show_link(e.source, as_claim(e.source.quote))}"
-            f"</dd>"
-            for e in entries
-            if e.kind == kind
-        )
+        rows = "".join(_glossary_entry_html(e) for e in entries if e.kind == kind)
         if rows:
             groups.append(f"<h4>{heading}</h4><dl class='aqa-glossary'>{rows}</dl>")
     return "".join(groups)
+
+
+def _glossary_entry_html(e: GlossaryEntry) -> str:
+    """A name, the other forms it takes, and its most telling mention; the editors' note on who
+    it is and where the record spells out an abbreviation, each marked as such."""
+    also = f" <small>(also {html.escape(', '.join(e.variants))})</small>" if e.variants else ""
+    notes = [_show_link(e.source, as_claim(e.source.quote))]
+    if e.expansion:
+        notes.append(f"<small>Spelled out:</small> {_show_link(e.expansion, e.expansion.quote)}")
+    if e.identification:
+        said = as_claim(e.identification.quote)
+        notes.append(
+            f"<small class='aqa-editors'>The editors:</small> {_show_link(e.identification, said)}"
+        )
+    return f"<dt>{html.escape(e.term)}{also}</dt>" + "".join(f"<dd>{n}</dd>" for n in notes)
 
 
 def timeline_as_html(entries: list[TimelineEntry]) -> str:
@@ -292,11 +351,23 @@ def timeline_as_html(entries: list[TimelineEntry]) -> str:
     if not entries:
         return "<p class='aqa-hint'>No full dates found.</p>"
     rows = "".join(
-        f"<li><time datetime='{e.date}'>{html.escape(long_date(e.date))}</time> "
-        f"{_show_link(e.source, e.label)}<small> ({html.escape(e.source.title)})</small></li>"
+        f"<li><time datetime='{e.date}'>{html.escape(long_date(e.date))}"
+        f"{'' if not e.inferred_year else ' <small>(year from the document)</small>'}</time> "
+        f"{_show_link(e.source, e.label)}<small> ({html.escape(e.source.title)}"
+        f"{', the editors' if e.editors else ''})</small></li>"
         for e in entries
     )
     return f"<ol class='aqa-timeline'>{rows}</ol>"
+
+
+def viewer_html(element_id: str) -> str:
+    """The source viewer, empty until a citation is selected (the page script fills it)."""
+    return (
+        f'<section id="{element_id}" class="aqa-viewer-body" aria-live="polite" '
+        'aria-label="Source viewer"><p class="aqa-viewer-empty">Select a source number such as '
+        "[1] in an answer to read the quote where it stands in its document, with its archival "
+        "citation.</p></section>"
+    )
 
 
 def header_html(title: str, documents: list[Document], *, embed: bool) -> str:

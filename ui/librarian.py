@@ -1,4 +1,5 @@
-"""The command line's library commands: ingest, documents, remove, collection, verify, reset.
+"""The command line's library commands: ingest, documents, remove, collection, verify, reset,
+and token (the running server's admin token, for a teacher's study edits).
 Each goes through `qa.library` (ingest and documents, when a server has the store open, through
 that server)."""
 
@@ -162,4 +163,17 @@ def reset(args: argparse.Namespace) -> int:
         raise ArchiveQAError("this deletes every indexed document; run `archive-qa reset --yes`.")
     reset_store(settings())
     print("The index is empty; the bundled telegram is added again on the next ask.")
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    from qa.assembly import admin_token
+
+    found = admin_token(settings())
+    if not found:
+        raise ArchiveQAError(
+            "no archive-qa server is serving this data folder: start one with `archive-qa serve` "
+            "(or set ARCHIVE_QA_ADMIN_TOKEN, which every replica then uses)."
+        )
+    print(found)
     return 0

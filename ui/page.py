@@ -5,9 +5,8 @@ for iframes (``/embed``). Callbacks only call `qa` and format what it returns.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import nullcontext
-from functools import partial
 from typing import Any, NamedTuple
 
 import gradio as gr
@@ -15,17 +14,10 @@ import gradio as gr
 from qa.answer import Answer, Scope, Sentence, Turn
 from qa.assembly import BUNDLED_DOCUMENT_ID, Archive
 from qa.errors import ArchiveQAError
-from qa.library import MAX_FILE_BYTES, Library
-from qa.study import timeline
-from ui.format import (
-    answer_as_html,
-    header_html,
-    message_text,
-    sentences_as_html,
-    study_as_html,
-    timeline_as_html,
-)
+from qa.library import MAX_FILE_BYTES
+from ui.format import answer_as_html, header_html, message_text, sentences_as_html, viewer_html
 from ui.library_tab import EVERYTHING, build_library_tab
+from ui.study_tab import build_study_tab, study_materials
 
 TITLE = "archive-qa"
 # Each one is answered by the offline answerer on the bundled telegram (tests/test_app.py checks).
@@ -36,12 +28,6 @@ EXAMPLES = [
 ]
 _SEARCHING = '<p class="aqa-pending" role="status">Searching the documents and checking quotes…</p>'
 _WRITING = '<p class="aqa-pending" role="status">Writing the answer, checking each quote…</p>'
-_VIEWER = (
-    '<section id="aqa-viewer-body" class="aqa-viewer-body" aria-live="polite" '
-    'aria-label="Source viewer"><p class="aqa-viewer-empty">Select a source number such as '
-    "[1] in an answer to read the quote where it stands in its document, with its archival "
-    "citation.</p></section>"
-)
 
 
 def build_blocks(
@@ -50,26 +36,30 @@ def build_blocks(
     embed: bool = False,
     read_only: bool = False,
     max_upload_bytes: int = MAX_FILE_BYTES,
+    admin_token: str | None = None,
 ) -> gr.Blocks:
     """The chat page, with the source viewer beside the chat (below it on a narrow screen), and
-    on the full page a study tab and a library tab to add, group and remove documents (unless
-    `read_only`).
+    on the full page a study tab (whose teacher's tools take `admin_token`) and a library tab to
+    add, group and remove documents (unless `read_only`).
 
     The query string configures it, for iframes above all: ``title=`` replaces the embed's
     heading, ``starters=0`` hides the starter questions, ``collection=NAME`` asks only that
-    collection and ``document=ID[,ID]`` only those documents.
+    collection and ``document=ID[,ID]`` only those documents; on the embed, ``study=ID`` shows
+    that document's study materials (as its teacher left them for the collection) above the chat,
+    and ``chat=0`` leaves the chat out.
     """
     # An iframe is narrow already: the embed uses its whole width.
     blocks = gr.Blocks(title=f"{TITLE}: cited answers from archive documents", fill_width=embed)
     with blocks:
         header = gr.HTML(header_html(TITLE, [], embed=embed))
-        # The embed is the chat alone: no tabs around it.
+        # The embed is the chat alone, unless asked for a document's study materials.
+        study = gr.HTML(visible=False, elem_id="aqa-embed-study") if embed else None
         with nullcontext() if embed else gr.Tabs():
             with nullcontext() if embed else gr.Tab("Ask", id="ask"):
                 chat = _ask_tab(embed)
             if not embed:
                 with gr.Tab("Study", id="study") as study_tab:
-                    choices, menus = _study(archive)
+                    choices, menus = build_study_tab(archive, admin_token)
                 study_tab.select(choices, None, menus, api_visibility="private")
                 with gr.Tab("Library", id="library"):
                     listing, listed = build_library_tab(
@@ -77,7 +67,7 @@ def build_blocks(
                         max_upload_bytes=max_upload_bytes,
                     )  # fmt: skip
                 blocks.load(listing, None, listed, api_visibility="private")
-        _wire_chat(blocks, archive, chat, header, embed=embed)
+        _wire_chat(blocks, archive, chat, header, study, embed=embed)
     return blocks
 
 
@@ -89,10 +79,12 @@ class _Chat(NamedTuple):
     question: Any
     send: Any
     starters: Any
+    talk: Any
+    """The column of the chat, the question box and the starters."""
 
 
 def _wire_chat(
-    blocks: gr.Blocks, archive: Archive, chat: _Chat, header: Any, *, embed: bool
+    blocks: gr.Blocks, archive: Archive, chat: _Chat, header: Any, study: Any, *, embed: bool
 ) -> None:
     """The chat's events: asking (the button or Enter), setting the page up from its query
     string, and on the full page the named endpoint ``/ask`` for `gradio_client` users."""
@@ -116,7 +108,10 @@ def _wire_chat(
             answer, [chat.question, chat.box, scope, chat.ask_in], [chat.question, chat.box],
             api_visibility="private",
         )  # fmt: skip
-    blocks.load(setup, None, [header, chat.starters, scope], api_visibility="private")
+    shown = [header, chat.starters, scope]
+    if study is not None:
+        shown += [study, chat.talk]
+    blocks.load(setup, None, shown, api_visibility="private")
     if not embed:
         hidden_in = gr.Textbox(visible=False)
         hidden_out = gr.JSON(visible=False)
@@ -127,14 +122,28 @@ def configure(archive: Archive, request: gr.Request, *, embed: bool) -> tuple[An
     """The page as its query string sets it: the heading, whether the starter questions show,
     and the documents it asks."""
     query = request.query_params
-    wanted = query.get("starters", "1").lower() not in {"0", "false", "no", "off"}
+    wanted = _switched_on(query.get("starters"))
     # The starter questions are about the bundled telegram: none once it has been removed.
     shown = wanted and BUNDLED_DOCUMENT_ID in archive.library.document_ids()
     documents = [i for i in query.get("document", "").split(",") if i.strip()] or None
     scope = {"documents": documents, "collection": query.get("collection") or None}
     # The full page's header lists the library, and the library keeps it up to date.
     heading = header_html(query.get("title") or TITLE, [], embed=True) if embed else gr.skip()
-    return heading, gr.Column(visible=shown), scope
+    if not embed:
+        return heading, gr.Column(visible=shown), scope
+    studied = query.get("study")
+    course = query.get("collection") or None
+    materials = study_materials(archive, studied, course) if studied else ""
+    chatting = _switched_on(query.get("chat"))
+    return (
+        heading, gr.Column(visible=shown and chatting), scope,
+        gr.HTML(materials, visible=bool(studied)), gr.Column(visible=chatting),
+    )  # fmt: skip
+
+
+def _switched_on(option: str | None) -> bool:
+    """Whether a page option is on: it is unless it says 0, false, no or off."""
+    return (option or "1").lower() not in {"0", "false", "no", "off"}
 
 
 def respond(
@@ -179,7 +188,7 @@ def _ask_tab(embed: bool) -> _Chat:
         visible=not embed, elem_id="aqa-ask-in",
     )  # fmt: skip
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=320):
+        with gr.Column(scale=3, min_width=320) as talk:
             chat = gr.Chatbot(
                 label="Answers", height="60vh", sanitize_html=True, elem_id="aqa-chat",
                 placeholder="Answers appear here, each claim with a numbered source.",
@@ -194,62 +203,5 @@ def _ask_tab(embed: bool) -> _Chat:
             with gr.Column() as starters:
                 gr.Examples(EXAMPLES, inputs=question, label="Try asking")
         with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
-            gr.HTML(_VIEWER, elem_id="aqa-viewer")
-    return _Chat(ask_in, chat, question, send, starters)
-
-
-def _study(archive: Archive) -> tuple[Callable[[], tuple[Any, Any]], list[Any]]:
-    """The study tab: for a chosen document, starter questions, a study guide, a quiz, a
-    glossary and a timeline, with a source viewer beside them; and a collection's timeline.
-
-    Returns the function that lists the documents and collections to choose from, and the menus
-    it fills, for the page to run when the tab opens."""
-
-    def choices() -> tuple[Any, Any]:
-        documents, collections = study_choices(archive.library)
-        return gr.Dropdown(choices=documents), gr.Dropdown(choices=collections)
-
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=320):
-            with gr.Row():
-                document = gr.Dropdown(label="Document", choices=[], elem_id="aqa-study-document")
-                make = gr.Button(
-                    "Make study materials", variant="primary", elem_id="aqa-study-make"
-                )
-            out = gr.HTML(elem_id="aqa-study")
-            with gr.Accordion("Timeline of a collection", open=False):
-                with gr.Row():
-                    collection = gr.Dropdown(
-                        label="Collection",
-                        choices=[("All documents", EVERYTHING)],
-                        value=EVERYTHING,
-                    )
-                    show = gr.Button("Show timeline")
-                dated = gr.HTML(elem_id="aqa-collection-timeline")
-        with gr.Column(scale=2, min_width=320, elem_classes=["aqa-viewer"]):
-            gr.HTML(_VIEWER.replace('id="aqa-viewer-body"', 'id="aqa-study-viewer-body"'))
-    make.click(partial(study_materials, archive), document, out, api_visibility="private")
-    show.click(
-        partial(collection_timeline, archive.library), collection, dated, api_visibility="private"
-    )
-    return choices, [document, collection]
-
-
-def study_choices(library: Library) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The study tab's menus: the documents, and the collections to draw a timeline of."""
-    documents = [(f"{d.title} ({d.date or 'undated'})", d.id) for d in library.documents()]
-    return documents, [("All documents", EVERYTHING), *((n, n) for n in library.collections())]
-
-
-def study_materials(archive: Archive, document_id: str | None) -> str:
-    """A document's study materials (starter questions, guide, quiz, glossary, timeline)."""
-    document = archive.library.document(document_id) if document_id else None
-    if document is None:
-        return "<p class='aqa-hint'>Choose a document first.</p>"
-    return study_as_html(archive.study(document))
-
-
-def collection_timeline(library: Library, name: str | None) -> str:
-    """The dated events of a collection's documents (of every document when none is named)."""
-    ids = library.members(name) if name else library.document_ids()
-    return timeline_as_html(timeline(list(library.documents_by_id(ids).values())))
+            gr.HTML(viewer_html("aqa-viewer-body"), elem_id="aqa-viewer")
+    return _Chat(ask_in, chat, question, send, starters, talk)

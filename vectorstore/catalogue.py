@@ -1,10 +1,11 @@
 """The catalogue: each document's full text and metadata, the collections, and the
 store's bookkeeping (a change counter, marks of ingests at work, the writer's lease).
 
-Two Chroma collections beside the passages: ``archive_qa_documents`` (each document's text and
-metadata, so any quote can be checked and shown in context, and the bookkeeping rows) and
-``archive_qa_course_packs`` (named groups of documents: collections). Both live
-in Chroma, so app replicas sharing a Chroma server share them; Chroma serves here as a key-value
+Three Chroma collections beside the passages: ``archive_qa_documents`` (each document's text and
+metadata, so any quote can be checked and shown in context, and the bookkeeping rows),
+``archive_qa_course_packs`` (named groups of documents: collections) and ``archive_qa_notes``
+(text kept for the layers above, by key: a teacher's edits of study materials). All live in
+Chroma, so app replicas sharing a Chroma server share them; Chroma serves here as a key-value
 store, looked up by id only.
 """
 
@@ -25,6 +26,7 @@ from vectorstore.lease import WriterLease
 from vectorstore.rows import PAGE, get_all, put_row, put_rows
 
 DOCUMENTS = "archive_qa_documents"
+NOTES = "archive_qa_notes"
 COLLECTIONS = (
     "archive_qa_course_packs"  # the name it was first stored under, kept for stores made then
 )
@@ -52,6 +54,7 @@ class Catalogue:
         self._page = page
         self._documents = client.get_or_create_collection(DOCUMENTS, embedding_function=None)
         self._collections = client.get_or_create_collection(COLLECTIONS, embedding_function=None)
+        self._notes = client.get_or_create_collection(NOTES, embedding_function=None)
         # One write at a time: in this process (a server ingests uploads on several threads),
         # and among the processes sharing the store (replicas of a Chroma server).
         self.lease = WriterLease(self._documents)
@@ -237,6 +240,18 @@ class Catalogue:
 
     def _write_collection(self, name: str, members: list[str]) -> None:
         put_row(self._collections, name, document=json.dumps(members))
+
+    # -- notes ---------------------------------------------------------------------------
+
+    def note(self, key: str) -> str | None:
+        """The text kept under `key`, or None."""
+        texts = self._notes.get(ids=[key], include=["documents"])["documents"] or []
+        return texts[0] if texts else None
+
+    def put_note(self, key: str, text: str) -> None:
+        """Keep `text` under `key`, replacing what was there."""
+        with self.lease.held():
+            put_row(self._notes, key, document=text)
 
 
 def stored_origin(stored: Mapping[str, Any] | None) -> str:

@@ -11,7 +11,7 @@ from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 
 from vectorstore import owner
-from vectorstore.catalogue import COLLECTIONS, DOCUMENTS
+from vectorstore.catalogue import COLLECTIONS, DOCUMENTS, NOTES
 from vectorstore.errors import StoreError
 from vectorstore.store import PASSAGES
 
@@ -41,6 +41,6 @@ def connect(
 
 def reset(client: ClientAPI) -> None:
     """Drop every collection (used to rebuild after a model change)."""
-    for name in (PASSAGES, DOCUMENTS, COLLECTIONS):
+    for name in (PASSAGES, DOCUMENTS, COLLECTIONS, NOTES):
         with contextlib.suppress(Exception):  # a missing collection is what we want anyway
             client.delete_collection(name)

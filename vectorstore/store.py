@@ -209,6 +209,14 @@ class Store:
         `document_ids` is None (its documents stay; returns [])."""
         return self.catalogue.remove_from_collection(name, document_ids)
 
+    def note(self, key: str) -> str | None:
+        """Text the layers above keep in the store under `key` (vectorstore.catalogue), or None."""
+        return self.catalogue.note(key)
+
+    def put_note(self, key: str, text: str) -> None:
+        """Keep `text` under `key`, for every replica sharing the store."""
+        self.catalogue.put_note(key, text)
+
     # -- consistency ------------------------------------------------------------------------
 
     def recover(self) -> None:
