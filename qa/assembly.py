@@ -42,6 +42,8 @@ from vectorstore.remote_embeddings import RemoteEncoder
 from vectorstore.store import IngestResult, Store
 
 BUNDLED_DOCUMENT = "000_75e4e0694aac02d8.txt"
+# Documents whose names a quiz may borrow as wrong choices (qa.study.quiz).
+_BESIDE = 12
 BUNDLED_DOCUMENT_ID = "document-110692"
 """The id the bundled telegram is stored under (from its archive URL)."""
 
@@ -98,7 +100,8 @@ class Archive:
         with self._studying:
             kept = self._study_packs.get(document.id)
             if kept is None or kept[0] != version:
-                kept = version, study_pack(self, self.proposer, document)
+                beside = self._beside(document)
+                kept = version, study_pack(self, self.proposer, document, beside)
                 self._study_packs[document.id] = kept
         return kept[1]
 
@@ -137,9 +140,22 @@ class Archive:
         return added
 
     def _version(self, document: Document) -> int:
-        # Corroboration and context questions quote the other documents: a pack made before
-        # one was added or removed is made again.
-        return hash((document.text, frozenset(d.id for d in self.documents())))
+        # Corroboration and context questions quote the other documents, and the quiz takes
+        # wrong names from a collection: a pack made before one changed is made again.
+        listed = frozenset(d.id for d in self.documents())
+        grouped = frozenset((n, frozenset(ids)) for n, ids in self.store.collections().items())
+        return hash((document.text, listed, grouped))
+
+    def _beside(self, document: Document) -> list[Document]:
+        """The documents a document is studied beside: those of its collections, else those of
+        its year; a dozen at most."""
+        grouped = self.store.collections().values()
+        near = {i for members in grouped if document.id in members for i in members}
+        if not near and document.date:
+            year = document.date[:4]
+            near = set(self.store.dated_between(year, year))
+        chosen = sorted(near - {document.id})[:_BESIDE]
+        return list(self.store.documents_by_id(chosen).values())
 
     def documents(self) -> list[Document]:
         """Every document, without its text (qa.library)."""

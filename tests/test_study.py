@@ -280,3 +280,17 @@ def test_an_essay_question_is_keyed_to_the_sentences_a_strong_answer_cites(
     assert "ready to send you a division of jet fighter planes" in keyed
     assert all(seed.text[c.start : c.end] == c.quote for c in essay.passages)
     assert "A strong answer cites:" in study_as_html(pack)
+
+
+def test_a_short_notes_quiz_borrows_wrong_names_from_the_documents_beside_it(
+    eval_archive: Archive,
+) -> None:
+    note = eval_archive.store.document("frus1951v07p2-d13")  # Henderson, 7 names in all
+    assert note is not None
+    assert not quiz(note)  # alone, too few names of one kind for three wrong choices
+    items = eval_archive.study(note).quiz
+    assert items
+    for item in items:
+        wrong = [c for c in item.choices if c != item.answer]
+        assert len(wrong) == 3 and not any(c in note.text for c in wrong)
+        assert item.kind != "number"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
@@ -32,9 +33,9 @@ from qa.study.thinking import (
     context_questions,
     corroboration_questions,
     essay_questions,
-    speaks_of,
     says_something,
     sourcing_questions,
+    speaks_of,
     topic,
 )
 from qa.words import is_nationality
@@ -57,10 +58,12 @@ class StudyPack(BaseModel):
     timeline: list[TimelineEntry]
 
 
-def study_pack(asker: Asker, proposer: Proposer, document: Document) -> StudyPack:
+def study_pack(
+    asker: Asker, proposer: Proposer, document: Document, beside: Sequence[Document] = ()
+) -> StudyPack:
     """The study materials for one document: questions of the four historical-thinking kinds
-    (qa.study.thinking) and those `proposer` proposes, answered by `asker`; the quiz, glossary
-    and timeline."""
+    (qa.study.thinking) and those `proposer` proposes, answered by `asker`; the quiz (with wrong
+    names from the documents studied `beside` it where it has too few), glossary and timeline."""
     others = [d for d in asker.documents() if d.id != document.id]
     sourcing, sourced = sourcing_questions(asker, document)
     reading = close_reading_questions(asker, document, sourced.author)
@@ -81,7 +84,7 @@ def study_pack(asker: Asker, proposer: Proposer, document: Document) -> StudyPac
         ],
         guide=guide,
         essays=essay_questions(document, guide, sourced.author),
-        quiz=quiz(document, first=[q.answer.citations[0] for q in answered if q.answer]),
+        quiz=quiz(document, [q.answer.citations[0] for q in answered if q.answer], beside),
         glossary=glossary(document),
         timeline=timeline([document]),
     )

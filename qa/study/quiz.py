@@ -20,7 +20,7 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, model_validator
 
 from qa.answer import Citation, cite
-from qa.study.glossary import body_of, kind_of_name, names_in
+from qa.study.glossary import body_of, glossary, kind_of_name, names_in
 from qa.words import MONTH_NAMES
 from vectorstore.documents import Document
 from vectorstore.text import Span, split_sentences, terms
@@ -103,21 +103,25 @@ class QuizItem(BaseModel):
         return LETTERS[self.choices.index(self.answer)]
 
 
-def quiz(document: Document, first: Iterable[Citation] = ()) -> list[QuizItem]:
+def quiz(
+    document: Document, first: Iterable[Citation] = (), beside: Iterable[Document] = ()
+) -> list[QuizItem]:
     """Up to `QUIZ_ITEMS` fill-in-the-blank items from the document's body: the sentences `first`
     quotes (a study guide's answers) come first, then those with an amount, then the rest, in the
-    document's order; one item a sentence, each answer once."""
+    document's order; one item a sentence, each answer once. Wrong names come from the document,
+    then, where it has too few of a kind, from the documents studied `beside` it."""
     sentences = _quiz_sentences(document)
     quoted = {c.start for c in first if c.document_id == document.id}
     amounts = _amounts(document, sentences)
     names = _names(document, sentences)
+    pool = _pool(beside)
     ranked = sorted(
         sentences,
         key=lambda s: (s.start not in quoted, not any(a.sentence == s for a in amounts)),
     )
     items: list[QuizItem] = []
     for sentence in ranked:
-        item = _item(document, sentence, amounts, names, {i.answer for i in items})
+        item = _item(document, sentence, amounts, names, pool, {i.answer for i in items})
         if item is not None and sum(i.kind == item.kind for i in items) < _PER_KIND:
             items.append(item)
         if len(items) == QUIZ_ITEMS:
@@ -185,11 +189,14 @@ def _amounts(document: Document, sentences: list[Span]) -> list[Amount]:
 
 
 def _names(document: Document, sentences: list[Span]) -> dict[int, tuple[str, BlankKind]]:
-    """The people, places and organisations of the sentences, by offset."""
+    """The people, places and organisations of the sentences, by offset, typed as the glossary
+    types them."""
     found: dict[int, tuple[str, BlankKind]] = {}
+    typed = {form: e.kind for e in glossary(document) for form in (e.term, *e.variants)}
     for sentence in sentences:
         for at, name in names_in(document, sentence.start, sentence.end).items():
-            kind = _BLANKABLE.get(kind_of_name(name, document.text[max(0, at - 30) : at + 1]))
+            before = document.text[max(0, at - 30) : at + 1]
+            kind = _BLANKABLE.get(typed.get(name) or kind_of_name(name, before))
             if kind is not None and not re.search(r"\w-[A-Z]", name):  # "First Party-Second ..."
                 found[at] = (name, kind)
     return found
@@ -198,11 +205,24 @@ def _names(document: Document, sentences: list[Span]) -> dict[int, tuple[str, Bl
 _BLANKABLE: dict[str, BlankKind] = {k: k for k in ("person", "place", "organisation")}
 
 
+def _pool(documents: Iterable[Document]) -> dict[BlankKind, list[str]]:
+    """The people, places and organisations of other documents, by kind, as their glossaries
+    type them: wrong choices where a document has too few of its own."""
+    pool: dict[BlankKind, list[str]] = {}
+    for document in documents:
+        for entry in glossary(document):
+            kind = _BLANKABLE.get(entry.kind)
+            if kind is not None:
+                pool.setdefault(kind, []).append(entry.term)
+    return {kind: list(dict.fromkeys(terms)) for kind, terms in pool.items()}
+
+
 def _item(
     document: Document,
     sentence: Span,
     amounts: list[Amount],
     names: dict[int, tuple[str, BlankKind]],
+    pool: dict[BlankKind, list[str]],
     used: set[str],
 ) -> QuizItem | None:
     text = document.text[sentence.start : sentence.end]
@@ -213,11 +233,16 @@ def _item(
     for at, (name, kind) in names.items():
         if sentence.start <= at < sentence.end:
             others = [n for n, k in dict.fromkeys(names.values()) if k == kind and n != name]
+            others += pool.get(kind, [])
             blanks.append((name, kind, others))
-    for answer, kind, pool in blanks:
+    for answer, kind, candidates in blanks:
         if answer in used or text.count(answer) != 1:
             continue
-        wrong = [p for p in dict.fromkeys(pool) if p not in text and not _same(p, answer)]
+        wrong: list[str] = []
+        for other in dict.fromkeys(candidates):
+            # Each choice names something else: not "Chinese Nationalist" and "... Nationalists".
+            if other not in text and not any(_same(other, c) for c in [answer, *wrong]):
+                wrong.append(other)
         if len(wrong) < CHOICES - 1:
             continue
         choices = [answer, *wrong[: CHOICES - 1]]
