@@ -43,9 +43,14 @@ def test_the_forms_of_a_name_are_one_entry_under_its_fullest() -> None:
 
 
 def test_the_telegrams_glossary_has_the_people_its_title_names() -> None:
-    kinds = {e.term: e.kind for e in glossary(load_document(TELEGRAM))}
+    entries = glossary(load_document(TELEGRAM))
+    kinds = {e.term: e.kind for e in entries}
     assert kinds["Zhou Enlai"] == kinds["Mao Zedong"] == "person"
-    assert kinds["Roshchin"] == kinds["Filippov"] == "person"
+    assert kinds["Roshchin"] == kinds["Stalin"] == "person"
+    # The pseudonym is the man behind it: one entry, "FILIPPOV [Stalin]" quoted.
+    stalin = _entry(entries, "Stalin")
+    assert stalin.variants == ["Filippov"] and stalin.source.quote == "FILIPPOV [Stalin]"
+    assert "Filippov" not in kinds
 
 
 def test_an_abbreviation_is_expanded_by_the_records_own_words() -> None:

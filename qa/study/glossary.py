@@ -204,7 +204,16 @@ def _grouped(document: Document, kinds: dict[str, Kind]) -> dict[str, list[str]]
         written = " ".join(document.text[slice(*spelled)].split()) if spelled else ""
         if written in groups and written != name:
             groups[written] += groups.pop(name)
+    # A pseudonym with the name behind it ("FILIPPOV [Stalin]"): one person, under the name.
+    lowered = {n.lower(): n for n in groups}
+    for alias, name in _PSEUDONYM.findall(document.text):
+        a, n = lowered.get(alias.lower()), lowered.get(name.lower())
+        if a and n and a != n and a in groups and n in groups:
+            groups[n] += groups.pop(a)
     return groups
+
+
+_PSEUDONYM = re.compile(r"\b([A-Z][\w’'-]+)[ \t]*\[([A-Z][\w .’'-]+)\]")  # noqa: RUF001
 
 
 def _surnames(core: str) -> tuple[str, ...]:
@@ -229,7 +238,9 @@ def _entry(
     by_name: dict[str, list[_Mention]],
     notes: Identifications,
 ) -> GlossaryEntry:
-    term = max(group, key=_fullness) if not is_abbreviation(group[0]) else group[0]
+    # A group's first name is its term: the fullest form, the spelled-out name of an
+    # abbreviation, the name behind a pseudonym.
+    term = group[0]
     title_end = next((s.end for s in document.sections if s.name == "Title"), -1)
     best = max(
         (m for name in group for m in by_name[name]),
