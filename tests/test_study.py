@@ -147,6 +147,7 @@ def test_a_quiz_never_blanks_the_records_apparatus_or_the_editors_notes() -> Non
             assert contents.start <= item.source.start < contents.end, item.prompt
             assert source not in apparatus and "|" not in source, item.prompt
             assert not source.startswith(("(", "[")), item.prompt
+            assert source.count("]") <= source.count("["), item.prompt  # an aside's end
             figures = [any(ch.isdigit() for ch in c) for c in item.choices]
             if item.kind != "number":  # people, places, organisations: no amount among them
                 assert not any(figures), item
@@ -294,3 +295,10 @@ def test_a_short_notes_quiz_borrows_wrong_names_from_the_documents_beside_it(
         wrong = [c for c in item.choices if c != item.answer]
         assert len(wrong) == 3 and not any(c in note.text for c in wrong)
         assert item.kind != "number"
+
+
+def test_the_end_of_a_bracketed_aside_in_minutes_is_never_blanked(eval_archive: Archive) -> None:
+    minutes = eval_archive.store.document("frus1951v07p2-d30")
+    assert minutes is not None
+    asides = [i.prompt for i in eval_archive.study(minutes).quiz if i.prompt.endswith("]")]
+    assert asides == []  # not "During this discussion, Mr. _____ left the meeting.]"

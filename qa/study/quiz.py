@@ -143,6 +143,10 @@ def _quiz_sentences(document: Document) -> list[Span]:
         text = " ".join(document.text[sentence.start : sentence.end].split())
         if len(text.split()) < _MIN_WORDS or "|" in text or text[0] in "([":
             continue
+        # The end of a bracketed aside ("[... During this discussion, Mr. Rusk left the
+        # meeting.]") is a stage direction too.
+        if text.count("]") > text.count("[") or text.count(")") > text.count("("):
+            continue
         if text in apparatus:
             continue
         kept.append(sentence)
