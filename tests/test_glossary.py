@@ -134,3 +134,9 @@ def test_a_telegrams_day_month_year_date_is_read() -> None:
     entries = timeline([note])
     assert [e.date for e in entries] == ["1950-07-14"]  # no year to give "16 July": left out
     assert entries[0].source.quote == "The order of 14.7.50 was cancelled on 16 July."
+
+
+def test_a_countrys_adjective_is_no_name_of_its_own() -> None:
+    kinds = {e.term: e.kind for e in glossary(load_document(FRUS / "0007.txt"))}
+    assert "Thai" not in kinds  # "Consult with Thai authorities"
+    assert kinds["Thailand"] == "place"

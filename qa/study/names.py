@@ -258,6 +258,8 @@ def _is_demonym(name: str, text: str) -> bool:
         return False
     if re.search(r"(?:ian|ean|ese|ish|ic|ics)s?$", name):
         return True
+    if _names_a_country(name.lower()):
+        return True
     stem = re.sub(r"s$", "", name)
     places = (stem[:-1], stem[:-2], stem[:-3] + "o")  # Asia(n), Tibet(an), Mexic(an)o
     return stem.endswith("an") and any(len(p) > 2 and re.search(rf"\b{p}\b", text) for p in places)
@@ -280,12 +282,32 @@ def kind_of_name(name: str, before: str) -> Kind:
     return "other"
 
 
+def _names_a_country(word: str) -> bool:
+    """Whether a lower-case word is a country's adjective cut from its name: "thai" of
+    Thailand, "philippine" of the Philippines, "german" of Germany."""
+    return len(word) > 3 and any(word + end in _nations() for end in ("s", "land", "y", "ia"))
+
+
+@cache
+def _nations() -> frozenset[str]:
+    """Names of countries and former countries (not their provinces or cities), lower case."""
+    records = itertools.chain(pycountry.countries, pycountry.historic_countries)
+    return frozenset(
+        value.split(",")[0].strip().lower()
+        for record in records
+        for field in ("name", "common_name")
+        if isinstance(value := getattr(record, field, None), str)
+    )
+
+
 def _is_region(name: str) -> bool:
     """Whether a name is a country's ("Philippines", "Burma") or a region's ("Far East")."""
     words = terms(name)
     if words and all(w in _REGIONS or w in DIRECTIONS for w in words):
         return True
-    return re.sub(r"^the\s+", "", name, flags=re.I).lower() in _countries()
+    bare = re.sub(r"^the\s+", "", name, flags=re.I).lower()
+    # "Japan-Ryukyus-Philippines": a line through places is a place.
+    return bare in _countries() or ("-" in bare and all(_is_region(p) for p in bare.split("-")))
 
 
 @cache
