@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from qa.answer import Asker, Citation, Scope, check_question
 from qa.errors import QuestionError
 from qa.study.pack import StudyPack
-from qa.study.thinking import Skill, StudyQuestion, says_something
+from qa.study.question import Skill, StudyQuestion, says_something
 from vectorstore.documents import Document
 from vectorstore.store import Store
 

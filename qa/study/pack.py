@@ -1,7 +1,8 @@
 """Guided study: starter questions, a study guide, a quiz, a glossary and a timeline for a
 document, each item cited verbatim.
 
-The guide asks questions of the four historical-thinking kinds (qa.study.thinking), each
+The guide asks questions of the four historical-thinking kinds (qa.study.thinking and
+qa.study.reading), each
 answered with checked quotes or offered as a prompt for discussion with passages to read. Offline,
 more close-reading questions come from the document's most mentioned names and things; with a
 language model, the model proposes them. Either way such a question is kept only after
@@ -26,18 +27,10 @@ from qa.study.glossary import (
     mentions,
     timeline,
 )
+from qa.study.question import StudyQuestion, says_something, speaks_of, topic
 from qa.study.quiz import QuizItem, quiz
-from qa.study.thinking import (
-    StudyQuestion,
-    close_reading_questions,
-    context_questions,
-    corroboration_questions,
-    essay_questions,
-    says_something,
-    sourcing_questions,
-    speaks_of,
-    topic,
-)
+from qa.study.reading import close_reading_questions, corroboration_questions, essay_questions
+from qa.study.thinking import context_questions, sourcing_questions
 from qa.words import is_nationality
 from vectorstore.documents import Document
 from vectorstore.text import terms
@@ -62,8 +55,9 @@ def study_pack(
     asker: Asker, proposer: Proposer, document: Document, beside: Sequence[Document] = ()
 ) -> StudyPack:
     """The study materials for one document: questions of the four historical-thinking kinds
-    (qa.study.thinking) and those `proposer` proposes, answered by `asker`; the quiz (with wrong
-    names from the documents studied `beside` it where it has too few), glossary and timeline."""
+    (qa.study.thinking, qa.study.reading) and those `proposer` proposes, answered by `asker`;
+    the quiz (with wrong names from the documents studied `beside` it where it has too few),
+    glossary and timeline."""
     others = [d for d in asker.documents() if d.id != document.id]
     sourcing, sourced = sourcing_questions(asker, document)
     reading = close_reading_questions(asker, document, sourced.author)
@@ -93,7 +87,7 @@ def study_pack(
 class StructuralProposer:
     """Offline: close-reading questions from the document's structure (its most mentioned names
     and things); the questions cued by its sentences and fields are asked of every document
-    (qa.study.thinking)."""
+    (qa.study.thinking, qa.study.reading)."""
 
     def propose(self, document: Document) -> list[str]:
         return _candidate_questions(document)
