@@ -67,6 +67,8 @@ def load_edits(store: Store, document_id: str, collection: str | None = None) ->
 def save_edits(
     store: Store, document_id: str, edits: StudyEdits, collection: str | None = None
 ) -> None:
+    """Keep a teacher's edits of a document's materials, for `collection` (or for every course)
+    where every replica sharing the store finds them."""
     store.put_note(edits_key(document_id, collection), edits.model_dump_json())
 
 
