@@ -36,7 +36,7 @@ from qa.study.edits import StudyEdits, apply_edits, check_added, load_edits, sav
 from vectorstore.client import connect, reset
 from vectorstore.documents import Document, load_document
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
-from vectorstore.owner import announce, owner_of
+from vectorstore.owner import announce, owner_of, withdraw
 from vectorstore.passages import Passage
 from vectorstore.remote_embeddings import RemoteEncoder
 from vectorstore.store import IngestResult, Store
@@ -217,6 +217,12 @@ def announce_server(settings: Settings, *, url: str, token: str) -> None:
     command line goes through it (vectorstore.owner); nothing to do with a Chroma server."""
     if not settings.chroma_host:
         announce(settings.archive_qa_data_dir, url=url, token=token)
+
+
+def withdraw_server(settings: Settings) -> None:
+    """Take the serving process's note out of the store's folder as it stops."""
+    if not settings.chroma_host:
+        withdraw(settings.archive_qa_data_dir)
 
 
 def admin_token(settings: Settings) -> str | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
+import sys
 from pathlib import Path
 
 import gradio as gr
@@ -16,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi_offline import FastAPIOffline
 
-from qa.assembly import Archive, announce_server, open_archive
+from qa.assembly import Archive, announce_server, open_archive, withdraw_server
 from qa.settings import Settings
 from ui.api import STUDY_WAIT, Service, serve_api
 from ui.guards import Guard, Limits
@@ -155,10 +157,16 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     print(f"archive-qa is serving on http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     # A stop signal waits this long for requests in flight, then ends them. Forwarded headers are
     # read by the wall (ui.guards), from the proxies the settings trust, not by uvicorn.
-    uvicorn.run(
-        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5,
-        proxy_headers=False,
-    )  # fmt: skip
+    # uvicorn stops on SIGTERM, then raises it again for the handler it found: let that one end
+    # the process through `finally`, as Ctrl+C does, so that the note is taken away.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        uvicorn.run(
+            app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5,
+            proxy_headers=False,
+        )  # fmt: skip
+    finally:
+        withdraw_server(settings)  # a note left behind is a door to the old port
 
 
 def limits_from(settings: Settings) -> Limits:

@@ -26,7 +26,7 @@ def connect(
             return chromadb.HttpClient(host=host, port=port, settings=settings)
         if data_dir is None:
             raise StoreError("no data directory given: set ARCHIVE_QA_DATA_DIR or CHROMA_HOST.")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        owner.make_private(data_dir)
         owner.take(data_dir)
         return chromadb.PersistentClient(path=str(data_dir), settings=settings)
     except StoreError:
