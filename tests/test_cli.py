@@ -110,6 +110,16 @@ def test_ask_reads_one_question_per_line_from_stdin(data_dir: Path) -> None:
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["question"] for a in lines] == ["Who is Filippov?", "What is the recipe for borscht?"]
     assert [a["abstained"] for a in lines] == [False, True]
+    assert result.returncode == 0  # a refusal is an answer
+
+
+def test_ask_from_stdin_exits_non_zero_when_a_question_failed(data_dir: Path) -> None:
+    too_long = "Why? " * 300  # over the 1,000 characters a question may have
+    result = run(data_dir, "ask", "--json", "-", stdin=f"Who is Filippov?\n{too_long}\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["question"] == "Who is Filippov?" and "error" in lines[1]
+    assert result.returncode == 1
+    assert "1 question(s) failed" in result.stderr
 
 
 def test_asking_does_not_load_the_web_or_llm_stack(data_dir: Path) -> None:

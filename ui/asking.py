@@ -39,14 +39,18 @@ def ask(args: argparse.Namespace) -> int:
         answer = archive.ask(args.question, scope=scope)
         print(answer.model_dump_json(indent=2) if args.json else answer_as_text(answer))
         return 0
+    failed = 0
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
             print(archive.ask(line, scope=scope).model_dump_json(), flush=True)
         except ArchiveQAError as exc:
+            failed += 1
             print(json.dumps({"question": line.strip(), "error": str(exc)}), flush=True)
-    return 0
+    if failed:  # a script reading the answers learns that some are missing
+        print(f"archive-qa: {failed} question(s) failed; see their error lines.", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def chat(args: argparse.Namespace) -> int:
