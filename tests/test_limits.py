@@ -113,6 +113,25 @@ def test_a_client_over_the_rate_limit_is_told_when_to_come_back(archive: Archive
         assert spoofed[-1] == 429  # a forwarded address from no trusted proxy is not believed
 
 
+def test_the_operator_is_not_rate_limited_like_a_visitor(archive: Archive) -> None:
+    """The command line goes through a running server with its admin token: a folder of files
+    or a file of questions must not stop at the web's allowance (issue 24, item 2)."""
+    with serving(build_app(archive, Limits(requests_per_minute=2), admin_token="op")) as base:
+        ask = {"question": "Who is Filippov?"}
+        operator = {"authorization": "Bearer op"}
+        codes = [
+            httpx.post(f"{base}/api/ask", json=ask, headers=operator, timeout=60).status_code
+            for _ in range(6)
+        ]
+        assert codes == [200] * 6
+        wrong = {"authorization": "Bearer not-the-token"}
+        visitor = [
+            httpx.post(f"{base}/api/ask", json=ask, headers=wrong, timeout=60).status_code
+            for _ in range(3)
+        ]
+        assert visitor[-1] == 429
+
+
 def test_hosts_headers_health_and_the_embed_address(archive: Archive) -> None:
     limits = Limits(allowed_hosts=["127.0.0.1"], frame_ancestors=["https://course.example.edu"])
     with serving(build_app(archive, limits)) as base:

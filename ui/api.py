@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -40,6 +39,7 @@ from qa.library import SUPPORTED_SUFFIXES, Added, Document, collection_name
 from qa.study import StudyPack, StudyQuestion
 from qa.study.edits import StudyEdits, apply_edits
 from ui.format import chicago, long_date
+from ui.guards import bears
 from ui.handout import handout_markdown, handout_pdf
 from ui.jobs import Job, Jobs
 from ui.schemas import (
@@ -100,9 +100,7 @@ class Service:
     studies: Jobs = field(default_factory=Jobs)
 
     def is_admin(self, request: Request) -> bool:
-        given = request.headers.get("authorization", "")
-        token = self.admin_token
-        return token is not None and secrets.compare_digest(given, f"Bearer {token}")
+        return bears(request.headers, self.admin_token)
 
     def check_teacher(self, request: Request) -> None:
         """`ReadOnlyError` unless the request bears the admin token: only a teacher edits study

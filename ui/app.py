@@ -10,6 +10,7 @@ import logging
 import secrets
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
@@ -80,7 +81,7 @@ def build_app(
     serve_api(api, service)
     _add_probes(api, archive)
     app = _mount_pages(api, archive, limits, admin_token)
-    app.add_middleware(Guard, limits=limits)
+    app.add_middleware(Guard, limits=replace(limits, admin_token=admin_token))
     return app
 
 

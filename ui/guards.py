@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
@@ -44,6 +45,15 @@ class Limits:
     read_only: bool = False
     body_stall_seconds: float = 30.0
     """A request body that sends nothing for this long is dropped (a client trickling bytes)."""
+    admin_token: str | None = None
+    """Requests bearing it are the operator's (the command line through a running server): not
+    rate-limited as web traffic, still bounded in size."""
+
+
+def bears(headers: Mapping[str, str], token: str | None) -> bool:
+    """Whether a request carries `token` as its bearer (compared in constant time)."""
+    given = headers.get("authorization", "")
+    return token is not None and secrets.compare_digest(given, f"Bearer {token}")
 
 
 @dataclass
@@ -88,7 +98,7 @@ class Guard:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             return 413, f"the request is over the {limit / 1e6:.0f} MB limit.", {}
-        if self._costly(method, path):
+        if self._costly(method, path) and not bears(headers, self.limits.admin_token):
             wait = self._take_token(self.client(scope, headers))
             if wait:
                 seconds = str(math.ceil(wait))
