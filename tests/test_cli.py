@@ -298,7 +298,9 @@ def test_an_interrupted_ingest_goes_on_where_it_stopped_when_run_again(tmp_path:
     _, rest = ingest.communicate(timeout=120)
     assert ingest.returncode == 130
     assert re.search(
-        r"Stopped after \d+ files?; they are kept. Run the same command again", rest.decode()
+        r"Stopped after \d+ files? \(\d+ added.*\); they are kept, \d+ files? not sent. Run the "
+        r"same command again",
+        rest.decode(),
     )
     again = run(tmp_path / "db", "ingest", str(FRUS))
     done = re.search(r"(\d+) added, 0 updated, (\d+) unchanged, 0 failed", again.stdout)
@@ -306,3 +308,28 @@ def test_an_interrupted_ingest_goes_on_where_it_stopped_when_run_again(tmp_path:
     assert int(done[1]) + int(done[2]) == 49 and int(done[2]) > 0
     checked = run(tmp_path / "db", "verify")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_an_ingest_refused_on_the_way_says_what_went_in_and_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server that has the store goes away (or says no) after two of three files."""
+    from qa.errors import ArchiveQAError
+    from qa.library import Added
+    from ui import librarian
+    from ui.cli import main
+
+    class Refusing:
+        def add_files(self, paths: list[Path], **_: object) -> Iterator[Added]:
+            yield Added(file=paths[0].name, status="added", document_id="a")
+            yield Added(file=paths[1].name, status="unchanged", document_id="b")
+            raise ArchiveQAError("the server at http://127.0.0.1:1 did not answer.")
+
+    monkeypatch.setattr(librarian, "library_or_its_server", lambda doing: Refusing())
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(f"Memo {name}.\n")
+    assert main(["ingest", str(tmp_path)]) == 1
+    said = capsys.readouterr().err
+    assert "Stopped after 2 files (1 added, 0 updated, 1 unchanged, 0 failed)" in said
+    assert "1 file not sent. Run the same command again to go on" in said
+    assert "error: the server at http://127.0.0.1:1 did not answer." in said

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from qa.errors import ArchiveQAError
@@ -15,12 +16,10 @@ from ui.asking import archive_or_its_server, here_or_its_server, settings
 from ui.format import counted
 
 if TYPE_CHECKING:
-    from qa.library import Library, Shelf
+    from qa.library import Added, Library, Shelf
 
 
 def ingest(args: argparse.Namespace) -> int:
-    from collections import Counter
-
     from tqdm import tqdm
 
     from qa.library import collection_name, document_files
@@ -41,22 +40,27 @@ def ingest(args: argparse.Namespace) -> int:
                 bar.update()
                 if added.error:
                     tqdm.write(f"skipped: {added.error}", file=sys.stderr)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, ArchiveQAError):
+            # Interrupted, or refused on the way (the server went away, or said no): say what
+            # went in before the error itself is printed.
             bar.close()
             print(
-                f"Stopped after {counted(len(results), 'file')}; they are kept. Run the same "
+                f"Stopped after {counted(len(results), 'file')} ({_tally(results)}); they are "
+                f"kept, {counted(len(paths) - len(results), 'file')} not sent. Run the same "
                 "command again to go on: the files already in are skipped.",
                 file=sys.stderr,
             )
             raise
-    counts = Counter(r.status for r in results)
-    print(
-        f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
-        f"{counts['failed']} failed; {shelf.holdings()}"
-    )
+    print(f"{_tally(results)}; {shelf.holdings()}")
     if collection and any(r.document_id for r in results):
         print(f"Collection {collection!r} now holds {counted(len(shelf.members(collection)))}.")
-    return 1 if counts["failed"] else 0
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def _tally(results: list[Added]) -> str:
+    """ "2 added, 0 updated, 1 unchanged, 0 failed": what became of the files so far."""
+    counts = Counter(r.status for r in results)
+    return ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed"))
 
 
 def library_or_its_server(doing: str) -> Shelf:
