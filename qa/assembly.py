@@ -142,9 +142,10 @@ class Archive:
     def _version(self, document: Document) -> int:
         # Corroboration and context questions quote the other documents, and the quiz takes
         # wrong names from a collection: a pack made before one changed is made again.
-        listed = frozenset(d.id for d in self.documents())
+        # The store's change counter, not a listing of every document: this runs per request.
+        changed = self.store.catalogue.generation()
         grouped = frozenset((n, frozenset(ids)) for n, ids in self.store.collections().items())
-        return hash((document.text, listed, grouped))
+        return hash((document.text, changed, grouped))
 
     def _beside(self, document: Document) -> list[Document]:
         """The documents a document is studied beside: those of its collections, else those of
