@@ -40,7 +40,6 @@ from qa.study import StudyPack, StudyQuestion
 from qa.study.edits import StudyEdits, apply_edits
 from ui.format import chicago, long_date
 from ui.guards import bears
-from ui.handout import handout_markdown, handout_pdf
 from ui.jobs import Job, Jobs
 from ui.schemas import (
     AddedQuestion,
@@ -236,6 +235,9 @@ def study_handout(
 ) -> Response:
     """The study materials for print, as the teacher edited them: the student sheet, or with
     `key` the teacher's key, which cites every answer."""
+    # The PDF library takes most of a second to import: only a handout pays for it.
+    from ui.handout import handout_markdown, handout_pdf
+
     if key:
         served.check_teacher(request)
     document = _document(served, document_id)

@@ -6,7 +6,6 @@ key), which ask for the server's admin token. Callbacks only call `qa` and forma
 from __future__ import annotations
 
 import html
-import secrets
 import tempfile
 from collections.abc import Callable
 from functools import partial
@@ -20,7 +19,7 @@ from qa.errors import ArchiveQAError
 from qa.library import Document, Library
 from qa.study import SKILLS, Skill, StudyPack, timeline
 from ui.format import study_as_html, timeline_as_html, viewer_html
-from ui.handout import handout_markdown, handout_pdf
+from ui.guards import bears
 from ui.library_tab import EVERYTHING
 
 _CHOOSE = "<p class='aqa-hint'>Choose a document first.</p>"
@@ -112,7 +111,7 @@ def _wire_teacher_tools(
     archive: Archive, admin_token: str | None, document: Any, out: Any, teacher: _Teacher
 ) -> None:
     def allowed(token: str) -> None:
-        if not admin_token or not secrets.compare_digest(token or "", admin_token):
+        if not bears({"authorization": f"Bearer {token}"}, admin_token):
             raise ArchiveQAError(
                 "that is not this server's admin token: `archive-qa token` prints it."
             )
@@ -170,6 +169,8 @@ def _wire_teacher_tools(
             chosen = _document(archive, document_id)
         except ArchiveQAError as exc:
             return gr.File(visible=False), f"**No key.** {exc}"
+        from ui.handout import handout_markdown, handout_pdf  # the PDF library: only here
+
         pack = archive.study_as_edited(chosen)
         folder = Path(tempfile.mkdtemp(prefix="aqa-key-"))
         pdf, markdown = folder / f"{chosen.id}-key.pdf", folder / f"{chosen.id}-key.md"

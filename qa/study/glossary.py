@@ -206,14 +206,15 @@ def _grouped(document: Document, kinds: dict[str, Kind]) -> dict[str, list[str]]
             groups[written] += groups.pop(name)
     # A pseudonym with the name behind it ("FILIPPOV [Stalin]"): one person, under the name.
     lowered = {n.lower(): n for n in groups}
-    for alias, name in _PSEUDONYM.findall(document.text):
+    for alias, name in PSEUDONYM.findall(document.text):
         a, n = lowered.get(alias.lower()), lowered.get(name.lower())
         if a and n and a != n and a in groups and n in groups:
             groups[n] += groups.pop(a)
     return groups
 
 
-_PSEUDONYM = re.compile(r"\b([A-Z][\w’'-]+)[ \t]*\[([A-Z][\w .’'-]+)\]")  # noqa: RUF001
+PSEUDONYM = re.compile(r"\b(?P<alias>[A-Z][\w’'-]+)[ \t]*\[(?P<name>[A-Z][\w .’'-]+)\]")  # noqa: RUF001
+"""A pen name and the name behind it, as editors write it: "FILIPPOV [Stalin]"."""
 
 
 def _surnames(core: str) -> tuple[str, ...]:

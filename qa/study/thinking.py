@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from qa.answer import Asker, Citation, Scope, cite
-from qa.study.glossary import glossary
+from qa.study.glossary import PSEUDONYM, glossary
 from qa.study.question import (
     MIN_WORDS,
     PASSAGES,
@@ -102,7 +102,6 @@ def sourcing_questions(asker: Asker, document: Document) -> tuple[list[StudyQues
     return kept + list(_sourcing_prompts(document, sourced)), sourced
 
 
-_PSEUDONYM = re.compile(r"(?P<alias>[\w .’'-]+?)\s*\[(?P<name>[^\]]+)\]")  # noqa: RUF001
 _REPORTED = re.compile(
     r"\b(?:reports?|reported|according to|states? that|stated that|informed (?:me|us|him) that|"
     r"told (?:me|us|him) that|said that)\b"
@@ -119,7 +118,7 @@ def _sourcing_prompts(document: Document, sourced: Sourced) -> Iterator[StudyQue
     kind, author = kind_of(document), sourced.author
     parties = sourced.quoted("author", "recipient")[:PASSAGES]
     for signed in parties[:1]:
-        alias = _PSEUDONYM.fullmatch(signed.quote.strip())
+        alias = PSEUDONYM.fullmatch(signed.quote.strip())
         if alias:
             yield prompt_with(
                 f"Why might {alias['name']} have signed the {kind} “{alias['alias'].strip()}”?",
