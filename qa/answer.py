@@ -14,8 +14,11 @@ sources come, shown as such and never as support.
 from __future__ import annotations
 
 import re
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
@@ -275,6 +278,26 @@ def answer_parts(
     if isinstance(answerer, StreamingAnswerer):
         return answerer.stream(question, passages, notice)
     return [answerer.answer(question, passages, notice)]
+
+
+_STOP: ContextVar[threading.Event | None] = ContextVar("archive_qa_stop", default=None)
+
+
+@contextmanager
+def stopped_by(event: threading.Event) -> Iterator[None]:
+    """Within this block, an answer begun (`Archive.stream`) stops writing as soon as `event` is
+    set: its reader has gone, and a model writing for nobody holds a slot another needs."""
+    token = _STOP.set(event)
+    try:
+        yield
+    finally:
+        _STOP.reset(token)
+
+
+def should_stop() -> bool:
+    """Whether whoever reads the answer being written has gone (`stopped_by`)."""
+    event = _STOP.get()
+    return event is not None and event.is_set()
 
 
 class Condenser(Protocol):

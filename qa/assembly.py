@@ -265,8 +265,9 @@ def choose_answerer(settings: Settings, store: Store) -> tuple[Answerer, Condens
 
     model = chat_model(settings)
     answerer = LLMAnswerer(
-        model, fallback=extractive, max_passages=settings.archive_qa_llm_passages
-    )
+        model, fallback=extractive, max_passages=settings.archive_qa_llm_passages,
+        at_once=settings.archive_qa_llm_concurrency,
+    )  # fmt: skip
     return (
         ProvenanceAnswerer(answerer, store),
         ModelCondenser(model, fallback=WordCondenser()),

@@ -4,6 +4,7 @@ store."""
 
 from vectorstore.errors import (
     ArchiveQAError,
+    BusyError,
     DocumentConflictError,
     FolderInUseError,
     LoadError,
@@ -16,7 +17,7 @@ from vectorstore.errors import (
 )
 
 __all__ = [
-    "ArchiveQAError", "DocumentConflictError", "FolderInUseError", "LoadError",
+    "ArchiveQAError", "BusyError", "DocumentConflictError", "FolderInUseError", "LoadError",
     "ModelMismatchError", "ModelServerError", "NotFoundError", "QuestionError", "ReadOnlyError",
     "StoreError",
 ]  # fmt: skip

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         default=8, ge=1, le=100,
         description="Best retrieved passages the model reads (bounds the prompt's length).",
     )  # fmt: skip
+    archive_qa_llm_concurrency: int = Field(
+        default=8, ge=1, le=1000,
+        description="Answers the model writes at once in one server; a question beyond them is "
+        "told to try again in a few seconds (HTTP 503 with Retry-After).",
+    )  # fmt: skip
     archive_qa_local_model: str | None = Field(
         default=None,
         description=(

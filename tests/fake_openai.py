@@ -36,6 +36,8 @@ class FakeOpenAI:
     """Makes the reply to a request body when no scripted reply is left (for load tests)."""
     finished: int = 0
     """How many streamed replies have been sent to their end."""
+    left: int = 0
+    """How many streamed replies their client closed before the end."""
 
     def answer_with(self, content: dict[str, Any]) -> None:
         """An answer given as {"answerable", "sentences": [{"text", "quotes": [{"passage",
@@ -172,7 +174,7 @@ def fake_openai_server() -> Iterator[FakeOpenAI]:
                 self.wfile.write(b"data: [DONE]\n\n")
                 fake.finished += 1
             except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up
+                fake.left += 1  # the client gave up
 
         def _send_chunk(self, delta: dict[str, Any], finish_reason: str | None) -> None:
             chunk = {

@@ -7,11 +7,10 @@ find the archive and the server's setup in a `Service` on the app (FastAPI's dep
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,9 +31,9 @@ from fastapi import (
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from qa.answer import Answer, Streamed
+from qa.answer import Answer, Streamed, stopped_by
 from qa.assembly import Archive
-from qa.errors import ArchiveQAError, NotFoundError, ReadOnlyError
+from qa.errors import ArchiveQAError, BusyError, NotFoundError, ReadOnlyError
 from qa.library import SUPPORTED_SUFFIXES, Added, Document, collection_name
 from qa.study import StudyPack, StudyQuestion
 from qa.study.edits import StudyEdits, apply_edits
@@ -63,6 +62,7 @@ _STUDY_RETRY = 5
 STATUS: dict[type[ArchiveQAError], int] = {
     NotFoundError: 404,
     ReadOnlyError: 403,
+    BusyError: 503,
     ArchiveQAError: 400,
 }
 
@@ -74,7 +74,8 @@ def install_errors(app: FastAPI) -> None:
     @app.exception_handler(ArchiveQAError)
     def readable_error(_: Request, exc: ArchiveQAError) -> JSONResponse:
         status = next(STATUS[k] for k in type(exc).__mro__ if k in STATUS)
-        return JSONResponse(status_code=status, content={"error": str(exc)})
+        retry = {"retry-after": str(exc.retry_after)} if isinstance(exc, BusyError) else None
+        return JSONResponse(status_code=status, content={"error": str(exc)}, headers=retry)
 
     @app.exception_handler(Exception)
     def internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -145,34 +146,63 @@ def serve_api(app: FastAPI, service: Service) -> None:
 def ask_api(body: AskRequest, served: Served) -> Any:
     """Answer a question; every citation's quote is the document text [start:end]. With
     `"stream": true`, as server-sent events: each sentence once its citations are verified (as
-    the model writes it, in LLM mode), then the whole answer."""
+    the model writes it, in LLM mode), then the whole answer. A model already writing as many
+    answers as the server allows gives 503 with Retry-After."""
     if not body.stream:
         return served.archive.ask(body.question, history=body.history, scope=body.scope())
-    parts = served.archive.stream(body.question, history=body.history, scope=body.scope())
-    # The first part is awaited here, so that a bad question is answered with its status.
-    first = next(parts)
+    gone = threading.Event()
+    with stopped_by(gone):
+        parts = served.archive.stream(body.question, history=body.history, scope=body.scope())
+        # The first part is awaited here, so that a bad question is answered with its status.
+        first = next(parts)
     return StreamingResponse(
-        _events(first, parts),
+        _events(first, parts, gone),
         media_type="text/event-stream",
         headers={"cache-control": "no-store", "x-accel-buffering": "no"},
     )
 
 
-def _events(first: Streamed, rest: Iterator[Streamed]) -> Iterator[str]:
+async def _events(
+    first: Streamed, rest: Iterator[Streamed], gone: threading.Event
+) -> AsyncIterator[str]:
     """Server-sent events: ``sentence`` for each checked sentence, ``answer`` for the whole
-    answer, and ``error`` (with a readable message) if answering fails on the way."""
+    answer, and ``error`` (with a readable message) if answering fails on the way. When the
+    client goes, `gone` is set: a model still writing stops at its next word (`stopped_by`)."""
+    pulling = threading.Lock()
+
+    def pull() -> Streamed | None:
+        with pulling, stopped_by(gone):
+            part = next(rest, None)
+            if gone.is_set():  # the client went while the answer was being written
+                _close(rest)
+                return None
+            return part
+
+    part: Streamed | None = first
     try:
-        for part in itertools.chain([first], rest):
+        while part is not None:
             name = "answer" if isinstance(part, Answer) else "sentence"
             yield f"event: {name}\ndata: {part.model_dump_json()}\n\n"
+            # Not waited out when the client goes (Starlette then cancels this): `gone` is set.
+            part = await anyio.to_thread.run_sync(pull, abandon_on_cancel=True)
     except Exception as exc:
         _log.exception("a streamed answer failed")
         message = str(exc) if isinstance(exc, ArchiveQAError) else "the answer failed; try again."
         yield f"event: error\ndata: {json.dumps({'error': message})}\n\n"
     finally:
-        close = getattr(rest, "close", None)
-        if close is not None:
-            close()  # a model still writing stops when its reader has gone
+        gone.set()
+        if pulling.acquire(blocking=False):  # else the pull in flight closes it as it returns
+            try:
+                _close(rest)
+            finally:
+                pulling.release()
+
+
+def _close(parts: Iterator[Streamed]) -> None:
+    """End an answer being written (a model's request with it)."""
+    close = getattr(parts, "close", None)
+    if close is not None:
+        close()
 
 
 @router.get("/documents", response_model=list[DocumentSummary])

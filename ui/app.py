@@ -7,12 +7,15 @@ Callbacks only format what `qa` returns; the archive is opened once per process.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import signal
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
+import anyio
 import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -28,6 +31,7 @@ from ui.page import build_blocks
 _log = logging.getLogger(__name__)
 _STATIC = Path(__file__).parent / "static"
 _PAGE_CONCURRENCY = 8
+_PROBE_WAIT = 0.08  # seconds: a proxy's health check is answered well within 100 ms
 _GRADIO_JS = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
 # System fonts only: the page must load in a classroom without internet. Text colours are the
 # darker shades of the palette, for WCAG AA contrast (tests/test_browser.py measures it).
@@ -88,18 +92,20 @@ def build_app(
 def _add_probes(api: FastAPI, archive: Archive) -> None:
     """The routes for proxies and orchestrators, and the loader of the web component."""
 
+    readiness = _Readiness(archive)
+
+    # Both answer on the event loop, never waiting for a worker thread: slow answers holding
+    # every worker must not take the replica out of its proxy.
     @api.get("/healthz", include_in_schema=False)
-    def healthy() -> dict[str, str]:
+    async def healthy() -> dict[str, str]:
         """The process is up (for a proxy's or an orchestrator's liveness probe)."""
         return {"status": "ok"}
 
     @api.get("/readyz", include_in_schema=False)
-    def ready() -> JSONResponse:
+    async def ready() -> JSONResponse:
         """The store answers (readiness): 503 until it does."""
-        try:
-            documents = len(archive.library.document_ids())
-        except Exception:  # the probe reports; the log has the cause
-            _log.exception("the store is not ready")
+        documents = await readiness.documents()
+        if documents is None:
             return JSONResponse(status_code=503, content={"status": "store unavailable"})
         return JSONResponse({"status": "ready", "documents": documents})
 
@@ -112,6 +118,34 @@ def _add_probes(api: FastAPI, archive: Archive) -> None:
     def web_component() -> FileResponse:
         """Gradio's loader for the <gradio-app> web component, from this server (no CDN)."""
         return FileResponse(_GRADIO_JS, media_type="text/javascript")
+
+
+class _Readiness:
+    """Whether the store answers, checked on a thread of its own at most once a second and
+    reported within `_PROBE_WAIT` seconds (the last result, while a slow check goes on)."""
+
+    def __init__(self, archive: Archive) -> None:
+        self._archive = archive
+        self._last: tuple[float, int | None] = (-math.inf, None)
+        self._checking: anyio.CapacityLimiter | None = None
+
+    async def documents(self) -> int | None:
+        """How many documents the store holds; None while it does not answer."""
+        if time.monotonic() - self._last[0] > 1.0:
+            self._checking = self._checking or anyio.CapacityLimiter(1)
+            with anyio.move_on_after(_PROBE_WAIT):
+                await anyio.to_thread.run_sync(
+                    self._check, limiter=self._checking, abandon_on_cancel=True
+                )
+        return self._last[1]
+
+    def _check(self) -> None:
+        try:
+            documents: int | None = len(self._archive.library.document_ids())
+        except Exception:  # the probe reports; the log has the cause
+            _log.exception("the store is not ready")
+            documents = None
+        self._last = (time.monotonic(), documents)
 
 
 def _mount_pages(

@@ -10,6 +10,7 @@ what happened and what to do next.
     ├── QuestionError           the question cannot be asked as given            HTTP 400
     ├── NotFoundError           no such document, collection or job              HTTP 404
     ├── ReadOnlyError           a library change asked of a read-only server     HTTP 403
+    ├── BusyError               every slot for model answers is taken            HTTP 503
     └── ModelServerError        the local language model cannot be served        (at start)
 
 The command line prints one as a line of its own and exits 1; the page shows it where the action
@@ -98,6 +99,15 @@ class NotFoundError(ArchiveQAError):
 
 class ReadOnlyError(ArchiveQAError):
     """A library change asked of a read-only server."""
+
+
+class BusyError(ArchiveQAError):
+    """The server is answering as many questions with its model as it may at once."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        """Seconds after which a slot is likely free."""
 
 
 class ModelServerError(ArchiveQAError):

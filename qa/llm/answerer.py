@@ -12,12 +12,19 @@ offline extractive answer instead, with a notice that never holds the key.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import TypedDict
+from collections.abc import Generator, Iterator
+from contextlib import closing
+from typing import TypedDict, cast
 
 import openai
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    BaseMessageChunk,
+    HumanMessage,
+    SystemMessage,
+)
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from qa.answer import (
@@ -30,11 +37,13 @@ from qa.answer import (
     abstention,
     cite,
     final_answer,
+    should_stop,
     strip_markers,
 )
 from qa.citations import find_quote, supports
 from qa.llm.prompting import as_attribute, as_data
 from qa.llm.replies import Claim, Lines
+from qa.llm.slots import Slots
 from vectorstore.passages import Passage
 
 log = logging.getLogger(__name__)
@@ -87,12 +96,21 @@ class LLMAnswerer:
 
     mode = "llm"
 
-    def __init__(self, model: BaseChatModel, *, fallback: Answerer, max_passages: int = 8) -> None:
+    def __init__(
+        self,
+        model: BaseChatModel,
+        *,
+        fallback: Answerer,
+        max_passages: int = 8,
+        at_once: int = 8,
+    ) -> None:
         """The model reads the best `max_passages` passages (a small model's context is short
-        and its reading slow); the offline fallback reads them all."""
+        and its reading slow); the offline fallback reads them all. It writes `at_once`
+        answers at a time; the next question is told to try again (`BusyError`)."""
         self._model = model
         self._fallback = fallback
         self._max_passages = max_passages
+        self._slots = Slots(at_once)
         # A failure before the first checked sentence gives the offline answer; one after it
         # ends the answer where it stands (_ask_model), as a reader has seen it begin.
         self._chain: Runnable[_Asked, Streamed] = RunnableLambda(self._ask_model).with_fallbacks(
@@ -114,17 +132,26 @@ class LLMAnswerer:
         if not passages:
             yield abstention(question.text, "llm", notice, reason="no passage matches it")
             return
-        yield from self._chain.stream(
-            {"question": question, "passages": passages, "notice": notice}
-        )
+        with self._slots.taken():  # until the answer ends, or its reader closes the stream
+            yield from self._chain.stream(
+                {"question": question, "passages": passages, "notice": notice}
+            )
 
     def _ask_model(self, asked: _Asked) -> Iterator[Streamed]:
         question, notice = asked["question"].text, asked["notice"]
         passages = asked["passages"][: self._max_passages]
         citing, lines = _Citing(passages), Lines()
         try:
-            for chunk in self._model.stream(_messages(question, passages)):
-                yield from citing.add_all(lines.feed(str(chunk.content), chunk.response_metadata))
+            writing = cast(
+                "Generator[BaseMessageChunk]", self._model.stream(_messages(question, passages))
+            )
+            with closing(writing) as chunks:  # closed, its request ends, when we stop reading
+                for chunk in chunks:
+                    if should_stop():  # the reader has gone: the model's request ends here
+                        log.info("the reader left; the model stopped mid-answer")
+                        return
+                    feed = lines.feed(str(chunk.content), chunk.response_metadata)
+                    yield from citing.add_all(feed)
             yield from citing.add_all(lines.close())  # a last line with no newline after it
         except Exception as exc:
             if not citing.sentences:
