@@ -13,12 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from qa.assembly import open_archive
+from qa.errors import BusyError
+from qa.library import Added, Reporter
 from tests.conftest import FAKE_KEY, make_settings, serving
 from tests.fake_openai import FakeOpenAI, Reply, _completion, passage_holding
 from ui.app import build_app
 from ui.guards import Limits
+from ui.jobs import Jobs
+from vectorstore.documents import document_from_bytes
+from vectorstore.passages import split_document
 
 OFFER = "we are ready to send you a division of jet fighter planes"
 QUESTION = {"question": "What did Stalin offer?", "stream": True}
@@ -134,3 +140,63 @@ def test_a_question_beyond_the_models_slots_is_told_when_to_come_back(
             f"{url}/api/ask", json={"question": "What did Stalin offer?"}, timeout=30
         )
         assert again.status_code == 200 and again.json()["mode"] == "llm"
+
+
+def _blocked(jobs: Jobs, ran: list[str], name: str, client: str, until: threading.Event) -> str:
+    """A job for `client` that notes its `name` in `ran` once `until` is set; its id."""
+
+    def work(report: Reporter) -> list[Added]:
+        until.wait(30)
+        ran.append(name)
+        return []
+
+    return jobs.start(work, client=client).id
+
+
+def _until_done(jobs: Jobs, job_ids: list[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if all((job := jobs.get(i)) is not None and job.state == "done" for i in job_ids):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the jobs did not finish")
+
+
+def test_the_job_worker_takes_the_clients_in_turn() -> None:
+    jobs, ran, go = Jobs(), list[str](), threading.Event()
+    ids = [_blocked(jobs, ran, f"a{i}", "10.0.0.1", go) for i in range(5)]
+    ids.append(_blocked(jobs, ran, "b0", "10.0.0.2", go))
+    go.set()
+    _until_done(jobs, ids)
+    # The first of a's was running when b's came; b's then came before a's others.
+    assert ran == ["a0", "b0", "a1", "a2", "a3", "a4"]
+
+
+def test_a_waiting_job_is_never_forgotten_and_a_client_cannot_pile_them_up() -> None:
+    jobs, ran, go = Jobs(), list[str](), threading.Event()
+    ids = [_blocked(jobs, ran, f"{c}-{i}", f"10.0.1.{c}", go) for c in range(15) for i in range(10)]
+    assert all(jobs.get(i) is not None for i in ids)  # 150 waiting, none dropped
+    with pytest.raises(BusyError, match=r"^10 of your uploads are waiting on this server already"):
+        _blocked(jobs, ran, "one too many", "10.0.1.3", go)
+    go.set()
+    _until_done(jobs, ids)
+    assert len(ran) == 150
+
+
+def test_an_upload_that_would_make_too_many_passages_is_refused_before_any_work(
+    tmp_path: Path,
+) -> None:
+    # A small file of short paragraphs: each one a passage, 3,200 of them in 0.8 MB.
+    lines = "\n\n".join(f"Entry {i}: " + "a line of a long register. " * 9 for i in range(3200))
+    made = len(split_document(document_from_bytes(lines.encode(), "lines.txt")))
+    archive = open_archive(make_settings(tmp_path))
+    with serving(build_app(archive)) as url:
+        files = [("files", ("lines.txt", lines.encode(), "text/plain"))]
+        (result,) = httpx.post(f"{url}/api/documents", files=files, timeout=60).json()
+    assert result["status"] == "failed"
+    assert result["error"] == (
+        f"lines.txt would make {made:,} passages, more than one upload may (3,000, about a minute "
+        "of the server's work): split it into smaller files, or have the server's administrator "
+        "add it with `archive-qa ingest`."
+    )
+    assert archive.library.document("lines") is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -34,11 +35,17 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from qa.answer import Answer, Streamed, stopped_by
 from qa.assembly import Archive
 from qa.errors import ArchiveQAError, BusyError, NotFoundError, ReadOnlyError
-from qa.library import SUPPORTED_SUFFIXES, Added, Document, collection_name
+from qa.library import (
+    MAX_UPLOAD_PASSAGES,
+    SUPPORTED_SUFFIXES,
+    Added,
+    Document,
+    collection_name,
+)
 from qa.study import StudyPack, StudyQuestion
 from qa.study.edits import StudyEdits, apply_edits
 from ui.format import chicago, long_date
-from ui.guards import bears
+from ui.guards import bears, client_of
 from ui.jobs import Job, Jobs
 from ui.schemas import (
     AddedQuestion,
@@ -369,14 +376,15 @@ async def upload_documents(
         raise ArchiveQAError(f"send at most {MAX_FILES_PER_REQUEST} files per request.")
     limit = served.max_upload_bytes
     uploads = [(f.filename or "upload", await f.read(limit + 1)) for f in files]
+    admin = served.is_admin(request)  # the command line's `ingest`: any length of text
     work = partial(
         served.archive.library.add_uploads, uploads, collection=collection or None,
-        max_bytes=limit, replace=replace,
-        origin=origin if served.is_admin(request) and len(uploads) == 1 else None,
+        max_bytes=limit, max_passages=sys.maxsize if admin else MAX_UPLOAD_PASSAGES,
+        replace=replace, origin=origin if admin and len(uploads) == 1 else None,
     )  # fmt: skip
     if not background:
         return await _until_gone(request, work)
-    job = served.jobs.start(lambda report: work(report=report))
+    job = served.jobs.start(lambda report: work(report=report), client=client_of(request))
     headers = {"location": f"/api/jobs/{job.id}"}
     return JSONResponse(status_code=202, content=job.model_dump(), headers=headers)
 
@@ -386,7 +394,10 @@ def follow_job(job_id: str, served: Served) -> Any:
     """Where a background upload has got to; its results once it is done."""
     job = served.jobs.get(job_id)
     if job is None:
-        raise NotFoundError(f"no job {job_id!r} on this server (it keeps its last 100).")
+        raise NotFoundError(
+            f"no job {job_id!r} on this server (a job's result is kept for an hour, and for five "
+            "minutes once read; with several replicas, ask the one that took it)."
+        )
     return job
 
 

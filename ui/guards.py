@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import anyio
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -28,6 +29,7 @@ _GRADIO_UPLOAD = "/gradio_api/upload"
 _UPLOADS = (_GRADIO_UPLOAD, "/api/documents")
 # A JSON request (a question, its history and scope) is small; uploads have their own cap.
 _JSON_BODY_BYTES = 1_000_000
+_CLIENT = "archive_qa_client"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class Limits:
     admin_token: str | None = None
     """Requests bearing it are the operator's (the command line through a running server): not
     rate-limited as web traffic, still bounded in size."""
+
+
+def client_of(request: Request) -> str:
+    """The client a request came from, as the wall judged it (for shares of the server's work)."""
+    return str(request.scope.get("state", {}).get(_CLIENT, ""))
 
 
 def bears(headers: Mapping[str, str], token: str | None) -> bool:
@@ -78,6 +85,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        scope.setdefault("state", {})[_CLIENT] = self.client(scope, headers)
         refusal = self._refusal(scope, headers)
         if refusal is not None:
             status, message, extra = refusal
@@ -99,7 +107,7 @@ class Guard:
         if declared.isdigit() and int(declared) > limit:
             return 413, f"the request is over the {limit / 1e6:.0f} MB limit.", {}
         if self._costly(method, path) and not bears(headers, self.limits.admin_token):
-            wait = self._take_token(self.client(scope, headers))
+            wait = self._take_token(scope["state"][_CLIENT])
             if wait:
                 seconds = str(math.ceil(wait))
                 message = f"too many requests: try again in {seconds} seconds."

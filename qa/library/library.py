@@ -25,8 +25,8 @@ from vectorstore.documents import (
     document_from_bytes,
     load_document,
 )
-from vectorstore.errors import ArchiveQAError
-from vectorstore.passages import PASSAGE_CHARS
+from vectorstore.errors import ArchiveQAError, LoadError
+from vectorstore.passages import PASSAGE_CHARS, split_document
 from vectorstore.store import IngestResult, Store
 
 Status = Literal["added", "updated", "unchanged", "failed"]
@@ -38,6 +38,10 @@ _log = logging.getLogger(__name__)
 # batch once its sender has gone away (2 s of embedding at most, here).
 _BATCH = 512
 _UPLOAD_BATCH = 128
+MAX_UPLOAD_PASSAGES = 3_000
+"""The most passages one uploaded file may make: about 1 MB of text, under a minute of the
+embedding model on two cores. Bytes alone do not bound the work (a PDF of pictures is large and
+quick; a file of short lines is small and slow)."""
 _GONE = "not added: the upload was stopped when its sender went away."
 _UNREADABLE = (
     "it is damaged, encrypted in a way archive-qa cannot open, or too complex to unpack. "
@@ -194,14 +198,16 @@ class Library:
         *,
         collection: str | None = None,
         max_bytes: int = MAX_FILE_BYTES,
+        max_passages: int = MAX_UPLOAD_PASSAGES,
         replace: bool = False,
         origin: str | None = None,
         report: Reporter | None = None,
         stop: Callable[[], bool] = _never,
     ) -> list[Added]:
-        """`add` for uploaded files (name, content), each at most `max_bytes`. `origin` is the
-        path the command line sent a file from (for one file only)."""
-        read = partial(document_from_bytes, max_bytes=max_bytes)
+        """`add` for uploaded files (name, content), each at most `max_bytes` and making at
+        most `max_passages` passages. `origin` is the path the command line sent a file from
+        (for one file only)."""
+        read = partial(_uploaded, max_bytes=max_bytes, max_passages=max_passages)
         files = [Incoming(name, partial(read, raw, name), origin) for name, raw in uploads]
         added = self.add(
             files, collection=collection, replace=replace, report=report, stop=stop,
@@ -339,3 +345,16 @@ def _load(file: Incoming) -> Document | Added:
         return Added(
             file=file.name, status="failed", error=f"{file.name} could not be read: {_UNREADABLE}"
         )
+
+
+def _uploaded(raw: bytes, name: str, *, max_bytes: int, max_passages: int) -> Document:
+    """An uploaded file as a document, refused when it would cost more than one upload may."""
+    document = document_from_bytes(raw, name, max_bytes=max_bytes)
+    made = len(split_document(document))
+    if made > max_passages:
+        raise LoadError(
+            f"{name} would make {made:,} passages, more than one upload may ({max_passages:,}, "
+            "about a minute of the server's work): split it into smaller files, or have the "
+            "server's administrator add it with `archive-qa ingest`."
+        )
+    return document
