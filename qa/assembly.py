@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from vectorstore.store import IngestResult, Store
 BUNDLED_DOCUMENT = "000_75e4e0694aac02d8.txt"
 # Documents whose names a quiz may borrow as wrong choices (qa.study.quiz).
 _BESIDE = 12
+_AT_ONCE = max(1, (os.cpu_count() or 1) // 2)  # the embedding model uses every core already
 BUNDLED_DOCUMENT_ID = "document-110692"
 """The id the bundled telegram is stored under (from its archive URL)."""
 
@@ -61,6 +63,11 @@ class Archive:
     _study_packs: dict[str, tuple[int, StudyPack]] = field(default_factory=dict, repr=False)
     # One study pack is made at a time: however many are asked for at once, they cost one core.
     _studying: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Offline answers are all computing: a few at a time, in the order asked, so that under a
+    # class's load the first asked are answered first instead of all together at the end.
+    _computing: threading.Semaphore = field(
+        default_factory=lambda: threading.Semaphore(_AT_ONCE), repr=False
+    )
 
     @property
     def library(self) -> Library:
@@ -90,7 +97,10 @@ class Archive:
     ) -> Iterator[Streamed]:
         """`ask`, a sentence at a time: each sentence of the answer once its citations are
         verified (as the model writes it, in LLM mode), then the whole `Answer`."""
-        return self.chain.stream(Ask(question=question, history=tuple(history), scope=scope))
+        parts = self.chain.stream(Ask(question=question, history=tuple(history), scope=scope))
+        if self.answerer.mode == "llm":
+            return parts  # mostly waiting on the model, whose slots bound it (qa.llm.slots)
+        return _in_turn(parts, self._computing)
 
     def study(self, document: Document) -> StudyPack:
         """The study materials for `document`: made once per version of its text and of the
@@ -169,6 +179,15 @@ class Archive:
     def text_of(self, document_id: str) -> str | None:
         document = self.store.document(document_id)
         return document.text if document else None
+
+
+def _in_turn(parts: Iterator[Streamed], turn: threading.Semaphore) -> Iterator[Streamed]:
+    """`parts` of an offline answer, its work (all done for the first part) in `turn`."""
+    with turn:
+        first = next(parts, None)
+    if first is not None:
+        yield first
+        yield from parts
 
 
 def bundled_document() -> Path:

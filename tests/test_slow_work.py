@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from qa.assembly import open_archive
+from qa.answer import Answer, Answerer, Sentence, Standalone
+from qa.assembly import Archive, open_archive
 from qa.errors import BusyError
 from qa.library import Added, Reporter
 from tests.conftest import FAKE_KEY, make_settings, serving
@@ -24,7 +25,7 @@ from ui.app import build_app
 from ui.guards import Limits
 from ui.jobs import Jobs
 from vectorstore.documents import document_from_bytes
-from vectorstore.passages import split_document
+from vectorstore.passages import Passage, split_document
 
 OFFER = "we are ready to send you a division of jet fighter planes"
 QUESTION = {"question": "What did Stalin offer?", "stream": True}
@@ -200,3 +201,40 @@ def test_an_upload_that_would_make_too_many_passages_is_refused_before_any_work(
         "add it with `archive-qa ingest`."
     )
     assert archive.library.document("lines") is None
+
+
+class _Counting:
+    """The offline answerer, counting how many answers it computes at once."""
+
+    def __init__(self, answerer: Answerer) -> None:
+        self._answerer, self._lock = answerer, threading.Lock()
+        self.now = self.most = 0
+
+    @property
+    def mode(self) -> str:
+        return self._answerer.mode
+
+    def answer(
+        self, question: Standalone, passages: list[Passage], notice: str | None = None
+    ) -> Answer:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            return self._answerer.answer(question, passages, notice)
+        finally:
+            with self._lock:
+                self.now -= 1
+
+
+def test_offline_answers_are_computed_in_turn_so_the_first_asked_come_first(
+    archive: Archive,
+) -> None:
+    # All computing at once, twenty answers would all be done together at the end.
+    counting = _Counting(archive.answerer)
+    turns = Archive(store=archive.store, retriever=archive.retriever, answerer=counting)
+    questions = [f"What did Stalin offer? ({i})" for i in range(20)]
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda q: next(turns.stream(q)), questions))
+    assert all(isinstance(a, Sentence) for a in answers)
+    assert counting.most == 1
