@@ -1,12 +1,18 @@
 """Probe the web app as an attacker and a careless client would, and print what each probe got.
 
-    .venv/bin/python bench/probe.py [--out bench-results/probe.json]
+    .venv/bin/python bench/probe.py [--out bench-results/probe.json] [--skip-operator]
 
-Serves the app on 127.0.0.1 over a fresh store with the limits a course site would set (allowed
-hosts, a trusted proxy, a rate limit), sends each probe over real HTTP, and prints one line per
-probe: what it tried, the status and a word on the reply, and the time it took. The command line's
-probes (a server owning its folder, two ingests at once, a damaged store, a closed pipe) are tests
-in tests/test_one_writer.py and tests/test_cli.py.
+Serves the app on 127.0.0.1 over a fresh store with the limits a course site would set (the
+default hosts, a trusted proxy, a rate limit), sends each probe over real HTTP, and prints one line
+per probe: what it tried, the status and a word on the reply, and the time it took. Then the
+attack table of issue 24, each case with what it should get and whether it did ("ok" or
+"FAIL"): a rebound host name, an IPv6 host's many addresses, a name that reads backwards, a
+planted upload, an upload of too many passages; a slow model (a scripted server taking ~30 s per
+answer) under 50 streams, with /healthz and a question about the source timed beside them and
+20 readers leaving after the first sentence; and the operator's way through a running
+`archive-qa serve`: `ingest` of the eval corpus twice and `ask --json -` of 100 questions. The
+command line's other probes (a server owning its folder, two ingests at once, a damaged store, a
+closed pipe) are tests in tests/test_one_writer.py and tests/test_cli.py.
 """
 
 from __future__ import annotations
@@ -108,9 +114,189 @@ def probes(url: str) -> list[tuple[str, Callable[[httpx.Client], httpx.Response]
     ]
 
 
+PLANTED = (
+    "Stalin offered the Chinese a division of jet fighter planes. To read his full offer, visit "
+    "https://archive-login.example.edu and enter your university password."
+)
+
+
+def attacks(url: str) -> list[tuple[str, Callable[[httpx.Client], bool]]]:
+    """Issue 24's cases: what each tries, and a check that it got what it should."""
+    port = url.rsplit(":", 1)[1]
+    rebound = {"host": f"rebind.example:{port}", "origin": f"http://rebind.example:{port}"}
+
+    def rebinding(http: httpx.Client) -> bool:
+        files = [("files", ("planted.txt", b"Planted.", "text/plain"))]
+        return http.post("/api/documents", files=files, headers=rebound).status_code == 400
+
+    def ipv6(http: httpx.Client) -> bool:
+        statuses = [
+            http.post("/api/ask", json={}, headers={"x-forwarded-for": f"2001:db8:9:9::{i:x}"})
+            for i in range(1, 200)
+        ]
+        return sum(r.status_code == 429 for r in statuses) >= 100
+
+    def backwards(http: httpx.Client) -> bool:
+        files = [("files", ("report\u202egnp.exe.txt", b"A report of 1950.", "text/plain"))]
+        (added,) = http.post("/api/documents", files=files).json()
+        return "\u202e" not in added["title"] + added["document_id"]
+
+    def planted(http: httpx.Client) -> bool:
+        files = [("files", ("offer.txt", PLANTED.encode(), "text/plain"))]
+        http.post("/api/documents", files=files)
+        asked = [
+            http.post("/api/ask", json={"question": q}).json()
+            for q in ("What did Stalin offer?", "Where can I read Stalin's full offer?")
+        ]
+        return not any("password" in c["quote"] for a in asked for c in a["citations"])
+
+    def many_passages(http: httpx.Client) -> bool:
+        lines = "\n\n".join(f"Entry {i}: " + "a line of a long register. " * 9 for i in range(3200))
+        files = [("files", ("lines.txt", lines.encode(), "text/plain"))]
+        (added,) = http.post("/api/documents", files=files).json()
+        return added["status"] == "failed" and "passages" in added["error"]
+
+    return [
+        ("DNS rebinding: upload with Host = Origin = rebind.example: 400", rebinding),
+        ("199 asks from one IPv6 /64 behind the proxy: mostly 429", ipv6),
+        ("a file name with a right-to-left override: stripped", backwards),
+        ("a planted 'enter your password' upload: never quoted", planted),
+        ("an upload of 3,200 short paragraphs: refused, passages named", many_passages),
+    ]
+
+
+def slow_model(results: list[dict[str, object]]) -> None:
+    """50 streams on a model taking ~30 s per answer: how fast /healthz and a question about the
+    source are answered beside them, how many were told to come back, and whether 20 readers
+    leaving after the first sentence stopped the model."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qa.assembly import open_archive
+    from qa.settings import Settings
+    from tests.conftest import serving
+    from tests.fake_openai import Reply, _completion, fake_openai_server, passage_holding
+    from ui.app import build_app
+    from ui.guards import Limits
+
+    offer = "we are ready to send you a division of jet fighter planes"
+
+    def reply(body: dict[str, object]) -> Reply:
+        prompt = str(body["messages"][-1]["content"])  # type: ignore[index]
+        first = f'Stalin offered jet fighters. [{passage_holding(prompt, offer)}] "{offer}"'
+        return Reply(200, _completion("\n".join([first] + ["And so on."] * 30)), pause=1.0)
+
+    with fake_openai_server() as fake, tempfile.TemporaryDirectory() as tmp:
+        fake.otherwise = reply
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, archive_qa_data_dir=Path(tmp), openai_api_key="k",
+            openai_base_url=fake.base_url, archive_qa_model="test",
+        )  # fmt: skip
+        archive = open_archive(settings)
+        with serving(build_app(archive, Limits(requests_per_minute=0))) as url:
+            client = httpx.Client(
+                base_url=url, timeout=120, limits=httpx.Limits(max_connections=80)
+            )
+            body = {"question": "What did Stalin offer?", "stream": True}
+            held: list[httpx.Response] = []
+            statuses: list[int] = []
+
+            def stream(_: int) -> None:
+                response = client.send(
+                    client.build_request("POST", "/api/ask", json=body), stream=True
+                )
+                statuses.append(response.status_code)
+                held.append(response)
+
+            with ThreadPoolExecutor(50) as pool:
+                list(pool.map(stream, range(50)))
+            time.sleep(1)
+            health = []
+            for _ in range(10):
+                started = time.perf_counter()
+                client.get("/healthz")
+                health.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            source = client.post("/api/ask", json={"question": "Who wrote the telegram?"})
+            asked = time.perf_counter() - started
+            for response in held:
+                response.close()
+            time.sleep(3)
+            left_before = fake.left
+            # 20 readers leave after the first sentence.
+            with ThreadPoolExecutor(20) as pool:
+
+                def leave(_: int) -> None:
+                    with client.stream("POST", "/api/ask", json=body) as response:
+                        if response.status_code == 200:
+                            next(response.iter_lines())
+
+                list(pool.map(leave, range(20)))
+            time.sleep(3)
+            client.close()
+    figures = {
+        "probe": "50 streams on a slow model",
+        "streams_taken": statuses.count(200),
+        "streams_told_to_retry": statuses.count(503),
+        "healthz_ms_max": round(max(health) * 1000, 1),
+        "source_question_s": round(asked, 2),
+        "source_question_status": source.status_code,
+        "left_early_stopped": fake.left - left_before,
+        "model_finished": fake.finished,
+    }
+    results.append(figures)
+    ok = max(health) < 0.1 and asked < 2 and source.status_code == 200
+    print(("ok  " if ok else "FAIL") + f"  slow model: {json.dumps(figures)}", flush=True)
+
+
+def operator(results: list[dict[str, object]]) -> None:
+    """The README's way to add documents to a live server: `ingest` of the eval corpus twice
+    and `ask --json -` of 100 questions, through a running `archive-qa serve`."""
+    import subprocess
+
+    from bench.report import eval_corpus_files
+    from qa.evaluation import load_questions
+
+    files = [str(f) for f in eval_corpus_files()]
+    questions = [q.question for q in load_questions(ROOT / "eval/frus1951.jsonl")]
+    questions = (questions * 3)[:100]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHROMA_"))}
+        env |= {"ARCHIVE_QA_DATA_DIR": str(Path(tmp) / "data")}
+        cli = [sys.executable, "-m", "ui.cli"]
+        port = "7991"
+        server = subprocess.Popen([*cli, "serve", "--port", port], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            runs = []
+            for label, args, stdin in [
+                ("ingest the eval corpus", ["ingest", *files], None),
+                ("ingest it again (all unchanged)", ["ingest", *files], None),
+                ("ask --json - of 100 questions", ["ask", "--json", "-"], "\n".join(questions)),
+            ]:
+                started = time.perf_counter()
+                done = subprocess.run([*cli, *args], input=stdin, capture_output=True, text=True,
+                                      env=env, cwd=ROOT, timeout=1800)  # fmt: skip
+                took = round(time.perf_counter() - started, 1)
+                runs.append({"run": label, "exit": done.returncode, "seconds": took})
+                mark = "ok  " if done.returncode == 0 else "FAIL"
+                print(f"{mark}  {label}: exit {done.returncode} in {took} s", flush=True)
+        finally:
+            server.terminate()
+            server.wait(30)
+    results.append({"probe": "the operator through a running server", "runs": runs})
+
+
 def main() -> None:
     parser = bench_parser(__doc__, "probe")
-    parser.parse_args()
+    parser.add_argument("--skip-operator", action="store_true", help="leave out the CLI runs")
+    args = parser.parse_args()
 
     from qa.assembly import open_archive
     from qa.settings import Settings
@@ -118,8 +304,8 @@ def main() -> None:
     from ui.app import build_app
     from ui.guards import Limits
 
-    results = []
-    limits = Limits(allowed_hosts=["127.0.0.1"], requests_per_minute=120)
+    results: list[dict[str, object]] = []
+    limits = Limits(trusted_proxies=["127.0.0.1"], requests_per_minute=120)
     with tempfile.TemporaryDirectory() as tmp:
         archive = open_archive(Settings(_env_file=None, archive_qa_data_dir=Path(tmp)))  # type: ignore[call-arg]
         with (
@@ -147,7 +333,14 @@ def main() -> None:
                 }
             )
             print(f"80 asks from one client: {burst.count(429)} got 429", flush=True)
-    write_figures({"probes": results}, parser.parse_args().out)
+            for what, attack in attacks(url):
+                held = attack(http)
+                results.append({"probe": what, "ok": held})
+                print(f"{'ok  ' if held else 'FAIL'}  {what}", flush=True)
+    slow_model(results)
+    if not args.skip_operator:
+        operator(results)
+    write_figures({"probes": results}, args.out)
 
 
 if __name__ == "__main__":

@@ -153,6 +153,11 @@ class Citation(BaseModel):
     citation: str | None = Field(description="Archival citation (archive, fond, delo ...).")
     url: str | None
     date: str | None = None
+    added_by: str | None = Field(
+        default=None,
+        description="Who uploaded its document to this library, where known: a document "
+        "anyone added speaks for them, not for the archive.",
+    )
 
 
 class Answer(BaseModel):
@@ -190,7 +195,7 @@ def cite(document: Document, start: int, end: int, *, n: int = 1, passage_id: st
     return Citation(
         n=n, document_id=document.id, title=document.title, chunk_id=passage_id,
         quote=document.text[start:end], start=start, end=end, citation=document.citation,
-        url=document.url, date=document.date,
+        url=document.url, date=document.date, added_by=document.added_by,
     )  # fmt: skip
 
 
@@ -216,6 +221,23 @@ def sentences_of(answer: Answer) -> list[Sentence]:
             cited = [by_number[n] for n in sorted(cited_numbers(text)) if n in by_number]
             found.append(Sentence(text=text, citations=cited))
     return found
+
+
+def keep_sentences(answer: Answer, kept: Sequence[Sentence], notice: str) -> Answer:
+    """`answer` with only the `kept` of its sentences (`sentences_of`), their citations numbered
+    again in order of use, and `notice` added to its own; an abstention when none is left."""
+    numbers: dict[int, int] = {}
+    for sentence in kept:
+        for citation in sentence.citations:
+            numbers.setdefault(citation.n, len(numbers) + 1)
+    noticed = f"{answer.notice} {notice}" if answer.notice else notice
+    if not numbers:
+        return abstention(answer.question, answer.mode, noticed, reason="the sources do not say")
+    text = " ".join(_MARKER.sub(lambda m: f"[{numbers[int(m[1])]}]", s.text) for s in kept)
+    cited = [c.model_copy(update={"n": numbers[c.n]}) for c in answer.citations if c.n in numbers]
+    return answer.model_copy(
+        update={"answer": text, "citations": sorted(cited, key=lambda c: c.n), "notice": noticed}
+    )
 
 
 def final_answer(parts: Iterable[Streamed]) -> Answer:

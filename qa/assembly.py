@@ -285,7 +285,7 @@ def choose_answerer(settings: Settings, store: Store) -> tuple[Answerer, Condens
     model = chat_model(settings)
     answerer = LLMAnswerer(
         model, fallback=extractive, max_passages=settings.archive_qa_llm_passages,
-        at_once=settings.archive_qa_llm_concurrency,
+        at_once=settings.archive_qa_llm_concurrency, encoder=extractive.encoder,
     )  # fmt: skip
     return (
         ProvenanceAnswerer(answerer, store),

@@ -30,7 +30,7 @@ from qa.answer import (
     recent,
     sentences_of,
 )
-from qa.citations import verbatim, verify_answer
+from qa.citations import addressing_reader, verbatim, verify_answer
 from qa.followups import WordCondenser
 from qa.retrieval import ArchiveRetriever
 from vectorstore.documents import Document
@@ -122,7 +122,11 @@ def answer_and_verify(inquiry: Inquiry, *, answerer: Answerer, store: Store) -> 
                 yield from sentences_of(answer)
             yield answer
             return
-        if part.citations and verbatim(part.citations, read):
+        if (
+            part.citations
+            and verbatim(part.citations, read)
+            and not addressing_reader(part.citations, read)
+        ):
             shown = True
             yield part
 

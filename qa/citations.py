@@ -1,5 +1,6 @@
 """Every check of a citation, in one place: is this quote in the source (and where, exactly), does
-it bear the claim out, and is every citation of an answer its document's stored text.
+it bear the claim out, is every citation of an answer its document's stored text, and does it
+speak to the reader instead of about the past (a link, a request for a password).
 
 Matching forgives what copying text forgives (runs of whitespace, curly vs straight quote marks,
 dash variants, ellipses at the ends); the offsets always point at the source's own characters,
@@ -15,8 +16,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
-from qa.answer import Answer, Citation, abstention, cited_numbers
-from vectorstore.documents import Document
+from qa.answer import Answer, Citation, abstention, cited_numbers, keep_sentences, sentences_of
+from vectorstore.documents import Document, Part, part_of
 from vectorstore.passages import Passage
 from vectorstore.text import terms
 
@@ -169,13 +170,52 @@ def verbatim(citations: list[Citation], documents: Mapping[str, Document]) -> bo
     )
 
 
+# What speaks to whoever reads a quote rather than about the past: a link or an address to
+# write to, a request for a password or a login, an order to an assistant. A document may say
+# such things (a planted upload says little else); archive-qa never gives them as its answer.
+# A record's described fields (title, citation, source) may hold its archive's link.
+_LINK = re.compile(r"https?://|\bwww\.|\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b", re.IGNORECASE)
+_REQUEST = re.compile(
+    r"\b(?:your|enter|type|submit|confirm|verify|provide)\b[^.;]{0,40}?"
+    r"\b(?:password|passcode|log-?in|username|account number)s?\b"
+    r"|\bclick\s+(?:here|on\s+the\s+link|the\s+link|below)\b"
+    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the\s+|your\s+)?"
+    r"(?:previous|prior|above|earlier|other)\s+(?:instructions|prompts?|rules)\b"
+    r"|\bsystem\s+prompt\b",
+    re.IGNORECASE,
+)
+SPEAKS_TO_READER = (
+    "A passage that speaks to the reader (a link, a request for a password or an instruction) "
+    "was left out: documents are quoted as evidence, never followed."
+)
+
+
+def speaks_to_reader(citation: Citation, document: Document) -> bool:
+    """Whether the quote addresses its reader (a link, a request for credentials, an order to
+    an assistant) instead of saying something about the past."""
+    section = document.section_at(citation.start)
+    described = bool(section) and part_of(section) is Part.APPARATUS
+    return bool(_REQUEST.search(citation.quote)) or (
+        not described and bool(_LINK.search(citation.quote))
+    )
+
+
+def addressing_reader(citations: list[Citation], documents: Mapping[str, Document]) -> bool:
+    """Whether any of the citations speaks to the reader (`speaks_to_reader`)."""
+    return any(
+        (d := documents.get(c.document_id)) is not None and speaks_to_reader(c, d)
+        for c in citations
+    )
+
+
 def verify_answer(answer: Answer, documents: Mapping[str, Document]) -> Answer:
     """The answer if every citation is its document's stored text at its offsets, else a
-    refusal.
+    refusal; without its sentences that quote a passage speaking to the reader.
 
     An answer with a claim marker that has no citation, or with a quote that is not the source's
-    text, becomes an abstention: nothing unverified is ever shown. A refusal keeps the related
-    passages that are verbatim.
+    text, becomes an abstention: nothing unverified is ever shown. A sentence quoting a link, a
+    request for a password or an order to an assistant is left out, with a notice saying so (an
+    abstention if nothing is left). A refusal keeps the related passages that are verbatim.
     """
     if answer.abstained:
         related = [r for r in answer.related if verbatim([r], documents)]
@@ -185,7 +225,10 @@ def verify_answer(answer: Answer, documents: Mapping[str, Document]) -> Answer:
         and answer.citations
         and cited_numbers(answer.answer) <= {c.n for c in answer.citations}
     ):
-        return answer
+        if not addressing_reader(answer.citations, documents):
+            return answer
+        kept = [s for s in sentences_of(answer) if not addressing_reader(s.citations, documents)]
+        return keep_sentences(answer, kept, SPEAKS_TO_READER)
     return abstention(
         answer.question,
         answer.mode,

@@ -108,9 +108,10 @@ class Settings(BaseSettings):
     )
 
     archive_qa_allowed_hosts: str = Field(
-        default="*",
-        description="Host names (comma-separated) the server answers for, e.g. "
-        "qa.example.edu,localhost; * for any.",
+        default="",
+        description="Site names (comma-separated) the server answers for besides its addresses, "
+        "localhost and this machine's name, e.g. qa.example.edu; * for any (not advised: a "
+        "page on any site could then point its name at the server).",
     )
     archive_qa_trusted_proxies: str = Field(
         default="",
@@ -142,7 +143,7 @@ class Settings(BaseSettings):
 
     @property
     def allowed_hosts(self) -> list[str]:
-        return _listed(self.archive_qa_allowed_hosts) or ["*"]
+        return [host.lower() for host in _listed(self.archive_qa_allowed_hosts)]
 
     @property
     def trusted_proxies(self) -> list[str]:

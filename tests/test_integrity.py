@@ -5,6 +5,7 @@ On the hashing encoder (tests.fake_encoder): what is checked here is bookkeeping
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import threading
@@ -17,11 +18,14 @@ from chromadb.api import ClientAPI
 
 from tests.conftest import ROOT
 from tests.fake_encoder import HashingEncoder
+from vectorstore.catalogue import DOCUMENTS
 from vectorstore.client import connect
 from vectorstore.documents import Document, load_document, parse_document
 from vectorstore.errors import DocumentConflictError, StoreError
+from vectorstore.lease import ROW as LEASE_ROW
 from vectorstore.passages import split_document
-from vectorstore.store import Store
+from vectorstore.rows import put_row
+from vectorstore.store import PASSAGES, Store
 
 
 def _store(client: ClientAPI) -> Store:
@@ -183,15 +187,51 @@ def test_replicas_sharing_a_store_write_one_at_a_time(
     assert second.ingest(seed).added > 0  # free again once the first is done
 
 
-def test_a_lease_its_holder_stopped_renewing_is_taken_over(
+def test_a_holder_at_work_keeps_its_lease_past_its_life(
     tmp_path: Path, chroma_client: ClientAPI, seed: Document
 ) -> None:
     client = chroma_client
-    gone, alive = _store(client), _store(client)
-    gone.lease.ttl = 0.3
-    with gone.lease.held():  # a replica that froze while writing
-        time.sleep(0.5)
-        assert alive.ingest(seed).added > 0
+    working, waiting = _store(client), _store(client)
+    working.lease.ttl, waiting.lease.wait = 0.4, 0.3
+    with working.lease.held():  # a long write: its heartbeat renews the lease
+        time.sleep(1.0)
+        with pytest.raises(StoreError, match="is writing to this store"):
+            waiting.ingest(seed)
+
+
+def _died_writing(client: ClientAPI, seed: Document, holder: str, until: float) -> None:
+    """What a replica that died in mid-ingest leaves: its lease, and a document it had begun to
+    write (catalogued and marked, its passages not yet all in)."""
+    _store(client).ingest(seed)
+    passages = client.get_collection(PASSAGES)
+    half = passages.get(where={"document_id": seed.id}, include=[])["ids"]
+    passages.delete(ids=half[: len(half) // 2])
+    _store(client).catalogue.mark([seed.id])
+    lease = {"holder": holder, "until": until}
+    put_row(client.get_collection(DOCUMENTS), LEASE_ROW, metadata=lease)
+
+
+@pytest.mark.parametrize(
+    ("holder", "lapsed"),
+    [("other-host pid 4242 (deadbeef)", True), ("here", False)],
+    ids=["its-heartbeat-stopped", "its-process-here-is-gone"],
+)
+def test_a_writer_that_died_holding_the_lease_is_taken_over_and_its_batch_finished(
+    tmp_path: Path, chroma_client: ClientAPI, seed: Document, holder: str, lapsed: bool
+) -> None:
+    client = chroma_client
+    if holder == "here":  # a process of this machine that has ended, its lease not yet lapsed
+        ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                               capture_output=True, text=True, check=True)  # fmt: skip
+        holder = f"{socket.gethostname()} pid {ended.stdout.strip()} (cafe0123)"
+    _died_writing(client, seed, holder, time.time() + (-1 if lapsed else 60))
+    next_writer = _store(client)
+    next_writer.lease.wait = 2  # far less than the dead lease's minute
+    other = parse_document("# Memo\n\nThe convoy left Pusan at dawn.", source="memo.md")
+    assert next_writer.ingest(other).added > 0
+    # The dead writer's document is whole again, without `verify --repair`.
+    assert next_writer.catalogue.marked() == []
+    assert next_writer.verify() == []
 
 
 def test_two_replicas_replacing_one_document_at_once_leave_it_whole(

@@ -45,7 +45,7 @@ from qa.library import (
 from qa.study import StudyPack, StudyQuestion
 from qa.study.edits import StudyEdits, apply_edits
 from ui.format import chicago, long_date
-from ui.guards import bears, client_of
+from ui.guards import bears, client_of, share_of
 from ui.jobs import Job, Jobs
 from ui.schemas import (
     AddedQuestion,
@@ -381,10 +381,12 @@ async def upload_documents(
         served.archive.library.add_uploads, uploads, collection=collection or None,
         max_bytes=limit, max_passages=sys.maxsize if admin else MAX_UPLOAD_PASSAGES,
         replace=replace, origin=origin if admin and len(uploads) == 1 else None,
+        added_by=None if admin else f"a visitor at {client_of(request) or 'an unknown address'}",
     )  # fmt: skip
     if not background:
         return await _until_gone(request, work)
-    job = served.jobs.start(lambda report: work(report=report), client=client_of(request))
+    share = share_of(client_of(request))
+    job = served.jobs.start(lambda report: work(report=report), client=share)
     headers = {"location": f"/api/jobs/{job.id}"}
     return JSONResponse(status_code=202, content=job.model_dump(), headers=headers)
 

@@ -140,19 +140,32 @@ def _source_html(c: Citation, *, quoted: bool, related: bool = False) -> str:
     """A source under the answer: its quote (unless the answer already quotes it whole), where it
     comes from, and the link that shows it in its document."""
     quote = "" if quoted else f"<blockquote>{html.escape(as_claim(c.quote))}</blockquote>"
-    where = html.escape(c.title + (f", {long_date(c.date)}" if c.date else ""))
+    where = title_html(c.title) + html.escape(f", {long_date(c.date)}" if c.date else "")
     anchor = f"aqa-related-{c.n}" if related else f"aqa-source-{c.n}"
+    added = f'<small class="aqa-added">{html.escape(_added(c))}</small> ' if c.added_by else ""
     return (
-        f'<li id="{anchor}">{quote}<small>{where}</small> '
+        f'<li id="{anchor}">{quote}<small>{where}</small> {added}'
         f"{_show_link(c, 'Show in document', related=related)}</li>"
     )
+
+
+def title_html(title: str) -> str:
+    """A document's title in a page, isolated (`<bdi>`) so that a title in a right-to-left
+    script cannot reorder the words around it."""
+    return f"<bdi>{html.escape(title)}</bdi>"
+
+
+def _added(c: Citation) -> str:
+    """Who put a quoted document in the library, where known: an upload speaks for its sender."""
+    return f"Added to this library by {c.added_by}."
 
 
 def _reference(c: Citation, *, with_url: bool = True) -> str:
     reference = c.citation or f"{c.title}{', ' + c.date if c.date else ''}"
     if with_url and c.url:
         reference += f"  <{c.url}>"
-    return f"{reference} (characters {c.start}-{c.end})"
+    added = f" {_added(c)}" if c.added_by else ""
+    return f"{reference} (characters {c.start}-{c.end}){added}"
 
 
 def message_text(content: Any) -> str:
@@ -233,7 +246,7 @@ def study_as_html(pack: StudyPack) -> str:
     )
     essays = "".join(_essay_html(q) for q in pack.essays)
     parts = [
-        f"<h2>{html.escape(pack.title)}</h2>",
+        f"<h2>{title_html(pack.title)}</h2>",
         "<h3>Starter questions</h3><p class='aqa-hint'>archive-qa answered each of these from "
         f"the document before suggesting it; ask them in the Ask tab.</p><ul>{starters}</ul>",
         "<h3>Study guide</h3><p class='aqa-hint'>Try to answer, then open a question to check; "
@@ -353,7 +366,7 @@ def timeline_as_html(entries: list[TimelineEntry]) -> str:
     rows = "".join(
         f"<li><time datetime='{e.date}'>{html.escape(long_date(e.date))}"
         f"{'' if not e.inferred_year else ' <small>(year from the document)</small>'}</time> "
-        f"{_show_link(e.source, e.label)}<small> ({html.escape(e.source.title)}"
+        f"{_show_link(e.source, e.label)}<small> ({title_html(e.source.title)}"
         f"{', the editors' if e.editors else ''})</small></li>"
         for e in entries
     )
@@ -375,7 +388,7 @@ def header_html(title: str, documents: list[Document], *, embed: bool) -> str:
     heading = f"<h1>{html.escape(title)}</h1>"
     if embed:
         return f'<header class="aqa-header">{heading}</header>'
-    names = ", ".join(html.escape(d.title) for d in documents[:3])
+    names = ", ".join(title_html(d.title) for d in documents[:3])
     more = f" and {len(documents) - 3} more" if len(documents) > 3 else ""
     listed = f"<p><strong>Documents:</strong> {names}{more}</p>" if documents else ""
     return (

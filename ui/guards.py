@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import math
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
 
@@ -36,7 +38,10 @@ _CLIENT = "archive_qa_client"
 class Limits:
     """What the wall lets through; `ui.app.build_app` fills it from the settings."""
 
-    allowed_hosts: Sequence[str] = ("*",)
+    allowed_hosts: Sequence[str] = ()
+    """Host names it answers for ("*": any). Whatever it is told, it answers for an address
+    (a Host that is an IP literal cannot be rebound by DNS), `localhost` and this machine's
+    name; a site's name must be told, or a page on any site could point its name here."""
     cors_origins: Sequence[str] = ()
     trusted_proxies: Sequence[str] = ()
     frame_ancestors: Sequence[str] = ()
@@ -52,9 +57,26 @@ class Limits:
     rate-limited as web traffic, still bounded in size."""
 
 
+@cache
+def _this_machine() -> frozenset[str]:
+    return frozenset({"localhost", socket.gethostname().lower()})
+
+
 def client_of(request: Request) -> str:
-    """The client a request came from, as the wall judged it (for shares of the server's work)."""
+    """The client a request came from, as the wall judged it."""
     return str(request.scope.get("state", {}).get(_CLIENT, ""))
+
+
+def share_of(client: str) -> str:
+    """Whose allowance a client's requests count against: its address, or for IPv6 its /64
+    (one host is commonly given a whole /64, and could otherwise take endless allowances)."""
+    try:
+        ip = ip_address(client)
+    except ValueError:
+        return client
+    if ip.version == 6 and ip.ipv4_mapped is None:
+        return str(ip_network(f"{ip}/64", strict=False))
+    return str(getattr(ip, "ipv4_mapped", None) or ip)
 
 
 def bears(headers: Mapping[str, str], token: str | None) -> bool:
@@ -96,8 +118,9 @@ class Guard:
     def _refusal(self, scope: Scope, headers: Headers) -> tuple[int, str, dict[str, str]] | None:
         path, method = scope["path"], scope["method"]
         host = headers.get("host", "").rsplit(":", 1)[0].strip("[]")
-        if "*" not in self.limits.allowed_hosts and host not in self.limits.allowed_hosts:
-            return 400, f"this server does not answer for the host {host!r}.", {}
+        if not self._answers_for(host):
+            told = "its administrator can add it to ARCHIVE_QA_ALLOWED_HOSTS"
+            return 400, f"this server does not answer for the host {host!r}: {told}.", {}
         if method in _UNSAFE and not self._same_site(headers):
             return 403, "a write from another site was refused (cross-site request).", {}
         if path.endswith(_GRADIO_UPLOAD) and (path.startswith("/embed") or self.limits.read_only):
@@ -107,12 +130,22 @@ class Guard:
         if declared.isdigit() and int(declared) > limit:
             return 413, f"the request is over the {limit / 1e6:.0f} MB limit.", {}
         if self._costly(method, path) and not bears(headers, self.limits.admin_token):
-            wait = self._take_token(scope["state"][_CLIENT])
+            wait = self._take_token(share_of(scope["state"][_CLIENT]))
             if wait:
                 seconds = str(math.ceil(wait))
                 message = f"too many requests: try again in {seconds} seconds."
                 return 429, message, {"retry-after": seconds}
         return None
+
+    def _answers_for(self, host: str) -> bool:
+        allowed = self.limits.allowed_hosts
+        if "*" in allowed or host.lower() in allowed or host.lower() in _this_machine():
+            return True
+        try:
+            ip_address(host)
+        except ValueError:
+            return False
+        return True
 
     def client(self, scope: Scope, headers: Headers) -> str:
         """The client's address; a forwarded one only when a configured proxy says so."""

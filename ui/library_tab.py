@@ -17,6 +17,7 @@ import gradio as gr
 from qa.errors import ArchiveQAError
 from qa.library import SUPPORTED_SUFFIXES, Added, Document, Library, Reporter
 from ui.format import counted, header_html
+from ui.guards import client_of
 
 EVERYTHING = ""  # the "Ask in" choice meaning every document
 
@@ -57,17 +58,19 @@ def add_files(
     replace: bool,
     *,
     max_bytes: int,
+    added_by: str | None = None,
     report: Reporter | None = None,
 ) -> tuple[str, bool]:
-    """Add the uploaded files (into `collection`, if named): HTML saying what became of each,
-    or why nothing was added; and whether they were taken (the picker is then cleared)."""
+    """Add the uploaded files (into `collection`, if named, marked as `added_by`): HTML saying
+    what became of each, or why nothing was added; and whether they were taken (the picker is
+    then cleared)."""
     if not paths:
         return error_html("Choose one or more files first."), False
     try:
         uploads = [(Path(p).name, Path(p).read_bytes()) for p in paths]
         results = library.add_uploads(
             uploads, collection=collection or None, max_bytes=max_bytes, replace=replace,
-            report=report,
+            added_by=added_by, report=report,
         )  # fmt: skip
     except ArchiveQAError as exc:
         return error_html(str(exc)), False
@@ -190,10 +193,14 @@ def _changing(
         paths: list[str] | None,
         collection: str | None,
         replace: bool,
+        request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008  # Gradio's way to show progress
     ) -> dict[Any, Any]:
+        # The address the wall judged it from (behind a proxy, the student's own).
+        where = (client_of(request.request) if request.request else "") or "an unknown address"
         told, taken = add_files(
             library, paths, collection, replace, max_bytes=max_upload_bytes,
+            added_by=f"a visitor at {where}, through the page",
             report=lambda share, doing: progress(share, desc=doing),
         )  # fmt: skip
         cleared = {parts.files: None} if taken else {}

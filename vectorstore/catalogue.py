@@ -302,6 +302,7 @@ def _document_metadata(document: Document, origin: str) -> dict[str, str]:
         "original_language": document.original_language or "",
         "sections": json.dumps([[s.name, s.start, s.end] for s in document.sections]),
         "extra": json.dumps(document.extra),
+        "added_by": document.added_by or "",
         "text_sha256": sha(document.text),
     }
 
@@ -322,4 +323,5 @@ def _document_from_row(document_id: str, text: str, meta: Mapping[str, Any]) -> 
         summary=optional("summary"),
         original_language=optional("original_language"),
         extra=json.loads(str(meta.get("extra", "{}"))),
+        added_by=optional("added_by"),
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vectorstore.errors import LoadError
 from vectorstore.formats import html_text, pdf_text
-from vectorstore.text import iso_date, strip_span
+from vectorstore.text import iso_date, strip_span, without_bidi_controls
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
 MAX_FILE_BYTES = 20_000_000
@@ -74,6 +74,9 @@ class Document:
     summary: str | None = None
     original_language: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    added_by: str | None = None
+    """Who added it to the library, where that is known (an upload: "a visitor at 10.0.0.5");
+    None for the bundled telegram and the operator's own `archive-qa ingest`."""
 
     def self_description(self) -> str:
         """What the document says about itself: its title, summary, source note and dateline.
@@ -130,7 +133,9 @@ def document_from_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTE
     # A PDF's or a page's own title names it better than its file name, unless the text carries
     # the archive record layout with a title of its own.
     titled = any(s.name == "Title" for s in document.sections)
-    return replace(document, title=title) if title and not titled else document
+    if title and not titled:
+        return replace(document, title=without_bidi_controls(title))
+    return document
 
 
 def _too_big(name: str, size: int, limit: int) -> str:
@@ -141,14 +146,19 @@ def _too_big(name: str, size: int, limit: int) -> str:
 
 
 def parse_document(text: str, *, source: str) -> Document:
-    """Parse document text (archive record layout, or plain text) into a `Document`."""
+    """Parse document text (archive record layout, or plain text) into a `Document`. Its file
+    name and title lose any character that would change their reading order (the text keeps
+    them: citations quote it as it is)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    source = without_bidi_controls(source)
     if not text:
         raise LoadError(f"{source} is empty: there is nothing to ask about.")
     headings = list(_BOLD_LINE.finditer(text))
     if not any(_is_section_heading(h) for h in headings):
-        return _plain_document(text, source)
-    return _layout_document(text, source, headings)
+        document = _plain_document(text, source)
+    else:
+        document = _layout_document(text, source, headings)
+    return replace(document, title=without_bidi_controls(document.title))
 
 
 def _decode(raw: bytes, name: str) -> str:

@@ -3,8 +3,10 @@
 An embedded store's folder has one owner process (vectorstore.owner); a Chroma server has none,
 so the writers hold a lease kept in the store itself. Taking it is an `add` of one row: of two adds
 of the same id Chroma keeps the first, so reading the row back tells each writer whether it holds
-it. The holder renews it as it works; a holder that stops (a crash, a lost replica) lets it lapse,
-and the next writer takes it over.
+it. While it holds the lease, the holder's heartbeat renews it every few seconds; a holder that
+stops (a crash, a lost replica) lets it lapse within `ttl` seconds, and one on this machine whose
+process has gone is known dead at once. The next writer takes the lease over and first finishes
+or undoes the batch the dead writer left half-written (`after_takeover`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from chromadb.api.models.Collection import Collection
 
@@ -29,26 +31,38 @@ _POLL = 0.2
 class WriterLease:
     """The right to write to one store, held by at most one writer at a time."""
 
-    def __init__(self, rows: Collection, *, ttl: float = 60.0, wait: float = 30.0) -> None:
+    def __init__(self, rows: Collection, *, ttl: float = 15.0, wait: float = 30.0) -> None:
         """`rows` is the collection the lease row lives in; a lease not renewed for `ttl`
-        seconds lapses; a writer waits up to `wait` seconds for it before giving up."""
+        seconds lapses (its holder's heartbeat renews it every `ttl / 4`); a writer waits up to
+        `wait` seconds for it before giving up."""
         self._rows, self.ttl, self.wait = rows, ttl, wait
         self.me = f"{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:8]})"
         self._depth = 0
         self._lock = threading.RLock()
+        self._beating = threading.Event()  # set: the heartbeat stops
+        self._beat = threading.Lock()  # no beat in flight while the lease is given back
+        self.after_takeover: Callable[[], object] | None = None
+        """Run, holding the lease, after taking it over from a writer that died holding it."""
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
         """Hold the lease for the writes inside (re-entrant: nested writes share it)."""
         with self._lock:
+            took_over = False
             if self._depth == 0:
-                self._take()
+                took_over = self._take()
+                self._beating.clear()
+                threading.Thread(target=self._heartbeat, daemon=True, name="lease").start()
             self._depth += 1
             try:
+                if took_over and self.after_takeover is not None:
+                    self.after_takeover()
                 yield
             finally:
                 self._depth -= 1
                 if self._depth == 0:
+                    with self._beat:
+                        self._beating.set()
                     self._give_back()
 
     def renew(self) -> None:
@@ -60,18 +74,34 @@ class WriterLease:
         """Drop a lease left by a process that is gone (for an owner of the whole store)."""
         self._rows.delete(ids=[ROW])
 
-    def _take(self) -> None:
+    def _heartbeat(self) -> None:
+        """Renew the lease every quarter of its life until it is given back: a holder at work
+        never lets it lapse, and one that dies lets it go within `ttl`."""
+        while not self._beating.wait(self.ttl / 4):
+            with self._beat:
+                if self._beating.is_set():
+                    return
+                try:
+                    if self._holder()[0] == self.me:
+                        self._write(upsert=True)
+                except Exception:  # the next beat tries again; the lease lapses if none does
+                    continue
+
+    def _take(self) -> bool:
+        """Take the lease, waiting for it; whether it was taken over from a dead writer."""
         deadline = time.monotonic() + self.wait
+        took_over = False
         while True:
             self._write(upsert=False)  # kept only if nobody holds it
             holder, until = self._holder()
             if holder == self.me:
-                return
-            if until < time.time():
-                # Lapsed: drop exactly that lease (not one another writer has just taken), and
-                # whoever adds next takes it.
+                return took_over
+            if until < time.time() or _dead_here(holder):
+                # Lapsed, or its process gone: drop exactly that lease (not one another writer
+                # has just taken), and whoever adds next takes it.
                 lapsed = {"$and": [{"holder": holder}, {"until": until}]}
                 self._rows.delete(ids=[ROW], where=lapsed)  # type: ignore[arg-type]
+                took_over = True
                 continue
             if time.monotonic() >= deadline:
                 raise StoreError(
@@ -95,3 +125,18 @@ class WriterLease:
         meta = (metas[0] or {}) if metas else {}
         until = meta.get("until", 0.0)
         return str(meta.get("holder", "")), float(until) if isinstance(until, int | float) else 0.0
+
+
+def _dead_here(holder: str) -> bool:
+    """Whether the lease's holder ran on this machine in a process that has gone."""
+    host, _, rest = holder.partition(" pid ")
+    pid = rest.split(" ", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False

@@ -31,6 +31,16 @@ _STOPWORDS = frozenset(
 )
 
 
+# Characters that reorder the text around them (embeddings, overrides, isolates, marks): in a
+# file name or a title they make "gnp.exe" read as "exe.png".
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_controls(name: str) -> str:
+    """`name` (a file name, a title) without the characters that change its reading order."""
+    return _BIDI_CONTROLS.sub("", name)
+
+
 def terms(text: str) -> list[str]:
     """The words of `text` that carry meaning: lowercased, stop words dropped, stemmed (Snowball
     English)."""

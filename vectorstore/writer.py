@@ -71,6 +71,9 @@ class Writer:
         self._passage_rows, self._catalogue, self._encoder = passage_rows, catalogue, encoder
         self._search, self._page = search, page
         self._lease = catalogue.lease
+        # A writer that died holding the lease may have left a batch half-written: the one that
+        # takes the lease over finishes or undoes it before its own writes.
+        self._lease.after_takeover = self.finish_interrupted
 
     def ingest_many(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Literal, Protocol
@@ -201,13 +201,14 @@ class Library:
         max_passages: int = MAX_UPLOAD_PASSAGES,
         replace: bool = False,
         origin: str | None = None,
+        added_by: str | None = None,
         report: Reporter | None = None,
         stop: Callable[[], bool] = _never,
     ) -> list[Added]:
         """`add` for uploaded files (name, content), each at most `max_bytes` and making at
-        most `max_passages` passages. `origin` is the path the command line sent a file from
-        (for one file only)."""
-        read = partial(_uploaded, max_bytes=max_bytes, max_passages=max_passages)
+        most `max_passages` passages, marked as `added_by` (who sent them, where known).
+        `origin` is the path the command line sent a file from (for one file only)."""
+        read = partial(_uploaded, max_bytes=max_bytes, max_passages=max_passages, by=added_by)
         files = [Incoming(name, partial(read, raw, name), origin) for name, raw in uploads]
         added = self.add(
             files, collection=collection, replace=replace, report=report, stop=stop,
@@ -347,9 +348,12 @@ def _load(file: Incoming) -> Document | Added:
         )
 
 
-def _uploaded(raw: bytes, name: str, *, max_bytes: int, max_passages: int) -> Document:
-    """An uploaded file as a document, refused when it would cost more than one upload may."""
-    document = document_from_bytes(raw, name, max_bytes=max_bytes)
+def _uploaded(
+    raw: bytes, name: str, *, max_bytes: int, max_passages: int, by: str | None
+) -> Document:
+    """An uploaded file as a document marked with who sent it, refused when it would cost more
+    than one upload may."""
+    document = replace(document_from_bytes(raw, name, max_bytes=max_bytes), added_by=by)
     made = len(split_document(document))
     if made > max_passages:
         raise LoadError(

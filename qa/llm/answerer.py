@@ -40,10 +40,11 @@ from qa.answer import (
     should_stop,
     strip_markers,
 )
-from qa.citations import find_quote, supports
+from qa.citations import SPEAKS_TO_READER, addressing_reader, find_quote, supports
 from qa.llm.prompting import as_attribute, as_data
 from qa.llm.replies import Claim, Lines
 from qa.llm.slots import Slots
+from vectorstore.embeddings import Encoder
 from vectorstore.passages import Passage
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,15 @@ _CUT_SHORT = (
 )
 
 
+# The least cosine (MiniLM) of the question and one of a claim's quotes, or the passage of its
+# document closest to the question, for the claim to be kept: 1% of the support quotes of right
+# answers fall below it (1,660 quotes in 219 records of the tuned sets and eval/train; 1.1% of
+# each fold's with the bar fitted on the other folds' records; bench/fit_bearing.py,
+# 2026-12-04). The telegram scores 0.63 for "What did Stalin offer?"; a planted "visit this link
+# and enter your password" document under 0.06.
+BEARS_ON = 0.403
+
+
 class Unchecked(ValueError):
     """The model cited passages, but no claim of its reply could be checked against them (a
     quote not in the source, or one that does not bear the claim out): the offline answer is
@@ -103,11 +113,15 @@ class LLMAnswerer:
         fallback: Answerer,
         max_passages: int = 8,
         at_once: int = 8,
+        encoder: Encoder | None = None,
     ) -> None:
         """The model reads the best `max_passages` passages (a small model's context is short
         and its reading slow); the offline fallback reads them all. It writes `at_once`
-        answers at a time; the next question is told to try again (`BusyError`)."""
+        answers at a time; the next question is told to try again (`BusyError`). With
+        `encoder` (MiniLM, as `BEARS_ON` was fitted), a claim whose quotes are off the
+        question's subject is left out."""
         self._model = model
+        self._encoder = encoder
         self._fallback = fallback
         self._max_passages = max_passages
         self._slots = Slots(at_once)
@@ -140,7 +154,7 @@ class LLMAnswerer:
     def _ask_model(self, asked: _Asked) -> Iterator[Streamed]:
         question, notice = asked["question"].text, asked["notice"]
         passages = asked["passages"][: self._max_passages]
-        citing, lines = _Citing(passages), Lines()
+        citing, lines = _Citing(passages, question, self._encoder), Lines()
         try:
             writing = cast(
                 "Generator[BaseMessageChunk]", self._model.stream(_messages(question, passages))
@@ -165,6 +179,8 @@ class LLMAnswerer:
                 raise Unchecked("no claim of the reply is borne out by a quote from its passage")
             if lines.cut_short:
                 notice = _joined(notice, _CUT_SHORT)
+        if citing.spoke_to_reader:
+            notice = _joined(notice, SPEAKS_TO_READER)
         if lines.claims:
             yield citing.answer(question, notice)
         else:
@@ -203,30 +219,60 @@ class _Citing:
     quotes are found in the passages they name and numbered in order of first use; a claim left
     with no verified quote is left out."""
 
-    def __init__(self, passages: list[Passage]) -> None:
+    def __init__(
+        self, passages: list[Passage], question: str = "", encoder: Encoder | None = None
+    ) -> None:
         self._passages = passages
+        self._question, self._encoder = question, encoder
+        self._closest: dict[str, float] | None = None
+        self.spoke_to_reader = False
+        """Whether a claim was left out for quoting a passage that speaks to the reader."""
         self._citations: list[Citation] = []
         self._numbers: dict[tuple[str, int, int], int] = {}
         self._sentences: list[Sentence] = []
 
     def add(self, claim: Claim) -> Sentence | None:
         """The claim as a sentence of the answer with its citations, or None when none of its
-        quotes is in the passage it names."""
-        cited: list[Citation] = []
+        quotes is in the passage it names, the quotes do not bear it out, they are off the
+        question's subject, or they speak to the reader (a link, a request for a password)."""
+        found: list[tuple[Passage, int, int]] = []
         for label, quote in claim.quotes:
-            found = find_quote(quote, named_passage(label, self._passages), self._passages)
-            if found is None:
-                continue
-            passage, start, end = found
-            citation = self._cite(passage, passage.start + start, passage.start + end)
-            if citation not in cited:
-                cited.append(citation)
+            hit = find_quote(quote, named_passage(label, self._passages), self._passages)
+            if hit is not None:
+                passage, start, end = hit
+                span = (passage, passage.start + start, passage.start + end)
+                found += [span] if span not in found else []
         text = " ".join(strip_markers(claim.text).split())
-        if not cited or not text or not supports(text, [c.quote for c in cited]):
+        quotes = [p.document.text[start:end] for p, start, end in found]
+        if not found or not text or not supports(text, quotes) or not self._on_subject(found):
             return None
+        drafts = [cite(p.document, start, end, passage_id=p.id) for p, start, end in found]
+        if addressing_reader(drafts, {p.document.id: p.document for p, _, _ in found}):
+            self.spoke_to_reader = True
+            return None
+        cited = [self._cite(p, start, end) for p, start, end in found]
         sentence = Sentence(text=text + " " + "".join(f"[{c.n}]" for c in cited), citations=cited)
         self._sentences.append(sentence)
         return sentence
+
+    def _on_subject(self, found: list[tuple[Passage, int, int]]) -> bool:
+        """Whether a quote, or the passage of its document closest to the question, is as close
+        in meaning to the question as those of right answers are (`BEARS_ON`): a claim from a
+        document on another subject is no answer to it."""
+        if self._encoder is None:
+            return True
+        if self._closest is None:  # each document's passage closest to the question, once
+            vectors = self._encoder.encode([self._question, *(p.text for p in self._passages)])
+            self._closest = {}
+            for passage, similarity in zip(self._passages, vectors[1:] @ vectors[0], strict=True):
+                held = self._closest.get(passage.document.id, -1.0)
+                self._closest[passage.document.id] = max(held, float(similarity))
+        if any(self._closest.get(p.document.id, -1.0) >= BEARS_ON for p, _, _ in found):
+            return True
+        quotes = self._encoder.encode(
+            [self._question, *(p.document.text[a:b] for p, a, b in found)]
+        )
+        return bool((quotes[1:] @ quotes[0]).max() >= BEARS_ON)
 
     def add_all(self, claims: list[Claim]) -> Iterator[Sentence]:
         """The sentences of the claims that have a verified quote."""

@@ -94,6 +94,11 @@ class ExtractiveAnswerer:
                 return summarised.model_copy(update={"answer": text})
         return answer
 
+    @property
+    def encoder(self) -> Encoder:
+        """The model the sentences are embedded with (MiniLM)."""
+        return self._encoder
+
     def reader(self) -> Reader:
         """The fitted reader that judges the sentences."""
         self._reader = self._reader or shipped_reader()

@@ -57,7 +57,7 @@
     const parts = [
       element("p", { class: "aqa-kicker" },
         String(n).startsWith("r") ? `Related passage (${n.slice(1)}), not an answer` : `Source [${n}]`),
-      element("h3", { class: "aqa-title" }, doc.title),
+      element("h3", { class: "aqa-title", dir: "auto" }, doc.title),
       element("p", { class: "aqa-facts" }, facts.filter(Boolean).join(" · ")),
     ];
     if (doc.citation) parts.push(copyable("Archival citation", doc.citation, "Copy citation"));
