@@ -136,16 +136,20 @@ def attacks(url: str) -> list[tuple[str, Callable[[httpx.Client], bool]]]:
         ]
         return sum(r.status_code == 429 for r in statuses) >= 100
 
+    # Each case from a student of its own (the burst above used up the proxy's own allowance).
+    def student(n: int) -> dict[str, str]:
+        return {"x-forwarded-for": f"10.9.0.{n}"}
+
     def backwards(http: httpx.Client) -> bool:
         files = [("files", ("report\u202egnp.exe.txt", b"A report of 1950.", "text/plain"))]
-        (added,) = http.post("/api/documents", files=files).json()
+        (added,) = http.post("/api/documents", files=files, headers=student(1)).json()
         return "\u202e" not in added["title"] + added["document_id"]
 
     def planted(http: httpx.Client) -> bool:
         files = [("files", ("offer.txt", PLANTED.encode(), "text/plain"))]
-        http.post("/api/documents", files=files)
+        http.post("/api/documents", files=files, headers=student(2))
         asked = [
-            http.post("/api/ask", json={"question": q}).json()
+            http.post("/api/ask", json={"question": q}, headers=student(2)).json()
             for q in ("What did Stalin offer?", "Where can I read Stalin's full offer?")
         ]
         return not any("password" in c["quote"] for a in asked for c in a["citations"])
@@ -153,7 +157,7 @@ def attacks(url: str) -> list[tuple[str, Callable[[httpx.Client], bool]]]:
     def many_passages(http: httpx.Client) -> bool:
         lines = "\n\n".join(f"Entry {i}: " + "a line of a long register. " * 9 for i in range(3200))
         files = [("files", ("lines.txt", lines.encode(), "text/plain"))]
-        (added,) = http.post("/api/documents", files=files).json()
+        (added,) = http.post("/api/documents", files=files, headers=student(3)).json()
         return added["status"] == "failed" and "passages" in added["error"]
 
     return [
@@ -165,10 +169,10 @@ def attacks(url: str) -> list[tuple[str, Callable[[httpx.Client], bool]]]:
     ]
 
 
-def slow_model(results: list[dict[str, object]]) -> None:
-    """50 streams on a model taking ~30 s per answer: how fast /healthz and a question about the
-    source are answered beside them, how many were told to come back, and whether 20 readers
-    leaving after the first sentence stopped the model."""
+def slow_model(results: list[dict[str, object]], slots: int) -> None:
+    """50 streams on a model taking ~30 s per answer, `slots` of them let through: how fast
+    /healthz and a question about the source are answered beside them, how many were told to come
+    back, and whether 20 readers leaving after the first sentence stopped the model."""
     from concurrent.futures import ThreadPoolExecutor
 
     from qa.assembly import open_archive
@@ -190,6 +194,7 @@ def slow_model(results: list[dict[str, object]]) -> None:
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None, archive_qa_data_dir=Path(tmp), openai_api_key="k",
             openai_base_url=fake.base_url, archive_qa_model="test",
+            archive_qa_llm_concurrency=slots,
         )  # fmt: skip
         archive = open_archive(settings)
         with serving(build_app(archive, Limits(requests_per_minute=0))) as url:
@@ -234,7 +239,7 @@ def slow_model(results: list[dict[str, object]]) -> None:
             time.sleep(3)
             client.close()
     figures = {
-        "probe": "50 streams on a slow model",
+        "probe": f"50 streams on a slow model, {slots} at once",
         "streams_taken": statuses.count(200),
         "streams_told_to_retry": statuses.count(503),
         "healthz_ms_max": round(max(health) * 1000, 1),
@@ -337,7 +342,8 @@ def main() -> None:
                 held = attack(http)
                 results.append({"probe": what, "ok": held})
                 print(f"{'ok  ' if held else 'FAIL'}  {what}", flush=True)
-    slow_model(results)
+    slow_model(results, 8)  # the default
+    slow_model(results, 50)  # all 50 streams running
     if not args.skip_operator:
         operator(results)
     write_figures({"probes": results}, args.out)

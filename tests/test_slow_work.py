@@ -95,7 +95,7 @@ def test_a_stream_whose_reader_leaves_stops_the_model_at_once(
         assert (server.left, server.finished) == (1, 0)
 
 
-def test_health_is_answered_while_slow_answers_hold_every_worker(
+def test_health_and_other_questions_are_answered_while_slow_answers_wait_on_the_model(
     server: FakeOpenAI, tmp_path: Path
 ) -> None:
     writing = threading.Event()
@@ -108,6 +108,9 @@ def test_health_is_answered_while_slow_answers_hold_every_worker(
                 assert statuses == [200] * 60
                 assert httpx.get(f"{url}/readyz", timeout=5).json()["status"] == "ready"
                 assert httpx.get(f"{url}/healthz", timeout=5).json() == {"status": "ok"}
+                # A question the model is not asked (about the source) is answered beside them.
+                source = {"question": "Who wrote the telegram?"}
+                assert httpx.post(f"{url}/api/ask", json=source, timeout=10).status_code == 200
                 writing.set()
         finally:
             writing.set()

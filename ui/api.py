@@ -191,7 +191,11 @@ async def _events(
             name = "answer" if isinstance(part, Answer) else "sentence"
             yield f"event: {name}\ndata: {part.model_dump_json()}\n\n"
             # Not waited out when the client goes (Starlette then cancels this): `gone` is set.
-            part = await anyio.to_thread.run_sync(pull, abandon_on_cancel=True)
+            # Threads of their own: streams waiting on a model never hold the workers that
+            # answer every other request.
+            part = await anyio.to_thread.run_sync(
+                pull, abandon_on_cancel=True, limiter=_streaming()
+            )
     except Exception as exc:
         _log.exception("a streamed answer failed")
         message = str(exc) if isinstance(exc, ArchiveQAError) else "the answer failed; try again."
@@ -203,6 +207,17 @@ async def _events(
                 _close(rest)
             finally:
                 pulling.release()
+
+
+_STREAMS: list[anyio.CapacityLimiter] = []
+
+
+def _streaming() -> anyio.CapacityLimiter:
+    """The threads that read streamed answers, apart from the workers (made in the event loop,
+    once; the model's slots bound how many are waiting)."""
+    if not _STREAMS:
+        _STREAMS.append(anyio.CapacityLimiter(1000))
+    return _STREAMS[0]
 
 
 def _close(parts: Iterator[Streamed]) -> None:
