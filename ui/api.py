@@ -105,6 +105,13 @@ class Service:
     """Seconds a study-pack request waits for its pack before answering 202."""
     jobs: Jobs = field(default_factory=Jobs)
     studies: Jobs = field(default_factory=Jobs)
+    _readers: anyio.CapacityLimiter | None = None
+
+    def stream_readers(self) -> anyio.CapacityLimiter:
+        """The threads that read streamed answers, apart from the workers every other request
+        needs (made in the server's event loop; the model's slots bound how many wait)."""
+        self._readers = self._readers or anyio.CapacityLimiter(1000)
+        return self._readers
 
     def is_admin(self, request: Request) -> bool:
         return bears(request.headers, self.admin_token)
@@ -163,18 +170,19 @@ def ask_api(body: AskRequest, served: Served) -> Any:
         # The first part is awaited here, so that a bad question is answered with its status.
         first = next(parts)
     return StreamingResponse(
-        _events(first, parts, gone),
+        _events(first, parts, gone, served),
         media_type="text/event-stream",
         headers={"cache-control": "no-store", "x-accel-buffering": "no"},
     )
 
 
 async def _events(
-    first: Streamed, rest: Iterator[Streamed], gone: threading.Event
+    first: Streamed, rest: Iterator[Streamed], gone: threading.Event, served: Service
 ) -> AsyncIterator[str]:
     """Server-sent events: ``sentence`` for each checked sentence, ``answer`` for the whole
     answer, and ``error`` (with a readable message) if answering fails on the way. When the
-    client goes, `gone` is set: a model still writing stops at its next word (`stopped_by`)."""
+    client goes, `gone` is set: a model still writing stops at its next word (`stopped_by`).
+    The parts are read on threads of the server's own for reading streams."""
     pulling = threading.Lock()
 
     def pull() -> Streamed | None:
@@ -193,9 +201,8 @@ async def _events(
             # Not waited out when the client goes (Starlette then cancels this): `gone` is set.
             # Threads of their own: streams waiting on a model never hold the workers that
             # answer every other request.
-            part = await anyio.to_thread.run_sync(
-                pull, abandon_on_cancel=True, limiter=_streaming()
-            )
+            readers = served.stream_readers()
+            part = await anyio.to_thread.run_sync(pull, abandon_on_cancel=True, limiter=readers)
     except Exception as exc:
         _log.exception("a streamed answer failed")
         message = str(exc) if isinstance(exc, ArchiveQAError) else "the answer failed; try again."
@@ -207,17 +214,6 @@ async def _events(
                 _close(rest)
             finally:
                 pulling.release()
-
-
-_STREAMS: list[anyio.CapacityLimiter] = []
-
-
-def _streaming() -> anyio.CapacityLimiter:
-    """The threads that read streamed answers, apart from the workers (made in the event loop,
-    once; the model's slots bound how many are waiting)."""
-    if not _STREAMS:
-        _STREAMS.append(anyio.CapacityLimiter(1000))
-    return _STREAMS[0]
 
 
 def _close(parts: Iterator[Streamed]) -> None:
