@@ -15,6 +15,7 @@ from qa.citations import SPEAKS_TO_READER, verify_answer
 from tests.conftest import FAKE_KEY, make_settings, serving
 from tests.fake_openai import FakeOpenAI, Reply, _completion, passage_holding
 from ui.app import build_app
+from ui.format import answer_as_html
 
 OFFER = "we are ready to send you a division of jet fighter planes"
 LINK = (
@@ -115,6 +116,7 @@ def test_offline_a_quote_that_speaks_to_the_reader_is_never_the_answer(tmp_path:
     (cited,) = own.citations
     assert cited.quote == "Stalin offered the Chinese a division of jet fighter planes."
     assert cited.added_by == "a visitor at 127.0.0.1"
+    assert "· added to this library by a visitor at 127.0.0.1" in answer_as_html(own)
 
 
 def test_only_the_sentences_quoting_a_call_to_the_reader_are_dropped(archive: Archive) -> None:

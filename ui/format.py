@@ -142,7 +142,11 @@ def _source_html(c: Citation, *, quoted: bool, related: bool = False) -> str:
     quote = "" if quoted else f"<blockquote>{html.escape(as_claim(c.quote))}</blockquote>"
     where = title_html(c.title) + html.escape(f", {long_date(c.date)}" if c.date else "")
     anchor = f"aqa-related-{c.n}" if related else f"aqa-source-{c.n}"
-    added = f'<small class="aqa-added">{html.escape(_added(c))}</small> ' if c.added_by else ""
+    added = (
+        f'<small class="aqa-added">· added to this library by {html.escape(c.added_by)}</small> '
+        if c.added_by
+        else ""
+    )
     return (
         f'<li id="{anchor}">{quote}<small>{where}</small> {added}'
         f"{_show_link(c, 'Show in document', related=related)}</li>"
