@@ -26,6 +26,7 @@ from qa.assembly import Archive, announce_server, open_archive, withdraw_server
 from qa.settings import Settings
 from ui.api import STUDY_WAIT, Service, serve_api
 from ui.guards import Guard, Limits
+from ui.lti import Tool, ToolKey, load_platforms, serve_lti
 from ui.page import build_blocks
 
 _log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def build_app(
     *,
     admin_token: str | None = None,
     study_wait: float = STUDY_WAIT,
+    lti: Tool | None = None,
 ) -> FastAPI:
     """The FastAPI app over `archive`: the chat page at ``/``, a chat-only page for iframes at
     ``/embed``, the JSON API with its docs at ``/docs`` (served locally, no CDN), and ``/healthz``
@@ -67,7 +69,8 @@ def build_app(
     pages may call the API, rate and size limits. A read-only server refuses uploads, removals
     and collection changes (HTTP 403), except to a request bearing `admin_token` (the command
     line's `ingest`, through the server that owns the store). A study-pack request waits
-    `study_wait` seconds for its pack before answering 202.
+    `study_wait` seconds for its pack before answering 202. With `lti`, course sites launch it
+    through LTI 1.3 (``/lti/login``, ``/lti/launch``, ``/lti/jwks.json``; ui/lti.py).
     """
     limits = limits or Limits()
     api = FastAPIOffline(title="archive-qa", description="Cited answers from archive documents.")
@@ -83,6 +86,8 @@ def build_app(
         study_wait=study_wait,
     )  # fmt: skip
     serve_api(api, service)
+    if lti is not None:
+        serve_lti(api, lti)
     _add_probes(api, archive)
     app = _mount_pages(api, archive, limits, admin_token)
     app.add_middleware(Guard, limits=replace(limits, admin_token=admin_token))
@@ -186,7 +191,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     archive = open_archive(settings)
     fixed = settings.archive_qa_admin_token
     token = fixed.get_secret_value() if fixed else secrets.token_urlsafe(32)
-    app = build_app(archive, limits_from(settings), admin_token=token)
+    app = build_app(archive, limits_from(settings), admin_token=token, lti=lti_tool(settings))
     local = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
     announce_server(settings, url=f"http://{local}:{port}", token=token)
     print(f"archive-qa is serving on http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
@@ -202,6 +207,13 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         )  # fmt: skip
     finally:
         withdraw_server(settings)  # a note left behind is a door to the old port
+
+
+def lti_tool(settings: Settings) -> Tool:
+    """The LTI 1.3 tool over the platforms registered in the data folder, with the tool's key
+    kept there (made on first use)."""
+    folder = settings.archive_qa_data_dir
+    return Tool(load_platforms(folder / "lti-platforms.json"), ToolKey(folder / "lti-key.pem"))
 
 
 def limits_from(settings: Settings) -> Limits:

@@ -150,6 +150,23 @@ def _add_service_commands(commands: argparse._SubParsersAction[argparse.Argument
     )
     token.set_defaults(run=librarian.token)
 
+    lti = commands.add_parser(
+        "lti-register",
+        help="register a course site's platform (Canvas, Moodle ...) for LTI 1.3 launches",
+        description="Register a learning platform with this tool, from the values on the "
+        "platform's page for it; the server reads them when it starts.",
+    )
+    lti.add_argument("--issuer", required=True, help="the platform's issuer (its iss claim)")
+    lti.add_argument("--client-id", required=True, help="the client id the platform gave the tool")
+    lti.add_argument(
+        "--deployment", action="append", required=True, metavar="ID",
+        help="a deployment id of the tool on the platform (repeat for several)",
+    )  # fmt: skip
+    lti.add_argument("--login-url", required=True, help="the platform's OIDC authorization URL")
+    lti.add_argument("--jwks-url", required=True, help="the platform's public key set URL")
+    lti.add_argument("--token-url", help="the platform's OAuth2 token URL (for grades)")
+    lti.set_defaults(run=librarian.register_platform)
+
     reset = commands.add_parser("reset", help="delete every indexed document (to rebuild)")
     reset.add_argument("--yes", action="store_true", help="confirm")
     reset.set_defaults(run=librarian.reset)

@@ -32,6 +32,9 @@ _UPLOADS = (_GRADIO_UPLOAD, "/api/documents")
 # A JSON request (a question, its history and scope) is small; uploads have their own cap.
 _JSON_BODY_BYTES = 1_000_000
 _CLIENT = "archive_qa_client"
+# A platform's LTI login and launch are posted from its own site by design; what stands for them is
+# the signed id_token, its nonce and the state cookie (ui/lti.py), not the same-site rule.
+_FROM_PLATFORMS = ("/lti/login", "/lti/launch")
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ class Guard:
         if not self._answers_for(host):
             told = "its administrator can add it to ARCHIVE_QA_ALLOWED_HOSTS"
             return 400, f"this server does not answer for the host {host!r}: {told}.", {}
-        if method in _UNSAFE and not self._same_site(headers):
+        if method in _UNSAFE and path not in _FROM_PLATFORMS and not self._same_site(headers):
             return 403, "a write from another site was refused (cross-site request).", {}
         if path.endswith(_GRADIO_UPLOAD) and (path.startswith("/embed") or self.limits.read_only):
             return 403, "uploads are not taken here.", {}

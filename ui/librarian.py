@@ -170,6 +170,25 @@ def reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def register_platform(args: argparse.Namespace) -> int:
+    from ui.lti import Platform, register_platform
+
+    platforms = settings().archive_qa_data_dir / "lti-platforms.json"
+    register_platform(
+        platforms,
+        Platform(
+            issuer=args.issuer, client_id=args.client_id, deployment_ids=tuple(args.deployment),
+            login_url=args.login_url, jwks_url=args.jwks_url, token_url=args.token_url,
+        ),
+    )  # fmt: skip
+    print(
+        f"Registered {args.issuer} (client {args.client_id}) in {platforms}. A running server "
+        "reads it when it starts again; the platform needs the tool's URLs: /lti/login, "
+        "/lti/launch and /lti/jwks.json on this server."
+    )
+    return 0
+
+
 def token(args: argparse.Namespace) -> int:
     from qa.assembly import admin_token
 

@@ -1,0 +1,155 @@
+"""LTI 1.3 launches from a course site: a registered platform's signed launch is let in with its
+course and the launcher's role; every other kind is refused with a page saying why. Against a
+test platform that signs for real (tests/lti_platform.py), over real HTTP."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from qa.assembly import Archive
+from tests.conftest import serving
+from tests.lti_platform import INSTRUCTOR, CoursePlatform, _key, lti_platform
+from tests.test_cli import run
+from ui.app import build_app
+from ui.lti import STATE_COOKIE, Tool, ToolKey, load_platforms
+
+
+@pytest.fixture(scope="module")
+def platform() -> Iterator[CoursePlatform]:
+    with lti_platform() as serving_platform:
+        yield serving_platform
+
+
+@pytest.fixture(scope="module")
+def tool_url(
+    archive: Archive, platform: CoursePlatform, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    key = ToolKey(tmp_path_factory.mktemp("lti") / "lti-key.pem")
+    with serving(build_app(archive, lti=Tool([platform.registration], key))) as url:
+        yield url
+
+
+def _login(url: str, platform: CoursePlatform) -> tuple[str, str]:
+    """The platform starts a login, as a course page's link does: the state and nonce the tool
+    sent it on with (the state also as the cookie it set)."""
+    started = httpx.get(
+        f"{url}/lti/login",
+        params={"iss": platform.url, "login_hint": "user-7", "client_id": platform.client_id,
+                "target_link_uri": f"{url}/lti/launch", "lti_message_hint": "link-1"},
+    )  # fmt: skip
+    assert started.status_code == 302, started.text
+    sent_on = urlsplit(started.headers["location"])
+    assert f"{sent_on.scheme}://{sent_on.netloc}{sent_on.path}" == f"{platform.url}/auth"
+    query = {k: v[0] for k, v in parse_qs(sent_on.query).items()}
+    assert query["redirect_uri"] == f"{url}/lti/launch" and query["login_hint"] == "user-7"
+    assert started.cookies.get(STATE_COOKIE) == query["state"]
+    cookie = started.headers["set-cookie"]
+    assert all(part in cookie for part in ("HttpOnly", "Secure", "SameSite=None", "Partitioned"))
+    return query["state"], query["nonce"]
+
+
+def _launch(url: str, id_token: str, state: str, cookie: str | None) -> httpx.Response:
+    """The platform posts the launch from its own site, in the student's browser."""
+    headers = {"origin": "https://lms.example.edu"}
+    if cookie is not None:
+        headers["cookie"] = f"{STATE_COOKIE}={cookie}"
+    form = {"id_token": id_token, "state": state}
+    return httpx.post(f"{url}/lti/launch", data=form, headers=headers)
+
+
+def test_a_signed_launch_from_a_registered_platform_is_let_in_with_its_course_and_role(
+    tool_url: str, platform: CoursePlatform
+) -> None:
+    state, nonce = _login(tool_url, platform)
+    launched = _launch(tool_url, platform.id_token(nonce, role=INSTRUCTOR), state, state)
+    assert launched.status_code == 200
+    assert "Launched from <bdi>HIST 201: Cold War Asia</bdi> as a teacher." in launched.text
+    keys = httpx.get(f"{tool_url}/lti/jwks.json").json()["keys"]
+    assert keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256" and "d" not in keys[0]
+
+
+REFUSED: dict[str, tuple[dict[str, Any], str]] = {
+    "forged": ({"signed_by": _key()}, "signature or claims are not valid"),
+    "expired": ({"exp": 1_000, "iat": 500}, "the launch has expired"),
+    "wrong audience": ({"aud": "another-tool"}, "meant for another tool"),
+    "wrong deployment": (
+        {"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "deployment-9"},
+        "the deployment 'deployment-9' is not registered",
+    ),
+    "not a resource link": (
+        {"https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingRequest"},
+        "only a resource-link launch",
+    ),
+    "not LTI 1.3": ({"https://purl.imsglobal.org/spec/lti/claim/version": "1.1"}, "not LTI 1.3.0"),
+    "another nonce": ({"nonce": "made-up"}, "was not issued here or was used already"),
+}
+
+
+@pytest.mark.parametrize("kind", REFUSED)
+def test_each_kind_of_bad_launch_is_refused_with_a_page_saying_why(
+    tool_url: str, platform: CoursePlatform, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    changes, why = dict(REFUSED[kind][0]), REFUSED[kind][1]
+    state, nonce = _login(tool_url, platform)
+    forger = changes.pop("signed_by", None)
+    token = platform.id_token(nonce, signed_by=forger, changes=changes)
+    refused = _launch(tool_url, token, state, state)
+    assert refused.status_code == 400 and "This launch was refused" in refused.text
+    assert html.escape(why) in refused.text
+
+
+def test_a_replayed_launch_and_one_without_its_login_cookie_are_refused(
+    tool_url: str, platform: CoursePlatform
+) -> None:
+    state, nonce = _login(tool_url, platform)
+    token = platform.id_token(nonce)
+    assert _launch(tool_url, token, state, state).status_code == 200
+    replayed = _launch(tool_url, token, state, state)
+    assert replayed.status_code == 400 and "was used already" in replayed.text
+    state, nonce = _login(tool_url, platform)
+    elsewhere = _launch(tool_url, platform.id_token(nonce), state, None)
+    assert elsewhere.status_code == 400 and "does not match this browser" in elsewhere.text
+
+
+def test_a_login_from_an_unregistered_platform_is_refused(tool_url: str) -> None:
+    started = httpx.get(
+        f"{tool_url}/lti/login",
+        params={"iss": "https://stranger.example", "login_hint": "u", "client_id": "x"},
+    )
+    assert started.status_code == 400
+    assert "no platform &#x27;https://stranger.example&#x27; is registered" in started.text
+
+
+def test_the_tools_key_is_made_once_and_kept_owner_only(tmp_path: Path) -> None:
+    key = ToolKey(tmp_path / "lti-key.pem")
+    published = key.jwks()
+    assert (tmp_path / "lti-key.pem").stat().st_mode & 0o777 == 0o600
+    assert ToolKey(tmp_path / "lti-key.pem").jwks() == published
+
+
+def test_a_platform_is_registered_from_the_command_line_and_replaced_when_registered_again(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "db"
+    values = [
+        "--issuer", "https://canvas.example.edu", "--client-id", "10000000000001",
+        "--deployment", "1:abc", "--login-url", "https://sso.canvas.example.edu/api/lti/authorize",
+        "--jwks-url", "https://sso.canvas.example.edu/api/lti/security/jwks",
+    ]  # fmt: skip
+    registered = run(data, "lti-register", *values)
+    assert registered.returncode == 0, registered.stderr
+    assert "Registered https://canvas.example.edu (client 10000000000001)" in registered.stdout
+    again = run(data, "lti-register", *values, "--deployment", "2:def")
+    assert again.returncode == 0
+    (platform,) = load_platforms(data / "lti-platforms.json")
+    assert platform.deployment_ids == ("1:abc", "2:def")
+    assert platform.login_url == "https://sso.canvas.example.edu/api/lti/authorize"
+    assert (data / "lti-platforms.json").stat().st_mode & 0o777 == 0o600
+    assert data.stat().st_mode & 0o777 == 0o700  # the data folder, made here, is owner-only

@@ -1,0 +1,314 @@
+"""LTI 1.3, the standard by which Canvas, Moodle, Blackboard, Brightspace and Sakai add an outside
+tool to a course: the tool's key, the platforms registered with it, the OpenID Connect login a
+launch starts with, and the checks a launch's signed id_token must pass before anyone is let in.
+
+A launch goes: the platform calls ``/lti/login`` (its issuer, client id, who is launching); the
+tool answers with a redirect to the platform's authorization endpoint carrying a fresh `state`
+(also set as a cookie) and `nonce`; the platform posts a signed id_token and the `state` back to
+``/lti/launch``. The token is verified against the platform's published keys (its JWKS) and must
+name this tool as its audience, a deployment registered for it, the nonce this tool issued (used
+once), an unexpired time, and an LTI 1.3 resource-link launch. Anything else is refused with a
+page saying why, and logged.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from qa.errors import ArchiveQAError
+
+_log = logging.getLogger(__name__)
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+ROLES = LTI + "roles"
+CONTEXT = LTI + "context"
+DEPLOYMENT = LTI + "deployment_id"
+STATE_COOKIE = "aqa_lti_state"
+_NONCE_LIFE = 600.0  # seconds a login's nonce waits for its launch
+_LEEWAY = 60  # seconds of clock difference forgiven between platform and tool
+
+
+class LaunchError(ArchiveQAError):
+    """A launch that cannot be let in: what was wrong, in words for the page and the log."""
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A learning platform registered with this tool (its values are on the platform's page for
+    the tool: Canvas's developer key, Moodle's external tool)."""
+
+    issuer: str
+    client_id: str
+    deployment_ids: tuple[str, ...]
+    login_url: str
+    """The platform's OIDC authorization endpoint, where a login is sent on."""
+    jwks_url: str
+    """Where the platform publishes the keys its id_tokens are signed with."""
+    token_url: str | None = None
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> Platform:
+        return cls(
+            issuer=str(item["issuer"]), client_id=str(item["client_id"]),
+            deployment_ids=tuple(str(d) for d in item.get("deployment_ids", ())),
+            login_url=str(item["login_url"]), jwks_url=str(item["jwks_url"]),
+            token_url=item.get("token_url"),
+        )  # fmt: skip
+
+
+def load_platforms(path: Path) -> list[Platform]:
+    """The platforms registered in `path` (a JSON list; none when it does not exist)."""
+    if not path.exists():
+        return []
+    try:
+        return [Platform.from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ArchiveQAError(
+            f"{path} is not a list of platforms (issuer, client_id, deployment_ids, login_url, "
+            f"jwks_url): {exc}. Fix it or register the platforms again."
+        ) from exc
+
+
+def register_platform(path: Path, platform: Platform) -> None:
+    """Add `platform` to the registrations in `path` (replacing one with its issuer and client
+    id), owner-only like the tool's key."""
+    kept = [
+        p for p in load_platforms(path)
+        if (p.issuer, p.client_id) != (platform.issuer, platform.client_id)
+    ]  # fmt: skip
+    listed = [asdict(p) | {"deployment_ids": list(p.deployment_ids)} for p in [*kept, platform]]
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        json.dump(listed, file, indent=2)
+
+
+@dataclass
+class ToolKey:
+    """The tool's RSA key pair, made on first use and kept owner-only in the data folder; the
+    platforms verify what the tool signs with its public half (`jwks`)."""
+
+    path: Path
+    _private: rsa.RSAPrivateKey | None = field(default=None, repr=False)
+
+    @property
+    def private(self) -> rsa.RSAPrivateKey:
+        if self._private is None:
+            self._private = self._load_or_make()
+        return self._private
+
+    @property
+    def kid(self) -> str:
+        numbers = self.private.public_key().public_numbers()
+        return f"aqa-{numbers.n % (1 << 64):016x}"
+
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        """The public key as a JSON Web Key Set."""
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
+        return {"keys": [public | {"kid": self.kid, "alg": "RS256", "use": "sig"}]}
+
+    def _load_or_make(self) -> rsa.RSAPrivateKey:
+        if self.path.exists():
+            loaded = serialization.load_pem_private_key(self.path.read_bytes(), password=None)
+            if not isinstance(loaded, rsa.RSAPrivateKey):
+                raise ArchiveQAError(f"{self.path} is not an RSA key: move it away to make one.")
+            return loaded
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+        return key
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Who launched the tool, from which course, as what: a verified id_token's claims."""
+
+    platform: Platform
+    deployment_id: str
+    user: str
+    name: str | None
+    roles: tuple[str, ...]
+    course_id: str | None
+    course_title: str | None
+
+    @property
+    def teaches(self) -> bool:
+        """An instructor or a teaching assistant (LIS roles, as platforms send them)."""
+        return any(r.endswith(("#Instructor", "#TeachingAssistant", "#Administrator")) for r in
+                   self.roles)  # fmt: skip
+
+
+class Tool:
+    """The LTI 1.3 tool: starts logins and verifies launches for the registered platforms."""
+
+    def __init__(
+        self,
+        platforms: list[Platform],
+        key: ToolKey,
+        *,
+        keys_of: Callable[[Platform], jwt.PyJWKClient] | None = None,
+    ) -> None:
+        """`keys_of` gives the client that fetches a platform's signing keys (cached)."""
+        self.platforms = platforms
+        self.key = key
+        self._clients: dict[str, jwt.PyJWKClient] = {}
+        self._keys_of = keys_of or (lambda p: jwt.PyJWKClient(p.jwks_url, lifespan=3600))
+        self._nonces: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def login(self, params: Mapping[str, str], launch_url: str) -> tuple[str, str]:
+        """Where to send a login the platform started with `params`, and its `state`."""
+        platform = self._platform(params.get("iss", ""), params.get("client_id"))
+        if not params.get("login_hint"):
+            raise LaunchError("the platform's login did not say who is logging in (login_hint).")
+        state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        with self._lock:
+            now = time.monotonic()
+            self._nonces = {n: t for n, t in self._nonces.items() if t > now}
+            self._nonces[nonce] = now + _NONCE_LIFE
+        query = {
+            "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
+            "prompt": "none", "client_id": platform.client_id, "redirect_uri": launch_url,
+            "login_hint": params["login_hint"], "state": state, "nonce": nonce,
+        }  # fmt: skip
+        if params.get("lti_message_hint"):
+            query["lti_message_hint"] = params["lti_message_hint"]
+        return f"{platform.login_url}?{urlencode(query)}", state
+
+    def launch(self, id_token: str, state: str, cookie_state: str | None) -> Launch:
+        """The verified launch; `LaunchError` saying what is wrong with any other."""
+        if not cookie_state or not secrets.compare_digest(state, cookie_state):
+            raise LaunchError(
+                "the launch's state does not match this browser's login (a launch from "
+                "elsewhere, or cookies blocked): start again from the course page."
+            )
+        try:
+            unverified = jwt.decode(id_token, options={"verify_signature": False})
+        except jwt.InvalidTokenError as exc:
+            raise LaunchError(f"the launch's id_token cannot be read: {exc}.") from exc
+        platform = self._platform(str(unverified.get("iss", "")), None)
+        claims = self._verified(id_token, platform)
+        self._use_nonce(str(claims.get("nonce", "")))
+        deployment = str(claims.get(DEPLOYMENT, ""))
+        if deployment not in platform.deployment_ids:
+            raise LaunchError(f"the deployment {deployment!r} is not registered for this tool.")
+        if claims.get(LTI + "message_type") != "LtiResourceLinkRequest":
+            raise LaunchError("only a resource-link launch opens archive-qa here.")
+        if claims.get(LTI + "version") != "1.3.0":
+            raise LaunchError("the launch is not LTI 1.3.0.")
+        context = claims.get(CONTEXT) or {}
+        return Launch(
+            platform=platform, deployment_id=deployment, user=str(claims["sub"]),
+            name=claims.get("name"), roles=tuple(claims.get(ROLES) or ()),
+            course_id=context.get("id"), course_title=context.get("title"),
+        )  # fmt: skip
+
+    def _verified(self, id_token: str, platform: Platform) -> dict[str, Any]:
+        client = self._clients.setdefault(platform.issuer, self._keys_of(platform))
+        try:
+            signing = client.get_signing_key_from_jwt(id_token)
+            claims: dict[str, Any] = jwt.decode(
+                id_token, signing.key, algorithms=["RS256"], audience=platform.client_id,
+                issuer=platform.issuer, leeway=_LEEWAY,
+                options={"require": ["exp", "iat", "sub", "nonce", "aud", "iss"]},
+            )  # fmt: skip
+        except jwt.ExpiredSignatureError as exc:
+            raise LaunchError("the launch has expired: start again from the course page.") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise LaunchError("the launch is meant for another tool (audience).") from exc
+        except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
+            raise LaunchError(f"the launch's signature or claims are not valid: {exc}.") from exc
+        return claims
+
+    def _use_nonce(self, nonce: str) -> None:
+        with self._lock:
+            until = self._nonces.pop(nonce, None)
+        if until is None or until < time.monotonic():
+            raise LaunchError(
+                "the launch's nonce was not issued here or was used already (a replayed launch)."
+            )
+
+    def _platform(self, issuer: str, client_id: str | None) -> Platform:
+        for platform in self.platforms:
+            if platform.issuer == issuer and client_id in (None, platform.client_id):
+                return platform
+        raise LaunchError(
+            f"no platform {issuer!r} is registered with this tool: its administrator registers "
+            "it (README, course sites)."
+        )
+
+
+def serve_lti(app: FastAPI, tool: Tool) -> None:
+    """Put the tool's routes on `app`: ``/lti/login``, ``/lti/launch`` and ``/lti/jwks.json``."""
+
+    @app.api_route("/lti/login", methods=["GET", "POST"], include_in_schema=False)
+    async def login(request: Request) -> Response:
+        params = dict(request.query_params) | dict(await request.form())
+        try:
+            where, state = tool.login(
+                {k: str(v) for k, v in params.items()}, str(request.url_for("lti_launch"))
+            )
+        except LaunchError as exc:
+            return _refused(str(exc))
+        answer = RedirectResponse(where, status_code=302)
+        # Set by hand: Python before 3.14 cannot write `Partitioned`, which a cookie needs to be
+        # kept in a course page's cross-site iframe (CHIPS).
+        answer.headers.append(
+            "set-cookie",
+            f"{STATE_COOKIE}={state}; Max-Age={int(_NONCE_LIFE)}; Path=/lti; HttpOnly; Secure; "
+            "SameSite=None; Partitioned",
+        )
+        return answer
+
+    @app.post("/lti/launch", name="lti_launch", include_in_schema=False)
+    async def launch(request: Request) -> Response:
+        form = await request.form()
+        try:
+            launched = tool.launch(
+                str(form.get("id_token", "")), str(form.get("state", "")),
+                request.cookies.get(STATE_COOKIE),
+            )  # fmt: skip
+        except LaunchError as exc:
+            return _refused(str(exc))
+        who = "a teacher" if launched.teaches else "a student"
+        course = launched.course_title or launched.course_id or "a course"
+        return HTMLResponse(
+            f"<!doctype html><title>archive-qa</title><h1>archive-qa</h1>"
+            f"<p>Launched from <bdi>{html.escape(course)}</bdi> as {who}.</p>"
+        )
+
+    @app.get("/lti/jwks.json", include_in_schema=False)
+    def jwks() -> JSONResponse:
+        return JSONResponse(tool.key.jwks())
+
+
+def _refused(why: str) -> HTMLResponse:
+    _log.warning("LTI launch refused: %s", why)
+    return HTMLResponse(
+        "<!doctype html><title>Launch refused</title><h1>This launch was refused</h1>"
+        f"<p>{html.escape(why)}</p>",
+        status_code=400,
+    )
