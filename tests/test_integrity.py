@@ -5,7 +5,6 @@ On the hashing encoder (tests.fake_encoder): what is checked here is bookkeeping
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from vectorstore.client import connect
 from vectorstore.documents import Document, load_document, parse_document
 from vectorstore.errors import DocumentConflictError, StoreError
 from vectorstore.lease import ROW as LEASE_ROW
+from vectorstore.lease import _place
 from vectorstore.passages import split_document
 from vectorstore.rows import put_row
 from vectorstore.store import PASSAGES, Store
@@ -199,7 +199,7 @@ def test_a_holder_at_work_keeps_its_lease_past_its_life(
             waiting.ingest(seed)
 
 
-def _died_writing(client: ClientAPI, seed: Document, holder: str, until: float) -> None:
+def _died_writing(client: ClientAPI, seed: Document, lease: dict[str, Any]) -> None:
     """What a replica that died in mid-ingest leaves: its lease, and a document it had begun to
     write (catalogued and marked, its passages not yet all in)."""
     _store(client).ingest(seed)
@@ -207,7 +207,6 @@ def _died_writing(client: ClientAPI, seed: Document, holder: str, until: float) 
     half = passages.get(where={"document_id": seed.id}, include=[])["ids"]
     passages.delete(ids=half[: len(half) // 2])
     _store(client).catalogue.mark([seed.id])
-    lease = {"holder": holder, "until": until}
     put_row(client.get_collection(DOCUMENTS), LEASE_ROW, metadata=lease)
 
 
@@ -220,11 +219,13 @@ def test_a_writer_that_died_holding_the_lease_is_taken_over_and_its_batch_finish
     tmp_path: Path, chroma_client: ClientAPI, seed: Document, holder: str, lapsed: bool
 ) -> None:
     client = chroma_client
+    lease: dict[str, Any] = {"holder": holder, "until": time.time() + (-1 if lapsed else 60)}
     if holder == "here":  # a process of this machine that has ended, its lease not yet lapsed
         ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                                capture_output=True, text=True, check=True)  # fmt: skip
-        holder = f"{socket.gethostname()} pid {ended.stdout.strip()} (cafe0123)"
-    _died_writing(client, seed, holder, time.time() + (-1 if lapsed else 60))
+        pid = int(ended.stdout)
+        lease |= {"holder": f"this machine pid {pid}", "place": _place(), "pid": pid}
+    _died_writing(client, seed, lease)
     next_writer = _store(client)
     next_writer.lease.wait = 2  # far less than the dead lease's minute
     other = parse_document("# Memo\n\nThe convoy left Pusan at dawn.", source="memo.md")

@@ -18,6 +18,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import cache
+from typing import NamedTuple
 
 from chromadb.api.models.Collection import Collection
 
@@ -39,7 +41,6 @@ class WriterLease:
         self.me = f"{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:8]})"
         self._depth = 0
         self._lock = threading.RLock()
-        self._beating = threading.Event()  # set: the heartbeat stops
         self._beat = threading.Lock()  # no beat in flight while the lease is given back
         self.after_takeover: Callable[[], object] | None = None
         """Run, holding the lease, after taking it over from a writer that died holding it."""
@@ -48,11 +49,12 @@ class WriterLease:
     def held(self) -> Iterator[None]:
         """Hold the lease for the writes inside (re-entrant: nested writes share it)."""
         with self._lock:
-            took_over = False
+            took_over, beating = False, threading.Event()  # set: this hold's heartbeat stops
             if self._depth == 0:
                 took_over = self._take()
-                self._beating.clear()
-                threading.Thread(target=self._heartbeat, daemon=True, name="lease").start()
+                threading.Thread(
+                    target=self._heartbeat, args=(beating,), daemon=True, name="lease"
+                ).start()
             self._depth += 1
             try:
                 if took_over and self.after_takeover is not None:
@@ -60,29 +62,29 @@ class WriterLease:
                 yield
             finally:
                 self._depth -= 1
+                with self._beat:
+                    beating.set()
                 if self._depth == 0:
-                    with self._beat:
-                        self._beating.set()
                     self._give_back()
 
     def renew(self) -> None:
         """Push the lease's end back, as long work goes on (only while holding it)."""
-        if self._depth and self._holder()[0] == self.me:
+        if self._depth and self._holder().holder == self.me:
             self._write(upsert=True)
 
     def clear(self) -> None:
         """Drop a lease left by a process that is gone (for an owner of the whole store)."""
         self._rows.delete(ids=[ROW])
 
-    def _heartbeat(self) -> None:
-        """Renew the lease every quarter of its life until it is given back: a holder at work
-        never lets it lapse, and one that dies lets it go within `ttl`."""
-        while not self._beating.wait(self.ttl / 4):
+    def _heartbeat(self, beating: threading.Event) -> None:
+        """Renew the lease every quarter of its life until this hold ends (`beating` is set): a
+        holder at work never lets it lapse, and one that dies lets it go within `ttl`."""
+        while not beating.wait(self.ttl / 4):
             with self._beat:
-                if self._beating.is_set():
+                if beating.is_set():
                     return
                 try:
-                    if self._holder()[0] == self.me:
+                    if self._holder().holder == self.me:
                         self._write(upsert=True)
                 except Exception:  # the next beat tries again; the lease lapses if none does
                     continue
@@ -93,10 +95,11 @@ class WriterLease:
         took_over = False
         while True:
             self._write(upsert=False)  # kept only if nobody holds it
-            holder, until = self._holder()
+            held = self._holder()
+            holder, until = held.holder, held.until
             if holder == self.me:
                 return took_over
-            if until < time.time() or _dead_here(holder):
+            if until < time.time() or _dead_here(held):
                 # Lapsed, or its process gone: drop exactly that lease (not one another writer
                 # has just taken), and whoever adds next takes it.
                 lapsed = {"$and": [{"holder": holder}, {"until": until}]}
@@ -111,30 +114,50 @@ class WriterLease:
             time.sleep(_POLL)
 
     def _give_back(self) -> None:
-        if self._holder()[0] == self.me:
+        if self._holder().holder == self.me:
             self._rows.delete(ids=[ROW])
 
     def _write(self, *, upsert: bool) -> None:
         until = time.time() + self.ttl
-        put_row(
-            self._rows, ROW, metadata={"holder": self.me, "until": until}, only_if_absent=not upsert
-        )
+        here = {"holder": self.me, "until": until, "place": _place(), "pid": os.getpid()}
+        put_row(self._rows, ROW, metadata=here, only_if_absent=not upsert)
 
-    def _holder(self) -> tuple[str, float]:
+    def _holder(self) -> _Held:
         metas = self._rows.get(ids=[ROW], include=["metadatas"])["metadatas"] or []
         meta = (metas[0] or {}) if metas else {}
-        until = meta.get("until", 0.0)
-        return str(meta.get("holder", "")), float(until) if isinstance(until, int | float) else 0.0
+        until, pid = meta.get("until", 0.0), meta.get("pid", 0)
+        return _Held(
+            str(meta.get("holder", "")), float(until) if isinstance(until, int | float) else 0.0,
+            str(meta.get("place", "")), pid if isinstance(pid, int) else 0,
+        )  # fmt: skip
 
 
-def _dead_here(holder: str) -> bool:
-    """Whether the lease's holder ran on this machine in a process that has gone."""
-    host, _, rest = holder.partition(" pid ")
-    pid = rest.split(" ", 1)[0]
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+class _Held(NamedTuple):
+    holder: str
+    until: float
+    place: str
+    """Where its process ran: the machine, and the process-id namespace its pid means something
+    in (two containers may share a host name, never a pid namespace)."""
+    pid: int
+
+
+@cache
+def _place() -> str:
+    """This process's place (`_Held.place`)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()} {namespace}"
+
+
+def _dead_here(held: _Held) -> bool:
+    """Whether the lease's holder ran here (this machine, this pid namespace) in a process that
+    has gone."""
+    if not held.place or held.place != _place() or held.pid in (0, os.getpid()):
         return False
     try:
-        os.kill(int(pid), 0)
+        os.kill(held.pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:  # alive, under another user
