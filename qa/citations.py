@@ -174,13 +174,18 @@ def verbatim(citations: list[Citation], documents: Mapping[str, Document]) -> bo
 # write to, a request for a password or a login, an order to an assistant. A document may say
 # such things (a planted upload says little else); archive-qa never gives them as its answer.
 # A record's described fields (title, citation, source) may hold its archive's link.
-_LINK = re.compile(r"https?://|\bwww\.|\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b", re.IGNORECASE)
+_LINK = re.compile(
+    r"https?://|\bwww\.|\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|info|co|me|ru|cn|uk|de)/",
+    re.IGNORECASE,
+)
 _REQUEST = re.compile(
     r"\b(?:your|enter|type|submit|confirm|verify|provide)\b[^.;]{0,40}?"
-    r"\b(?:password|passcode|log-?in|username|account number)s?\b"
+    r"\b(?:password|passcode|log-?in|username)s?\b"
     r"|\bclick\s+(?:here|on\s+the\s+link|the\s+link|below)\b"
     r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the\s+|your\s+)?"
     r"(?:previous|prior|above|earlier|other)\s+(?:instructions|prompts?|rules)\b"
+    r"|\b(?:ignore|disregard)\s+(?:all\s+)?(?:the\s+)?(?:instructions|prompts?)\s+above\b"
     r"|\bsystem\s+prompt\b",
     re.IGNORECASE,
 )
@@ -194,7 +199,8 @@ def speaks_to_reader(citation: Citation, document: Document) -> bool:
     """Whether the quote addresses its reader (a link, a request for credentials, an order to
     an assistant) instead of saying something about the past."""
     section = document.section_at(citation.start)
-    described = bool(section) and part_of(section) is Part.APPARATUS
+    # Only a record the operator added: an upload's own "fields" are whatever its sender wrote.
+    described = bool(section) and part_of(section) is Part.APPARATUS and not document.added_by
     return bool(_REQUEST.search(citation.quote)) or (
         not described and bool(_LINK.search(citation.quote))
     )
@@ -218,7 +224,10 @@ def verify_answer(answer: Answer, documents: Mapping[str, Document]) -> Answer:
     abstention if nothing is left). A refusal keeps the related passages that are verbatim.
     """
     if answer.abstained:
-        related = [r for r in answer.related if verbatim([r], documents)]
+        related = [
+            r for r in answer.related
+            if verbatim([r], documents) and not addressing_reader([r], documents)
+        ]  # fmt: skip
         return answer.model_copy(update={"related": related})
     if (
         verbatim(answer.citations, documents)

@@ -199,6 +199,19 @@ def test_a_holder_at_work_keeps_its_lease_past_its_life(
             waiting.ingest(seed)
 
 
+def test_a_writer_whose_lease_was_taken_over_stops_at_its_next_batch(
+    tmp_path: Path, chroma_client: ClientAPI
+) -> None:
+    client = chroma_client
+    stalled, next_writer = _store(client), _store(client)
+    with stalled.lease.held():
+        # Its heartbeat could not get through for a lease's life: another writer took over.
+        stalled.lease.clear()
+        lost = pytest.raises(StoreError, match=r"^this write lost the store's lease to .+pid")
+        with next_writer.lease.held(), lost:
+            stalled.lease.renew()
+
+
 def _died_writing(client: ClientAPI, seed: Document, lease: dict[str, Any]) -> None:
     """What a replica that died in mid-ingest leaves: its lease, and a document it had begun to
     write (catalogued and marked, its passages not yet all in)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -153,3 +154,17 @@ def test_a_platform_is_registered_from_the_command_line_and_replaced_when_regist
     assert platform.login_url == "https://sso.canvas.example.edu/api/lti/authorize"
     assert (data / "lti-platforms.json").stat().st_mode & 0o777 == 0o600
     assert data.stat().st_mode & 0o777 == 0o700  # the data folder, made here, is owner-only
+
+
+def test_schools_on_one_issuer_are_told_apart_by_client_id(
+    archive: Archive, platform: CoursePlatform, tmp_path: Path
+) -> None:
+    # Canvas Cloud is one issuer for every school; each school's developer key is a client id.
+    other = replace(platform.registration, client_id="school-2")
+    tool = Tool([platform.registration, other], ToolKey(tmp_path / "lti-key.pem"))
+    with serving(build_app(archive, lti=tool)) as url:
+        state, nonce = _login(url, replace(platform, client_id="school-2"))
+        token = platform.id_token(nonce, changes={"aud": "school-2"})
+        assert _launch(url, token, state, state).status_code == 200
+        # A state that is not ASCII is refused like any other mismatch, not a server error.
+        assert _launch(url, token, "état", "etat").status_code == 400

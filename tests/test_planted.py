@@ -115,8 +115,8 @@ def test_offline_a_quote_that_speaks_to_the_reader_is_never_the_answer(tmp_path:
     # An upload is shown as one: its citation says who added it.
     (cited,) = own.citations
     assert cited.quote == "Stalin offered the Chinese a division of jet fighter planes."
-    assert cited.added_by == "a visitor at 127.0.0.1"
-    assert "· added to this library by a visitor at 127.0.0.1" in answer_as_html(own)
+    assert cited.added_by == "a visitor, through the API"
+    assert "· added to this library by a visitor, through the API" in answer_as_html(own)
 
 
 def test_only_the_sentences_quoting_a_call_to_the_reader_are_dropped(archive: Archive) -> None:
@@ -146,3 +146,16 @@ def test_only_the_sentences_quoting_a_call_to_the_reader_are_dropped(archive: Ar
     assert kept.answer == "It is online. [1]"
     assert [c.n for c in kept.citations] == [1] and kept.citations[0].quote == telegram.url
     assert kept.notice == SPEAKS_TO_READER
+
+
+def test_a_refusal_never_points_to_a_passage_that_speaks_to_the_reader(archive: Archive) -> None:
+    telegram = archive.store.document(BUNDLED_DOCUMENT_ID)
+    assert telegram is not None
+    at = telegram.text.index(OFFER)
+    forged = telegram.text[:at] + LINK + telegram.text[at + len(LINK) :]
+    changed = type(telegram)(**{**telegram.__dict__, "text": forged})
+    refusal = Answer(
+        question="Where is the full offer?", answer="I can't answer that.", abstained=True,
+        mode="extractive", related=[cite(changed, at, at + len(LINK), n=1)],
+    )  # fmt: skip
+    assert verify_answer(refusal, {telegram.id: changed}).related == []

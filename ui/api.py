@@ -157,63 +157,75 @@ def serve_api(app: FastAPI, service: Service) -> None:
     response_model=Answer,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-def ask_api(body: AskRequest, served: Served) -> Any:
+async def ask_api(body: AskRequest, served: Served) -> Any:
     """Answer a question; every citation's quote is the document text [start:end]. With
     `"stream": true`, as server-sent events: each sentence once its citations are verified (as
     the model writes it, in LLM mode), then the whole answer. A model already writing as many
     answers as the server allows gives 503 with Retry-After."""
+    question, history, scope = body.question, body.history, body.scope()
     if not body.stream:
-        return served.archive.ask(body.question, history=body.history, scope=body.scope())
-    gone = threading.Event()
-    with stopped_by(gone):
-        parts = served.archive.stream(body.question, history=body.history, scope=body.scope())
-        # The first part is awaited here, so that a bad question is answered with its status.
-        first = next(parts)
+        return await run_in_threadpool(served.archive.ask, question, history, scope)
+    parts = _Reader(served.archive.stream(question, history, scope), served.stream_readers())
+    # The first part is awaited here, so that a bad question is answered with its status.
+    first = await parts.next()
     return StreamingResponse(
-        _events(first, parts, gone, served),
+        _events(first, parts),
         media_type="text/event-stream",
         headers={"cache-control": "no-store", "x-accel-buffering": "no"},
     )
 
 
-async def _events(
-    first: Streamed, rest: Iterator[Streamed], gone: threading.Event, served: Service
-) -> AsyncIterator[str]:
+class _Reader:
+    """A streamed answer's parts, read on the server's threads for streams (so that streams
+    waiting on a model never hold the workers every other request needs); once its client has
+    gone (`close`), a model still writing stops at its next word (`stopped_by`)."""
+
+    def __init__(self, parts: Iterator[Streamed], threads: anyio.CapacityLimiter) -> None:
+        self._parts, self._threads = parts, threads
+        self._gone = threading.Event()
+        self._pulling = threading.Lock()
+
+    async def next(self) -> Streamed | None:
+        """The next part; None at the end, or once the client has gone. Not waited out when
+        the client goes (Starlette then cancels the stream, which closes this)."""
+        return await anyio.to_thread.run_sync(
+            self._pull, abandon_on_cancel=True, limiter=self._threads
+        )
+
+    def close(self) -> None:
+        """The client has gone, or the answer is over: end it (its model request with it)."""
+        self._gone.set()
+        if self._pulling.acquire(blocking=False):  # else the pull in flight ends it
+            try:
+                _close(self._parts)
+            finally:
+                self._pulling.release()
+
+    def _pull(self) -> Streamed | None:
+        with self._pulling, stopped_by(self._gone):
+            part = next(self._parts, None)
+        if self._gone.is_set():  # the client went meanwhile, maybe while this held the lock
+            with self._pulling:
+                _close(self._parts)
+            return None
+        return part
+
+
+async def _events(first: Streamed | None, parts: _Reader) -> AsyncIterator[str]:
     """Server-sent events: ``sentence`` for each checked sentence, ``answer`` for the whole
-    answer, and ``error`` (with a readable message) if answering fails on the way. When the
-    client goes, `gone` is set: a model still writing stops at its next word (`stopped_by`).
-    The parts are read on threads of the server's own for reading streams."""
-    pulling = threading.Lock()
-
-    def pull() -> Streamed | None:
-        with pulling, stopped_by(gone):
-            part = next(rest, None)
-            if gone.is_set():  # the client went while the answer was being written
-                _close(rest)
-                return None
-            return part
-
-    part: Streamed | None = first
+    answer, and ``error`` (with a readable message) if answering fails on the way."""
+    part = first
     try:
         while part is not None:
             name = "answer" if isinstance(part, Answer) else "sentence"
             yield f"event: {name}\ndata: {part.model_dump_json()}\n\n"
-            # Not waited out when the client goes (Starlette then cancels this): `gone` is set.
-            # Threads of their own: streams waiting on a model never hold the workers that
-            # answer every other request.
-            readers = served.stream_readers()
-            part = await anyio.to_thread.run_sync(pull, abandon_on_cancel=True, limiter=readers)
+            part = await parts.next()
     except Exception as exc:
         _log.exception("a streamed answer failed")
         message = str(exc) if isinstance(exc, ArchiveQAError) else "the answer failed; try again."
         yield f"event: error\ndata: {json.dumps({'error': message})}\n\n"
     finally:
-        gone.set()
-        if pulling.acquire(blocking=False):  # else the pull in flight closes it as it returns
-            try:
-                _close(rest)
-            finally:
-                pulling.release()
+        parts.close()
 
 
 def _close(parts: Iterator[Streamed]) -> None:
@@ -388,11 +400,13 @@ async def upload_documents(
     limit = served.max_upload_bytes
     uploads = [(f.filename or "upload", await f.read(limit + 1)) for f in files]
     admin = served.is_admin(request)  # the command line's `ingest`: any length of text
+    # Who sent it is shown to every reader as "a visitor"; the address only goes to the log.
+    _log.info("upload of %s from %s", [name for name, _ in uploads], client_of(request))
     work = partial(
         served.archive.library.add_uploads, uploads, collection=collection or None,
         max_bytes=limit, max_passages=sys.maxsize if admin else MAX_UPLOAD_PASSAGES,
         replace=replace, origin=origin if admin and len(uploads) == 1 else None,
-        added_by=None if admin else f"a visitor at {client_of(request) or 'an unknown address'}",
+        added_by=None if admin else "a visitor, through the API",
     )  # fmt: skip
     if not background:
         return await _until_gone(request, work)

@@ -11,6 +11,7 @@ import math
 import secrets
 import signal
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -132,16 +133,14 @@ class _Readiness:
     def __init__(self, archive: Archive) -> None:
         self._archive = archive
         self._last: tuple[float, int | None] = (-math.inf, None)
-        self._checking: anyio.CapacityLimiter | None = None
+        self._checking = threading.Event()  # set while a check runs: never two at once
 
     async def documents(self) -> int | None:
         """How many documents the store holds; None while it does not answer."""
-        if time.monotonic() - self._last[0] > 1.0:
-            self._checking = self._checking or anyio.CapacityLimiter(1)
+        if time.monotonic() - self._last[0] > 1.0 and not self._checking.is_set():
+            self._checking.set()
             with anyio.move_on_after(_PROBE_WAIT):
-                await anyio.to_thread.run_sync(
-                    self._check, limiter=self._checking, abandon_on_cancel=True
-                )
+                await anyio.to_thread.run_sync(self._check, abandon_on_cancel=True)
         return self._last[1]
 
     def _check(self) -> None:
@@ -150,6 +149,8 @@ class _Readiness:
         except Exception:  # the probe reports; the log has the cause
             _log.exception("the store is not ready")
             documents = None
+        finally:
+            self._checking.clear()
         self._last = (time.monotonic(), documents)
 
 

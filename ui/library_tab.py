@@ -7,6 +7,7 @@ a browser); `build_library_tab` lays out the controls and wires those functions 
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from qa.errors import ArchiveQAError
 from qa.library import SUPPORTED_SUFFIXES, Added, Document, Library, Reporter
 from ui.format import counted, header_html
 from ui.guards import client_of
+
+_log = logging.getLogger(__name__)
 
 EVERYTHING = ""  # the "Ask in" choice meaning every document
 
@@ -196,11 +199,13 @@ def _changing(
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008  # Gradio's way to show progress
     ) -> dict[Any, Any]:
-        # The address the wall judged it from (behind a proxy, the student's own).
-        where = (client_of(request.request) if request.request else "") or "an unknown address"
+        # Shown to every reader as "a visitor"; the address the wall judged (behind a proxy, the
+        # student's own) only goes to the log.
+        where = client_of(request.request) if request.request else ""
+        _log.info("upload of %d file(s) through the page from %s", len(paths or []), where)
         told, taken = add_files(
             library, paths, collection, replace, max_bytes=max_upload_bytes,
-            added_by=f"a visitor at {where}, through the page",
+            added_by="a visitor, through the page",
             report=lambda share, doing: progress(share, desc=doing),
         )  # fmt: skip
         cleared = {parts.files: None} if taken else {}

@@ -30,6 +30,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from qa.errors import ArchiveQAError
@@ -42,6 +43,7 @@ DEPLOYMENT = LTI + "deployment_id"
 STATE_COOKIE = "aqa_lti_state"
 _NONCE_LIFE = 600.0  # seconds a login's nonce waits for its launch
 _LEEWAY = 60  # seconds of clock difference forgiven between platform and tool
+_NONCES_KEPT = 10_000  # logins waiting for their launch, at most
 
 
 class LaunchError(ArchiveQAError):
@@ -136,7 +138,11 @@ class ToolKey:
             serialization.NoEncryption(),
         )
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # made a moment ago by another request or process
+            time.sleep(0.2)
+            return self._load_or_make()
         with os.fdopen(descriptor, "wb") as file:
             file.write(pem)
         return key
@@ -181,13 +187,16 @@ class Tool:
 
     def login(self, params: Mapping[str, str], launch_url: str) -> tuple[str, str]:
         """Where to send a login the platform started with `params`, and its `state`."""
-        platform = self._platform(params.get("iss", ""), params.get("client_id"))
+        client_id = params.get("client_id")
+        platform = self._platform(params.get("iss", ""), [client_id] if client_id else None)
         if not params.get("login_hint"):
             raise LaunchError("the platform's login did not say who is logging in (login_hint).")
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         with self._lock:
             now = time.monotonic()
             self._nonces = {n: t for n, t in self._nonces.items() if t > now}
+            while len(self._nonces) >= _NONCES_KEPT:  # logins never finished: the oldest go
+                del self._nonces[next(iter(self._nonces))]
             self._nonces[nonce] = now + _NONCE_LIFE
         query = {
             "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
@@ -200,7 +209,7 @@ class Tool:
 
     def launch(self, id_token: str, state: str, cookie_state: str | None) -> Launch:
         """The verified launch; `LaunchError` saying what is wrong with any other."""
-        if not cookie_state or not secrets.compare_digest(state, cookie_state):
+        if not cookie_state or not secrets.compare_digest(state.encode(), cookie_state.encode()):
             raise LaunchError(
                 "the launch's state does not match this browser's login (a launch from "
                 "elsewhere, or cookies blocked): start again from the course page."
@@ -209,7 +218,9 @@ class Tool:
             unverified = jwt.decode(id_token, options={"verify_signature": False})
         except jwt.InvalidTokenError as exc:
             raise LaunchError(f"the launch's id_token cannot be read: {exc}.") from exc
-        platform = self._platform(str(unverified.get("iss", "")), None)
+        audience = unverified.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        platform = self._platform(str(unverified.get("iss", "")), [str(a) for a in audiences])
         claims = self._verified(id_token, platform)
         self._use_nonce(str(claims.get("nonce", "")))
         deployment = str(claims.get(DEPLOYMENT, ""))
@@ -251,10 +262,15 @@ class Tool:
                 "the launch's nonce was not issued here or was used already (a replayed launch)."
             )
 
-    def _platform(self, issuer: str, client_id: str | None) -> Platform:
-        for platform in self.platforms:
-            if platform.issuer == issuer and client_id in (None, platform.client_id):
+    def _platform(self, issuer: str, client_ids: list[str] | None) -> Platform:
+        """The platform registered for `issuer` and one of `client_ids` (any of its clients when
+        none is given): Canvas Cloud is one issuer for every school, told apart by client id."""
+        known = [p for p in self.platforms if p.issuer == issuer]
+        for platform in known:
+            if client_ids is None or platform.client_id in client_ids:
                 return platform
+        if known:
+            raise LaunchError("the launch is meant for another tool (audience).")
         raise LaunchError(
             f"no platform {issuer!r} is registered with this tool: its administrator registers "
             "it (README, course sites)."
@@ -287,8 +303,9 @@ def serve_lti(app: FastAPI, tool: Tool) -> None:
     async def launch(request: Request) -> Response:
         form = await request.form()
         try:
-            launched = tool.launch(
-                str(form.get("id_token", "")), str(form.get("state", "")),
+            # On a worker thread: the platform's key set may be fetched over the network.
+            launched = await run_in_threadpool(
+                tool.launch, str(form.get("id_token", "")), str(form.get("state", "")),
                 request.cookies.get(STATE_COOKIE),
             )  # fmt: skip
         except LaunchError as exc:
@@ -301,7 +318,7 @@ def serve_lti(app: FastAPI, tool: Tool) -> None:
         )
 
     @app.get("/lti/jwks.json", include_in_schema=False)
-    def jwks() -> JSONResponse:
+    def jwks() -> JSONResponse:  # a worker thread: the key may be made on first use
         return JSONResponse(tool.key.jwks())
 
 

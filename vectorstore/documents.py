@@ -75,7 +75,7 @@ class Document:
     original_language: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
     added_by: str | None = None
-    """Who added it to the library, where that is known (an upload: "a visitor at 10.0.0.5");
+    """Who added it to the library, where that is known (an upload: "a visitor, through the page");
     None for the bundled telegram and the operator's own `archive-qa ingest`."""
 
     def self_description(self) -> str:

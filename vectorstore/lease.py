@@ -68,9 +68,17 @@ class WriterLease:
                     self._give_back()
 
     def renew(self) -> None:
-        """Push the lease's end back, as long work goes on (only while holding it)."""
-        if self._depth and self._holder().holder == self.me:
-            self._write(upsert=True)
+        """Push the lease's end back, as long work goes on (only while holding it); a writer
+        whose lease was taken over (it went `ttl` seconds without renewing it) stops here."""
+        if not self._depth:
+            return
+        holder = self._holder().holder
+        if holder != self.me:
+            raise StoreError(
+                f"this write lost the store's lease to {holder or 'another writer'} after "
+                f"{self.ttl:.0f} s without renewing it, and stopped: run it again."
+            )
+        self._write(upsert=True)
 
     def clear(self) -> None:
         """Drop a lease left by a process that is gone (for an owner of the whole store)."""
