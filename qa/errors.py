@@ -7,6 +7,7 @@ from vectorstore.errors import (
     BusyError,
     DocumentConflictError,
     FolderInUseError,
+    LaunchError,
     LoadError,
     ModelMismatchError,
     ModelServerError,
@@ -17,7 +18,7 @@ from vectorstore.errors import (
 )
 
 __all__ = [
-    "ArchiveQAError", "BusyError", "DocumentConflictError", "FolderInUseError", "LoadError",
-    "ModelMismatchError", "ModelServerError", "NotFoundError", "QuestionError", "ReadOnlyError",
-    "StoreError",
+    "ArchiveQAError", "BusyError", "DocumentConflictError", "FolderInUseError", "LaunchError",
+    "LoadError", "ModelMismatchError", "ModelServerError", "NotFoundError", "QuestionError",
+    "ReadOnlyError", "StoreError",
 ]  # fmt: skip

@@ -33,7 +33,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from qa.errors import ArchiveQAError
+from qa.errors import ArchiveQAError, LaunchError
 
 _log = logging.getLogger(__name__)
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -44,10 +44,6 @@ STATE_COOKIE = "aqa_lti_state"
 _NONCE_LIFE = 600.0  # seconds a login's nonce waits for its launch
 _LEEWAY = 60  # seconds of clock difference forgiven between platform and tool
 _NONCES_KEPT = 10_000  # logins waiting for their launch, at most
-
-
-class LaunchError(ArchiveQAError):
-    """A launch that cannot be let in: what was wrong, in words for the page and the log."""
 
 
 @dataclass(frozen=True)

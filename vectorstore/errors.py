@@ -11,6 +11,7 @@ what happened and what to do next.
     ├── NotFoundError           no such document, collection or job              HTTP 404
     ├── ReadOnlyError           a library change asked of a read-only server     HTTP 403
     ├── BusyError               every slot for model answers is taken            HTTP 503
+    ├── LaunchError             a course site's LTI launch cannot be let in      (a 400 page)
     └── ModelServerError        the local language model cannot be served        (at start)
 
 The command line prints one as a line of its own and exits 1; the page shows it where the action
@@ -108,6 +109,10 @@ class BusyError(ArchiveQAError):
         super().__init__(message)
         self.retry_after = retry_after
         """Seconds after which a slot is likely free."""
+
+
+class LaunchError(ArchiveQAError):
+    """A course site's LTI 1.3 login or launch that cannot be let in (ui/lti.py)."""
 
 
 class ModelServerError(ArchiveQAError):
