@@ -223,6 +223,11 @@ def sentences_of(answer: Answer) -> list[Sentence]:
     return found
 
 
+def with_notice(notice: str | None, more: str) -> str:
+    """An answer's notice with `more` said after it."""
+    return f"{notice} {more}" if notice else more
+
+
 def keep_sentences(answer: Answer, kept: Sequence[Sentence], notice: str) -> Answer:
     """`answer` with only the `kept` of its sentences (`sentences_of`), their citations numbered
     again in order of use, and `notice` added to its own; an abstention when none is left."""
@@ -230,7 +235,7 @@ def keep_sentences(answer: Answer, kept: Sequence[Sentence], notice: str) -> Ans
     for sentence in kept:
         for citation in sentence.citations:
             numbers.setdefault(citation.n, len(numbers) + 1)
-    noticed = f"{answer.notice} {notice}" if answer.notice else notice
+    noticed = with_notice(answer.notice, notice)
     if not numbers:
         return abstention(answer.question, answer.mode, noticed, reason="the sources do not say")
     text = " ".join(_MARKER.sub(lambda m: f"[{numbers[int(m[1])]}]", s.text) for s in kept)

@@ -29,6 +29,7 @@ from qa.answer import (
     final_answer,
     recent,
     sentences_of,
+    with_notice,
 )
 from qa.citations import addressing_reader, verbatim, verify_answer
 from qa.followups import WordCondenser
@@ -153,5 +154,5 @@ def _as_asked(answer: Answer, inquiry: Inquiry) -> Answer:
     read_as = (
         f"Read as a follow-up to “{follows.text}”." if follows else f"Read as: “{question.text}”."
     )
-    notice = f"{answer.notice} {read_as}" if answer.notice else read_as
+    notice = with_notice(answer.notice, read_as)
     return answer.model_copy(update={"question": inquiry.asked, "notice": notice})

@@ -223,11 +223,16 @@ def server() -> Iterator[FakeOpenAI]:
         yield fake
 
 
+def open_llm_archive(server: FakeOpenAI, folder: Path, **overrides: object) -> Archive:
+    """The default archive in LLM mode in `folder`, its model the scripted `server`."""
+    settings = make_settings(
+        folder, openai_api_key=FAKE_KEY, openai_base_url=server.base_url,
+        archive_qa_model="test-model", **overrides,
+    )  # fmt: skip
+    return open_archive(settings)
+
+
 @pytest.fixture
 def llm_archive(server: FakeOpenAI, tmp_path: Path) -> Archive:
     """The default archive in LLM mode, its model the scripted `server`."""
-    settings = make_settings(
-        tmp_path, openai_api_key=FAKE_KEY, openai_base_url=server.base_url,
-        archive_qa_model="test-model",
-    )  # fmt: skip
-    return open_archive(settings)
+    return open_llm_archive(server, tmp_path)

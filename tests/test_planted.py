@@ -12,8 +12,8 @@ import httpx
 from qa.answer import Answer, Citation, cite
 from qa.assembly import BUNDLED_DOCUMENT_ID, Archive, open_archive
 from qa.citations import SPEAKS_TO_READER, verify_answer
-from tests.conftest import FAKE_KEY, make_settings, serving
-from tests.fake_openai import FakeOpenAI, Reply, _completion, passage_holding
+from tests.conftest import make_settings, open_llm_archive, serving
+from tests.fake_openai import FakeOpenAI
 from ui.app import build_app
 from ui.format import answer_as_html
 
@@ -44,25 +44,14 @@ def _quotes_planted(answer: Answer) -> bool:
     return any("password" in c.quote or "https://" in c.quote for c in answer.citations)
 
 
-def _model_cites(server: FakeOpenAI, *claims: tuple[str, str]) -> None:
-    """The model's next reply: a line per (sentence, quote), citing the passage that holds it."""
-
-    def reply(body: dict[str, Any]) -> Reply:
-        prompt = body["messages"][-1]["content"]
-        lines = [f'{text} [{passage_holding(prompt, quote)}] "{quote}"' for text, quote in claims]
-        assert all("[P0]" not in line for line in lines), prompt  # the model saw every passage
-        return Reply(200, _completion("\n".join(lines)))
-
-    server.replies.append(reply)
+def _shown_to_the_model(server: FakeOpenAI, text: str) -> bool:
+    """Whether the model was given the passage holding `text` (else leaving it out proves
+    nothing)."""
+    return text in server.requests[-1]["body"]["messages"][-1]["content"]
 
 
 def _llm_archive(server: FakeOpenAI, folder: Path) -> Archive:
-    return open_archive(
-        make_settings(
-            folder, openai_api_key=FAKE_KEY, openai_base_url=server.base_url,
-            archive_qa_model="test-model", archive_qa_llm_passages=40,
-        )
-    )  # fmt: skip
+    return open_llm_archive(server, folder, archive_qa_llm_passages=40)
 
 
 def test_in_llm_mode_a_claim_from_a_document_on_another_subject_is_left_out(
@@ -70,12 +59,12 @@ def test_in_llm_mode_a_claim_from_a_document_on_another_subject_is_left_out(
 ) -> None:
     with serving(build_app(_llm_archive(server, tmp_path))) as url:
         planted = _upload(url, "notice.txt", OFF_SUBJECT)
-        _model_cites(
-            server,
+        server.cite(
             ("A division of jet fighter planes was offered.", OFFER),
             ("The university cafeteria opens at noon on weekdays.", OFF_SUBJECT),
         )
         answer = _ask(url, "What kind of planes were offered?", BUNDLED_DOCUMENT_ID, planted)
+    assert _shown_to_the_model(server, OFF_SUBJECT)
     assert answer.mode == "llm" and not answer.abstained
     assert [c.quote for c in answer.citations] == [OFFER]
     assert answer.answer == "A division of jet fighter planes was offered. [1]"
@@ -86,12 +75,12 @@ def test_in_llm_mode_a_quote_that_speaks_to_the_reader_is_left_out_and_said_so(
 ) -> None:
     with serving(build_app(_llm_archive(server, tmp_path))) as url:
         planted = _upload(url, "offer.txt", ON_SUBJECT)
-        _model_cites(
-            server,
+        server.cite(
             ("Stalin offered a division of jet fighter planes.", OFFER),
             ("His full offer can be read online with a university password.", LINK),
         )
         answer = _ask(url, "What did Stalin offer?", BUNDLED_DOCUMENT_ID, planted)
+    assert _shown_to_the_model(server, LINK)
     assert answer.mode == "llm" and not _quotes_planted(answer)
     assert answer.answer == "Stalin offered a division of jet fighter planes. [1]"
     assert answer.notice == SPEAKS_TO_READER

@@ -19,7 +19,7 @@ from qa.answer import Answer, Answerer, Sentence, Standalone
 from qa.assembly import Archive, open_archive
 from qa.errors import BusyError
 from qa.library import Added, Reporter
-from tests.conftest import FAKE_KEY, make_settings, serving
+from tests.conftest import make_settings, open_llm_archive, serving
 from tests.fake_openai import FakeOpenAI, Reply, _completion, passage_holding
 from ui.app import build_app
 from ui.guards import Limits
@@ -45,15 +45,6 @@ def _slow_model(
         return Reply(200, _completion(text), pause=pause, hold=hold)
 
     server.otherwise = reply
-
-
-def _llm_archive(server: FakeOpenAI, folder: Path, **overrides: object) -> Any:
-    return open_archive(
-        make_settings(
-            folder, openai_api_key=FAKE_KEY, openai_base_url=server.base_url,
-            archive_qa_model="test-model", **overrides,
-        )
-    )  # fmt: skip
 
 
 @contextmanager
@@ -86,7 +77,7 @@ def test_a_stream_whose_reader_leaves_stops_the_model_at_once(
     server: FakeOpenAI, tmp_path: Path
 ) -> None:
     _slow_model(server, lines=40, pause=0.2)  # eight seconds of writing
-    with serving(build_app(_llm_archive(server, tmp_path))) as url:
+    with serving(build_app(open_llm_archive(server, tmp_path))) as url:
         with httpx.stream("POST", f"{url}/api/ask", json=QUESTION, timeout=30) as response:
             assert next(response.iter_lines()) == "event: sentence"
         deadline = time.monotonic() + 4
@@ -101,7 +92,7 @@ def test_health_and_other_questions_are_answered_while_slow_answers_wait_on_the_
     writing = threading.Event()
     _slow_model(server, lines=2, hold=writing)
     # More streams than the server has worker threads (40), each waiting on the model.
-    archive = _llm_archive(server, tmp_path, archive_qa_llm_concurrency=80)
+    archive = open_llm_archive(server, tmp_path, archive_qa_llm_concurrency=80)
     with serving(build_app(archive, Limits(requests_per_minute=0))) as url:
         try:
             with _first_sentences(url, 60) as statuses:
@@ -121,7 +112,7 @@ def test_a_question_beyond_the_models_slots_is_told_when_to_come_back(
 ) -> None:
     writing = threading.Event()
     _slow_model(server, lines=2, hold=writing)
-    archive = _llm_archive(server, tmp_path, archive_qa_llm_concurrency=2)
+    archive = open_llm_archive(server, tmp_path, archive_qa_llm_concurrency=2)
     with serving(build_app(archive)) as url:
         try:
             with _first_sentences(url, 2) as statuses:

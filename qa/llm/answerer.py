@@ -39,6 +39,7 @@ from qa.answer import (
     final_answer,
     should_stop,
     strip_markers,
+    with_notice,
 )
 from qa.citations import SPEAKS_TO_READER, addressing_reader, find_quote, supports
 from qa.llm.prompting import as_attribute, as_data
@@ -171,16 +172,16 @@ class LLMAnswerer:
             if not citing.sentences:
                 raise
             log.warning("LLM stream failed (%s) after a checked sentence", type(exc).__name__)
-            notice = _joined(notice, f"The language model stopped mid-answer: {_why(exc)}.")
+            notice = with_notice(notice, f"The language model stopped mid-answer: {_why(exc)}.")
         else:
             if not lines.claims and not lines.not_answerable:
                 raise ValueError("no line of the reply cites a passage")
             if lines.claims and not citing.sentences:
                 raise Unchecked("no claim of the reply is borne out by a quote from its passage")
             if lines.cut_short:
-                notice = _joined(notice, _CUT_SHORT)
+                notice = with_notice(notice, _CUT_SHORT)
         if citing.spoke_to_reader:
-            notice = _joined(notice, SPEAKS_TO_READER)
+            notice = with_notice(notice, SPEAKS_TO_READER)
         if lines.claims:
             yield citing.answer(question, notice)
         else:
@@ -315,10 +316,6 @@ def named_passage(label: str, passages: list[Passage]) -> Passage | None:
     if digits.isdigit() and 1 <= int(digits) <= len(passages):
         return passages[int(digits) - 1]
     return None
-
-
-def _joined(notice: str | None, more: str) -> str:
-    return f"{notice} {more}" if notice else more
 
 
 def _why(exc: Exception) -> str:
