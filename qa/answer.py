@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vectorstore.documents import Document
 from vectorstore.errors import ArchiveQAError, QuestionError
 from vectorstore.passages import Passage
+from vectorstore.privacy import privacy_of
 
 if TYPE_CHECKING:
     from vectorstore.store import Store
@@ -59,6 +60,10 @@ class Scope:
     since: str | None = None
     until: str | None = None
     collection: str | None = None
+    member_of: str | None = None
+    """The private collection (a course's, vectorstore.privacy) the asker is a member of: set
+    by the server from the asker's session, never from what they send. Its own documents are
+    seen by its members alone."""
 
     @classmethod
     def of(
@@ -78,16 +83,30 @@ class Scope:
             collection=collection or None, since=since or None, until=until or None,
         )  # fmt: skip
 
+    def kept_in(self, collection: str) -> Scope:
+        """This scope, for a member of the private collection `collection`: within it alone."""
+        return replace(self, collection=collection, member_of=collection)
+
     def resolve(self, store: Store) -> frozenset[str] | None:
-        """The ids of the documents in scope, or None for the whole store."""
+        """The ids of the documents in scope, or None for the whole store. A private collection's
+        own documents (a course's, vectorstore.privacy) are in scope for its members alone."""
         allowed = self.documents
+        privacy = privacy_of(store)
         if self.collection is not None:
-            members = frozenset(store.members(self.collection))
+            members = frozenset(privacy.members(store, self.collection, self.member_of))
             allowed = members if allowed is None else allowed & members
+        hidden = privacy.hidden_from(self.member_of)
+        if hidden:
+            allowed = (frozenset(store.document_ids()) if allowed is None else allowed) - hidden
         if self.since is None and self.until is None:
             return allowed
         dated = frozenset(store.dated_between(self.since, self.until))
         return dated if allowed is None else dated & allowed
+
+
+def documents_in(scope: Scope | None, store: Store) -> frozenset[str] | None:
+    """The ids of the documents a question asked in `scope` reads (None: the whole store)."""
+    return (scope or Scope()).resolve(store)
 
 
 class Ask(BaseModel):

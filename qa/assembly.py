@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -17,6 +17,7 @@ from qa.answer import (
     Answer,
     Answerer,
     Ask,
+    Asker,
     Condenser,
     Proposer,
     Scope,
@@ -39,6 +40,7 @@ from vectorstore.documents import Document, load_document
 from vectorstore.embeddings import RememberingEncoder, shared_encoder
 from vectorstore.owner import announce, owner_of, withdraw
 from vectorstore.passages import Passage
+from vectorstore.privacy import privacy_of
 from vectorstore.remote_embeddings import RemoteEncoder
 from vectorstore.store import IngestResult, Store
 
@@ -110,8 +112,9 @@ class Archive:
         with self._studying:
             kept = self._study_packs.get(document.id)
             if kept is None or kept[0] != version:
-                beside = self._beside(document)
-                kept = version, study_pack(self, self.proposer, document, beside)
+                asker, library = self._as_its_readers(document)
+                beside = self._beside(document, library)
+                kept = version, study_pack(asker, self.proposer, document, beside)
                 self._study_packs[document.id] = kept
         return kept[1]
 
@@ -143,7 +146,7 @@ class Archive:
         """Check a teacher's own question (answered from the document, or a prompt with the
         passages found) and add it to the document's study materials; `QuestionError` when the
         document has nothing on it."""
-        added = check_added(self, document, question, skill)
+        added = check_added(self._as_its_readers(document)[0], document, question, skill)
         edits = self.study_edits(document.id, collection)
         edits.added.append(added)
         self.save_study_edits(document.id, edits, collection)
@@ -157,16 +160,29 @@ class Archive:
         grouped = frozenset((n, frozenset(ids)) for n, ids in self.store.collections().items())
         return hash((document.text, changed, grouped))
 
-    def _beside(self, document: Document) -> list[Document]:
-        """The documents a document is studied beside: those of its collections, else those of
-        its year; a dozen at most."""
-        grouped = self.store.collections().values()
+    def library_of(self, member_of: str | None) -> Library:
+        """The library as a member of the private collection `member_of` sees it (as anyone
+        sees it, for None)."""
+        return self.library.for_members_of(member_of) if member_of else self.library
+
+    def _as_its_readers(self, document: Document) -> tuple[Asker, Library]:
+        """The archive and the library as the readers of `document` see them: a course's own
+        document, as the course's members do (its study materials are made of what they see)."""
+        member_of = privacy_of(self.store).owner_of(document.id)
+        if member_of is None:
+            return self, self.library
+        return _Member(self, member_of), self.library_of(member_of)
+
+    def _beside(self, document: Document, library: Library) -> list[Document]:
+        """The documents a document is studied beside, of those `library` shows: those of its
+        collections, else those of its year; a dozen at most."""
+        grouped = library.collections().values()
         near = {i for members in grouped if document.id in members for i in members}
         if not near and document.date:
             year = document.date[:4]
-            near = set(self.store.dated_between(year, year))
+            near = set(self.store.dated_between(year, year)) & set(library.document_ids())
         chosen = sorted(near - {document.id})[:_BESIDE]
-        return list(self.store.documents_by_id(chosen).values())
+        return list(library.documents_by_id(chosen).values())
 
     def documents(self) -> list[Document]:
         """Every document, without its text (qa.library)."""
@@ -251,6 +267,30 @@ def admin_token(settings: Settings) -> str | None:
     if settings.archive_qa_admin_token:
         return settings.archive_qa_admin_token.get_secret_value()
     return None if settings.chroma_host else owner_of(settings.archive_qa_data_dir).token
+
+
+@dataclass(frozen=True)
+class _Member:
+    """An archive asked as a member of the private collection `member_of` asks it."""
+
+    archive: Archive
+    member_of: str
+
+    def documents(self) -> list[Document]:
+        return self.archive.library_of(self.member_of).documents()
+
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
+    ) -> Answer:
+        return self.archive.ask(question, history, self._seen(scope))
+
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), scope: Scope | None = None
+    ) -> Iterator[Streamed]:
+        return self.archive.stream(question, history, self._seen(scope))
+
+    def _seen(self, scope: Scope | None) -> Scope:
+        return replace(scope or Scope(), member_of=self.member_of)
 
 
 def open_library(settings: Settings) -> Library:

@@ -26,6 +26,7 @@ from qa.answer import (
     Streamed,
     answer_parts,
     check_question,
+    documents_in,
     final_answer,
     recent,
     sentences_of,
@@ -139,7 +140,7 @@ def _with_cited(
     about a document as a source cites its fields, wherever the passages came from); a
     citation of a document out of scope is left unverifiable."""
     cited = {c.document_id for c in answer.citations} - read.keys()
-    allowed = scope.resolve(store) if scope and cited else None
+    allowed = documents_in(scope, store) if cited else None
     if allowed is not None:
         cited &= allowed
     return read | store.documents_by_id(cited) if cited else read

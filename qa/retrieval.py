@@ -12,7 +12,7 @@ from langchain_core.documents import Document as LangChainDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from qa.answer import Scope
+from qa.answer import Scope, documents_in
 from qa.questions import read_question
 from qa.words import widen
 from vectorstore.passages import Passage
@@ -49,7 +49,7 @@ class ArchiveRetriever(BaseRetriever):
         this retriever's own scope, when none is given)."""
         scope = scope or self.scope
         vector = self.store.encoder.encode_query(question).tolist()
-        within = scope.resolve(self.store) if scope else None
+        within = documents_in(scope, self.store)
         for name in read_question(question).names:
             # A question that names someone is about the documents that mention them.
             mentioning = frozenset(self.store.documents_with(widen(terms(name.words))))

@@ -121,8 +121,8 @@ class Settings(BaseSettings):
     archive_qa_frame_ancestors: str = Field(
         default="",
         description="Sites (comma-separated) allowed to frame the pages, e.g. "
-        "https://course.example.edu; by default the chat-only /embed may be framed anywhere "
-        "and the full page by itself only.",
+        "https://course.example.edu; by default the chat-only /embed and the LTI launch pages "
+        "may be framed anywhere and the full page by itself only.",
     )
     archive_qa_admin_token: SecretStr | None = Field(
         default=None,

@@ -20,6 +20,7 @@ import httpx
 import pytest
 import uvicorn
 from chromadb.api import ClientAPI
+from playwright.sync_api import Browser, Page, sync_playwright
 from starlette.types import ASGIApp
 
 from qa.assembly import Archive, bundled_document, open_archive
@@ -40,6 +41,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 EVAL = ROOT / "eval"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 # Copies of public-domain FRUS records (../shared/corpus), so that a clone alone passes its tests.
 FRUS = EVAL / "corpus" / "frus1951v07p2"
 FRUS_BULK_PICKS = EVAL / "corpus" / "frus_bulk"
@@ -72,6 +74,23 @@ def _no_llm_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "ARCHIVE_QA_LOCAL_MODEL",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save what `page` shows, for people to look at (test-artifacts/screenshots/NAME.png)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `./run test` installs Debian's chromium package.")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")
@@ -204,11 +223,16 @@ def base_url(archive: Archive) -> Iterator[str]:
         yield url
 
 
-def study_pack(base_url: str, document_id: str) -> dict[str, Any]:
-    """A document's study pack from the API, asking again while it is being made (202)."""
+def study_pack(
+    base_url: str, document_id: str, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A document's study pack from the API (asked with `headers`), asking again while it is
+    being made (202)."""
     deadline = time.monotonic() + 300
     while True:
-        response = httpx.get(f"{base_url}/api/documents/{document_id}/study", timeout=120)
+        response = httpx.get(
+            f"{base_url}/api/documents/{document_id}/study", headers=headers, timeout=120
+        )
         if response.status_code != 202 or time.monotonic() > deadline:
             response.raise_for_status()
             pack: dict[str, Any] = response.json()

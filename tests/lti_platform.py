@@ -3,7 +3,9 @@ over HTTP on 127.0.0.1, and id_tokens signed as Canvas or Moodle signs them."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -11,12 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fake_openai import loopback_server
-from ui.lti import CONTEXT, DEPLOYMENT, LTI, ROLES, Platform
+from ui.courses import COOKIE as COURSE_COOKIE
+from ui.lti import CONTEXT, DEPLOYMENT, LTI, ROLES, STATE_COOKIE, Platform
 
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
@@ -64,6 +69,38 @@ class CoursePlatform:
             claims, signed_by or self.key, algorithm="RS256", headers={"kid": self.kid}
         )
 
+    def course_page(self, query: Mapping[str, str]) -> str:
+        """A course's page with the tool in an iframe, for a teacher or a student of it: the
+        iframe starts the tool's login, saying who is launching in its login hint."""
+        hint = json.dumps([query["as"], query["id"], query["title"]])
+        login = {
+            "iss": self.url, "client_id": self.client_id, "login_hint": hint,
+            "target_link_uri": f"{query['tool']}/lti/launch",
+        }  # fmt: skip
+        return (
+            f"<!doctype html><title>{html.escape(query['title'])}</title>"
+            f"<h1>{html.escape(query['title'])}</h1><iframe id='tool' title='archive-qa' "
+            f"style='width:100%;height:1500px;border:0' "
+            f"src='{html.escape(query['tool'])}/lti/login?{html.escape(urlencode(login))}'></iframe>"
+        )
+
+    def launch_page(self, query: Mapping[str, str]) -> str:
+        """The authorization endpoint's answer to a tool's login: a page that posts the signed
+        launch to the tool, in the user's browser."""
+        role, course_id, title = json.loads(query["login_hint"])
+        token = self.id_token(
+            query["nonce"], role=INSTRUCTOR if role == "teacher" else LEARNER,
+            changes={CONTEXT: {"id": course_id, "title": title}},
+        )  # fmt: skip
+        fields = "".join(
+            f"<input type='hidden' name='{k}' value='{html.escape(v)}'>"
+            for k, v in (("id_token", token), ("state", query["state"]))
+        )
+        return (
+            f"<!doctype html><form method='post' action='{html.escape(query['redirect_uri'])}'>"
+            f"{fields}</form><script>document.forms[0].submit()</script>"
+        )
+
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
         return {"keys": [public | {"kid": self.kid, "alg": "RS256", "use": "sig"}]}
@@ -71,14 +108,29 @@ class CoursePlatform:
 
 @contextmanager
 def lti_platform() -> Iterator[CoursePlatform]:
-    """A platform serving its key set on 127.0.0.1."""
+    """A platform on 127.0.0.1 serving its key set, its authorization endpoint (which answers a
+    tool's login with a launch its page posts to the tool, as Canvas and Moodle do), and a
+    course page (`/course?tool=URL&as=teacher|student&id=ID&title=TITLE`) that opens the tool in
+    an iframe."""
     served: list[CoursePlatform] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = json.dumps(served[0].jwks()).encode()
-            self.send_response(200 if self.path == "/jwks" else 404)
-            self.send_header("content-type", "application/json")
+            asked = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(asked.query).items()}
+            if asked.path == "/jwks":
+                self._send(json.dumps(served[0].jwks()), "application/json")
+            elif asked.path == "/course":
+                self._send(served[0].course_page(query), "text/html")
+            elif asked.path == "/auth":
+                self._send(served[0].launch_page(query), "text/html")
+            else:
+                self._send("not here", "text/plain", 404)
+
+        def _send(self, text: str, kind: str, status: int = 200) -> None:
+            body = text.encode()
+            self.send_response(status)
+            self.send_header("content-type", f"{kind}; charset=utf-8")
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -89,3 +141,65 @@ def lti_platform() -> Iterator[CoursePlatform]:
     with loopback_server(Handler) as base:
         served.append(CoursePlatform(base.removesuffix("/v1")))
         yield served[0]
+
+
+def start_login(url: str, platform: CoursePlatform) -> tuple[str, str]:
+    """The platform starts a login, as a course page's link does: the state and nonce the tool
+    sent it on with (the state also as the cookie it set)."""
+    started = httpx.get(
+        f"{url}/lti/login",
+        params={"iss": platform.url, "login_hint": "user-7", "client_id": platform.client_id,
+                "target_link_uri": f"{url}/lti/launch", "lti_message_hint": "link-1"},
+    )  # fmt: skip
+    assert started.status_code == 302, started.text
+    sent_on = urlsplit(started.headers["location"])
+    assert f"{sent_on.scheme}://{sent_on.netloc}{sent_on.path}" == f"{platform.url}/auth"
+    query = {k: v[0] for k, v in parse_qs(sent_on.query).items()}
+    assert query["redirect_uri"] == f"{url}/lti/launch" and query["login_hint"] == "user-7"
+    assert started.cookies.get(STATE_COOKIE) == query["state"]
+    cookie = started.headers["set-cookie"]
+    assert all(part in cookie for part in ("HttpOnly", "Secure", "SameSite=None", "Partitioned"))
+    return query["state"], query["nonce"]
+
+
+def post_launch(url: str, id_token: str, state: str, cookie: str | None) -> httpx.Response:
+    """The platform posts the launch from its own site, in the student's browser."""
+    headers = {"origin": "https://lms.example.edu"}
+    if cookie is not None:
+        headers["cookie"] = f"{STATE_COOKIE}={cookie}"
+    form = {"id_token": id_token, "state": state}
+    return httpx.post(f"{url}/lti/launch", data=form, headers=headers)
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone launched into a course: the cookies their browser keeps, and the page's CSRF
+    token (a teacher's)."""
+
+    cookie: str
+    csrf: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What their browser sends the tool, from its own page (a change's CSRF token too)."""
+        return {"cookie": f"{COURSE_COOKIE}={self.cookie}", "x-csrf-token": self.csrf}
+
+
+def enter(
+    url: str, platform: CoursePlatform, *, role: str = LEARNER,
+    course: tuple[str, str] = ("course-201", "HIST 201: Cold War Asia"),
+) -> Member:  # fmt: skip
+    """Launch the tool at `url` from `course` (id, title) as `role`, as a course page's link does,
+    and land on the course's page."""
+    state, nonce = start_login(url, platform)
+    context = {"id": course[0], "title": course[1]}
+    launched = post_launch(url, platform.id_token(nonce, role=role, changes={CONTEXT: context}),
+                           state, state)  # fmt: skip
+    assert launched.status_code == 303, launched.text
+    assert launched.headers["location"] == "/lti/course/"
+    cookie = launched.headers["set-cookie"]
+    assert all(part in cookie for part in ("HttpOnly", "Secure", "SameSite=None", "Partitioned"))
+    session = launched.cookies[COURSE_COOKIE]
+    page = httpx.get(f"{url}/lti/course/", headers={"cookie": f"{COURSE_COOKIE}={session}"})
+    assert page.status_code == 200, page.text
+    return Member(session, re.search(r'data-csrf="([^"]*)"', page.text)[1])  # type: ignore[index]

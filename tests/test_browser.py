@@ -8,23 +8,21 @@ pages at desktop and phone widths, and of the library, are saved in test-artifac
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from qa.assembly import Archive, open_archive
 from tests.conftest import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     ROOT,
     free_port,
     make_settings,
+    screenshot,
     serving,
     study_pack,
 )
@@ -35,20 +33,9 @@ from ui.app import build_app
 from ui.guards import Limits
 from vectorstore.documents import Document, parse_document
 
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 QUESTION = "What did Stalin offer?"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `./run test` installs Debian's chromium package.")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -85,11 +72,6 @@ def _make_study_materials(page: Page) -> Locator:
     return page.locator("#aqa-study")
 
 
-def _shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
-
-
 @pytest.mark.parametrize(("width", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_selecting_a_citation_highlights_its_quote_in_the_document(
     browser: Browser, base_url: str, expected_quote: str, width: str, viewport: dict[str, int]
@@ -104,7 +86,7 @@ def test_selecting_a_citation_highlights_its_quote_in_the_document(
     assert link.get_attribute("title") == "“" + " ".join(expected_quote.split()) + "”"
     expect(page.locator(".aqa-card")).to_contain_text("Fond 45, Opis 1, Delo 331")
     expect(page.locator(".aqa-card")).to_contain_text("July 13, 1950")
-    _shoot(page, f"main-{width}")
+    screenshot(page, f"main-{width}")
     assert outside == [], "the page fetched from the network"
     page.close()
 
@@ -142,7 +124,7 @@ def test_a_refusal_shows_related_passages_that_open_in_the_viewer(
     link.click()
     expect(page.locator(".aqa-kicker")).to_have_text("Related passage (1), not an answer")
     assert quote == "“" + " ".join((page.locator("#aqa-mark").text_content() or "").split()) + "”"
-    _shoot(page, "related-passages")
+    screenshot(page, "related-passages")
     page.close()
 
 
@@ -182,7 +164,7 @@ def test_the_embed_works_inside_an_iframe_on_another_origin(
         expect(mark).to_have_text(expected_quote)
         assert mark.text_content() == expected_quote
         mark.scroll_into_view_if_needed()
-        _shoot(page, f"embed-{width}")
+        screenshot(page, f"embed-{width}")
         assert outside == [], "the page fetched from the network"
         page.close()
 
@@ -231,7 +213,7 @@ def test_an_uploaded_document_becomes_askable(
         expect(report).to_contain_text("yalu.pdf: added as “Yalu bridges memorandum” (yalu)")
         expect(report).to_contain_text("scan.pdf has no text layer (a scanned image?)")
         expect(page.locator("#aqa-library")).to_contain_text("Yalu bridges memorandum")
-        _shoot(page, "library-desktop")
+        screenshot(page, "library-desktop")
         page.get_by_role("tab", name="Ask").click()
         _ask_and_open_source(page, "When were the Yalu bridges bombed?")
         expect(page.locator("#aqa-mark")).to_have_text(
@@ -275,7 +257,7 @@ def test_the_study_tab_links_its_items_to_their_quotes(browser: Browser, base_ur
     first.locator(f"label[for$='-{right}']").click()
     expect(first.locator(".aqa-yes")).to_be_visible()
     expect(first.locator(".aqa-no")).to_be_hidden()
-    _shoot(page, "study-desktop")
+    screenshot(page, "study-desktop")
     assert outside == [], "the page fetched from the network"
     page.close()
 
@@ -355,7 +337,7 @@ def test_an_llm_answer_appears_a_checked_sentence_at_a_time(
             expect(chat).to_contain_text("Writing the answer")
             expect(chat).not_to_contain_text("He would train pilots.")
             assert server.finished == 0  # the first sentence is shown while the model writes
-            _shoot(page, "streaming-desktop")
+            screenshot(page, "streaming-desktop")
             writing.set()
             expect(chat).to_contain_text("He would train pilots.", timeout=60_000)
             expect(chat).not_to_contain_text("Writing the answer")
@@ -390,7 +372,7 @@ def test_the_embed_shows_a_documents_study_materials_in_an_iframe_on_another_ori
         with page.expect_download() as sheet:
             study.get_by_role("link", name="PDF").click()
         assert sheet.value.suggested_filename == "document-110692-sheet.pdf"
-        _shoot(page, "embed-study")
+        screenshot(page, "embed-study")
         assert outside == [], "the page fetched from the network"
         page.close()
 
@@ -422,6 +404,6 @@ def test_a_teacher_hides_and_adds_questions_and_downloads_the_key_on_the_study_t
         expect(status).to_contain_text("The key is ready.", timeout=60_000)
         expect(page.locator("a[href$='/document-110692-key.pdf']")).to_be_visible()
         expect(page.locator("a[href$='/document-110692-key.md']")).to_be_visible()
-        _shoot(page, "study-teacher")
+        screenshot(page, "study-teacher")
         assert outside == [], "the page fetched from the network"
         page.close()

@@ -9,17 +9,24 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from qa.assembly import Archive
-from tests.conftest import serving
-from tests.lti_platform import INSTRUCTOR, CoursePlatform, _key, lti_platform
+from qa.assembly import Archive, open_archive
+from tests.conftest import make_settings, serving
+from tests.lti_platform import (
+    INSTRUCTOR,
+    CoursePlatform,
+    _key,
+    enter,
+    lti_platform,
+    post_launch,
+    start_login,
+)
 from tests.test_cli import run
 from ui.app import build_app
-from ui.lti import STATE_COOKIE, Tool, ToolKey, load_platforms
+from ui.lti import Tool, ToolKey, load_platforms
 
 
 @pytest.fixture(scope="module")
@@ -29,49 +36,26 @@ def platform() -> Iterator[CoursePlatform]:
 
 
 @pytest.fixture(scope="module")
+def courses(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    """An archive of its own: launches make courses' collections in it."""
+    return open_archive(make_settings(tmp_path_factory.mktemp("courses")))
+
+
+@pytest.fixture(scope="module")
 def tool_url(
-    archive: Archive, platform: CoursePlatform, tmp_path_factory: pytest.TempPathFactory
+    courses: Archive, platform: CoursePlatform, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     key = ToolKey(tmp_path_factory.mktemp("lti") / "lti-key.pem")
-    with serving(build_app(archive, lti=Tool([platform.registration], key))) as url:
+    with serving(build_app(courses, lti=Tool([platform.registration], key))) as url:
         yield url
-
-
-def _login(url: str, platform: CoursePlatform) -> tuple[str, str]:
-    """The platform starts a login, as a course page's link does: the state and nonce the tool
-    sent it on with (the state also as the cookie it set)."""
-    started = httpx.get(
-        f"{url}/lti/login",
-        params={"iss": platform.url, "login_hint": "user-7", "client_id": platform.client_id,
-                "target_link_uri": f"{url}/lti/launch", "lti_message_hint": "link-1"},
-    )  # fmt: skip
-    assert started.status_code == 302, started.text
-    sent_on = urlsplit(started.headers["location"])
-    assert f"{sent_on.scheme}://{sent_on.netloc}{sent_on.path}" == f"{platform.url}/auth"
-    query = {k: v[0] for k, v in parse_qs(sent_on.query).items()}
-    assert query["redirect_uri"] == f"{url}/lti/launch" and query["login_hint"] == "user-7"
-    assert started.cookies.get(STATE_COOKIE) == query["state"]
-    cookie = started.headers["set-cookie"]
-    assert all(part in cookie for part in ("HttpOnly", "Secure", "SameSite=None", "Partitioned"))
-    return query["state"], query["nonce"]
-
-
-def _launch(url: str, id_token: str, state: str, cookie: str | None) -> httpx.Response:
-    """The platform posts the launch from its own site, in the student's browser."""
-    headers = {"origin": "https://lms.example.edu"}
-    if cookie is not None:
-        headers["cookie"] = f"{STATE_COOKIE}={cookie}"
-    form = {"id_token": id_token, "state": state}
-    return httpx.post(f"{url}/lti/launch", data=form, headers=headers)
 
 
 def test_a_signed_launch_from_a_registered_platform_is_let_in_with_its_course_and_role(
     tool_url: str, platform: CoursePlatform
 ) -> None:
-    state, nonce = _login(tool_url, platform)
-    launched = _launch(tool_url, platform.id_token(nonce, role=INSTRUCTOR), state, state)
-    assert launched.status_code == 200
-    assert "Launched from <bdi>HIST 201: Cold War Asia</bdi> as a teacher." in launched.text
+    teacher = enter(tool_url, platform, role=INSTRUCTOR)  # checks the session cookie's kind
+    page = httpx.get(f"{tool_url}/lti/course/", headers=teacher.headers)
+    assert "<bdi>HIST 201: Cold War Asia</bdi>" in page.text and 'data-role="teacher"' in page.text
     keys = httpx.get(f"{tool_url}/lti/jwks.json").json()["keys"]
     assert keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256" and "d" not in keys[0]
 
@@ -98,10 +82,10 @@ def test_each_kind_of_bad_launch_is_refused_with_a_page_saying_why(
     tool_url: str, platform: CoursePlatform, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     changes, why = dict(REFUSED[kind][0]), REFUSED[kind][1]
-    state, nonce = _login(tool_url, platform)
+    state, nonce = start_login(tool_url, platform)
     forger = changes.pop("signed_by", None)
     token = platform.id_token(nonce, signed_by=forger, changes=changes)
-    refused = _launch(tool_url, token, state, state)
+    refused = post_launch(tool_url, token, state, state)
     assert refused.status_code == 400 and "This launch was refused" in refused.text
     assert html.escape(why) in refused.text
 
@@ -109,13 +93,13 @@ def test_each_kind_of_bad_launch_is_refused_with_a_page_saying_why(
 def test_a_replayed_launch_and_one_without_its_login_cookie_are_refused(
     tool_url: str, platform: CoursePlatform
 ) -> None:
-    state, nonce = _login(tool_url, platform)
-    token = platform.id_token(nonce)
-    assert _launch(tool_url, token, state, state).status_code == 200
-    replayed = _launch(tool_url, token, state, state)
+    state, nonce = start_login(tool_url, platform)
+    token = platform.id_token(nonce, role=INSTRUCTOR)
+    assert post_launch(tool_url, token, state, state).status_code == 303
+    replayed = post_launch(tool_url, token, state, state)
     assert replayed.status_code == 400 and "was used already" in replayed.text
-    state, nonce = _login(tool_url, platform)
-    elsewhere = _launch(tool_url, platform.id_token(nonce), state, None)
+    state, nonce = start_login(tool_url, platform)
+    elsewhere = post_launch(tool_url, platform.id_token(nonce), state, None)
     assert elsewhere.status_code == 400 and "does not match this browser" in elsewhere.text
 
 
@@ -157,14 +141,14 @@ def test_a_platform_is_registered_from_the_command_line_and_replaced_when_regist
 
 
 def test_schools_on_one_issuer_are_told_apart_by_client_id(
-    archive: Archive, platform: CoursePlatform, tmp_path: Path
+    courses: Archive, platform: CoursePlatform, tmp_path: Path
 ) -> None:
     # Canvas Cloud is one issuer for every school; each school's developer key is a client id.
     other = replace(platform.registration, client_id="school-2")
     tool = Tool([platform.registration, other], ToolKey(tmp_path / "lti-key.pem"))
-    with serving(build_app(archive, lti=tool)) as url:
-        state, nonce = _login(url, replace(platform, client_id="school-2"))
-        token = platform.id_token(nonce, changes={"aud": "school-2"})
-        assert _launch(url, token, state, state).status_code == 200
+    with serving(build_app(courses, lti=tool)) as url:
+        state, nonce = start_login(url, replace(platform, client_id="school-2"))
+        token = platform.id_token(nonce, role=INSTRUCTOR, changes={"aud": "school-2"})
+        assert post_launch(url, token, state, state).status_code == 303
         # A state that is not ASCII is refused like any other mismatch, not a server error.
-        assert _launch(url, token, "état", "etat").status_code == 400
+        assert post_launch(url, token, "état", "etat").status_code == 400

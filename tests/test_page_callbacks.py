@@ -86,8 +86,10 @@ def test_the_study_tab_offers_every_document_and_collection(
     documents, collections = study_choices(archive.library)
     assert {i for _, i in documents} == {TELEGRAM, "yalu"}
     assert collections == [("All documents", EVERYTHING), ("HIST 201", "HIST 201")]
-    assert "Choose a document first." in study_materials(archive, None)
-    assert "Choose a document first." in study_materials(archive, "no-such-document")
+    assert "Choose a document first." in study_materials(archive, archive.library, None)
+    assert "Choose a document first." in study_materials(
+        archive, archive.library, "no-such-document"
+    )
     assert "July 13, 1950" in collection_timeline(archive.library, None)
     # The collection holds only the undated notes: not the telegram's date.
     assert "No full dates found." in collection_timeline(archive.library, "HIST 201")

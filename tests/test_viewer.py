@@ -14,16 +14,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from qa.assembly import open_archive
 from tests import test_browser
-from tests.conftest import FRUS, make_settings, serving
-from tests.test_browser import DESKTOP, PHONE, QUESTION, _ask_and_open_source, _open, _shoot
+from tests.conftest import FRUS, make_settings, screenshot, serving
+from tests.test_browser import DESKTOP, PHONE, QUESTION, _ask_and_open_source, _open
 from ui.app import build_app
 from vectorstore.documents import load_document
 
 MEMO = "frus1951v07p2-d34"  # McConaughy's telegram, with the editors' two footnotes
 COMMENDED = "What did McConaughy commend to the Department?"
 
-# The page's browser and the telegram's expected quote, as the page's own browser tests have them.
-browser = test_browser.browser
+# The telegram's expected quote, as the page's own browser tests have it (the browser is
+# conftest's).
 expected_quote = test_browser.expected_quote
 
 
@@ -88,7 +88,7 @@ def test_the_viewer_shows_a_records_labels_as_labels_without_markup(
     expect(summary).to_contain_text("Telegram from Stalin to Mao and Zhou Enlai")
     expect(summary.locator("#aqa-mark")).to_have_count(0)
     text.evaluate("el => { el.scrollTop = 0; }")
-    _shoot(page, "viewer-labels")
+    screenshot(page, "viewer-labels")
     assert outside == [], "the page fetched from the network"
     page.close()
 
@@ -114,7 +114,7 @@ def test_a_footnote_marker_leads_to_the_editors_note_and_back(
     expect(note).to_be_focused()
     expect(note).to_be_in_viewport()
     assert page.evaluate(test_browser._LOW_CONTRAST) == []
-    _shoot(page, "viewer-footnotes")
+    screenshot(page, "viewer-footnotes")
     note.get_by_role("link", name="Back to footnote 1 in the text").click()
     expect(marker).to_be_focused()
     expect(marker).to_be_in_viewport()
@@ -173,5 +173,5 @@ def test_long_archive_addresses_wrap_inside_the_viewer(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.locator(".aqa-doc-text").evaluate("el => { el.scrollTop = 0; }")
     page.locator(".aqa-card").scroll_into_view_if_needed()
-    _shoot(page, f"viewer-wrapping-{width}")
+    screenshot(page, f"viewer-wrapping-{width}")
     page.close()

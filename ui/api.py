@@ -40,10 +40,12 @@ from qa.library import (
     SUPPORTED_SUFFIXES,
     Added,
     Document,
+    Library,
     collection_name,
 )
 from qa.study import StudyPack, StudyQuestion
 from qa.study.edits import StudyEdits, apply_edits
+from ui.courses import Course, Sessions, kept_in, seen_by
 from ui.format import chicago, long_date
 from ui.guards import bears, client_of, share_of
 from ui.jobs import Job, Jobs
@@ -105,6 +107,8 @@ class Service:
     """Seconds a study-pack request waits for its pack before answering 202."""
     jobs: Jobs = field(default_factory=Jobs)
     studies: Jobs = field(default_factory=Jobs)
+    sessions: Sessions | None = None
+    """The course sessions of LTI launches (ui.courses), when course sites launch this server."""
     _readers: anyio.CapacityLimiter | None = None
 
     def stream_readers(self) -> anyio.CapacityLimiter:
@@ -116,10 +120,42 @@ class Service:
     def is_admin(self, request: Request) -> bool:
         return bears(request.headers, self.admin_token)
 
-    def check_teacher(self, request: Request) -> None:
-        """`ReadOnlyError` unless the request bears the admin token: only a teacher edits study
-        materials and reads the key."""
-        if not self.is_admin(request):
+    def course_of(self, request: Request) -> Course | None:
+        """The course whose session the request carries, if any."""
+        return self.sessions.course_of(request.cookies) if self.sessions else None
+
+    def library_for(self, request: Request) -> Library:
+        """The library as the request's reader sees it (a course's, in its session)."""
+        return seen_by(self.archive.library, self.course_of(request))
+
+    def changer(self, request: Request) -> Library:
+        """The library a change the request asks is made through: its course's, for the
+        course's teachers (even on a read-only server); `ReadOnlyError` when it may not."""
+        course = self.course_of(request)
+        if course is not None:
+            course.check_change(request.headers)
+        else:
+            self.check_writable(request)
+        return seen_by(self.archive.library, course)
+
+    def edits_of(self, request: Request, collection: str | None) -> str | None:
+        """Whose edits of study materials the request reads: its course's, in a course's
+        session, else those for the collection it names (never a course's private one)."""
+        course = self.course_of(request)
+        if course is not None:
+            return course.collection
+        return self.archive.library.known_as(collection) if collection else None
+
+    def check_teacher(self, request: Request, *, change: bool = False) -> None:
+        """`ReadOnlyError` unless the request bears the admin token, or a course teacher's
+        session (and for a `change`, the course page's CSRF token): only a teacher edits study
+        materials (a course's teacher, the course's own) and reads the key."""
+        course = self.course_of(request)
+        if course is not None and change:
+            course.check_change(request.headers)
+        elif course is not None and not course.teaches:
+            raise ReadOnlyError("only the course's teachers may do this.")
+        elif course is None and not self.is_admin(request):
             raise ReadOnlyError(
                 "only a teacher may do this: send the server's admin token "
                 "(`archive-qa token` prints it) as `Authorization: Bearer TOKEN`."
@@ -157,12 +193,13 @@ def serve_api(app: FastAPI, service: Service) -> None:
     response_model=Answer,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-async def ask_api(body: AskRequest, served: Served) -> Any:
+async def ask_api(request: Request, body: AskRequest, served: Served) -> Any:
     """Answer a question; every citation's quote is the document text [start:end]. With
     `"stream": true`, as server-sent events: each sentence once its citations are verified (as
     the model writes it, in LLM mode), then the whole answer. A model already writing as many
     answers as the server allows gives 503 with Retry-After."""
-    question, history, scope = body.question, body.history, body.scope()
+    question, history = body.question, body.history
+    scope = kept_in(body.scope(), served.course_of(request))
     if not body.stream:
         return await run_in_threadpool(served.archive.ask, question, history, scope)
     parts = _Reader(served.archive.stream(question, history, scope), served.stream_readers())
@@ -236,15 +273,15 @@ def _close(parts: Iterator[Streamed]) -> None:
 
 
 @router.get("/documents", response_model=list[DocumentSummary])
-def list_documents(served: Served) -> Any:
-    """Every indexed document, without its text."""
-    return [summary_of(r) for r in served.archive.library.documents()]
+def list_documents(request: Request, served: Served) -> Any:
+    """Every indexed document, without its text (a course's, in a course session)."""
+    return [summary_of(r) for r in served.library_for(request).documents()]
 
 
 @router.get("/documents/{document_id}", response_model=DocumentText)
-def get_document(document_id: str, served: Served) -> Any:
+def get_document(request: Request, document_id: str, served: Served) -> Any:
     """One document with its full text, for highlighting citations in a host page."""
-    document = _document(served, document_id)
+    document = _document(served, request, document_id)
     cited = chicago(document)
     return DocumentText(
         **summary_of(document).model_dump(), text=document.text,
@@ -267,17 +304,19 @@ CourseCollection = Annotated[
     response_model=StudyPack,
     responses={202: {"description": "Being made: ask again after Retry-After seconds."}},
 )
-def study_document(document_id: str, served: Served, collection: CourseCollection = None) -> Any:
+def study_document(
+    request: Request, document_id: str, served: Served, collection: CourseCollection = None
+) -> Any:
     """Starter questions, a study guide of the four historical-thinking kinds (each question
     answered with checked quotes, or a prompt for discussion with passages), a quiz, a glossary
     and a timeline for one document, as its teacher edited them; every item carries its
     verbatim source. They are made off the request path, one document at a time: a pack not
     ready within a few seconds is answered 202 with Retry-After, and is there when asked again."""
-    document = _document(served, document_id)
+    document = _document(served, request, document_id)
     made = _study(served, document)
     if isinstance(made, JSONResponse):
         return made
-    return apply_edits(made, served.archive.study_edits(document.id, collection), document)
+    return _as_edited(served, request, made, document, collection)
 
 
 @router.get(
@@ -291,7 +330,7 @@ def study_handout(
     served: Served,
     collection: CourseCollection = None,
     kind: Annotated[Literal["pdf", "markdown"], Query(alias="format")] = "pdf",
-    key: Annotated[bool, Query(description="The teacher's key (admin token only).")] = False,
+    key: Annotated[bool, Query(description="The teacher's key (teachers only).")] = False,
 ) -> Response:
     """The study materials for print, as the teacher edited them: the student sheet, or with
     `key` the teacher's key, which cites every answer."""
@@ -300,11 +339,11 @@ def study_handout(
 
     if key:
         served.check_teacher(request)
-    document = _document(served, document_id)
+    document = _document(served, request, document_id)
     made = _study(served, document)
     if isinstance(made, JSONResponse):
         return made
-    pack = apply_edits(made, served.archive.study_edits(document.id, collection), document)
+    pack = _as_edited(served, request, made, document, collection)
     name = f"{document.id}-{'key' if key else 'sheet'}"
     if kind == "markdown":
         text = handout_markdown(pack, key=key)
@@ -316,9 +355,11 @@ def study_handout(
 def get_study_edits(
     request: Request, document_id: str, served: Served, collection: CourseCollection = None
 ) -> Any:
-    """A teacher's edits of a document's study materials (admin token only)."""
+    """A teacher's edits of a document's study materials (teachers only)."""
     served.check_teacher(request)
-    return served.archive.study_edits(_document(served, document_id).id, collection)
+    return served.archive.study_edits(
+        _document(served, request, document_id).id, served.edits_of(request, collection)
+    )
 
 
 @router.put("/documents/{document_id}/study/edits", response_model=StudyEdits)
@@ -329,15 +370,15 @@ def put_study_edits(
     served: Served,
     collection: CourseCollection = None,
 ) -> Any:
-    """Hide, reword and reorder a document's study items, by their keys (admin token only).
+    """Hide, reword and reorder a document's study items, by their keys (teachers only).
     Questions are added one at a time (POST .../study/questions), checked; here the `added`
     list can only drop them."""
-    served.check_teacher(request)
-    document = _document(served, document_id)
+    served.check_teacher(request, change=True)
+    document = _document(served, request, document_id)
     kept = {q.key for q in edits.added}
-    stored = served.archive.study_edits(document.id, collection)
+    stored = served.archive.study_edits(document.id, served.edits_of(request, collection))
     edits.added = [q for q in stored.added if q.key in kept]
-    served.archive.save_study_edits(document.id, edits, collection)
+    served.archive.save_study_edits(document.id, edits, served.edits_of(request, collection))
     return edits
 
 
@@ -349,12 +390,22 @@ def add_study_question(
     served: Served,
     collection: CourseCollection = None,
 ) -> Any:
-    """Add a teacher's own question (admin token only): kept with archive-qa's cited answer
+    """Add a teacher's own question (teachers only): kept with archive-qa's cited answer
     when it quotes the document, else as a prompt with the passages found; refused (400) when
     the document has nothing on it."""
-    served.check_teacher(request)
-    document = _document(served, document_id)
-    return served.archive.add_study_question(document, added.question, added.skill, collection)
+    served.check_teacher(request, change=True)
+    document = _document(served, request, document_id)
+    course = served.edits_of(request, collection)
+    return served.archive.add_study_question(document, added.question, added.skill, course)
+
+
+def _as_edited(
+    served: Service, request: Request, made: StudyPack, document: Document, collection: str | None
+) -> StudyPack:
+    """A document's study materials as the teacher of the request's course (or of the
+    collection it names) left them."""
+    edits = served.archive.study_edits(document.id, served.edits_of(request, collection))
+    return apply_edits(made, edits, document)
 
 
 def _study(served: Service, document: Document) -> StudyPack | JSONResponse:
@@ -394,7 +445,7 @@ async def upload_documents(
     """Add documents; one result per file (a refused file names the reason). A file whose id is
     taken by a different document is refused unless `replace` is set. Large uploads take
     minutes: with `background`, follow their progress at `GET /api/jobs/{id}`."""
-    served.check_writable(request)
+    library = served.changer(request)
     if len(files) > MAX_FILES_PER_REQUEST:
         raise ArchiveQAError(f"send at most {MAX_FILES_PER_REQUEST} files per request.")
     limit = served.max_upload_bytes
@@ -402,11 +453,13 @@ async def upload_documents(
     admin = served.is_admin(request)  # the command line's `ingest`: any length of text
     # Who sent it is shown to every reader as "a visitor"; the address only goes to the log.
     _log.info("upload of %s from %s", [name for name, _ in uploads], client_of(request))
+    course = served.course_of(request)
+    by = "the course's teacher" if course else "a visitor, through the API"
     work = partial(
-        served.archive.library.add_uploads, uploads, collection=collection or None,
+        library.add_uploads, uploads, collection=collection or None,
         max_bytes=limit, max_passages=sys.maxsize if admin else MAX_UPLOAD_PASSAGES,
-        replace=replace, origin=origin if admin and len(uploads) == 1 else None,
-        added_by=None if admin else "a visitor, through the API",
+        replace=replace and not course,  # a course never replaces the shared library's
+        origin=origin if admin and len(uploads) == 1 else None, added_by=None if admin else by,
     )  # fmt: skip
     if not background:
         return await _until_gone(request, work)
@@ -431,37 +484,34 @@ def follow_job(job_id: str, served: Served) -> Any:
 @router.delete("/documents/{document_id}", status_code=204)
 def remove_document(request: Request, document_id: str, served: Served) -> Response:
     """Take a document out of the library (and out of every collection)."""
-    served.check_writable(request)
-    if served.archive.library.remove([document_id]).missing:
+    if served.changer(request).remove([document_id]).missing:
         raise _no_document(document_id)
     return Response(status_code=204)
 
 
 @router.get("/collections", response_model=list[Collection])
-def list_collections(served: Served) -> Any:
-    """Every collection and its documents."""
-    collections = served.archive.library.collections()
+def list_collections(request: Request, served: Served) -> Any:
+    """Every collection and its documents (a course's own, in a course session)."""
+    collections = served.library_for(request).collections()
     return [Collection(name=n, documents=ids) for n, ids in collections.items()]
 
 
 @router.put("/collections/{name}", response_model=Collection)
 def add_to_collection(request: Request, name: str, change: CollectionChange, served: Served) -> Any:
     """Put documents in a collection, creating it if it is new."""
-    served.check_writable(request)
-    members = served.archive.library.add_to_collection(name, change.documents)
+    members = served.changer(request).add_to_collection(name, change.documents)
     return Collection(name=collection_name(name), documents=members)
 
 
 @router.delete("/collections/{name}", status_code=204)
 def delete_collection(request: Request, name: str, served: Served) -> Response:
     """Delete a collection; its documents stay in the library."""
-    served.check_writable(request)
-    served.archive.library.remove_from_collection(name, None)  # a 400 naming the collections
+    served.changer(request).remove_from_collection(name, None)  # a 400 naming the collections
     return Response(status_code=204)
 
 
-def _document(served: Service, document_id: str) -> Document:
-    document = served.archive.library.document(document_id)
+def _document(served: Service, request: Request, document_id: str) -> Document:
+    document = served.library_for(request).document(document_id)
     if document is None:
         raise _no_document(document_id)
     return document

@@ -26,6 +26,7 @@ from fastapi_offline import FastAPIOffline
 from qa.assembly import Archive, announce_server, open_archive, withdraw_server
 from qa.settings import Settings
 from ui.api import STUDY_WAIT, Service, serve_api
+from ui.courses import Sessions
 from ui.guards import Guard, Limits
 from ui.lti import Tool, ToolKey, load_platforms, serve_lti
 from ui.page import build_blocks
@@ -82,15 +83,16 @@ def build_app(
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["*"],
         )
+    sessions = lti.sessions if lti is not None else None
     service = Service(
         archive, limits.max_upload_bytes, read_only=limits.read_only, admin_token=admin_token,
-        study_wait=study_wait,
+        study_wait=study_wait, sessions=sessions,
     )  # fmt: skip
     serve_api(api, service)
     if lti is not None:
-        serve_lti(api, lti)
+        serve_lti(api, lti, archive.library)
     _add_probes(api, archive)
-    app = _mount_pages(api, archive, limits, admin_token)
+    app = _mount_pages(api, archive, limits, admin_token, sessions)
     app.add_middleware(Guard, limits=replace(limits, admin_token=admin_token))
     return app
 
@@ -155,10 +157,14 @@ class _Readiness:
 
 
 def _mount_pages(
-    api: FastAPI, archive: Archive, limits: Limits, admin_token: str | None
+    api: FastAPI,
+    archive: Archive,
+    limits: Limits,
+    admin_token: str | None,
+    sessions: Sessions | None,
 ) -> FastAPI:
     """The chat-only page at ``/embed`` and the full page at ``/`` (whose teacher's tools take
-    `admin_token`), mounted on `api`."""
+    `admin_token`), mounted on `api`; a course session (`sessions`) keeps them in its course."""
     page = {
         "css": (_STATIC / "aqa.css").read_text(encoding="utf-8"),
         "head": f"<style>{(_STATIC / 'frame.css').read_text(encoding='utf-8')}</style>"
@@ -167,11 +173,12 @@ def _mount_pages(
     }
     # Several students at once (Gradio runs one event at a time unless told otherwise); errors
     # the callbacks do not turn into messages themselves show as a plain "Error", never as text.
-    embed = build_blocks(archive, embed=True).queue(default_concurrency_limit=_PAGE_CONCURRENCY)
+    embed = build_blocks(archive, embed=True, sessions=sessions)
+    embed.queue(default_concurrency_limit=_PAGE_CONCURRENCY)
     gr.mount_gradio_app(api, embed, path="/embed", footer_links=[], show_error=False, **page)
     full = build_blocks(
         archive, read_only=limits.read_only, max_upload_bytes=limits.max_upload_bytes,
-        admin_token=admin_token,
+        admin_token=admin_token, sessions=sessions,
     ).queue(default_concurrency_limit=_PAGE_CONCURRENCY)  # fmt: skip
     app: FastAPI = gr.mount_gradio_app(
         api, full, path="", max_file_size=limits.max_upload_bytes, show_error=False, **page

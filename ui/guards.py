@@ -224,7 +224,10 @@ class Guard:
         return capped
 
     def _security_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
-        framing = self._frame["embed" if scope["path"].startswith("/embed") else "page"]
+        # A course site frames the embed, and the pages of an LTI launch (whose session cookie
+        # is partitioned: a page of another site that frames them has no session there).
+        framed = scope["path"].startswith(("/embed", "/lti/"))
+        framing = self._frame["embed" if framed else "page"]
         return [
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"same-origin"),

@@ -13,10 +13,13 @@ page saying why, and logged.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 import time
@@ -34,6 +37,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from qa.errors import ArchiveQAError, LaunchError
+from qa.library import Library
+from ui.courses import Course, Sessions, course_page
 
 _log = logging.getLogger(__name__)
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -44,6 +49,10 @@ STATE_COOKIE = "aqa_lti_state"
 _NONCE_LIFE = 600.0  # seconds a login's nonce waits for its launch
 _LEEWAY = 60  # seconds of clock difference forgiven between platform and tool
 _NONCES_KEPT = 10_000  # logins waiting for their launch, at most
+# The course roles that teach: instructor, and its sub-roles (teaching assistant, grader...).
+_MEMBERSHIP = re.compile(
+    r"http://purl\.imsglobal\.org/vocab/lis/v2/membership(#Instructor|/Instructor#\w+)"
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,16 @@ class ToolKey:
         numbers = self.private.public_key().public_numbers()
         return f"aqa-{numbers.n % (1 << 64):016x}"
 
+    def secret(self, purpose: str) -> bytes:
+        """A secret for `purpose` drawn from the private key: the same on every replica that
+        shares the key, and changed with it."""
+        der = self.private.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return hmac.new(der, purpose.encode(), hashlib.sha256).digest()
+
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
         """The public key as a JSON Web Key Set."""
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
@@ -158,9 +177,9 @@ class Launch:
 
     @property
     def teaches(self) -> bool:
-        """An instructor or a teaching assistant (LIS roles, as platforms send them)."""
-        return any(r.endswith(("#Instructor", "#TeachingAssistant", "#Administrator")) for r in
-                   self.roles)  # fmt: skip
+        """An instructor or a teaching assistant of this course: their roles in it (LIS context
+        roles), not the institution's (an instructor elsewhere may be a student here)."""
+        return any(_MEMBERSHIP.fullmatch(role) for role in self.roles)
 
 
 class Tool:
@@ -180,6 +199,15 @@ class Tool:
         self._keys_of = keys_of or (lambda p: jwt.PyJWKClient(p.jwks_url, lifespan=3600))
         self._nonces: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._sessions: Sessions | None = None
+
+    @property
+    def sessions(self) -> Sessions:
+        """The course sessions launches leave, signed with a secret of the tool's key."""
+        with self._lock:
+            if self._sessions is None:
+                self._sessions = Sessions(self.key.secret("archive-qa course sessions"))
+            return self._sessions
 
     def login(self, params: Mapping[str, str], launch_url: str) -> tuple[str, str]:
         """Where to send a login the platform started with `params`, and its `state`."""
@@ -273,8 +301,9 @@ class Tool:
         )
 
 
-def serve_lti(app: FastAPI, tool: Tool) -> None:
-    """Put the tool's routes on `app`: ``/lti/login``, ``/lti/launch`` and ``/lti/jwks.json``."""
+def serve_lti(app: FastAPI, tool: Tool, library: Library) -> None:
+    """Put the tool's routes on `app`: ``/lti/login``, ``/lti/launch``, ``/lti/jwks.json``, and
+    ``/lti/course/``, the course's page a launch lands on (its collection kept in `library`)."""
 
     @app.api_route("/lti/login", methods=["GET", "POST"], include_in_schema=False)
     async def login(request: Request) -> Response:
@@ -304,18 +333,50 @@ def serve_lti(app: FastAPI, tool: Tool) -> None:
                 tool.launch, str(form.get("id_token", "")), str(form.get("state", "")),
                 request.cookies.get(STATE_COOKIE),
             )  # fmt: skip
+            course = await run_in_threadpool(_course_of, library, launched)
         except LaunchError as exc:
             return _refused(str(exc))
-        who = "a teacher" if launched.teaches else "a student"
-        course = launched.course_title or launched.course_id or "a course"
-        return HTMLResponse(
-            f"<!doctype html><title>archive-qa</title><h1>archive-qa</h1>"
-            f"<p>Launched from <bdi>{html.escape(course)}</bdi> as {who}.</p>"
-        )
+        _log.info("LTI launch into %r as %s", course.collection, _role(course))
+        landed = RedirectResponse("/lti/course/", status_code=303)
+        landed.headers.append("set-cookie", tool.sessions.set_cookie(course))
+        return landed
+
+    @app.get("/lti/course/", include_in_schema=False)
+    def course(request: Request) -> HTMLResponse:
+        course = tool.sessions.course_of(request.cookies)
+        if course is None:
+            return HTMLResponse(
+                "<!doctype html><title>Session ended</title><h1>This session has ended</h1><p>It "
+                "lasts a school day, and lives in this browser only: open archive-qa again from "
+                "the course.</p>",
+                status_code=401,
+            )
+        return HTMLResponse(course_page(course), headers={"cache-control": "no-store"})
 
     @app.get("/lti/jwks.json", include_in_schema=False)
     def jwks() -> JSONResponse:  # a worker thread: the key may be made on first use
         return JSONResponse(tool.key.jwks())
+
+
+def _course_of(library: Library, launched: Launch) -> Course:
+    """The course session a verified launch opens: its course's private collection, made on
+    its first teacher's launch and named after the course."""
+    if not launched.course_id:
+        raise LaunchError("archive-qa opens from a course: launch it from a course's page.")
+    platform = launched.platform
+    key = f"lti\n{platform.issuer}\n{platform.client_id}\n{launched.course_id}"
+    title = launched.course_title or f"Course {launched.course_id}"
+    collection = library.private_place(key, title, make=launched.teaches)
+    if collection is None:
+        raise LaunchError(
+            "your teacher has not opened archive-qa in this course yet: it is ready once they "
+            "have launched it once."
+        )
+    return Course(collection, title, launched.teaches, secrets.token_urlsafe(24))
+
+
+def _role(course: Course) -> str:
+    return "a teacher" if course.teaches else "a student"
 
 
 def _refused(why: str) -> HTMLResponse:

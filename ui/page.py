@@ -15,6 +15,7 @@ from qa.answer import Answer, Scope, Sentence, Turn
 from qa.assembly import BUNDLED_DOCUMENT_ID, Archive
 from qa.errors import ArchiveQAError
 from qa.library import MAX_FILE_BYTES
+from ui.courses import Course, Sessions, kept_in, seen_by
 from ui.format import answer_as_html, header_html, message_text, sentences_as_html, viewer_html
 from ui.library_tab import EVERYTHING, build_library_tab
 from ui.study_tab import build_study_tab, study_materials
@@ -37,6 +38,7 @@ def build_blocks(
     read_only: bool = False,
     max_upload_bytes: int = MAX_FILE_BYTES,
     admin_token: str | None = None,
+    sessions: Sessions | None = None,
 ) -> gr.Blocks:
     """The chat page, with the source viewer beside the chat (below it on a narrow screen), and
     on the full page a study tab (whose teacher's tools take `admin_token`) and a library tab to
@@ -46,7 +48,8 @@ def build_blocks(
     heading, ``starters=0`` hides the starter questions, ``collection=NAME`` asks only that
     collection and ``document=ID[,ID]`` only those documents; on the embed, ``study=ID`` shows
     that document's study materials (as its teacher left them for the collection) above the chat,
-    and ``chat=0`` leaves the chat out.
+    and ``chat=0`` leaves the chat out. A course session (`sessions`, ui.courses) keeps the chat
+    within its course, whatever the query string says.
     """
     # An iframe is narrow already: the embed uses its whole width.
     blocks = gr.Blocks(title=f"{TITLE}: cited answers from archive documents", fill_width=embed)
@@ -67,7 +70,7 @@ def build_blocks(
                         max_upload_bytes=max_upload_bytes,
                     )  # fmt: skip
                 blocks.load(listing, None, listed, api_visibility="private")
-        _wire_chat(blocks, archive, chat, header, study, embed=embed)
+        _wire_chat(blocks, archive, chat, header, study, embed=embed, sessions=sessions)
     return blocks
 
 
@@ -84,7 +87,14 @@ class _Chat(NamedTuple):
 
 
 def _wire_chat(
-    blocks: gr.Blocks, archive: Archive, chat: _Chat, header: Any, study: Any, *, embed: bool
+    blocks: gr.Blocks,
+    archive: Archive,
+    chat: _Chat,
+    header: Any,
+    study: Any,
+    *,
+    embed: bool,
+    sessions: Sessions | None,
 ) -> None:
     """The chat's events: asking (the button or Enter), setting the page up from its query
     string, and on the full page the named endpoint ``/ask`` for `gradio_client` users."""
@@ -92,13 +102,21 @@ def _wire_chat(
 
     # Closures, not partials: Gradio reads each callback's own signature (gr.Request, and
     # whether it streams).
+    def course_of(request: gr.Request) -> Course | None:
+        return sessions.course_of(request.cookies) if sessions else None
+
     def answer(
-        asked: str, history: list[dict[str, Any]], scope: dict[str, Any] | None, ask_in: str
+        asked: str,
+        history: list[dict[str, Any]],
+        scope: dict[str, Any] | None,
+        ask_in: str,
+        request: gr.Request,
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        yield from respond(archive, asked, history, scope, ask_in)
+        # The session is read again at each question: what the page sends is not trusted.
+        yield from respond(archive, asked, history, scope, ask_in, course=course_of(request))
 
     def setup(request: gr.Request) -> tuple[Any, ...]:
-        return configure(archive, request, embed=embed)
+        return configure(archive, request, embed=embed, course=course_of(request))
 
     def contract(asked: str) -> dict[str, Any]:
         return ask(archive, asked)
@@ -118,22 +136,27 @@ def _wire_chat(
         hidden_in.submit(contract, hidden_in, hidden_out, api_name="ask")
 
 
-def configure(archive: Archive, request: gr.Request, *, embed: bool) -> tuple[Any, ...]:
+def configure(
+    archive: Archive, request: gr.Request, *, embed: bool, course: Course | None = None
+) -> tuple[Any, ...]:
     """The page as its query string sets it: the heading, whether the starter questions show,
-    and the documents it asks."""
-    query = request.query_params
+    and the documents it asks (those of `course`, in a course's session)."""
+    query = dict(request.query_params)
+    if course is not None:
+        query |= {"collection": course.collection, "title": course.title, "document": ""}
+    library = seen_by(archive.library, course)
     wanted = _switched_on(query.get("starters"))
     # The starter questions are about the bundled telegram: none once it has been removed.
-    shown = wanted and BUNDLED_DOCUMENT_ID in archive.library.document_ids()
+    shown = wanted and BUNDLED_DOCUMENT_ID in library.document_ids()
     documents = [i for i in query.get("document", "").split(",") if i.strip()] or None
-    scope = {"documents": documents, "collection": query.get("collection") or None}
+    collection = query.get("collection") or None
+    scope = {"documents": documents, "collection": collection}
     # The full page's header lists the library, and the library keeps it up to date.
     heading = header_html(query.get("title") or TITLE, [], embed=True) if embed else gr.skip()
     if not embed:
         return heading, gr.Column(visible=shown), scope
     studied = query.get("study")
-    course = query.get("collection") or None
-    materials = study_materials(archive, studied, course) if studied else ""
+    materials = study_materials(archive, library, studied, collection) if studied else ""
     chatting = _switched_on(query.get("chat"))
     return (
         heading, gr.Column(visible=shown and chatting), scope,
@@ -152,15 +175,18 @@ def respond(
     history: list[dict[str, Any]],
     scope: dict[str, Any] | None,
     ask_in: str,
+    *,
+    course: Course | None = None,
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """The chat's answer to `question`: first a "Searching" line, then each sentence once its
     citations are checked, then the whole answer (or the error, said plainly), after the
-    conversation so far."""
+    conversation so far. The holder of a `course`'s session asks that course alone."""
     earlier = [Turn(role=t["role"], content=message_text(t["content"])) for t in history]
     history = [*history, {"role": "user", "content": question}]
     yield "", [*history, {"role": "assistant", "content": _SEARCHING}]
     scope = scope or {}
     asked = Scope.of(documents=scope.get("documents"), collection=ask_in or scope.get("collection"))
+    asked = kept_in(asked, course)
     shown: list[Sentence] = []
     try:
         for part in archive.stream(question, history=earlier, scope=asked):

@@ -242,13 +242,18 @@ def study_choices(library: Library) -> tuple[list[tuple[str, str]], list[tuple[s
 
 
 def study_materials(
-    archive: Archive, document_id: str | None, collection: str | None = None
+    archive: Archive, library: Library, document_id: str | None, collection: str | None = None
 ) -> str:
-    """A document's study materials as its teacher left them (for `collection`, if given)."""
-    document = archive.library.document(document_id) if document_id else None
+    """A document's study materials as its teacher left them (for `collection`, if given), of
+    the documents `library` shows."""
+    document = library.document(document_id) if document_id else None
     if document is None:
         return _CHOOSE
-    return study_materials_html(archive.study_as_edited(document, collection))
+    try:
+        course = library.known_as(collection) if collection else None
+    except ArchiveQAError as exc:
+        return f"<p class='aqa-abstained'>{html.escape(str(exc))}</p>"
+    return study_materials_html(archive.study_as_edited(document, course))
 
 
 def collection_timeline(library: Library, name: str | None) -> str:

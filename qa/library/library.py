@@ -25,8 +25,9 @@ from vectorstore.documents import (
     document_from_bytes,
     load_document,
 )
-from vectorstore.errors import ArchiveQAError, LoadError
+from vectorstore.errors import ArchiveQAError, LoadError, StoreError
 from vectorstore.passages import PASSAGE_CHARS, split_document
+from vectorstore.privacy import claim, own_id, privacy_of, private_place, release
 from vectorstore.store import IngestResult, Store
 
 Status = Literal["added", "updated", "unchanged", "failed"]
@@ -101,28 +102,44 @@ class Shelf(Protocol):
 
 
 class Library:
-    """The documents and collections of one store."""
+    """The documents and collections of one store, as one reader sees them: a reader of no
+    private collection (a course's, vectorstore.privacy), who never sees their own documents,
+    or a member of one, who sees that collection alone and adds only to it."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, member_of: str | None = None) -> None:
         self.store = store
+        self.member_of = member_of
+        """The private collection its reader is a member of (None: of none)."""
+
+    def for_members_of(self, collection: str) -> Library:
+        """This library as a member of the private collection `collection` sees it."""
+        return Library(self.store, member_of=collection)
+
+    def private_place(self, key: str, title: str, *, make: bool) -> str | None:
+        """The private collection kept for the outside `key` (a course), made and named after
+        `title` if it is new and `make` is asked (vectorstore.privacy.private_place)."""
+        return private_place(self.store, key, title, make=make)
 
     # -- reading ---------------------------------------------------------------------------
 
     def documents(self) -> list[Document]:
         """Every document, by date then title, without its text (a catalogue)."""
-        return self.store.documents(with_text=False)
+        seen = self._seen()
+        return [d for d in self.store.documents(with_text=False) if seen(d.id)]
 
     def document(self, document_id: str) -> Document | None:
         """One document with its full text, or None."""
-        return self.store.document(document_id)
+        return self.store.document(document_id) if self._seen()(document_id) else None
 
     def documents_by_id(self, ids: Iterable[str]) -> dict[str, Document]:
         """Those of these documents that are stored, by id, with their texts."""
-        return self.store.documents_by_id(ids)
+        seen = self._seen()
+        return self.store.documents_by_id(i for i in ids if seen(i))
 
     def document_ids(self) -> list[str]:
         """The id of every document."""
-        return self.store.document_ids()
+        seen = self._seen()
+        return [i for i in self.store.document_ids() if seen(i)]
 
     def passage_count(self) -> int:
         """How many passages the documents make."""
@@ -132,12 +149,34 @@ class Library:
         return f"{self.passage_count()} passages indexed."
 
     def collections(self) -> dict[str, list[str]]:
-        """Every collection by name, with the ids of its documents."""
-        return self.store.collections()
+        """Every collection by name, with the ids of its documents (a member's, their own)."""
+        privacy = privacy_of(self.store)
+        if self.member_of is not None:
+            return {self.member_of: privacy.members(self.store, self.member_of, self.member_of)}
+        hidden = privacy.hidden_from(None)
+        return {
+            name: [i for i in ids if i not in hidden]
+            for name, ids in self.store.collections().items()
+            if name not in privacy.collections
+        }
 
     def members(self, name: str) -> list[str]:
         """A collection's documents; an error naming the collections there are if it is none."""
-        return self.store.members(name)
+        return privacy_of(self.store).members(self.store, name, self.member_of)
+
+    def known_as(self, collection: str) -> str:
+        """`collection`, unless it is a private collection this reader is not a member of: then
+        a `StoreError`, saying there is no such collection, as for one that does not exist."""
+        if collection in privacy_of(self.store).collections:
+            self.members(collection)
+        return collection
+
+    def _seen(self) -> Callable[[str], bool]:
+        """Whether this reader may see a document, by id."""
+        if self.member_of is not None:
+            return set(self.members(self.member_of)).__contains__
+        hidden = privacy_of(self.store).hidden_from(None)
+        return lambda document_id: document_id not in hidden
 
     # -- adding ----------------------------------------------------------------------------
 
@@ -161,8 +200,9 @@ class Library:
         done and what is being done; once `stop` says so (the sender has gone away), the files
         not yet begun are told that they were not added.
         """
+        collection = self.member_of or collection  # a member's files go into their own
         if collection:
-            collection = collection_name(collection)  # a bad name is refused before any work
+            collection = self._into(collection)  # a bad name is refused before any work
         into = partial(self._add_batch, replace=replace, collection=collection, stop=stop)
         tell = _Teller(len(files), report)
         pending: list[tuple[Incoming, Document | Added]] = []
@@ -172,7 +212,7 @@ class Library:
                 _log.info("adding stopped before %s: its sender went away", file.name)
                 break
             tell.reading(file.name, i)
-            item = _load(file)
+            item = self._own(_load(file))
             if isinstance(item, Document) and _holds(pending, item.id):
                 yield from tell.done(into(pending, progress=tell.indexing))  # the later replaces
                 pending, passages = [], 0
@@ -232,11 +272,17 @@ class Library:
         if stop():
             _log.info("adding stopped before %d files: their sender went away", len(pending))
             return _failed(pending, _GONE)
+        pending = self._unclaimed(pending)
         documents = [(d, file.origin) for file, d in pending if isinstance(d, Document)]
+        claimed = [d.id for d, _ in documents]
+        if self.member_of is not None:  # the collection's own, before anyone could see them
+            claim(self.store, claimed, self.member_of)
         try:
             stored = iter(self.store.ingest_many(documents, replace=replace, progress=progress))
         except ArchiveQAError as exc:
             return _failed(pending, str(exc))
+        finally:
+            self._unclaim(claimed)
         results = [
             item if isinstance(item, Added) else _told(file.name, next(stored))
             for file, item in pending
@@ -249,21 +295,74 @@ class Library:
     # -- changing --------------------------------------------------------------------------
 
     def remove(self, document_ids: Iterable[str]) -> Removed:
-        """Take documents out of the library (and so out of every collection)."""
+        """Take documents out of the library (and so out of every collection). A member of a
+        private collection takes them out of it: its own documents leave the library, those of
+        the shared library stay there."""
         asked = list(dict.fromkeys(document_ids))
-        removed = self.store.delete(*asked)
+        seen = self._seen()
+        found = [i for i in asked if seen(i)]
+        if self.member_of is None:
+            removed = self.store.delete(*found)
+        else:
+            privacy = privacy_of(self.store)
+            self.store.remove_from_collection(self.member_of, found)
+            own = [i for i in found if privacy.owner_of(i) == self.member_of]
+            release(self.store, self.store.delete(*own), self.member_of)  # gone, then released
+            removed = found
         return Removed(removed, [i for i in asked if i not in removed])
 
     def add_to_collection(self, name: str, document_ids: Iterable[str]) -> list[str]:
         """Put documents in a collection, creating it; returns its members."""
-        return self.store.add_to_collection(name, document_ids)
+        name = self._into(name)
+        wanted = list(document_ids)
+        # From the shared library or this reader's own; another course's are not there at all.
+        hidden = [i for i in wanted if i in privacy_of(self.store).hidden_from(self.member_of)]
+        if hidden:
+            raise StoreError(f"no document {', '.join(map(repr, hidden))}: see the document list.")
+        return self.store.add_to_collection(name, wanted)
 
     def remove_from_collection(
         self, name: str, document_ids: Iterable[str] | None = None
     ) -> list[str]:
         """Take documents out of a collection (returns the rest), or delete it when
         `document_ids` is None (its documents stay)."""
+        name = self._into(name)
+        if self.member_of is not None and document_ids is None:
+            raise StoreError("a course's collection is not deleted from the course.")
         return self.store.remove_from_collection(name, document_ids)
+
+    def _into(self, collection: str) -> str:
+        """The collection named `collection`, if this reader may change it: a member changes
+        their private collection alone, and no one else changes it (nor learns it is there)."""
+        collection = self.known_as(collection_name(collection))
+        if self.member_of is not None and collection != self.member_of:
+            raise StoreError(f"a course changes its own collection alone ({self.member_of!r}).")
+        return collection
+
+    def _unclaim(self, claimed: list[str]) -> None:
+        """Release the claims of the documents that did not go in."""
+        if self.member_of is not None and claimed:
+            kept = set(self.store.document_ids())
+            release(self.store, [i for i in claimed if i not in kept], self.member_of)
+
+    def _own(self, item: Document | Added) -> Document | Added:
+        """A document added by a member of a private collection, under the collection's own id
+        for it (vectorstore.privacy.own_id)."""
+        if self.member_of is None or not isinstance(item, Document):
+            return item
+        return replace(item, id=own_id(self.member_of, item.id))
+
+    def _unclaimed(
+        self, pending: list[tuple[Incoming, Document | Added]]
+    ) -> list[tuple[Incoming, Document | Added]]:
+        """The batch, with each document whose id another course's private document holds
+        turned away (never replaced, never named)."""
+        hidden = privacy_of(self.store).hidden_from(self.member_of)
+        taken = [
+            _taken(file.name) if isinstance(item, Document) and item.id in hidden else item
+            for file, item in pending
+        ]
+        return [(file, item) for (file, _), item in zip(pending, taken, strict=True)]
 
     def verify(self, *, repair: bool = False) -> list[str]:
         """Every document checked against its passages; one line per problem."""
@@ -312,6 +411,11 @@ def document_files(paths: Iterable[Path]) -> list[Path]:
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
     return found
+
+
+def _taken(name: str) -> Added:
+    error = "its id is taken by a document of a course: give it another archive URL or file name."
+    return Added(file=name, status="failed", error=error)
 
 
 def _holds(pending: list[tuple[Incoming, Document | Added]], document_id: str) -> bool:

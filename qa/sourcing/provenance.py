@@ -26,6 +26,7 @@ from qa.answer import (
     abstention,
     answer_parts,
     cite,
+    documents_in,
     final_answer,
 )
 from qa.sourcing.fields import Aspect, stated
@@ -236,7 +237,7 @@ def answer_provenance(
 
 def _in_scope(scope: Scope | None, store: Store) -> list[Document]:
     """The documents a question is asked of, without their texts."""
-    allowed = scope.resolve(store) if scope else None
+    allowed = documents_in(scope, store)
     return [d for d in store.documents(with_text=False) if allowed is None or d.id in allowed]
 
 

@@ -1,0 +1,334 @@
+"""A course launched from a learning platform is a collection of its own: made on its teacher's
+first launch and named after the course, changed by its teachers alone (with the page's CSRF
+token), asked and read by its students within it, and never seen from outside it: not by
+another course, not by a visitor without a session. Over real HTTP, launched through a platform
+that signs for real (tests/lti_platform.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from qa.assembly import BUNDLED_DOCUMENT_ID, Archive, bundled_document, open_archive
+from tests.conftest import make_settings, screenshot, serving, study_pack
+from tests.lti_platform import (
+    INSTRUCTOR,
+    CoursePlatform,
+    Member,
+    enter,
+    lti_platform,
+    post_launch,
+    start_login,
+)
+from ui.app import build_app
+from ui.courses import COOKIE, Course
+from ui.guards import Limits
+from ui.lti import CONTEXT, Launch, Platform, Tool, ToolKey
+from vectorstore.privacy import privacy_of
+
+FRUS = Path(__file__).parents[1] / "eval" / "corpus" / "frus1951v07p2"
+SECOND = ("course-305", "HIST 305: Decolonisation")
+MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
+INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person"
+
+
+@pytest.fixture(scope="module")
+def platform() -> Iterator[CoursePlatform]:
+    with lti_platform() as serving_platform:
+        yield serving_platform
+
+
+@pytest.fixture(scope="module")
+def tool(tmp_path_factory: pytest.TempPathFactory, platform: CoursePlatform) -> Tool:
+    return Tool([platform.registration], ToolKey(tmp_path_factory.mktemp("lti") / "key.pem"))
+
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    return open_archive(make_settings(tmp_path_factory.mktemp("courses")))
+
+
+@pytest.fixture(scope="module")
+def url(courses: Archive, tool: Tool) -> Iterator[str]:
+    # A read-only server, as a public one is: a course's teachers change their course all the same.
+    with serving(build_app(courses, Limits(read_only=True), lti=tool)) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def course(url: str, platform: CoursePlatform) -> dict[str, Any]:
+    """HIST 201 as its teacher set it up: the telegram from the library and two records of
+    their own, uploaded from the course page."""
+    teacher = enter(url, platform, role=INSTRUCTOR)
+    name = httpx.get(f"{url}/api/collections", headers=teacher.headers).json()[0]["name"]
+    put = httpx.put(
+        f"{url}/api/collections/{name}", json={"documents": [BUNDLED_DOCUMENT_ID]},
+        headers=teacher.headers,
+    )  # fmt: skip
+    assert put.status_code == 200, put.text
+    files = [("files", (p.name, p.read_bytes())) for p in (FRUS / "0001.txt", FRUS / "0002.txt")]
+    added = httpx.post(f"{url}/api/documents", files=files, headers=teacher.headers, timeout=120)
+    assert added.status_code == 200, added.text
+    own = [a["document_id"] for a in added.json()]
+    assert [a["status"] for a in added.json()] == ["added", "added"] and all(own)
+    return {"name": name, "teacher": teacher, "own": own}
+
+
+def test_a_teachers_first_launch_makes_the_courses_collection_named_after_the_course(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    assert re.fullmatch(r"HIST 201: Cold War Asia \([0-9a-f]{6}\)", course["name"])
+    student = enter(url, platform)  # a student of the same course, launched after the teacher
+    listed = httpx.get(f"{url}/api/collections", headers=student.headers).json()
+    assert listed == [{"name": course["name"], "documents": [BUNDLED_DOCUMENT_ID, *course["own"]]}]
+    page = httpx.get(f"{url}/lti/course/", headers=student.headers).text
+    assert 'data-role="student"' in page and 'data-csrf=""' in page
+    documents = httpx.get(f"{url}/api/documents", headers=student.headers).json()
+    assert {d["id"] for d in documents} == {BUNDLED_DOCUMENT_ID, *course["own"]}
+
+
+def test_a_student_cannot_launch_a_course_its_teacher_has_not_opened(
+    url: str, platform: CoursePlatform
+) -> None:
+    state, nonce = start_login(url, platform)
+    context = {"id": "course-999", "title": "HIST 999: Not yet"}
+    token = platform.id_token(nonce, changes={CONTEXT: context})
+    refused = post_launch(url, token, state, state)
+    assert refused.status_code == 400
+    assert "your teacher has not opened archive-qa in this course yet" in refused.text
+
+
+def test_a_student_asks_within_the_course_and_is_answered_from_its_documents_only(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    student = enter(url, platform)
+    members = {BUNDLED_DOCUMENT_ID, *course["own"]}
+    # Whatever collection or documents the request names, the session keeps it in its course.
+    for scope in ({}, {"collection": "Elsewhere"}, {"documents": [BUNDLED_DOCUMENT_ID, "x"]}):
+        answered = httpx.post(
+            f"{url}/api/ask", json={"question": "What did Stalin offer?", **scope},
+            headers=student.headers, timeout=60,
+        )  # fmt: skip
+        assert answered.status_code == 200, answered.text
+        body = answered.json()
+        assert not body["abstained"] and body["citations"]
+        assert {c["document_id"] for c in body["citations"]} <= members
+    formosa = _ask(url, "What did the Joint Chiefs of Staff say about Formosa?", student.headers)
+    assert course["own"][0] in {c["document_id"] for c in formosa["citations"]}
+
+
+def test_a_course_is_unseen_from_another_course_and_without_a_session(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    enter(url, platform, role=INSTRUCTOR, course=SECOND)
+    other = enter(url, platform, course=SECOND)
+    for headers in (other.headers, {}):
+        documents = {d["id"] for d in httpx.get(f"{url}/api/documents", headers=headers).json()}
+        assert not documents & set(course["own"])
+        for document_id in course["own"]:
+            seen = httpx.get(f"{url}/api/documents/{document_id}", headers=headers)
+            assert seen.status_code == 404
+        names = [c["name"] for c in httpx.get(f"{url}/api/collections", headers=headers).json()]
+        assert course["name"] not in names
+        formosa = _ask(url, "What did the Joint Chiefs of Staff say about Formosa?", headers)
+        assert not {c["document_id"] for c in formosa["citations"]} & set(course["own"])
+    # Named outright, the course's collection is not there for a visitor (nor its title told).
+    asked = httpx.post(
+        f"{url}/api/ask", json={"question": "What is Formosa?", "collection": course["name"]}
+    )
+    error = asked.json()["error"]
+    assert asked.status_code == 400 and "HIST" not in error.split("collections:")[1]
+    assert httpx.get(f"{url}/api/documents", headers=other.headers).json() == []
+
+
+def test_only_the_courses_teachers_change_it_and_each_change_carries_the_pages_token(
+    url: str, course: dict[str, Any], platform: CoursePlatform, courses: Archive
+) -> None:
+    student = enter(url, platform)
+    upload = [("files", ("notes.txt", b"A student's own notes on Formosa."))]
+    refused = httpx.post(f"{url}/api/documents", files=upload, headers=student.headers)
+    assert refused.status_code == 403 and "only the course's teachers" in refused.json()["error"]
+    teacher: Member = course["teacher"]
+    tokenless = {"cookie": teacher.headers["cookie"]}
+    removal = httpx.delete(f"{url}/api/documents/{BUNDLED_DOCUMENT_ID}", headers=tokenless)
+    assert removal.status_code == 403 and "CSRF token" in removal.json()["error"]
+    # From another site, the wall refuses it before it is read.
+    foreign = dict(teacher.headers, origin="https://elsewhere.example")
+    assert httpx.delete(f"{url}/api/documents/x", headers=foreign).status_code == 403
+    # A visitor cannot take a course's document out of a read-only library, nor name it.
+    assert httpx.delete(f"{url}/api/documents/{course['own'][1]}").status_code == 403
+
+
+def test_taking_documents_out_of_a_course_removes_its_own_and_leaves_the_librarys(
+    url: str, platform: CoursePlatform, courses: Archive
+) -> None:
+    third = ("course-410", "HIST 410: Archives")
+    teacher = enter(url, platform, role=INSTRUCTOR, course=third)
+    name = httpx.get(f"{url}/api/collections", headers=teacher.headers).json()[0]["name"]
+    httpx.put(f"{url}/api/collections/{name}", json={"documents": [BUNDLED_DOCUMENT_ID]},
+              headers=teacher.headers)  # fmt: skip
+    added = httpx.post(
+        f"{url}/api/documents", files=[("files", ("0003.txt", (FRUS / "0003.txt").read_bytes()))],
+        headers=teacher.headers, timeout=120,
+    ).json()  # fmt: skip
+    own = added[0]["document_id"]
+    for document_id in (own, BUNDLED_DOCUMENT_ID):
+        gone = httpx.delete(f"{url}/api/documents/{document_id}", headers=teacher.headers)
+        assert gone.status_code == 204, gone.text
+    assert httpx.get(f"{url}/api/documents", headers=teacher.headers).json() == []
+    assert own not in courses.store.document_ids()  # its own upload is out of the library
+    assert BUNDLED_DOCUMENT_ID in courses.store.document_ids()  # the library's stays
+
+
+def test_a_courses_own_document_is_studied_as_the_course_sees_the_library(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    student = enter(url, platform)
+    pack = study_pack(url, course["own"][0], student.headers)
+    answered = [q for q in pack["guide"] if q["answer"]]
+    assert answered, "no question of the guide was answered from the course's own document"
+    members = {BUNDLED_DOCUMENT_ID, *course["own"]}
+    cited = {c["document_id"] for q in answered for c in q["answer"]["citations"]}
+    assert cited <= members
+
+
+def test_a_courses_teacher_chooses_the_study_materials_its_students_see(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    teacher: Member = course["teacher"]
+    student = enter(url, platform)
+    document_id = course["own"][1]
+    first = study_pack(url, document_id, student.headers)["guide"][0]["key"]
+    edits_url = f"{url}/api/documents/{document_id}/study/edits"
+    refused = httpx.put(edits_url, json={"hidden": [first]}, headers=student.headers)
+    assert refused.status_code == 403 and "only the course's teachers" in refused.json()["error"]
+    hidden = httpx.put(edits_url, json={"hidden": [first]}, headers=teacher.headers)
+    assert hidden.status_code == 200, hidden.text
+    assert first not in [q["key"] for q in study_pack(url, document_id, student.headers)["guide"]]
+    # The course's edits are its own: a visitor naming its collection gets none of them.
+    named = httpx.get(
+        f"{url}/api/documents/{BUNDLED_DOCUMENT_ID}/study", params={"collection": course["name"]}
+    )
+    assert named.status_code == 400 and "no collection" in named.json()["error"]
+
+
+def test_the_librarys_study_materials_draw_on_nothing_of_a_course(
+    url: str, course: dict[str, Any], tmp_path: Path
+) -> None:
+    # The telegram is in the course, beside the course's own records; studied by a visitor,
+    # it is studied as in a library that has no course at all.
+    visited = study_pack(url, BUNDLED_DOCUMENT_ID)
+    alone = open_archive(make_settings(tmp_path / "alone"))
+    assert visited == alone.study(alone.library.document(BUNDLED_DOCUMENT_ID)).model_dump()
+
+
+def test_a_course_has_a_name_of_its_own_and_changes_only_its_own_collection(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    # Another course of the same title (another school, another term): another collection,
+    # and nothing in either name tells of the other.
+    namesake = enter(
+        url, platform, role=INSTRUCTOR, course=("course-777", "HIST 201: Cold War Asia")
+    )
+    (listed,) = httpx.get(f"{url}/api/collections", headers=namesake.headers).json()
+    assert listed["name"] != course["name"] and listed["documents"] == []
+    assert re.fullmatch(r"HIST 201: Cold War Asia \([0-9a-f]{6}\)", listed["name"])
+    elsewhere = httpx.put(
+        f"{url}/api/collections/Week 3", json={"documents": [BUNDLED_DOCUMENT_ID]},
+        headers=namesake.headers,
+    )  # fmt: skip
+    assert elsewhere.status_code == 400
+    assert "changes its own collection alone" in elsewhere.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("roles", "teaches"),
+    [
+        ([MEMBERSHIP + "#Instructor"], True),
+        ([MEMBERSHIP + "/Instructor#TeachingAssistant"], True),
+        ([MEMBERSHIP + "#Learner", INSTITUTION + "#Instructor"], False),
+        ([MEMBERSHIP + "#Learner", INSTITUTION + "#Administrator"], False),
+    ],
+)
+def test_only_a_courses_own_teachers_teach_it(roles: list[str], teaches: bool) -> None:
+    # An instructor of the institution may be a student of this course.
+    launch = Launch(
+        platform=Platform("i", "c", ("d",), "l", "j"), deployment_id="d", user="u", name=None,
+        roles=tuple(roles), course_id="c1", course_title="T",
+    )  # fmt: skip
+    assert launch.teaches is teaches
+
+
+def test_a_session_that_is_forged_or_over_is_no_session(url: str, tool: Tool) -> None:
+    course = Course("HIST 201: Cold War Asia", "HIST 201", teaches=True, csrf="t")
+    forged = Tool([], ToolKey(tool.key.path.with_name("other.pem"))).sessions.issue(course)
+    tool.sessions.life, over = -1, None
+    try:
+        over = tool.sessions.issue(course)
+    finally:
+        tool.sessions.life = 8 * 3600
+    for cookie in (forged, over, "not-a-token"):
+        page = httpx.get(f"{url}/lti/course/", headers={"cookie": f"{COOKIE}={cookie}"})
+        assert page.status_code == 401 and "open archive-qa again from the course" in page.text
+        assert "This session has ended" in page.text
+        listed = httpx.get(f"{url}/api/collections", headers={"cookie": f"{COOKIE}={cookie}"})
+        assert "HIST 201" not in listed.text
+
+
+def _ask(url: str, question: str, headers: dict[str, str]) -> dict[str, Any]:
+    answered = httpx.post(
+        f"{url}/api/ask", json={"question": question}, headers=headers, timeout=60
+    )
+    assert answered.status_code == 200, answered.text
+    body: dict[str, Any] = answered.json()
+    return body
+
+
+def test_in_chromium_a_teacher_fills_a_course_and_a_student_asks_it_inside_the_platforms_page(
+    browser: Browser, url: str, platform: CoursePlatform, courses: Archive
+) -> None:
+    # The tool on another site than the platform's page (localhost against 127.0.0.1): its
+    # cookies live in the course page's iframe only because they are Partitioned.
+    tool = url.replace("127.0.0.1", "localhost")
+    course = {"tool": tool, "id": "course-500", "title": "HIST 500: Korea, 1950-51"}
+    teaching = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = teaching.new_page()
+    page.goto(f"{platform.url}/course?{urlencode(course | {'as': 'teacher'})}")
+    frame = page.frame_locator("#tool")
+    expect(frame.get_by_role("heading", name=course["title"])).to_be_visible(timeout=30_000)
+    expect(frame.get_by_text("No documents yet")).to_be_visible()
+    frame.locator("#files").set_input_files(
+        [bundled_document(), FRUS / "0002.txt", FRUS / "0025.txt"]
+    )
+    frame.get_by_role("button", name="Add to the course").click()
+    expect(frame.locator("#status")).to_contain_text("0025.txt: added", timeout=120_000)
+    expect(frame.locator("#document-list li")).to_have_count(3)
+    screenshot(page, "course-teacher")
+    teaching.close()
+
+    studying = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = studying.new_page()
+    page.goto(f"{platform.url}/course?{urlencode(course | {'as': 'student'})}")
+    frame = page.frame_locator("#tool")
+    expect(frame.get_by_text("signed in from the course as a student")).to_be_visible(
+        timeout=30_000
+    )
+    expect(frame.locator("#documents")).to_be_hidden()
+    chat = frame.frame_locator("#chat")
+    expect(chat.get_by_role("heading", name=course["title"])).to_be_visible(timeout=60_000)
+    chat.get_by_label("Your question").fill("What did Stalin offer?")
+    chat.get_by_role("button", name="Ask", exact=True).click()
+    expect(chat.locator("#aqa-chat a.aqa-cite").first).to_be_visible(timeout=60_000)
+    screenshot(page, "course-student")
+    studying.close()
+    (name,) = [n for n in privacy_of(courses.store).collections if n.startswith("HIST 500")]
+    members = courses.library.for_members_of(name).document_ids()
+    # The teacher's copy of the telegram is the course's own, like the two records.
+    assert len(members) == 3 and BUNDLED_DOCUMENT_ID not in members
