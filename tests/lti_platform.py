@@ -21,7 +21,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fake_openai import loopback_server
 from ui.courses import COOKIE as COURSE_COOKIE
-from ui.lti import CONTEXT, DEPLOYMENT, LTI, ROLES, STATE_COOKIE, Platform
+from ui.lti import (
+    CONTEXT,
+    CUSTOM,
+    DEEP_LINKING,
+    DEPLOYMENT,
+    LTI,
+    ROLES,
+    STATE_COOKIE,
+    Platform,
+)
 
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
@@ -40,6 +49,10 @@ class CoursePlatform:
     kid: str = "platform-key-1"
     client_id: str = "archive-qa-tool"
     deployment_id: str = "deployment-1"
+    tool_url: str = ""
+    """The tool its course pages open (set by the first course page asked for)."""
+    placed: list[dict[str, Any]] = field(default_factory=list)
+    """The links teachers placed by deep linking, as the tool's signed responses gave them."""
 
     @property
     def registration(self) -> Platform:
@@ -72,7 +85,10 @@ class CoursePlatform:
     def course_page(self, query: Mapping[str, str]) -> str:
         """A course's page with the tool in an iframe, for a teacher or a student of it: the
         iframe starts the tool's login, saying who is launching in its login hint."""
-        hint = json.dumps([query["as"], query["id"], query["title"]])
+        self.tool_url = query["tool"]
+        hint = json.dumps(
+            [query["as"], query["id"], query["title"], query.get("kind", ""), query.get("link")]
+        )
         login = {
             "iss": self.url, "client_id": self.client_id, "login_hint": hint,
             "target_link_uri": f"{query['tool']}/lti/launch",
@@ -87,11 +103,21 @@ class CoursePlatform:
     def launch_page(self, query: Mapping[str, str]) -> str:
         """The authorization endpoint's answer to a tool's login: a page that posts the signed
         launch to the tool, in the user's browser."""
-        role, course_id, title = json.loads(query["login_hint"])
+        role, course_id, title, kind, link = json.loads(query["login_hint"])
+        changes: dict[str, Any] = {CONTEXT: {"id": course_id, "title": title}}
+        if kind == "place":  # a teacher adding the tool to a module: deep linking
+            changes |= {
+                LTI + "message_type": "LtiDeepLinkingRequest",
+                DEEP_LINKING + "deep_linking_settings": {
+                    "deep_link_return_url": f"{self.url}/placed", "data": "module-3",
+                    "accept_types": ["ltiResourceLink"],
+                },
+            }  # fmt: skip
+        if link is not None:  # a link placed before: its custom parameters come along
+            changes[CUSTOM] = self.placed[int(link)].get("custom", {})
         token = self.id_token(
-            query["nonce"], role=INSTRUCTOR if role == "teacher" else LEARNER,
-            changes={CONTEXT: {"id": course_id, "title": title}},
-        )  # fmt: skip
+            query["nonce"], role=INSTRUCTOR if role == "teacher" else LEARNER, changes=changes
+        )
         fields = "".join(
             f"<input type='hidden' name='{k}' value='{html.escape(v)}'>"
             for k, v in (("id_token", token), ("state", query["state"]))
@@ -100,6 +126,23 @@ class CoursePlatform:
             f"<!doctype html><form method='post' action='{html.escape(query['redirect_uri'])}'>"
             f"{fields}</form><script>document.forms[0].submit()</script>"
         )
+
+    def take_placement(self, signed: str) -> str:
+        """Check a tool's deep-linking response as a platform does (its signature against the
+        tool's published keys, and that it answers this platform's request) and keep its links;
+        the page the teacher then sees."""
+        keys = jwt.PyJWKClient(f"{self.tool_url}/lti/jwks.json")
+        claims = jwt.decode(
+            signed, keys.get_signing_key_from_jwt(signed).key, algorithms=["RS256"],
+            audience=self.url, issuer=self.client_id,
+        )  # fmt: skip
+        assert claims[LTI + "message_type"] == "LtiDeepLinkingResponse"
+        assert claims[DEPLOYMENT] == self.deployment_id
+        assert claims[DEEP_LINKING + "data"] == "module-3" and claims["nonce"]
+        items = claims[DEEP_LINKING + "content_items"]
+        self.placed += items
+        titles = ", ".join(html.escape(i["title"]) for i in items)
+        return f"<!doctype html><title>Placed</title><h1>Placed in the module</h1><p>{titles}</p>"
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -127,6 +170,17 @@ def lti_platform() -> Iterator[CoursePlatform]:
             else:
                 self._send("not here", "text/plain", 404)
 
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", "0"))
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            if urlsplit(self.path).path != "/placed":
+                self._send("not here", "text/plain", 404)
+                return
+            try:
+                self._send(served[0].take_placement(form["JWT"]), "text/html")
+            except (AssertionError, KeyError, jwt.InvalidTokenError) as exc:
+                self._send(f"refused: {exc!r}", "text/plain", 400)
+
         def _send(self, text: str, kind: str, status: int = 200) -> None:
             body = text.encode()
             self.send_response(status)
@@ -146,6 +200,7 @@ def lti_platform() -> Iterator[CoursePlatform]:
 def start_login(url: str, platform: CoursePlatform) -> tuple[str, str]:
     """The platform starts a login, as a course page's link does: the state and nonce the tool
     sent it on with (the state also as the cookie it set)."""
+    platform.tool_url = url
     started = httpx.get(
         f"{url}/lti/login",
         params={"iss": platform.url, "login_hint": "user-7", "client_id": platform.client_id,
@@ -178,6 +233,8 @@ class Member:
 
     cookie: str
     csrf: str
+    page: str = ""
+    """The page the launch landed on."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -188,18 +245,19 @@ class Member:
 def enter(
     url: str, platform: CoursePlatform, *, role: str = LEARNER,
     course: tuple[str, str] = ("course-201", "HIST 201: Cold War Asia"),
+    changes: Mapping[str, Any] | None = None, lands: str = "/lti/course/",
 ) -> Member:  # fmt: skip
-    """Launch the tool at `url` from `course` (id, title) as `role`, as a course page's link does,
-    and land on the course's page."""
+    """Launch the tool at `url` from `course` (id, title) as `role` (the id_token's claims
+    `changes`d), as a course page's link does, and land on the page it sends to, `lands`."""
     state, nonce = start_login(url, platform)
-    context = {"id": course[0], "title": course[1]}
-    launched = post_launch(url, platform.id_token(nonce, role=role, changes={CONTEXT: context}),
-                           state, state)  # fmt: skip
+    claims = {CONTEXT: {"id": course[0], "title": course[1]}, **(changes or {})}
+    launched = post_launch(url, platform.id_token(nonce, role=role, changes=claims), state, state)
     assert launched.status_code == 303, launched.text
-    assert launched.headers["location"] == "/lti/course/"
+    assert launched.headers["location"] == lands
     cookie = launched.headers["set-cookie"]
     assert all(part in cookie for part in ("HttpOnly", "Secure", "SameSite=None", "Partitioned"))
     session = launched.cookies[COURSE_COOKIE]
-    page = httpx.get(f"{url}/lti/course/", headers={"cookie": f"{COURSE_COOKIE}={session}"})
+    page = httpx.get(f"{url}{lands}", headers={"cookie": f"{COURSE_COOKIE}={session}"})
     assert page.status_code == 200, page.text
-    return Member(session, re.search(r'data-csrf="([^"]*)"', page.text)[1])  # type: ignore[index]
+    token = re.search(r"""(?:data-csrf="|name='csrf' value=')([^"']*)""", page.text)
+    return Member(session, token[1] if token else "", page.text)

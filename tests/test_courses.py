@@ -30,7 +30,7 @@ from tests.lti_platform import (
 from ui.app import build_app
 from ui.courses import COOKIE, Course
 from ui.guards import Limits
-from ui.lti import CONTEXT, Launch, Platform, Tool, ToolKey
+from ui.lti import CONTEXT, CUSTOM, DEEP_LINKING, LTI, Launch, Platform, Tool, ToolKey
 from vectorstore.privacy import privacy_of
 
 FRUS = Path(__file__).parents[1] / "eval" / "corpus" / "frus1951v07p2"
@@ -266,6 +266,41 @@ def test_only_a_courses_own_teachers_teach_it(roles: list[str], teaches: bool) -
     assert launch.teaches is teaches
 
 
+def test_a_teacher_places_a_documents_study_materials_and_its_link_opens_them(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    study = f"study:{course['own'][0]}"
+    teacher = enter(url, platform, role=INSTRUCTOR, changes=_placing(platform), lands="/lti/place/")
+    assert (
+        f"value='{study}'" in teacher.page
+        and f"value='study:{BUNDLED_DOCUMENT_ID}'" in teacher.page
+    )
+    place = f"{url}/lti/place/"
+    cookie = {"cookie": teacher.headers["cookie"]}
+    tokenless = httpx.post(place, data={"place": study}, headers=cookie)
+    assert tokenless.status_code == 403 and "CSRF token" in tokenless.text
+    unoffered = httpx.post(place, data={"place": "study:x", "csrf": teacher.csrf}, headers=cookie)
+    assert unoffered.status_code == 400
+    placed = httpx.post(place, data={"place": study, "csrf": teacher.csrf}, headers=cookie)
+    assert placed.status_code == 200, placed.text
+    back = re.search(r"action='([^']*)'.*name='JWT' value='([^']*)'", placed.text)
+    assert back and back[1] == f"{platform.url}/placed"
+    assert "Placed in the module" in platform.take_placement(back[2])  # checks the signature
+    link = platform.placed[-1]
+    assert link["custom"] == {"archive_qa": study} and link["url"] == f"{url}/lti/launch"
+    # A student follows the placed link: it opens that document's study materials.
+    student = enter(url, platform, changes={CUSTOM: link["custom"]})
+    assert f'src="/embed/?study={course["own"][0]}&amp;chat=0"' in student.page
+    # Only a teacher places the tool.
+    state, nonce = start_login(url, platform)
+    claims = {
+        CONTEXT: {"id": "course-201", "title": "HIST 201: Cold War Asia"},
+        **_placing(platform),
+    }
+    refused = post_launch(url, platform.id_token(nonce, changes=claims), state, state)
+    assert refused.status_code == 400 and "only the course&#x27;s teachers place" in refused.text
+
+
 def test_a_session_that_is_forged_or_over_is_no_session(url: str, tool: Tool) -> None:
     course = Course("HIST 201: Cold War Asia", "HIST 201", teaches=True, csrf="t")
     forged = Tool([], ToolKey(tool.key.path.with_name("other.pem"))).sessions.issue(course)
@@ -332,3 +367,14 @@ def test_in_chromium_a_teacher_fills_a_course_and_a_student_asks_it_inside_the_p
     members = courses.library.for_members_of(name).document_ids()
     # The teacher's copy of the telegram is the course's own, like the two records.
     assert len(members) == 3 and BUNDLED_DOCUMENT_ID not in members
+
+
+def _placing(platform: CoursePlatform) -> dict[str, Any]:
+    """The claims of a deep-linking launch: a teacher adding the tool to a module."""
+    return {
+        LTI + "message_type": "LtiDeepLinkingRequest",
+        DEEP_LINKING + "deep_linking_settings": {
+            "deep_link_return_url": f"{platform.url}/placed", "data": "module-3",
+            "accept_types": ["ltiResourceLink"],
+        },
+    }  # fmt: skip

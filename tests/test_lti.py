@@ -68,9 +68,13 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
         {"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "deployment-9"},
         "the deployment 'deployment-9' is not registered",
     ),
-    "not a resource link": (
+    "another kind of message": (
+        {"https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiSubmissionReviewRequest"},
+        "only a resource-link or a deep-linking launch",
+    ),
+    "deep linking with nowhere to return": (
         {"https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingRequest"},
-        "only a resource-link launch",
+        "does not say where to return",
     ),
     "not LTI 1.3": ({"https://purl.imsglobal.org/spec/lti/claim/version": "1.1"}, "not LTI 1.3.0"),
     "another nonce": ({"nonce": "made-up"}, "was not issued here or was used already"),

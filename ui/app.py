@@ -30,6 +30,7 @@ from ui.courses import Sessions
 from ui.guards import Guard, Limits
 from ui.lti import Tool, ToolKey, load_platforms, serve_lti
 from ui.page import build_blocks
+from ui.placing import serve_placing
 
 _log = logging.getLogger(__name__)
 _STATIC = Path(__file__).parent / "static"
@@ -91,6 +92,7 @@ def build_app(
     serve_api(api, service)
     if lti is not None:
         serve_lti(api, lti, archive.library)
+        serve_placing(api, lti, archive.library)
     _add_probes(api, archive)
     app = _mount_pages(api, archive, limits, admin_token, sessions)
     app.add_middleware(Guard, limits=replace(limits, admin_token=admin_token))

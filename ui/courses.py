@@ -17,9 +17,10 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 import jwt
 
@@ -34,13 +35,29 @@ _PAGE = Path(__file__).parent / "static" / "course.html"
 
 
 @dataclass(frozen=True)
+class Placing:
+    """A teacher's deep-linking launch, placing archive-qa in the course: the platform and
+    deployment it came through, where to send what is placed, and the platform's data to send
+    back with it."""
+
+    issuer: str
+    client_id: str
+    deployment_id: str
+    return_url: str
+    data: str | None = None
+
+
+@dataclass(frozen=True)
 class Course:
-    """A course session: the collection it opens, its title, and whether its holder teaches."""
+    """A course session: the collection it opens, its title, whether its holder teaches, what
+    the link they followed places (`PLACES`), and for a teacher placing the tool, where to."""
 
     collection: str
     title: str
     teaches: bool
     csrf: str
+    place: str = "ask"
+    placing: Placing | None = None
 
     def check_change(self, headers: Mapping[str, str]) -> None:
         """`ReadOnlyError` unless this session may change the course, and the request sends
@@ -65,7 +82,8 @@ class Sessions:
         """The cookie's value for `course`."""
         claims = {
             "col": course.collection, "title": course.title, "teach": course.teaches,
-            "csrf": course.csrf, "exp": int(time.time()) + self.life,
+            "csrf": course.csrf, "place": course.place, "exp": int(time.time()) + self.life,
+            "placing": asdict(course.placing) if course.placing else None,
         }  # fmt: skip
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
@@ -80,7 +98,11 @@ class Sessions:
             )
         except jwt.InvalidTokenError:
             return None
-        return Course(claims["col"], claims["title"], bool(claims["teach"]), claims["csrf"])
+        placing = Placing(**claims["placing"]) if claims.get("placing") else None
+        return Course(
+            claims["col"], claims["title"], bool(claims["teach"]), claims["csrf"],
+            claims.get("place") or "ask", placing,
+        )  # fmt: skip
 
     def set_cookie(self, course: Course) -> str:
         """The Set-Cookie header's value for `course` (written by hand: Python before 3.14
@@ -102,13 +124,26 @@ def kept_in(scope: Scope | None, course: Course | None) -> Scope | None:
 
 
 def course_page(course: Course) -> str:
-    """The page a launch lands on: the course's chat, and for its teachers its documents."""
+    """The page a launch lands on: what its link places (the course's chat, a document's, its
+    study materials), and for its teachers the course's documents."""
     filled = {
         "title": html.escape(course.title), "role": "teacher" if course.teaches else "student",
+        "frame": html.escape(embed_of(course.place)),
         "csrf": html.escape(course.csrf) if course.teaches else "",
         "kinds": ", ".join(SUPPORTED_SUFFIXES), "accept": ",".join(SUPPORTED_SUFFIXES),
     }  # fmt: skip
     return re.sub(r"%%(\w+)%%", lambda m: filled[m.group(1)], _page())
+
+
+def embed_of(place: str) -> str:
+    """The embed that shows what a link places: ``ask`` (the course's chat), ``document:ID``
+    (the chat about one document) or ``study:ID`` (its study materials)."""
+    kind, _, document_id = place.partition(":")
+    if kind == "document" and document_id:
+        return f"/embed/?{urlencode({'document': document_id})}"
+    if kind == "study" and document_id:
+        return f"/embed/?{urlencode({'study': document_id, 'chat': '0'})}"
+    return "/embed/"
 
 
 @cache

@@ -38,13 +38,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from qa.errors import ArchiveQAError, LaunchError
 from qa.library import Library
-from ui.courses import Course, Sessions, course_page
+from ui.courses import Course, Placing, Sessions, course_page
 
 _log = logging.getLogger(__name__)
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 ROLES = LTI + "roles"
 CONTEXT = LTI + "context"
+CUSTOM = LTI + "custom"
 DEPLOYMENT = LTI + "deployment_id"
+DEEP_LINKING = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 STATE_COOKIE = "aqa_lti_state"
 _NONCE_LIFE = 600.0  # seconds a login's nonce waits for its launch
 _LEEWAY = 60  # seconds of clock difference forgiven between platform and tool
@@ -174,6 +176,11 @@ class Launch:
     roles: tuple[str, ...]
     course_id: str | None
     course_title: str | None
+    place: str = "ask"
+    """What the link followed places (its `archive_qa` custom parameter, set when it was
+    placed by deep linking): see `ui.courses.embed_of`."""
+    placing: Placing | None = None
+    """For a deep-linking launch: where to send what the teacher places."""
 
     @property
     def teaches(self) -> bool:
@@ -250,15 +257,20 @@ class Tool:
         deployment = str(claims.get(DEPLOYMENT, ""))
         if deployment not in platform.deployment_ids:
             raise LaunchError(f"the deployment {deployment!r} is not registered for this tool.")
-        if claims.get(LTI + "message_type") != "LtiResourceLinkRequest":
-            raise LaunchError("only a resource-link launch opens archive-qa here.")
+        kind = claims.get(LTI + "message_type")
+        if kind not in {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}:
+            raise LaunchError("only a resource-link or a deep-linking launch opens archive-qa.")
         if claims.get(LTI + "version") != "1.3.0":
             raise LaunchError("the launch is not LTI 1.3.0.")
         context = claims.get(CONTEXT) or {}
+        placing = (
+            _placing(claims, platform, deployment) if kind == "LtiDeepLinkingRequest" else None
+        )
         return Launch(
             platform=platform, deployment_id=deployment, user=str(claims["sub"]),
             name=claims.get("name"), roles=tuple(claims.get(ROLES) or ()),
             course_id=context.get("id"), course_title=context.get("title"),
+            place=str((claims.get(CUSTOM) or {}).get("archive_qa") or "ask"), placing=placing,
         )  # fmt: skip
 
     def _verified(self, id_token: str, platform: Platform) -> dict[str, Any]:
@@ -301,6 +313,19 @@ class Tool:
         )
 
 
+def _placing(claims: Mapping[str, Any], platform: Platform, deployment: str) -> Placing:
+    """Where a deep-linking launch's placement goes back to; `LaunchError` if it cannot."""
+    settings = claims.get(DEEP_LINKING + "deep_linking_settings") or {}
+    if not settings.get("deep_link_return_url"):
+        raise LaunchError("the deep-linking launch does not say where to return (return URL).")
+    if "ltiResourceLink" not in (settings.get("accept_types") or ()):
+        raise LaunchError("the platform does not take links to place here (accept_types).")
+    return Placing(
+        platform.issuer, platform.client_id, deployment, str(settings["deep_link_return_url"]),
+        settings.get("data"),
+    )  # fmt: skip
+
+
 def serve_lti(app: FastAPI, tool: Tool, library: Library) -> None:
     """Put the tool's routes on `app`: ``/lti/login``, ``/lti/launch``, ``/lti/jwks.json``, and
     ``/lti/course/``, the course's page a launch lands on (its collection kept in `library`)."""
@@ -337,7 +362,9 @@ def serve_lti(app: FastAPI, tool: Tool, library: Library) -> None:
         except LaunchError as exc:
             return _refused(str(exc))
         _log.info("LTI launch into %r as %s", course.collection, _role(course))
-        landed = RedirectResponse("/lti/course/", status_code=303)
+        landed = RedirectResponse(
+            "/lti/place/" if course.placing else "/lti/course/", status_code=303
+        )
         landed.headers.append("set-cookie", tool.sessions.set_cookie(course))
         return landed
 
@@ -363,6 +390,8 @@ def _course_of(library: Library, launched: Launch) -> Course:
     its first teacher's launch and named after the course."""
     if not launched.course_id:
         raise LaunchError("archive-qa opens from a course: launch it from a course's page.")
+    if launched.placing and not launched.teaches:
+        raise LaunchError("only the course's teachers place archive-qa in it.")
     platform = launched.platform
     key = f"lti\n{platform.issuer}\n{platform.client_id}\n{launched.course_id}"
     title = launched.course_title or f"Course {launched.course_id}"
@@ -372,7 +401,8 @@ def _course_of(library: Library, launched: Launch) -> Course:
             "your teacher has not opened archive-qa in this course yet: it is ready once they "
             "have launched it once."
         )
-    return Course(collection, title, launched.teaches, secrets.token_urlsafe(24))
+    csrf = secrets.token_urlsafe(24)
+    return Course(collection, title, launched.teaches, csrf, launched.place, launched.placing)
 
 
 def _role(course: Course) -> str:

@@ -143,7 +143,7 @@ def configure(
     and the documents it asks (those of `course`, in a course's session)."""
     query = dict(request.query_params)
     if course is not None:
-        query |= {"collection": course.collection, "title": course.title, "document": ""}
+        query |= {"collection": course.collection, "title": course.title}
     library = seen_by(archive.library, course)
     wanted = _switched_on(query.get("starters"))
     # The starter questions are about the bundled telegram: none once it has been removed.
