@@ -7,6 +7,7 @@ from vectorstore.errors import (
     BusyError,
     DocumentConflictError,
     FolderInUseError,
+    GradebookError,
     LaunchError,
     LoadError,
     ModelMismatchError,
@@ -18,7 +19,8 @@ from vectorstore.errors import (
 )
 
 __all__ = [
-    "ArchiveQAError", "BusyError", "DocumentConflictError", "FolderInUseError", "LaunchError",
+    "ArchiveQAError", "BusyError", "DocumentConflictError", "FolderInUseError", "GradebookError",
+    "LaunchError",
     "LoadError", "ModelMismatchError", "ModelServerError", "NotFoundError", "QuestionError",
     "ReadOnlyError", "StoreError",
 ]  # fmt: skip

@@ -22,12 +22,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.fake_openai import loopback_server
 from ui.courses import COOKIE as COURSE_COOKIE
 from ui.lti import (
+    AGS_ENDPOINT,
     CONTEXT,
     CUSTOM,
     DEEP_LINKING,
     DEPLOYMENT,
     LTI,
     ROLES,
+    SCORE_SCOPE,
     STATE_COOKIE,
     Platform,
 )
@@ -53,12 +55,20 @@ class CoursePlatform:
     """The tool its course pages open (set by the first course page asked for)."""
     placed: list[dict[str, Any]] = field(default_factory=list)
     """The links teachers placed by deep linking, as the tool's signed responses gave them."""
+    scores: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """The scores the gradebook took: (line item, score)."""
+    down: bool = False
+    """While set, the gradebook answers 503 (a platform being upgraded)."""
+    tokens: set[str] = field(default_factory=set)
+    tries: int = 0
+    """How many scores were posted to the gradebook, taken or not."""
 
     @property
     def registration(self) -> Platform:
         return Platform(
             issuer=self.url, client_id=self.client_id, deployment_ids=(self.deployment_id,),
             login_url=f"{self.url}/auth", jwks_url=f"{self.url}/jwks",
+            token_url=f"{self.url}/token",
         )  # fmt: skip
 
     def id_token(
@@ -114,7 +124,10 @@ class CoursePlatform:
                 },
             }  # fmt: skip
         if link is not None:  # a link placed before: its custom parameters come along
-            changes[CUSTOM] = self.placed[int(link)].get("custom", {})
+            placed = self.placed[int(link)]
+            changes[CUSTOM] = placed.get("custom", {})
+            if "lineitem_url" in placed:  # graded: the tool may post its scores
+                changes[AGS_ENDPOINT] = {"scope": [SCORE_SCOPE], "lineitem": placed["lineitem_url"]}
         token = self.id_token(
             query["nonce"], role=INSTRUCTOR if role == "teacher" else LEARNER, changes=changes
         )
@@ -140,9 +153,40 @@ class CoursePlatform:
         assert claims[DEPLOYMENT] == self.deployment_id
         assert claims[DEEP_LINKING + "data"] == "module-3" and claims["nonce"]
         items = claims[DEEP_LINKING + "content_items"]
-        self.placed += items
+        for item in items:  # a graded item: the platform makes its gradebook column
+            if "lineItem" in item:
+                assert item["lineItem"]["scoreMaximum"] > 0
+                item["lineitem_url"] = f"{self.url}/lineitems/{len(self.placed)}"
+            self.placed.append(item)
         titles = ", ".join(html.escape(i["title"]) for i in items)
         return f"<!doctype html><title>Placed</title><h1>Placed in the module</h1><p>{titles}</p>"
+
+    def give_token(self, form: Mapping[str, str]) -> dict[str, Any]:
+        """An access token for the tool, once its client assertion checks out (OAuth2 client
+        credentials with a JWT signed by the tool's key)."""
+        assert form["grant_type"] == "client_credentials" and SCORE_SCOPE in form["scope"]
+        assertion = form["client_assertion"]
+        keys = jwt.PyJWKClient(f"{self.tool_url}/lti/jwks.json")
+        jwt.decode(
+            assertion, keys.get_signing_key_from_jwt(assertion).key, algorithms=["RS256"],
+            audience=f"{self.url}/token", issuer=self.client_id,
+        )  # fmt: skip
+        token = uuid.uuid4().hex
+        self.tokens.add(token)
+        return {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+
+    def take_score(self, lineitem: str, authorization: str, kind: str, body: bytes) -> int:
+        """The gradebook's status for a score posted to `lineitem`, kept when taken."""
+        self.tries += 1
+        if self.down:
+            return 503
+        if authorization.removeprefix("Bearer ") not in self.tokens:
+            return 401
+        if lineitem not in {p.get("lineitem_url") for p in self.placed}:
+            return 404  # a column deleted, or never made
+        assert kind == "application/vnd.ims.lis.v1.score+json"
+        self.scores.append((lineitem, json.loads(body)))
+        return 200
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -171,13 +215,23 @@ def lti_platform() -> Iterator[CoursePlatform]:
                 self._send("not here", "text/plain", 404)
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("content-length", "0"))
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-            if urlsplit(self.path).path != "/placed":
-                self._send("not here", "text/plain", 404)
-                return
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            path, platform = urlsplit(self.path).path, served[0]
             try:
-                self._send(served[0].take_placement(form["JWT"]), "text/html")
+                if path == "/placed":
+                    self._send(platform.take_placement(form["JWT"]), "text/html")
+                elif path == "/token":
+                    self._send(json.dumps(platform.give_token(form)), "application/json")
+                elif path.startswith("/lineitems/") and path.endswith("/scores"):
+                    status = platform.take_score(
+                        f"{platform.url}{path.removesuffix('/scores')}",
+                        self.headers.get("authorization", ""),
+                        self.headers.get("content-type", ""), body,
+                    )  # fmt: skip
+                    self._send("{}", "application/json", status)
+                else:
+                    self._send("not here", "text/plain", 404)
             except (AssertionError, KeyError, jwt.InvalidTokenError) as exc:
                 self._send(f"refused: {exc!r}", "text/plain", 400)
 

@@ -7,6 +7,7 @@ that signs for real (tests/lti_platform.py)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,20 @@ from tests.lti_platform import (
 )
 from ui.app import build_app
 from ui.courses import COOKIE, Course
+from ui.grades import Gradebook
 from ui.guards import Limits
-from ui.lti import CONTEXT, CUSTOM, DEEP_LINKING, LTI, Launch, Platform, Tool, ToolKey
+from ui.lti import (
+    AGS_ENDPOINT,
+    CONTEXT,
+    CUSTOM,
+    DEEP_LINKING,
+    LTI,
+    SCORE_SCOPE,
+    Launch,
+    Platform,
+    Tool,
+    ToolKey,
+)
 from vectorstore.privacy import privacy_of
 
 FRUS = Path(__file__).parents[1] / "eval" / "corpus" / "frus1951v07p2"
@@ -58,7 +71,10 @@ def courses(tmp_path_factory: pytest.TempPathFactory) -> Archive:
 @pytest.fixture(scope="module")
 def url(courses: Archive, tool: Tool) -> Iterator[str]:
     # A read-only server, as a public one is: a course's teachers change their course all the same.
-    with serving(build_app(courses, Limits(read_only=True), lti=tool)) as served:
+    # A score the gradebook did not take is sent again after a fifth of a second.
+    gradebook = Gradebook(tool, courses.store, retries=(0.2,))
+    app = build_app(courses, Limits(read_only=True), lti=tool, gradebook=gradebook)
+    with serving(app) as served:
         yield served
 
 
@@ -301,6 +317,77 @@ def test_a_teacher_places_a_documents_study_materials_and_its_link_opens_them(
     assert refused.status_code == 400 and "only the course&#x27;s teachers place" in refused.text
 
 
+def test_a_students_first_attempt_is_graded_and_reaches_the_gradebook_once(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    link = _place(url, platform, f"quiz:{course['own'][1]}")
+    assert link["lineItem"]["scoreMaximum"] > 0 and link["lineItem"]["resourceId"].startswith(
+        "quiz:"
+    )
+    student = _follow(url, platform, link)
+    assert 'src="/lti/quiz/"' in student.page
+    quiz = httpx.get(f"{url}/lti/quiz/", headers=student.headers).text
+    # No key in the page: not in a class, not in a field's name.
+    names = set(re.findall(r"type='radio' name='([^']+)'", quiz))
+    assert "aqa-key" not in quiz and names == {f"q{n}" for n in range(1, len(names) + 1)}
+    assert len(names) == link["lineItem"]["scoreMaximum"]
+    # Nor anywhere else a student of the course can read.
+    own = httpx.get(f"{url}/api/documents/{course['own'][1]}/study", headers=student.headers)
+    assert own.status_code == 200 and own.json()["quiz"] == []
+    answers = {**_hidden(quiz), **{name: "A" for name in names}, "q1": "<img src=x>"}
+    before = len(platform.scores)
+    result = httpx.post(f"{url}/lti/quiz/", data=answers, headers=student.headers).text
+    right = int(re.search(r"You answered (\d+) of", result)[1])  # type: ignore[index]
+    assert "its score is in the course&#x27;s gradebook" in result and "<blockquote>" in result
+    assert "&lt;img src=x&gt;" in result and "<img" not in result
+    ((lineitem, score),) = platform.scores[before:]
+    assert lineitem == link["lineitem_url"] and score["scoreGiven"] == right
+    assert score["scoreMaximum"] == len(names) and score["gradingProgress"] == "FullyGraded"
+    # Every later attempt is practice: shown, never sent.
+    again = httpx.post(f"{url}/lti/quiz/", data=answers | {"q1": "B"}, headers=student.headers)
+    assert f"Your first attempt is the graded one ({right} of" in again.text
+    assert len(platform.scores) == before + 1
+    forged = httpx.post(f"{url}/lti/quiz/", data=answers | {"csrf": "x"}, headers=student.headers)
+    assert forged.status_code == 403 and len(platform.scores) == before + 1
+    stale = httpx.post(f"{url}/lti/quiz/", data=answers | {"version": "0"}, headers=student.headers)
+    assert stale.status_code == 409 and "changed since you opened it" in stale.text
+
+
+def test_a_score_the_gradebook_did_not_take_is_sent_once_it_does(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    student = _follow(url, platform, _place(url, platform, f"quiz:{course['own'][0]}"))
+    quiz = httpx.get(f"{url}/lti/quiz/", headers=student.headers).text
+    before = len(platform.scores)
+    platform.down = True
+    try:
+        result = httpx.post(f"{url}/lti/quiz/", data=_hidden(quiz), headers=student.headers)
+        assert "did not answer: the score will reach it when it does" in result.text
+        time.sleep(1.0)  # tried again, and again refused
+        assert len(platform.scores) == before
+    finally:
+        platform.down = False
+    deadline = time.monotonic() + 20
+    while len(platform.scores) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # nothing more comes: sent once
+    ((_, score),) = platform.scores[before:]
+    assert score["scoreGiven"] == 0  # nothing was answered
+
+
+def test_a_score_the_gradebook_refuses_for_good_is_not_sent_again(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    link = _place(url, platform, f"quiz:{course['own'][0]}")
+    student = _follow(url, platform, link | {"lineitem_url": f"{platform.url}/lineitems/deleted"})
+    quiz = httpx.get(f"{url}/lti/quiz/", headers=student.headers).text
+    tries = platform.tries
+    result = httpx.post(f"{url}/lti/quiz/", data=_hidden(quiz), headers=student.headers)
+    assert "refused its score: tell your teacher" in result.text
+    time.sleep(1.0)  # retries come every fifth of a second here: none came
+    assert platform.tries == tries + 1
+
+
 def test_a_session_that_is_forged_or_over_is_no_session(url: str, tool: Tool) -> None:
     course = Course("HIST 201: Cold War Asia", "HIST 201", teaches=True, csrf="t")
     forged = Tool([], ToolKey(tool.key.path.with_name("other.pem"))).sessions.issue(course)
@@ -346,6 +433,14 @@ def test_in_chromium_a_teacher_fills_a_course_and_a_student_asks_it_inside_the_p
     expect(frame.locator("#status")).to_contain_text("0025.txt: added", timeout=120_000)
     expect(frame.locator("#document-list li")).to_have_count(3)
     screenshot(page, "course-teacher")
+    # From a module, the teacher places the telegram's quiz as a graded activity.
+    page.goto(f"{platform.url}/course?{urlencode(course | {'as': 'teacher', 'kind': 'place'})}")
+    frame = page.frame_locator("#tool")
+    frame.get_by_label(re.compile("Graded quiz: Ciphered telegram")).check(timeout=30_000)
+    screenshot(page, "course-placing")
+    frame.get_by_role("button", name="Place it").click()
+    expect(frame.get_by_role("heading", name="Placed in the module")).to_be_visible(timeout=60_000)
+    link = len(platform.placed) - 1
     teaching.close()
 
     studying = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -362,7 +457,22 @@ def test_in_chromium_a_teacher_fills_a_course_and_a_student_asks_it_inside_the_p
     chat.get_by_role("button", name="Ask", exact=True).click()
     expect(chat.locator("#aqa-chat a.aqa-cite").first).to_be_visible(timeout=60_000)
     screenshot(page, "course-student")
+    # The student follows the placed link, takes the quiz, and the gradebook gets one score.
+    before = len(platform.scores)
+    page.goto(f"{platform.url}/course?{urlencode(course | {'as': 'student', 'link': link})}")
+    quiz = page.frame_locator("#tool").frame_locator("#chat")
+    expect(quiz.get_by_role("heading", name=re.compile("^Quiz: "))).to_be_visible(timeout=60_000)
+    choices = quiz.locator("input[type=radio][value=B]")
+    questions = choices.count()
+    for i in range(questions):
+        choices.nth(i).check()
+    quiz.get_by_role("button", name="Hand it in").click()
+    expect(quiz.get_by_text("its score is in the course's gradebook")).to_be_visible(timeout=60_000)
+    screenshot(page, "course-quiz-result")
     studying.close()
+    ((lineitem, score),) = platform.scores[before:]
+    assert lineitem == platform.placed[link]["lineitem_url"]
+    assert score["scoreMaximum"] == questions > 0
     (name,) = [n for n in privacy_of(courses.store).collections if n.startswith("HIST 500")]
     members = courses.library.for_members_of(name).document_ids()
     # The teacher's copy of the telegram is the course's own, like the two records.
@@ -378,3 +488,27 @@ def _placing(platform: CoursePlatform) -> dict[str, Any]:
             "accept_types": ["ltiResourceLink"],
         },
     }  # fmt: skip
+
+
+def _place(url: str, platform: CoursePlatform, place: str) -> dict[str, Any]:
+    """HIST 201's teacher places `place` in a module: the link the platform keeps."""
+    teacher = enter(url, platform, role=INSTRUCTOR, changes=_placing(platform), lands="/lti/place/")
+    form = {"place": place, "csrf": teacher.csrf}
+    placed = httpx.post(f"{url}/lti/place/", data=form, headers=teacher.headers, timeout=120)
+    back = re.search(r"name='JWT' value='([^']*)'", placed.text)
+    assert back, placed.text
+    platform.take_placement(back[1])
+    return platform.placed[-1]
+
+
+def _follow(url: str, platform: CoursePlatform, link: dict[str, Any]) -> Member:
+    """A student of HIST 201 follows a placed `link`, as the platform launches it."""
+    changes: dict[str, Any] = {CUSTOM: link["custom"]}
+    if "lineitem_url" in link:
+        changes[AGS_ENDPOINT] = {"scope": [SCORE_SCOPE], "lineitem": link["lineitem_url"]}
+    return enter(url, platform, changes=changes)
+
+
+def _hidden(page: str) -> dict[str, str]:
+    """A form's hidden fields."""
+    return dict(re.findall(r"type='hidden' name='([^']+)' value='([^']*)'", page))

@@ -92,6 +92,8 @@ def test_each_kind_of_bad_launch_is_refused_with_a_page_saying_why(
     refused = post_launch(tool_url, token, state, state)
     assert refused.status_code == 400 and "This launch was refused" in refused.text
     assert html.escape(why) in refused.text
+    logged = [r.getMessage() for r in caplog.records if r.name == "ui.lti"]
+    assert any(m.startswith("LTI launch refused") and why in m for m in logged), logged
 
 
 def test_a_replayed_launch_and_one_without_its_login_cookie_are_refused(

@@ -45,7 +45,7 @@ from qa.library import (
 )
 from qa.study import StudyPack, StudyQuestion
 from qa.study.edits import StudyEdits, apply_edits
-from ui.courses import Course, Sessions, kept_in, seen_by
+from ui.courses import Course, Sessions, for_reader, kept_in, seen_by
 from ui.format import chicago, long_date
 from ui.guards import bears, client_of, share_of
 from ui.jobs import Job, Jobs
@@ -405,7 +405,7 @@ def _as_edited(
     """A document's study materials as the teacher of the request's course (or of the
     collection it names) left them."""
     edits = served.archive.study_edits(document.id, served.edits_of(request, collection))
-    return apply_edits(made, edits, document)
+    return for_reader(apply_edits(made, edits, document), served.course_of(request))
 
 
 def _study(served: Service, document: Document) -> StudyPack | JSONResponse:

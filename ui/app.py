@@ -27,6 +27,8 @@ from qa.assembly import Archive, announce_server, open_archive, withdraw_server
 from qa.settings import Settings
 from ui.api import STUDY_WAIT, Service, serve_api
 from ui.courses import Sessions
+from ui.graded_quiz import serve_graded_quiz
+from ui.grades import Gradebook
 from ui.guards import Guard, Limits
 from ui.lti import Tool, ToolKey, load_platforms, serve_lti
 from ui.page import build_blocks
@@ -63,6 +65,7 @@ def build_app(
     admin_token: str | None = None,
     study_wait: float = STUDY_WAIT,
     lti: Tool | None = None,
+    gradebook: Gradebook | None = None,
 ) -> FastAPI:
     """The FastAPI app over `archive`: the chat page at ``/``, a chat-only page for iframes at
     ``/embed``, the JSON API with its docs at ``/docs`` (served locally, no CDN), and ``/healthz``
@@ -73,7 +76,8 @@ def build_app(
     and collection changes (HTTP 403), except to a request bearing `admin_token` (the command
     line's `ingest`, through the server that owns the store). A study-pack request waits
     `study_wait` seconds for its pack before answering 202. With `lti`, course sites launch it
-    through LTI 1.3 (``/lti/login``, ``/lti/launch``, ``/lti/jwks.json``; ui/lti.py).
+    through LTI 1.3 (``/lti/login``, ``/lti/launch``, ``/lti/jwks.json``; ui/lti.py), and
+    graded quizzes send their scores to the platforms' gradebooks through `gradebook`.
     """
     limits = limits or Limits()
     api = FastAPIOffline(title="archive-qa", description="Cited answers from archive documents.")
@@ -92,7 +96,10 @@ def build_app(
     serve_api(api, service)
     if lti is not None:
         serve_lti(api, lti, archive.library)
-        serve_placing(api, lti, archive.library)
+        serve_placing(api, lti, archive)
+        gradebook = gradebook or Gradebook(lti, archive.store)
+        gradebook.resume()  # scores left waiting before a restart
+        serve_graded_quiz(api, lti.sessions, archive, gradebook)
     _add_probes(api, archive)
     app = _mount_pages(api, archive, limits, admin_token, sessions)
     app.add_middleware(Guard, limits=replace(limits, admin_token=admin_token))

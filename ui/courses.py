@@ -23,10 +23,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import jwt
+from fastapi.responses import HTMLResponse
 
 from qa.answer import Scope
 from qa.errors import ReadOnlyError
 from qa.library import SUPPORTED_SUFFIXES, Library
+from qa.study import StudyPack
 
 COOKIE = "aqa_course"
 CSRF_HEADER = "x-csrf-token"
@@ -45,12 +47,27 @@ class Placing:
     deployment_id: str
     return_url: str
     data: str | None = None
+    lineitems: bool = True
+    """Whether the platform makes a gradebook column for a placed link that asks for one."""
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """A graded link's column in the course's gradebook, for one student: the platform (its
+    issuer and the tool's client id there), the column's URL, and the student as the platform
+    knows them."""
+
+    issuer: str
+    client_id: str
+    url: str
+    user: str
 
 
 @dataclass(frozen=True)
 class Course:
     """A course session: the collection it opens, its title, whether its holder teaches, what
-    the link they followed places (`PLACES`), and for a teacher placing the tool, where to."""
+    the link they followed places (`embed_of`), for a teacher placing the tool where to send
+    it back, and for a student following a graded link where the score goes."""
 
     collection: str
     title: str
@@ -58,12 +75,18 @@ class Course:
     csrf: str
     place: str = "ask"
     placing: Placing | None = None
+    lineitem: LineItem | None = None
 
     def check_change(self, headers: Mapping[str, str]) -> None:
         """`ReadOnlyError` unless this session may change the course, and the request sends
         its CSRF token back."""
         if not self.teaches:
             raise ReadOnlyError("only the course's teachers change its documents.")
+        self.check_sent(headers)
+
+    def check_sent(self, headers: Mapping[str, str]) -> None:
+        """`ReadOnlyError` unless the request sends this session's CSRF token back (a form or
+        a script of the course's page, not a page of another site)."""
         sent = headers.get(CSRF_HEADER, "")
         if not secrets.compare_digest(sent.encode(), self.csrf.encode()):
             raise ReadOnlyError(
@@ -84,6 +107,7 @@ class Sessions:
             "col": course.collection, "title": course.title, "teach": course.teaches,
             "csrf": course.csrf, "place": course.place, "exp": int(time.time()) + self.life,
             "placing": asdict(course.placing) if course.placing else None,
+            "lineitem": asdict(course.lineitem) if course.lineitem else None,
         }  # fmt: skip
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
@@ -99,9 +123,10 @@ class Sessions:
         except jwt.InvalidTokenError:
             return None
         placing = Placing(**claims["placing"]) if claims.get("placing") else None
+        lineitem = LineItem(**claims["lineitem"]) if claims.get("lineitem") else None
         return Course(
             claims["col"], claims["title"], bool(claims["teach"]), claims["csrf"],
-            claims.get("place") or "ask", placing,
+            claims.get("place") or "ask", placing, lineitem,
         )  # fmt: skip
 
     def set_cookie(self, course: Course) -> str:
@@ -123,6 +148,13 @@ def kept_in(scope: Scope | None, course: Course | None) -> Scope | None:
     return (scope or Scope()).kept_in(course.collection) if course else scope
 
 
+def for_reader(pack: StudyPack, course: Course | None) -> StudyPack:
+    """Study materials as the holder of `course`'s session reads them: a student of a course
+    takes its quizzes on their own page (ui/graded_quiz.py), where they may be graded, so their
+    materials hold no quiz and no key."""
+    return pack.model_copy(update={"quiz": []}) if course and not course.teaches else pack
+
+
 def course_page(course: Course) -> str:
     """The page a launch lands on: what its link places (the course's chat, a document's, its
     study materials), and for its teachers the course's documents."""
@@ -136,16 +168,39 @@ def course_page(course: Course) -> str:
 
 
 def embed_of(place: str) -> str:
-    """The embed that shows what a link places: ``ask`` (the course's chat), ``document:ID``
-    (the chat about one document) or ``study:ID`` (its study materials)."""
+    """The page that shows what a link places: ``ask`` (the course's chat), ``document:ID``
+    (the chat about one document), ``study:ID`` (its study materials) or ``quiz:ID`` (its quiz,
+    graded)."""
     kind, _, document_id = place.partition(":")
     if kind == "document" and document_id:
         return f"/embed/?{urlencode({'document': document_id})}"
     if kind == "study" and document_id:
         return f"/embed/?{urlencode({'study': document_id, 'chat': '0'})}"
+    if kind == "quiz" and document_id:
+        return "/lti/quiz/"  # the session says which: the page holds no key
     return "/embed/"
 
 
 @cache
 def _page() -> str:
     return _PAGE.read_text(encoding="utf-8")
+
+
+def plain_page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    """A page of the launch's own (a refusal, the placing choice, the graded quiz): `body`
+    (HTML, escaped by the caller) under `title`, in the course page's type and colours."""
+    return HTMLResponse(
+        f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{_PLAIN_STYLE}</style><body><h1>{html.escape(title)}</h1>{body}</body>"
+        "</html>",
+        status_code=status,
+    )
+
+
+_PLAIN_STYLE = (
+    "body{font:15px/1.5 system-ui,sans-serif;margin:16px;color:#292524}h1{font-size:1.3rem}"
+    "ul{list-style:none;padding:0}li{margin:10px 0}small{display:block;color:#57534e}"
+    "blockquote{margin:4px 0;padding-left:10px;border-left:3px solid #f59e0b;color:#44403c}"
+    ".score{font-size:1.2rem;font-weight:600}button{font:inherit;background:#b45309;color:#fff;"
+    "border:0;border-radius:6px;padding:6px 14px}"
+)

@@ -38,7 +38,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from qa.errors import ArchiveQAError, LaunchError
 from qa.library import Library
-from ui.courses import Course, Placing, Sessions, course_page
+from ui.courses import Course, LineItem, Placing, Sessions, course_page, plain_page
 
 _log = logging.getLogger(__name__)
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -47,6 +47,8 @@ CONTEXT = LTI + "context"
 CUSTOM = LTI + "custom"
 DEPLOYMENT = LTI + "deployment_id"
 DEEP_LINKING = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 STATE_COOKIE = "aqa_lti_state"
 _NONCE_LIFE = 600.0  # seconds a login's nonce waits for its launch
 _LEEWAY = 60  # seconds of clock difference forgiven between platform and tool
@@ -181,6 +183,8 @@ class Launch:
     placed by deep linking): see `ui.courses.embed_of`."""
     placing: Placing | None = None
     """For a deep-linking launch: where to send what the teacher places."""
+    lineitem: str | None = None
+    """For a graded link whose scores this tool may post: its gradebook column (line item)."""
 
     @property
     def teaches(self) -> bool:
@@ -264,13 +268,14 @@ class Tool:
             raise LaunchError("the launch is not LTI 1.3.0.")
         context = claims.get(CONTEXT) or {}
         placing = (
-            _placing(claims, platform, deployment) if kind == "LtiDeepLinkingRequest" else None
+            _placing_of(claims, platform, deployment) if kind == "LtiDeepLinkingRequest" else None
         )
         return Launch(
             platform=platform, deployment_id=deployment, user=str(claims["sub"]),
             name=claims.get("name"), roles=tuple(claims.get(ROLES) or ()),
             course_id=context.get("id"), course_title=context.get("title"),
             place=str((claims.get(CUSTOM) or {}).get("archive_qa") or "ask"), placing=placing,
+            lineitem=_lineitem(claims),
         )  # fmt: skip
 
     def _verified(self, id_token: str, platform: Platform) -> dict[str, Any]:
@@ -298,6 +303,10 @@ class Tool:
                 "the launch's nonce was not issued here or was used already (a replayed launch)."
             )
 
+    def platform(self, issuer: str, client_id: str) -> Platform:
+        """The platform registered for `issuer` and `client_id`; `LaunchError` if none is."""
+        return self._platform(issuer, [client_id])
+
     def _platform(self, issuer: str, client_ids: list[str] | None) -> Platform:
         """The platform registered for `issuer` and one of `client_ids` (any of its clients when
         none is given): Canvas Cloud is one issuer for every school, told apart by client id."""
@@ -313,7 +322,15 @@ class Tool:
         )
 
 
-def _placing(claims: Mapping[str, Any], platform: Platform, deployment: str) -> Placing:
+def _lineitem(claims: Mapping[str, Any]) -> str | None:
+    """The line item a launch lets this tool post scores to, if any."""
+    endpoint = claims.get(AGS_ENDPOINT) or {}
+    if SCORE_SCOPE not in (endpoint.get("scope") or ()):
+        return None
+    return str(endpoint["lineitem"]) if endpoint.get("lineitem") else None
+
+
+def _placing_of(claims: Mapping[str, Any], platform: Platform, deployment: str) -> Placing:
     """Where a deep-linking launch's placement goes back to; `LaunchError` if it cannot."""
     settings = claims.get(DEEP_LINKING + "deep_linking_settings") or {}
     if not settings.get("deep_link_return_url"):
@@ -322,7 +339,7 @@ def _placing(claims: Mapping[str, Any], platform: Platform, deployment: str) -> 
         raise LaunchError("the platform does not take links to place here (accept_types).")
     return Placing(
         platform.issuer, platform.client_id, deployment, str(settings["deep_link_return_url"]),
-        settings.get("data"),
+        settings.get("data"), lineitems=settings.get("accept_lineitem") is not False,
     )  # fmt: skip
 
 
@@ -372,11 +389,11 @@ def serve_lti(app: FastAPI, tool: Tool, library: Library) -> None:
     def course(request: Request) -> HTMLResponse:
         course = tool.sessions.course_of(request.cookies)
         if course is None:
-            return HTMLResponse(
-                "<!doctype html><title>Session ended</title><h1>This session has ended</h1><p>It "
-                "lasts a school day, and lives in this browser only: open archive-qa again from "
-                "the course.</p>",
-                status_code=401,
+            return plain_page(
+                "This session has ended",
+                "<p>It lasts a school day, and lives in this browser only: open archive-qa again "
+                "from the course.</p>",
+                401,
             )
         return HTMLResponse(course_page(course), headers={"cache-control": "no-store"})
 
@@ -401,8 +418,13 @@ def _course_of(library: Library, launched: Launch) -> Course:
             "your teacher has not opened archive-qa in this course yet: it is ready once they "
             "have launched it once."
         )
+    lineitem = None
+    if launched.lineitem and not launched.teaches:  # a student's score, for the gradebook
+        lineitem = LineItem(platform.issuer, platform.client_id, launched.lineitem, launched.user)
     csrf = secrets.token_urlsafe(24)
-    return Course(collection, title, launched.teaches, csrf, launched.place, launched.placing)
+    return Course(
+        collection, title, launched.teaches, csrf, launched.place, launched.placing, lineitem
+    )
 
 
 def _role(course: Course) -> str:
@@ -411,8 +433,4 @@ def _role(course: Course) -> str:
 
 def _refused(why: str) -> HTMLResponse:
     _log.warning("LTI launch refused: %s", why)
-    return HTMLResponse(
-        "<!doctype html><title>Launch refused</title><h1>This launch was refused</h1>"
-        f"<p>{html.escape(why)}</p>",
-        status_code=400,
-    )
+    return plain_page("This launch was refused", f"<p>{html.escape(why)}</p>", 400)

@@ -156,7 +156,7 @@ def configure(
     if not embed:
         return heading, gr.Column(visible=shown), scope
     studied = query.get("study")
-    materials = study_materials(archive, library, studied, collection) if studied else ""
+    materials = study_materials(archive, library, studied, collection, course) if studied else ""
     chatting = _switched_on(query.get("chat"))
     return (
         heading, gr.Column(visible=shown and chatting), scope,

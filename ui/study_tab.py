@@ -18,6 +18,7 @@ from qa.assembly import Archive
 from qa.errors import ArchiveQAError
 from qa.library import Document, Library
 from qa.study import SKILLS, Skill, StudyPack, timeline
+from ui.courses import Course, for_reader
 from ui.format import study_as_html, timeline_as_html, viewer_html
 from ui.guards import bears
 from ui.library_tab import EVERYTHING
@@ -242,18 +243,22 @@ def study_choices(library: Library) -> tuple[list[tuple[str, str]], list[tuple[s
 
 
 def study_materials(
-    archive: Archive, library: Library, document_id: str | None, collection: str | None = None
+    archive: Archive,
+    library: Library,
+    document_id: str | None,
+    collection: str | None = None,
+    course: Course | None = None,
 ) -> str:
     """A document's study materials as its teacher left them (for `collection`, if given), of
-    the documents `library` shows."""
+    the documents `library` shows, as the holder of `course`'s session reads them."""
     document = library.document(document_id) if document_id else None
     if document is None:
         return _CHOOSE
     try:
-        course = library.known_as(collection) if collection else None
+        edits_of = library.known_as(collection) if collection else None
     except ArchiveQAError as exc:
         return f"<p class='aqa-abstained'>{html.escape(str(exc))}</p>"
-    return study_materials_html(archive.study_as_edited(document, course))
+    return study_materials_html(for_reader(archive.study_as_edited(document, edits_of), course))
 
 
 def collection_timeline(library: Library, name: str | None) -> str:

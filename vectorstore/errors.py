@@ -115,5 +115,9 @@ class LaunchError(ArchiveQAError):
     """A course site's LTI 1.3 login or launch that cannot be let in (ui/lti.py)."""
 
 
+class GradebookError(ArchiveQAError):
+    """A course site's gradebook did not take a score (ui/grades.py): the score waits."""
+
+
 class ModelServerError(ArchiveQAError):
     """The local language model (ARCHIVE_QA_LOCAL_MODEL) cannot be served."""
