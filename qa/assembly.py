@@ -269,6 +269,11 @@ def admin_token(settings: Settings) -> str | None:
     return None if settings.chroma_host else owner_of(settings.archive_qa_data_dir).token
 
 
+def server_url(settings: Settings) -> str | None:
+    """The address of the server now serving the store's folder, as it left it there."""
+    return None if settings.chroma_host else owner_of(settings.archive_qa_data_dir).url
+
+
 @dataclass(frozen=True)
 class _Member:
     """An archive asked as a member of the private collection `member_of` asks it."""

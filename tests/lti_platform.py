@@ -62,6 +62,8 @@ class CoursePlatform:
     tokens: set[str] = field(default_factory=set)
     tries: int = 0
     """How many scores were posted to the gradebook, taken or not."""
+    registered: list[dict[str, Any]] = field(default_factory=list)
+    """What tools asked to register by dynamic registration."""
 
     @property
     def registration(self) -> Platform:
@@ -161,6 +163,31 @@ class CoursePlatform:
         titles = ", ".join(html.escape(i["title"]) for i in items)
         return f"<!doctype html><title>Placed</title><h1>Placed in the module</h1><p>{titles}</p>"
 
+    def openid_configuration(self, query: Mapping[str, str]) -> dict[str, Any]:
+        """The platform's OpenID configuration, as dynamic registration reads it (naming
+        another `issuer` when asked to, as a forged one would)."""
+        return {
+            "issuer": query.get("issuer", self.url), "authorization_endpoint": f"{self.url}/auth",
+            "token_endpoint": f"{self.url}/token", "jwks_uri": f"{self.url}/jwks",
+            "registration_endpoint": f"{self.url}/register",
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                "product_family_code": "moodle", "version": "4.5",
+                "messages_supported": [{"type": "LtiResourceLinkRequest"},
+                                       {"type": "LtiDeepLinkingRequest"}],
+            },
+        }  # fmt: skip
+
+    def take_registration(self, authorization: str, body: bytes) -> dict[str, Any]:
+        """Register a tool (with the registration token the platform gave its link): its client
+        id and deployment here, as Moodle answers."""
+        assert authorization == "Bearer registration-token-1"
+        asked = json.loads(body)
+        assert asked["token_endpoint_auth_method"] == "private_key_jwt"
+        self.registered.append(asked)
+        tool = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+        return asked | {"client_id": "dynamic-client-1", tool: asked[tool] | {
+            "deployment_id": "dynamic-deployment-1"}}  # fmt: skip
+
     def give_token(self, form: Mapping[str, str]) -> dict[str, Any]:
         """An access token for the tool, once its client assertion checks out (OAuth2 client
         credentials with a JWT signed by the tool's key)."""
@@ -211,6 +238,8 @@ def lti_platform() -> Iterator[CoursePlatform]:
                 self._send(served[0].course_page(query), "text/html")
             elif asked.path == "/auth":
                 self._send(served[0].launch_page(query), "text/html")
+            elif asked.path == "/.well-known/openid-configuration":
+                self._send(json.dumps(served[0].openid_configuration(query)), "application/json")
             else:
                 self._send("not here", "text/plain", 404)
 
@@ -219,7 +248,10 @@ def lti_platform() -> Iterator[CoursePlatform]:
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             path, platform = urlsplit(self.path).path, served[0]
             try:
-                if path == "/placed":
+                if path == "/register":
+                    given = platform.take_registration(self.headers.get("authorization", ""), body)
+                    self._send(json.dumps(given), "application/json")
+                elif path == "/placed":
                     self._send(platform.take_placement(form["JWT"]), "text/html")
                 elif path == "/token":
                     self._send(json.dumps(platform.give_token(form)), "application/json")

@@ -27,6 +27,7 @@ from tests.lti_platform import (
 from tests.test_cli import run
 from ui.app import build_app
 from ui.lti import Tool, ToolKey, load_platforms
+from ui.registration import invite
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +159,61 @@ def test_schools_on_one_issuer_are_told_apart_by_client_id(
         assert post_launch(url, token, state, state).status_code == 303
         # A state that is not ASCII is refused like any other mismatch, not a server error.
         assert post_launch(url, token, "état", "etat").status_code == 400
+
+
+def test_a_canvas_administrator_pastes_the_tools_configuration_from_its_url(tool_url: str) -> None:
+    found = httpx.get(f"{tool_url}/lti/canvas.json").json()
+    assert found["oidc_initiation_url"] == f"{tool_url}/lti/login"
+    assert found["target_link_uri"] == f"{tool_url}/lti/launch"
+    assert found["public_jwk_url"] == f"{tool_url}/lti/jwks.json"
+    assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in found["scopes"]
+    (canvas,) = found["extensions"]
+    assert canvas["privacy_level"] == "anonymous"  # no names, unless a teacher asks for them
+    kinds = {p["placement"]: p["message_type"] for p in canvas["settings"]["placements"]}
+    assert kinds["course_navigation"] == "LtiResourceLinkRequest"
+    assert kinds["assignment_selection"] == "LtiDeepLinkingRequest"
+
+
+def test_a_platform_registers_itself_through_an_administrators_invitation(
+    courses: Archive, platform: CoursePlatform, tmp_path: Path
+) -> None:
+    tool = Tool([], ToolKey(tmp_path / "lti-key.pem"))
+    code = invite(tmp_path)
+    assert (tmp_path / "lti-invites.json").stat().st_mode & 0o777 == 0o600
+    assert code not in (tmp_path / "lti-invites.json").read_text()  # kept hashed
+    configuration = f"{platform.url}/.well-known/openid-configuration"
+    query = {"openid_configuration": configuration, "registration_token": "registration-token-1"}
+    with serving(build_app(courses, lti=tool)) as url:
+        page = httpx.get(f"{url}/lti/register/{code}", params=query)
+        assert page.status_code == 200, page.text
+        assert "org.imsglobal.lti.close" in page.text and "dynamic-client-1" in page.text
+        asked = platform.registered[-1]
+        assert asked["initiate_login_uri"] == f"{url}/lti/login"
+        assert asked["redirect_uris"] == [f"{url}/lti/launch"]
+        assert asked["jwks_uri"] == f"{url}/lti/jwks.json"
+        (kept,) = load_platforms(tmp_path / "lti-platforms.json")
+        assert (kept.client_id, kept.deployment_ids) == (
+            "dynamic-client-1",
+            ("dynamic-deployment-1",),
+        )
+        assert kept.token_url == f"{platform.url}/token"
+        # The platform launches through its new registration at once.
+        registered = replace(platform, client_id="dynamic-client-1",
+                             deployment_id="dynamic-deployment-1")  # fmt: skip
+        enter(url, registered, role=INSTRUCTOR, course=("course-dr", "HIST 101"))
+        again = httpx.get(f"{url}/lti/register/{code}", params=query)
+        assert again.status_code == 400 and "used already" in again.text
+        # A configuration whose issuer is not where it was read from is not registered.
+        forged = f"{configuration}?issuer=https://lms.example.edu"
+        other = httpx.get(f"{url}/lti/register/{invite(tmp_path)}",
+                          params=query | {"openid_configuration": forged})  # fmt: skip
+        assert other.status_code == 400 and "not where it was read from" in other.text
+        assert len(load_platforms(tmp_path / "lti-platforms.json")) == 1
+
+
+def test_the_command_line_makes_a_registration_link(tmp_path: Path) -> None:
+    made = run(tmp_path / "db", "lti-invite", "--url", "https://qa.example.edu/")
+    assert made.returncode == 0, made.stderr
+    link = made.stdout.split()[0]
+    assert link.startswith("https://qa.example.edu/lti/register/") and len(link) > 60
+    assert "within a week" in made.stdout

@@ -33,6 +33,7 @@ from ui.guards import Guard, Limits
 from ui.lti import Tool, ToolKey, load_platforms, serve_lti
 from ui.page import build_blocks
 from ui.placing import serve_placing
+from ui.registration import serve_registration
 
 _log = logging.getLogger(__name__)
 _STATIC = Path(__file__).parent / "static"
@@ -100,6 +101,7 @@ def build_app(
         gradebook = gradebook or Gradebook(lti, archive.store)
         gradebook.resume()  # scores left waiting before a restart
         serve_graded_quiz(api, lti.sessions, archive, gradebook)
+        serve_registration(api, lti, lti.key.path.parent)  # the data folder, with the key
     _add_probes(api, archive)
     app = _mount_pages(api, archive, limits, admin_token, sessions)
     app.add_middleware(Guard, limits=replace(limits, admin_token=admin_token))

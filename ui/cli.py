@@ -167,6 +167,19 @@ def _add_service_commands(commands: argparse._SubParsersAction[argparse.Argument
     lti.add_argument("--token-url", help="the platform's OAuth2 token URL (for grades)")
     lti.set_defaults(run=librarian.register_platform)
 
+    invite = commands.add_parser(
+        "lti-invite",
+        help="make a link a course site's platform registers with (LTI Dynamic Registration)",
+        description="Make a registration link for one platform (Moodle, Brightspace ...): its "
+        "administrator pastes it where the platform adds a tool by URL. It is good for one "
+        "registration within a week.",
+    )
+    invite.add_argument(
+        "--url", metavar="URL", help="this server's address as the platform reaches it "
+        "(default: the running server's)",
+    )  # fmt: skip
+    invite.set_defaults(run=librarian.invite_platform)
+
     reset = commands.add_parser("reset", help="delete every indexed document (to rebuild)")
     reset.add_argument("--yes", action="store_true", help="confirm")
     reset.set_defaults(run=librarian.reset)

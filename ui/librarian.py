@@ -189,6 +189,20 @@ def register_platform(args: argparse.Namespace) -> int:
     return 0
 
 
+def invite_platform(args: argparse.Namespace) -> int:
+    from qa.assembly import server_url
+    from ui.registration import invite
+
+    folder = settings().archive_qa_data_dir
+    base = (args.url or server_url(settings()) or "http://127.0.0.1:7860").rstrip("/")
+    print(
+        f"{base}/lti/register/{invite(folder)}\n\nPaste this link where the platform adds a tool "
+        "by URL (Moodle: Site administration > Plugins > External tool > Manage tools > Tool "
+        "URL). It registers one platform, within a week."
+    )
+    return 0
+
+
 def token(args: argparse.Namespace) -> int:
     from qa.assembly import admin_token
 
