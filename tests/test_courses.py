@@ -388,6 +388,30 @@ def test_a_score_the_gradebook_refuses_for_good_is_not_sent_again(
     assert platform.tries == tries + 1
 
 
+def test_a_courses_teachers_read_what_its_students_asked_with_names_only_if_they_turn_them_on(
+    url: str, platform: CoursePlatform
+) -> None:
+    seminar = ("course-620", "HIST 620: Questions")
+    teacher = enter(url, platform, role=INSTRUCTOR, course=seminar)
+    student = enter(url, platform, course=seminar)  # the platform sends "Ada Student"
+    _ask(url, "What did Stalin offer?", student.headers)
+    (first,) = _asked(url, teacher, 1)
+    assert first["question"] == "What did Stalin offer?" and first["name"] is None
+    assert httpx.get(f"{url}/lti/asked", headers=student.headers).status_code == 403
+    cookie = {"cookie": teacher.headers["cookie"]}
+    assert httpx.put(f"{url}/lti/asked", json={"names": True}, headers=cookie).status_code == 403
+    named = httpx.put(f"{url}/lti/asked", json={"names": True}, headers=teacher.headers)
+    assert named.status_code == 200 and named.json()["names"] is True
+    _ask(url, "Who wrote the telegram?", student.headers)
+    newest, _ = _asked(url, teacher, 2)
+    assert newest == newest | {"question": "Who wrote the telegram?", "name": "Ada Student"}
+    elsewhere = enter(url, platform, role=INSTRUCTOR, course=SECOND)
+    assert all(
+        a["question"] not in {"What did Stalin offer?", "Who wrote the telegram?"}
+        for a in httpx.get(f"{url}/lti/asked", headers=elsewhere.headers).json()["asked"]
+    )
+
+
 def test_a_session_that_is_forged_or_over_is_no_session(url: str, tool: Tool) -> None:
     course = Course("HIST 201: Cold War Asia", "HIST 201", teaches=True, csrf="t")
     forged = Tool([], ToolKey(tool.key.path.with_name("other.pem"))).sessions.issue(course)
@@ -470,6 +494,9 @@ def test_in_chromium_a_teacher_fills_a_course_and_a_student_asks_it_inside_the_p
     expect(quiz.get_by_text("its score is in the course's gradebook")).to_be_visible(timeout=60_000)
     screenshot(page, "course-quiz-result")
     studying.close()
+    # The question asked on the page is kept for the course's teachers.
+    teacher = enter(url, platform, role=INSTRUCTOR, course=(course["id"], course["title"]))
+    assert "What did Stalin offer?" in [a["question"] for a in _asked(url, teacher, 1)]
     ((lineitem, score),) = platform.scores[before:]
     assert lineitem == platform.placed[link]["lineitem_url"]
     assert score["scoreMaximum"] == questions > 0
@@ -512,3 +539,16 @@ def _follow(url: str, platform: CoursePlatform, link: dict[str, Any]) -> Member:
 def _hidden(page: str) -> dict[str, str]:
     """A form's hidden fields."""
     return dict(re.findall(r"type='hidden' name='([^']+)' value='([^']*)'", page))
+
+
+def _asked(url: str, teacher: Member, count: int) -> list[dict[str, Any]]:
+    """What the course's students asked, as its teacher reads it, once `count` are kept (they
+    are written in the background)."""
+    deadline = time.monotonic() + 20
+    while True:
+        found: list[dict[str, Any]] = httpx.get(f"{url}/lti/asked", headers=teacher.headers).json()[
+            "asked"
+        ]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)

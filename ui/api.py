@@ -45,6 +45,7 @@ from qa.library import (
 )
 from qa.study import StudyPack, StudyQuestion
 from qa.study.edits import StudyEdits, apply_edits
+from ui.asked import AskedLog
 from ui.courses import Course, Sessions, for_reader, kept_in, seen_by
 from ui.format import chicago, long_date
 from ui.guards import bears, client_of, share_of
@@ -108,6 +109,8 @@ class Service:
     jobs: Jobs = field(default_factory=Jobs)
     studies: Jobs = field(default_factory=Jobs)
     sessions: Sessions | None = None
+    questions: AskedLog | None = None
+    """Where the questions a course's students ask are kept for its teachers (ui.asked)."""
     """The course sessions of LTI launches (ui.courses), when course sites launch this server."""
     _readers: anyio.CapacityLimiter | None = None
 
@@ -198,8 +201,10 @@ async def ask_api(request: Request, body: AskRequest, served: Served) -> Any:
     `"stream": true`, as server-sent events: each sentence once its citations are verified (as
     the model writes it, in LLM mode), then the whole answer. A model already writing as many
     answers as the server allows gives 503 with Retry-After."""
-    question, history = body.question, body.history
-    scope = kept_in(body.scope(), served.course_of(request))
+    question, history, course = body.question, body.history, served.course_of(request)
+    if course is not None and served.questions is not None:
+        served.questions.record(course, question)
+    scope = kept_in(body.scope(), course)
     if not body.stream:
         return await run_in_threadpool(served.archive.ask, question, history, scope)
     parts = _Reader(served.archive.stream(question, history, scope), served.stream_readers())

@@ -26,6 +26,7 @@ from fastapi_offline import FastAPIOffline
 from qa.assembly import Archive, announce_server, open_archive, withdraw_server
 from qa.settings import Settings
 from ui.api import STUDY_WAIT, Service, serve_api
+from ui.asked import AskedLog, serve_asked
 from ui.courses import Sessions
 from ui.graded_quiz import serve_graded_quiz
 from ui.grades import Gradebook
@@ -90,22 +91,32 @@ def build_app(
             allow_headers=["*"],
         )
     sessions = lti.sessions if lti is not None else None
+    questions = _serve_courses(api, lti, archive, gradebook) if lti is not None else None
     service = Service(
         archive, limits.max_upload_bytes, read_only=limits.read_only, admin_token=admin_token,
-        study_wait=study_wait, sessions=sessions,
+        study_wait=study_wait, sessions=sessions, questions=questions,
     )  # fmt: skip
     serve_api(api, service)
-    if lti is not None:
-        serve_lti(api, lti, archive.library)
-        serve_placing(api, lti, archive)
-        gradebook = gradebook or Gradebook(lti, archive.store)
-        gradebook.resume()  # scores left waiting before a restart
-        serve_graded_quiz(api, lti.sessions, archive, gradebook)
-        serve_registration(api, lti, lti.key.path.parent)  # the data folder, with the key
     _add_probes(api, archive)
-    app = _mount_pages(api, archive, limits, admin_token, sessions)
+    app = _mount_pages(api, archive, limits, admin_token, sessions, questions)
     app.add_middleware(Guard, limits=replace(limits, admin_token=admin_token))
     return app
+
+
+def _serve_courses(
+    api: FastAPI, lti: Tool, archive: Archive, gradebook: Gradebook | None
+) -> AskedLog:
+    """The routes of course sites (LTI 1.3: ui/lti.py and the modules beside it); the log of
+    what courses' students ask, which the API and the pages write to."""
+    serve_lti(api, lti, archive.library)
+    serve_placing(api, lti, archive)
+    gradebook = gradebook or Gradebook(lti, archive.store)
+    gradebook.resume()  # scores left waiting before a restart
+    serve_graded_quiz(api, lti.sessions, archive, gradebook)
+    serve_registration(api, lti, lti.key.path.parent)  # the data folder, with the key
+    questions = AskedLog(archive.store)
+    serve_asked(api, lti.sessions, questions)
+    return questions
 
 
 def _add_probes(api: FastAPI, archive: Archive) -> None:
@@ -173,6 +184,7 @@ def _mount_pages(
     limits: Limits,
     admin_token: str | None,
     sessions: Sessions | None,
+    questions: AskedLog | None,
 ) -> FastAPI:
     """The chat-only page at ``/embed`` and the full page at ``/`` (whose teacher's tools take
     `admin_token`), mounted on `api`; a course session (`sessions`) keeps them in its course."""
@@ -184,12 +196,12 @@ def _mount_pages(
     }
     # Several students at once (Gradio runs one event at a time unless told otherwise); errors
     # the callbacks do not turn into messages themselves show as a plain "Error", never as text.
-    embed = build_blocks(archive, embed=True, sessions=sessions)
+    embed = build_blocks(archive, embed=True, sessions=sessions, questions=questions)
     embed.queue(default_concurrency_limit=_PAGE_CONCURRENCY)
     gr.mount_gradio_app(api, embed, path="/embed", footer_links=[], show_error=False, **page)
     full = build_blocks(
         archive, read_only=limits.read_only, max_upload_bytes=limits.max_upload_bytes,
-        admin_token=admin_token, sessions=sessions,
+        admin_token=admin_token, sessions=sessions, questions=questions,
     ).queue(default_concurrency_limit=_PAGE_CONCURRENCY)  # fmt: skip
     app: FastAPI = gr.mount_gradio_app(
         api, full, path="", max_file_size=limits.max_upload_bytes, show_error=False, **page

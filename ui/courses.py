@@ -76,6 +76,9 @@ class Course:
     place: str = "ask"
     placing: Placing | None = None
     lineitem: LineItem | None = None
+    name: str | None = None
+    """The holder's name, when the platform sends it (kept with their questions only when
+    the course's teachers turn names on)."""
 
     def check_change(self, headers: Mapping[str, str]) -> None:
         """`ReadOnlyError` unless this session may change the course, and the request sends
@@ -108,6 +111,7 @@ class Sessions:
             "csrf": course.csrf, "place": course.place, "exp": int(time.time()) + self.life,
             "placing": asdict(course.placing) if course.placing else None,
             "lineitem": asdict(course.lineitem) if course.lineitem else None,
+            "name": course.name,
         }  # fmt: skip
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
@@ -126,7 +130,7 @@ class Sessions:
         lineitem = LineItem(**claims["lineitem"]) if claims.get("lineitem") else None
         return Course(
             claims["col"], claims["title"], bool(claims["teach"]), claims["csrf"],
-            claims.get("place") or "ask", placing, lineitem,
+            claims.get("place") or "ask", placing, lineitem, claims.get("name"),
         )  # fmt: skip
 
     def set_cookie(self, course: Course) -> str:

@@ -423,7 +423,14 @@ def _course_of(library: Library, launched: Launch) -> Course:
         lineitem = LineItem(platform.issuer, platform.client_id, launched.lineitem, launched.user)
     csrf = secrets.token_urlsafe(24)
     return Course(
-        collection, title, launched.teaches, csrf, launched.place, launched.placing, lineitem
+        collection,
+        title,
+        launched.teaches,
+        csrf,
+        launched.place,
+        launched.placing,
+        lineitem,
+        launched.name,
     )
 
 

@@ -15,6 +15,7 @@ from qa.answer import Answer, Scope, Sentence, Turn
 from qa.assembly import BUNDLED_DOCUMENT_ID, Archive
 from qa.errors import ArchiveQAError
 from qa.library import MAX_FILE_BYTES
+from ui.asked import AskedLog
 from ui.courses import Course, Sessions, kept_in, seen_by
 from ui.format import answer_as_html, header_html, message_text, sentences_as_html, viewer_html
 from ui.library_tab import EVERYTHING, build_library_tab
@@ -39,6 +40,7 @@ def build_blocks(
     max_upload_bytes: int = MAX_FILE_BYTES,
     admin_token: str | None = None,
     sessions: Sessions | None = None,
+    questions: AskedLog | None = None,
 ) -> gr.Blocks:
     """The chat page, with the source viewer beside the chat (below it on a narrow screen), and
     on the full page a study tab (whose teacher's tools take `admin_token`) and a library tab to
@@ -49,7 +51,8 @@ def build_blocks(
     collection and ``document=ID[,ID]`` only those documents; on the embed, ``study=ID`` shows
     that document's study materials (as its teacher left them for the collection) above the chat,
     and ``chat=0`` leaves the chat out. A course session (`sessions`, ui.courses) keeps the chat
-    within its course, whatever the query string says.
+    within its course, whatever the query string says, and its students' questions are kept for
+    its teachers (`questions`).
     """
     # An iframe is narrow already: the embed uses its whole width.
     blocks = gr.Blocks(title=f"{TITLE}: cited answers from archive documents", fill_width=embed)
@@ -70,7 +73,10 @@ def build_blocks(
                         max_upload_bytes=max_upload_bytes,
                     )  # fmt: skip
                 blocks.load(listing, None, listed, api_visibility="private")
-        _wire_chat(blocks, archive, chat, header, study, embed=embed, sessions=sessions)
+        _wire_chat(
+            blocks, archive, chat, header, study, embed=embed, sessions=sessions,
+            questions=questions,
+        )  # fmt: skip
     return blocks
 
 
@@ -95,6 +101,7 @@ def _wire_chat(
     *,
     embed: bool,
     sessions: Sessions | None,
+    questions: AskedLog | None,
 ) -> None:
     """The chat's events: asking (the button or Enter), setting the page up from its query
     string, and on the full page the named endpoint ``/ask`` for `gradio_client` users."""
@@ -113,7 +120,10 @@ def _wire_chat(
         request: gr.Request,
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         # The session is read again at each question: what the page sends is not trusted.
-        yield from respond(archive, asked, history, scope, ask_in, course=course_of(request))
+        course = course_of(request)
+        if course is not None and questions is not None:
+            questions.record(course, asked)
+        yield from respond(archive, asked, history, scope, ask_in, course=course)
 
     def setup(request: gr.Request) -> tuple[Any, ...]:
         return configure(archive, request, embed=embed, course=course_of(request))
