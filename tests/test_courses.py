@@ -291,12 +291,17 @@ def test_a_teacher_places_a_documents_study_materials_and_its_link_opens_them(
         f"value='{study}'" in teacher.page
         and f"value='study:{BUNDLED_DOCUMENT_ID}'" in teacher.page
     )
+    # A graded quiz of the course's own documents only: the library's are studied with their keys.
+    assert f"value='quiz:{course['own'][0]}'" in teacher.page
+    assert f"value='quiz:{BUNDLED_DOCUMENT_ID}'" not in teacher.page
     place = f"{url}/lti/place/"
     cookie = {"cookie": teacher.headers["cookie"]}
     tokenless = httpx.post(place, data={"place": study}, headers=cookie)
     assert tokenless.status_code == 403 and "CSRF token" in tokenless.text
     unoffered = httpx.post(place, data={"place": "study:x", "csrf": teacher.csrf}, headers=cookie)
     assert unoffered.status_code == 400
+    shared = {"place": f"quiz:{BUNDLED_DOCUMENT_ID}", "csrf": teacher.csrf}
+    assert httpx.post(place, data=shared, headers=cookie).status_code == 400
     placed = httpx.post(place, data={"place": study, "csrf": teacher.csrf}, headers=cookie)
     assert placed.status_code == 200, placed.text
     back = re.search(r"action='([^']*)'.*name='JWT' value='([^']*)'", placed.text)
@@ -494,6 +499,21 @@ def test_in_chromium_a_teacher_fills_a_course_and_a_student_asks_it_inside_the_p
     expect(quiz.get_by_text("its score is in the course's gradebook")).to_be_visible(timeout=60_000)
     screenshot(page, "course-quiz-result")
     studying.close()
+    # A student of another course asks the same on the page: nothing of this course answers.
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = other.new_page()
+    elsewhere = course | {"id": "course-501", "title": "HIST 501: Elsewhere"}
+    page.goto(f"{platform.url}/course?{urlencode(elsewhere | {'as': 'teacher'})}")
+    expect(page.frame_locator("#tool").get_by_text("No documents yet")).to_be_visible(
+        timeout=30_000
+    )
+    page.goto(f"{platform.url}/course?{urlencode(elsewhere | {'as': 'student'})}")
+    chat = page.frame_locator("#tool").frame_locator("#chat")
+    chat.get_by_label("Your question").fill("What did Stalin offer?")
+    chat.get_by_role("button", name="Ask", exact=True).click()
+    expect(chat.locator("#aqa-chat .aqa-abstained").first).to_be_visible(timeout=60_000)
+    assert chat.locator("#aqa-chat a.aqa-cite").count() == 0
+    other.close()
     # The question asked on the page is kept for the course's teachers.
     teacher = enter(url, platform, role=INSTRUCTOR, course=(course["id"], course["title"]))
     assert "What did Stalin offer?" in [a["question"] for a in _asked(url, teacher, 1)]

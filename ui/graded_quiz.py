@@ -33,7 +33,9 @@ def quiz_pack(archive: Archive, course: Course) -> StudyPack | None:
     """The study materials, as the course's teacher left them, of the document whose quiz the
     session's link places (None if it places none of the course's)."""
     kind, _, document_id = course.place.partition(":")
-    document = seen_by(archive.library, course).document(document_id) if kind == "quiz" else None
+    library = seen_by(archive.library, course)
+    own = kind == "quiz" and library.is_own(document_id)  # no one else has its key
+    document = library.document(document_id) if own else None
     return archive.study_as_edited(document, course.collection) if document else None
 
 

@@ -30,7 +30,8 @@ _LIFE = 600  # seconds the platform has to take a placement
 
 def choices(library: Library, *, graded: bool = True) -> list[tuple[str, str, str]]:
     """What a teacher may place from the course `library` shows: (place, title, what it is);
-    graded quizzes when the platform makes gradebook columns (`graded`)."""
+    graded quizzes, of the course's own documents, when the platform makes gradebook columns
+    (`graded`)."""
     found = [("ask", "Ask the course's documents", "The chat, answered from this course's "
               "documents with quotes to check.")]  # fmt: skip
     for d in library.documents():
@@ -38,7 +39,9 @@ def choices(library: Library, *, graded: bool = True) -> list[tuple[str, str, st
             (f"document:{d.id}", f"Ask: {d.title}", "The chat about this document alone."),
             (f"study:{d.id}", f"Study: {d.title}", "Its study guide, quiz, glossary and timeline."),
         ]
-        if graded:
+        # A graded quiz of the course's own documents only: the shared library's are studied
+        # with their keys by anyone.
+        if graded and library.is_own(d.id):
             found.append((f"quiz:{d.id}", f"Graded quiz: {d.title}", "Its quiz, scored, the "
                           "score sent to the course's gradebook."))  # fmt: skip
     return found

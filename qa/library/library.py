@@ -164,6 +164,12 @@ class Library:
         """A collection's documents; an error naming the collections there are if it is none."""
         return privacy_of(self.store).members(self.store, name, self.member_of)
 
+    def is_own(self, document_id: str) -> bool:
+        """Whether a document is this reader's private collection's own (added through it),
+        not one of the shared library's."""
+        owner = privacy_of(self.store).owner_of(document_id)
+        return self.member_of is not None and owner == self.member_of
+
     def known_as(self, collection: str) -> str:
         """`collection`, unless it is a private collection this reader is not a member of: then
         a `StoreError`, saying there is no such collection, as for one that does not exist."""
