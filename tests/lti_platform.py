@@ -31,8 +31,8 @@ from ui.lti import (
     ROLES,
     SCORE_SCOPE,
     STATE_COOKIE,
-    Platform,
 )
+from ui.platforms import Platform
 
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"

@@ -40,10 +40,9 @@ from ui.lti import (
     LTI,
     SCORE_SCOPE,
     Launch,
-    Platform,
     Tool,
-    ToolKey,
 )
+from ui.platforms import Platform, ToolKey
 from vectorstore.privacy import privacy_of
 
 FRUS = Path(__file__).parents[1] / "eval" / "corpus" / "frus1951v07p2"

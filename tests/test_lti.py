@@ -26,7 +26,8 @@ from tests.lti_platform import (
 )
 from tests.test_cli import run
 from ui.app import build_app
-from ui.lti import Tool, ToolKey, load_platforms
+from ui.lti import Tool
+from ui.platforms import ToolKey, load_platforms
 from ui.registration import invite
 
 

@@ -31,9 +31,10 @@ from ui.courses import Sessions
 from ui.graded_quiz import serve_graded_quiz
 from ui.grades import Gradebook
 from ui.guards import Guard, Limits
-from ui.lti import Tool, ToolKey, load_platforms, serve_lti
+from ui.lti import Tool, serve_lti
 from ui.page import build_blocks
 from ui.placing import serve_placing
+from ui.platforms import ToolKey, load_platforms
 from ui.registration import serve_registration
 
 _log = logging.getLogger(__name__)

@@ -28,7 +28,8 @@ import jwt
 
 from qa.errors import GradebookError
 from ui.courses import LineItem
-from ui.lti import SCORE_SCOPE, Platform, Tool
+from ui.lti import SCORE_SCOPE, Tool
+from ui.platforms import Platform
 from vectorstore.store import Store
 
 _log = logging.getLogger(__name__)

@@ -171,7 +171,7 @@ def reset(args: argparse.Namespace) -> int:
 
 
 def register_platform(args: argparse.Namespace) -> int:
-    from ui.lti import Platform, register_platform
+    from ui.platforms import Platform, register_platform
 
     platforms = settings().archive_qa_data_dir / "lti-platforms.json"
     register_platform(

@@ -23,7 +23,8 @@ from qa.errors import ArchiveQAError
 from qa.library import Library
 from ui.courses import CSRF_HEADER, Course, Placing, plain_page, seen_by
 from ui.graded_quiz import quiz_pack
-from ui.lti import DEEP_LINKING, DEPLOYMENT, LTI, Tool, ToolKey
+from ui.lti import DEEP_LINKING, DEPLOYMENT, LTI, Tool
+from ui.platforms import ToolKey
 
 _LIFE = 600  # seconds the platform has to take a placement
 

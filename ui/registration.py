@@ -30,7 +30,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from qa.errors import LaunchError
 from ui.courses import plain_page
-from ui.lti import SCORE_SCOPE, Platform, Tool, register_platform
+from ui.lti import SCORE_SCOPE, Tool
+from ui.platforms import Platform, register_platform
 
 _log = logging.getLogger(__name__)
 INVITE_LIFE = 7 * 24 * 3600  # seconds an invitation waits for its platform
