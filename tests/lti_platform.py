@@ -172,8 +172,8 @@ class CoursePlatform:
             "registration_endpoint": f"{self.url}/register",
             "https://purl.imsglobal.org/spec/lti-platform-configuration": {
                 "product_family_code": "moodle", "version": "4.5",
-                "messages_supported": [{"type": "LtiResourceLinkRequest"},
-                                       {"type": "LtiDeepLinkingRequest"}],
+                # As Moodle lists them: strings (the specification's are {"type": ...}).
+                "messages_supported": ["LtiResourceLinkRequest", "LtiDeepLinkingRequest"],
             },
         }  # fmt: skip
 
@@ -183,6 +183,9 @@ class CoursePlatform:
         assert authorization == "Bearer registration-token-1"
         asked = json.loads(body)
         assert asked["token_endpoint_auth_method"] == "private_key_jwt"
+        tool_configuration = asked["https://purl.imsglobal.org/spec/lti-tool-configuration"]
+        assert {m["type"] for m in tool_configuration["messages"]} == {
+            "LtiResourceLinkRequest", "LtiDeepLinkingRequest"}  # fmt: skip
         self.registered.append(asked)
         tool = "https://purl.imsglobal.org/spec/lti-tool-configuration"
         return asked | {"client_id": "dynamic-client-1", tool: asked[tool] | {

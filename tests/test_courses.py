@@ -409,6 +409,9 @@ def test_a_courses_teachers_read_what_its_students_asked_with_names_only_if_they
     _ask(url, "Who wrote the telegram?", student.headers)
     newest, _ = _asked(url, teacher, 2)
     assert newest == newest | {"question": "Who wrote the telegram?", "name": "Ada Student"}
+    # Turned off, the names kept are forgotten.
+    unnamed = httpx.put(f"{url}/lti/asked", json={"names": False}, headers=teacher.headers).json()
+    assert [a["name"] for a in unnamed["asked"]] == [None, None]
     elsewhere = enter(url, platform, role=INSTRUCTOR, course=SECOND)
     assert all(
         a["question"] not in {"What did Stalin offer?", "Who wrote the telegram?"}

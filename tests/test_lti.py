@@ -169,7 +169,7 @@ def test_a_canvas_administrator_pastes_the_tools_configuration_from_its_url(tool
     assert found["public_jwk_url"] == f"{tool_url}/lti/jwks.json"
     assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in found["scopes"]
     (canvas,) = found["extensions"]
-    assert canvas["privacy_level"] == "anonymous"  # no names, unless a teacher asks for them
+    assert canvas["privacy_level"] == "anonymous"  # Canvas sends no names this way
     kinds = {p["placement"]: p["message_type"] for p in canvas["settings"]["placements"]}
     assert kinds["course_navigation"] == "LtiResourceLinkRequest"
     assert kinds["assignment_selection"] == "LtiDeepLinkingRequest"
@@ -180,8 +180,8 @@ def test_a_platform_registers_itself_through_an_administrators_invitation(
 ) -> None:
     tool = Tool([], ToolKey(tmp_path / "lti-key.pem"))
     code = invite(tmp_path)
-    assert (tmp_path / "lti-invites.json").stat().st_mode & 0o777 == 0o600
-    assert code not in (tmp_path / "lti-invites.json").read_text()  # kept hashed
+    (kept,) = (tmp_path / "lti-invites").iterdir()
+    assert kept.stat().st_mode & 0o777 == 0o600 and code not in kept.name  # kept hashed
     configuration = f"{platform.url}/.well-known/openid-configuration"
     query = {"openid_configuration": configuration, "registration_token": "registration-token-1"}
     with serving(build_app(courses, lti=tool)) as url:
@@ -204,11 +204,15 @@ def test_a_platform_registers_itself_through_an_administrators_invitation(
         enter(url, registered, role=INSTRUCTOR, course=("course-dr", "HIST 101"))
         again = httpx.get(f"{url}/lti/register/{code}", params=query)
         assert again.status_code == 400 and "used already" in again.text
-        # A configuration whose issuer is not where it was read from is not registered.
+        # A configuration whose issuer is not where it was read from is not registered (and the
+        # link is kept for another try).
         forged = f"{configuration}?issuer=https://lms.example.edu"
-        other = httpx.get(f"{url}/lti/register/{invite(tmp_path)}",
-                          params=query | {"openid_configuration": forged})  # fmt: skip
+        second = f"{url}/lti/register/{invite(tmp_path)}"
+        other = httpx.get(second, params=query | {"openid_configuration": forged})
         assert other.status_code == 400 and "not where it was read from" in other.text
+        # A registration never replaces another: not even the platform's own, again.
+        taken = httpx.get(second, params=query)
+        assert taken.status_code == 400 and "is registered already" in taken.text
         assert len(load_platforms(tmp_path / "lti-platforms.json")) == 1
 
 

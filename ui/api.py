@@ -109,9 +109,9 @@ class Service:
     jobs: Jobs = field(default_factory=Jobs)
     studies: Jobs = field(default_factory=Jobs)
     sessions: Sessions | None = None
+    """The course sessions of LTI launches (ui.courses), when course sites launch this server."""
     questions: AskedLog | None = None
     """Where the questions a course's students ask are kept for its teachers (ui.asked)."""
-    """The course sessions of LTI launches (ui.courses), when course sites launch this server."""
     _readers: anyio.CapacityLimiter | None = None
 
     def stream_readers(self) -> anyio.CapacityLimiter:

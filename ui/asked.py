@@ -42,50 +42,57 @@ class AskedLog:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._waiting: queue.Queue[tuple[Course, str, float]] = queue.Queue(maxsize=10_000)
+        self._waiting: queue.Queue[tuple[str, Asked]] = queue.Queue(maxsize=10_000)
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def record(self, course: Course, question: str) -> None:
         """Keep that a student of `course` asked `question` (in the background; a teacher's
         own questions are not kept)."""
-        if course.teaches:
+        question = question.strip()[:1000]
+        if course.teaches or not question:
             return
+        # Whether names are kept is decided as the question is asked.
+        named = course.name if self.names_shown(course.collection) else None
         try:
-            self._waiting.put_nowait((course, question.strip()[:1000], time.time()))
+            self._waiting.put_nowait((course.collection, Asked(question=question, at=time.time(),
+                                                               name=named)))  # fmt: skip
         except queue.Full:
             _log.warning("a question of %r was not kept: too many wait to be written", course.title)
             return
-        with self._lock:
-            if self._writer is None or not self._writer.is_alive():
+        with self._lock:  # one writer, for as long as the server runs
+            if self._writer is None:
                 self._writer = threading.Thread(target=self._write, daemon=True, name="asked")
                 self._writer.start()
 
     def recent(self, collection: str) -> list[Asked]:
-        """The questions asked in the course `collection`, newest first."""
-        return [Asked(**item) for item in reversed(self._kept(collection))]
+        """The questions asked in the course `collection`, newest first (with the names kept
+        while names are shown)."""
+        shown = self.names_shown(collection)
+        found = [Asked(**item) for item in reversed(self._kept(collection))]
+        return found if shown else [a.model_copy(update={"name": None}) for a in found]
 
     def names_shown(self, collection: str) -> bool:
         return self._store.note(_NAMES + collection) == "on"
 
     def show_names(self, collection: str, on: bool) -> None:
-        """Keep the askers' names (those the platform sends) from now on, or stop."""
-        self._store.put_note(_NAMES + collection, "on" if on else "off")
+        """Keep the askers' names (those the platform sends) from now on, or stop, forgetting
+        those kept."""
+        with self._store.lease.held():
+            self._store.put_note(_NAMES + collection, "on" if on else "off")
+            if not on:
+                unnamed = [item | {"name": None} for item in self._kept(collection)]
+                self._store.put_note(_ASKED + collection, json.dumps(unnamed))
 
     def _write(self) -> None:
         while True:
+            collection, asked = self._waiting.get()
             try:
-                course, question, at = self._waiting.get(timeout=5)
-            except queue.Empty:
-                return
-            try:
-                named = course.name if self.names_shown(course.collection) else None
                 with self._store.lease.held():
-                    kept = self._kept(course.collection)
-                    kept.append(Asked(question=question, at=at, name=named).model_dump())
-                    self._store.put_note(_ASKED + course.collection, json.dumps(kept[-KEPT:]))
-            except ArchiveQAError:
-                _log.exception("a question of %r was not kept", course.title)
+                    kept = [*self._kept(collection), asked.model_dump()]
+                    self._store.put_note(_ASKED + collection, json.dumps(kept[-KEPT:]))
+            except Exception:  # the next question is written all the same; the log has why
+                _log.exception("a question asked in %r was not kept", collection)
 
     def _kept(self, collection: str) -> list[dict[str, Any]]:
         text = self._store.note(_ASKED + collection)

@@ -129,8 +129,9 @@ class Sessions:
         placing = Placing(**claims["placing"]) if claims.get("placing") else None
         lineitem = LineItem(**claims["lineitem"]) if claims.get("lineitem") else None
         return Course(
-            claims["col"], claims["title"], bool(claims["teach"]), claims["csrf"],
-            claims.get("place") or "ask", placing, lineitem, claims.get("name"),
+            collection=claims["col"], title=claims["title"], teaches=bool(claims["teach"]),
+            csrf=claims["csrf"], place=claims.get("place") or "ask", placing=placing,
+            lineitem=lineitem, name=claims.get("name"),
         )  # fmt: skip
 
     def set_cookie(self, course: Course) -> str:

@@ -191,14 +191,15 @@ def register_platform(args: argparse.Namespace) -> int:
 
 def invite_platform(args: argparse.Namespace) -> int:
     from qa.assembly import server_url
-    from ui.registration import invite
+    from ui.registration import WHERE, invite
 
     folder = settings().archive_qa_data_dir
     base = (args.url or server_url(settings()) or "http://127.0.0.1:7860").rstrip("/")
+    code = invite(folder, args.url.rstrip("/") if args.url else None)
     print(
-        f"{base}/lti/register/{invite(folder)}\n\nPaste this link where the platform adds a tool "
-        "by URL (Moodle: Site administration > Plugins > External tool > Manage tools > Tool "
-        "URL). It registers one platform, within a week."
+        f"{base}/lti/register/{code}\n\nPaste this link {WHERE}. It registers one platform, "
+        "within a week. The platform must reach this server at that address (give it with "
+        "--url)."
     )
     return 0
 

@@ -92,7 +92,7 @@ class Tool:
         """`keys_of` gives the client that fetches a platform's signing keys (cached)."""
         self.platforms = platforms
         self.key = key
-        self._clients: dict[str, jwt.PyJWKClient] = {}
+        self._clients: dict[tuple[str, str], jwt.PyJWKClient] = {}
         self._keys_of = keys_of or (lambda p: jwt.PyJWKClient(p.jwks_url, lifespan=3600))
         self._nonces: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -165,7 +165,8 @@ class Tool:
         )  # fmt: skip
 
     def _verified(self, id_token: str, platform: Platform) -> dict[str, Any]:
-        client = self._clients.setdefault(platform.issuer, self._keys_of(platform))
+        key = (platform.issuer, platform.client_id)  # each registration its own key set
+        client = self._clients.setdefault(key, self._keys_of(platform))
         try:
             signing = client.get_signing_key_from_jwt(id_token)
             claims: dict[str, Any] = jwt.decode(
@@ -307,17 +308,11 @@ def _course_of(library: Library, launched: Launch) -> Course:
     lineitem = None
     if launched.lineitem and not launched.teaches:  # a student's score, for the gradebook
         lineitem = LineItem(platform.issuer, platform.client_id, launched.lineitem, launched.user)
-    csrf = secrets.token_urlsafe(24)
     return Course(
-        collection,
-        title,
-        launched.teaches,
-        csrf,
-        launched.place,
-        launched.placing,
-        lineitem,
-        launched.name,
-    )
+        collection=collection, title=title, teaches=launched.teaches,
+        csrf=secrets.token_urlsafe(24), place=launched.place, placing=launched.placing,
+        lineitem=lineitem, name=launched.name,
+    )  # fmt: skip
 
 
 def _role(course: Course) -> str:

@@ -12,6 +12,7 @@ from), registers itself at the platform's registration endpoint, keeps what the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -38,6 +39,16 @@ INVITE_LIFE = 7 * 24 * 3600  # seconds an invitation waits for its platform
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 _TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 _PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+_INVITES = "lti-invites"
+WHERE = (
+    "where the platform adds a tool by URL (Moodle: Site administration > Plugins > Activity "
+    "modules > External tool > Manage tools > Tool URL)"
+)
+_UNEXPECTED = (
+    "the platform's answer was not a registration archive-qa can use (it is logged on the "
+    "server). The link still works: try again, or register the platform by hand with "
+    "`archive-qa lti-register`."
+)
 
 
 def canvas_configuration(base: str) -> dict[str, Any]:
@@ -66,26 +77,41 @@ def canvas_configuration(base: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def invite(folder: Path) -> str:
-    """A new invitation for one platform's dynamic registration (kept hashed, owner-only, in
-    `folder`); the code that goes in its link."""
+def invite(folder: Path, base: str | None = None) -> str:
+    """A new invitation for one platform's dynamic registration, the code in its link; `base`
+    is this server's address as the platform reaches it (else the request's). Kept hashed and
+    owner-only in `folder`, a file each, so that spending one is one atomic removal."""
     code = secrets.token_urlsafe(24)
-    invites = _invites(folder)
-    invites[_digest(code)] = time.time() + INVITE_LIFE
-    _save_invites(folder, invites)
+    invites = folder / _INVITES
+    invites.mkdir(mode=0o700, parents=True, exist_ok=True)
+    kept = {"until": time.time() + INVITE_LIFE, "base": base}
+    descriptor = os.open(invites / _digest(code), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        json.dump(kept, file)
     return code
 
 
-def _use_invite(folder: Path, code: str) -> None:
-    """Spend an invitation; `LaunchError` when it is not one, was used, or is too old."""
-    invites = _invites(folder)
-    until = invites.pop(_digest(code), None)
-    _save_invites(folder, invites)
-    if until is None or until < time.time():
+def _spend_invite(folder: Path, code: str) -> dict[str, Any]:
+    """Spend an invitation (only one request can: the removal of its file is atomic); what it
+    keeps. `LaunchError` when it is not one, was used, or is too old."""
+    path = folder / _INVITES / _digest(code)
+    try:
+        kept: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        path.unlink()
+    except (OSError, ValueError):
+        kept = {}
+    if kept.get("until", 0) < time.time():
         raise LaunchError(
             "this registration link was used already, is over a week old, or was never made: "
             "ask archive-qa's administrator for a new one (`archive-qa lti-invite`)."
         )
+    return kept
+
+
+def _return_invite(folder: Path, code: str, kept: dict[str, Any]) -> None:
+    """Put back an invitation whose registration failed, for the platform to try again."""
+    with contextlib.suppress(OSError):
+        (folder / _INVITES / _digest(code)).write_text(json.dumps(kept), encoding="utf-8")
 
 
 def register_dynamically(
@@ -94,12 +120,18 @@ def register_dynamically(
 ) -> Platform:  # fmt: skip
     """Register with the platform whose OpenID configuration is at `configuration_url`, and keep
     it with the registered platforms (in `folder`, and in `tool` at once)."""
+    _check_address(configuration_url)
     found = _json(client.get(configuration_url), "the platform's OpenID configuration")
     issuer = str(found.get("issuer", ""))
     if not issuer or not configuration_url.startswith(issuer.rstrip("/") + "/"):
         raise LaunchError(
             f"the platform's configuration names the issuer {issuer!r}, which is not where it "
             "was read from: the registration stops here."
+        )
+    if any(p.issuer == issuer for p in tool.platforms):
+        raise LaunchError(
+            f"{issuer} is registered already: its administrator registers it again with "
+            "`archive-qa lti-register` (a registration never replaces another)."
         )
     headers = {"authorization": f"Bearer {registration_token}"} if registration_token else {}
     asked = _registration(base, found)
@@ -122,7 +154,9 @@ def _registration(base: str, platform: dict[str, Any]) -> dict[str, Any]:
     metadata)."""
     launch = f"{base}/lti/launch"
     offered = (platform.get(_PLATFORM_CONFIGURATION) or {}).get("messages_supported") or []
-    kinds = {m.get("type") for m in offered} or {"LtiResourceLinkRequest"}
+    # Moodle lists the kinds as strings, the specification as {"type": ...}.
+    kinds = {m.get("type") if isinstance(m, dict) else m for m in offered}
+    kinds = kinds or {"LtiResourceLinkRequest"}
     messages = [{"type": t, "target_link_uri": launch} for t in
                 ("LtiResourceLinkRequest", "LtiDeepLinkingRequest") if t in kinds]  # fmt: skip
     return {
@@ -133,7 +167,9 @@ def _registration(base: str, platform: dict[str, Any]) -> dict[str, Any]:
         "token_endpoint_auth_method": "private_key_jwt",
         "scope": f"{LINEITEM_SCOPE} {SCORE_SCOPE}",
         _TOOL_CONFIGURATION: {
-            "domain": urlsplit(base).netloc, "target_link_uri": launch, "claims": ["iss", "sub"],
+            "domain": urlsplit(base).netloc, "target_link_uri": launch,
+            # The name, for a teacher who turns names on (ui/asked.py); nothing else.
+            "claims": ["iss", "sub", "name"],
             "messages": messages,
         },
     }  # fmt: skip
@@ -149,24 +185,22 @@ def serve_registration(app: FastAPI, tool: Tool, folder: Path) -> None:
     @app.get("/lti/register/{code}", include_in_schema=False)
     async def register(request: Request, code: str) -> HTMLResponse:
         configuration = request.query_params.get("openid_configuration", "")
-        if not configuration.startswith(("https://", "http://")):
-            return plain_page(
-                "Not registered",
-                "<p>Paste this link into the platform's dynamic registration, where it adds "
-                "a tool by URL (Moodle: Site administration, Plugins, External tool, Manage "
-                "tools).</p>",
-                400,
-            )
+        if not configuration:
+            return plain_page("Not registered", f"<p>Paste this link {WHERE}.</p>", 400)
         try:
-            await run_in_threadpool(_use_invite, folder, code)
+            kept = await run_in_threadpool(_spend_invite, folder, code)
+        except LaunchError as exc:
+            return plain_page("Not registered", f"<p>{html.escape(str(exc))}</p>", 400)
+        try:
             with httpx.Client(timeout=20) as client:
                 platform = await run_in_threadpool(
-                    register_dynamically, tool, folder, _base(request), configuration,
-                    request.query_params.get("registration_token"), client,
+                    register_dynamically, tool, folder, kept.get("base") or _base(request),
+                    configuration, request.query_params.get("registration_token"), client,
                 )  # fmt: skip
-        except (LaunchError, httpx.HTTPError, KeyError, ValueError) as exc:
-            why = str(exc) if isinstance(exc, LaunchError) else f"the platform answered {exc!r}."
-            _log.warning("a dynamic registration failed: %s", why)
+        except Exception as exc:  # whatever the platform answered: said, and the link kept
+            _log.warning("a dynamic registration failed: %r", exc)
+            await run_in_threadpool(_return_invite, folder, code, kept)
+            why = str(exc) if isinstance(exc, LaunchError) else _UNEXPECTED
             return plain_page("Not registered", f"<p>{html.escape(why)}</p>", 400)
         return plain_page(
             "Registered",
@@ -175,6 +209,13 @@ def serve_registration(app: FastAPI, tool: Tool, folder: Path) -> None:
             "<script>(window.opener || window.parent).postMessage("
             "{subject: 'org.imsglobal.lti.close'}, '*')</script>",
         )
+
+
+def _check_address(url: str) -> None:
+    """`LaunchError` unless `url` is an HTTPS address (or this machine's, for trying it out)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
+        raise LaunchError("a platform's configuration is read over HTTPS only.")
 
 
 def _base(request: Request) -> str:
@@ -191,16 +232,3 @@ def _json(answer: httpx.Response, what: str) -> dict[str, Any]:
 
 def _digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-def _invites(folder: Path) -> dict[str, float]:
-    path = folder / "lti-invites.json"
-    kept: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
-    return {k: v for k, v in kept.items() if v > time.time()}
-
-
-def _save_invites(folder: Path, invites: dict[str, float]) -> None:
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor = os.open(folder / "lti-invites.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        json.dump(invites, file)
