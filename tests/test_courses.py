@@ -234,6 +234,25 @@ def test_a_courses_teacher_chooses_the_study_materials_its_students_see(
     assert named.status_code == 400 and "no collection" in named.json()["error"]
 
 
+def test_the_course_page_lists_the_study_items_a_teacher_may_hide_from_students(
+    url: str, course: dict[str, Any], platform: CoursePlatform
+) -> None:
+    teacher: Member = course["teacher"]
+    document_id = course["own"][0]
+    items_url = f"{url}/api/documents/{document_id}/study/items"
+    study_pack(url, document_id, teacher.headers)  # made
+    items = httpx.get(items_url, headers=teacher.headers).json()
+    assert items and not any(i["hidden"] for i in items)
+    assert any(i["label"].startswith("Quiz: ") for i in items)
+    edits_url = f"{url}/api/documents/{document_id}/study/edits"
+    httpx.put(edits_url, json={"hidden": [items[0]["key"]]}, headers=teacher.headers)
+    again = httpx.get(items_url, headers=teacher.headers).json()
+    assert [i["hidden"] for i in again] == [True] + [False] * (len(items) - 1)
+    student = enter(url, platform)
+    assert httpx.get(items_url, headers=student.headers).status_code == 403
+    httpx.put(edits_url, json={"hidden": []}, headers=teacher.headers)
+
+
 def test_the_librarys_study_materials_draw_on_nothing_of_a_course(
     url: str, course: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -464,6 +483,15 @@ def test_in_chromium_a_teacher_fills_a_course_and_a_student_asks_it_inside_the_p
     expect(frame.locator("#status")).to_contain_text("0025.txt: added", timeout=120_000)
     expect(frame.locator("#document-list li")).to_have_count(3)
     screenshot(page, "course-teacher")
+    # The teacher chooses what students see of the telegram's study materials.
+    telegram = frame.locator("#document-list li", has_text="Ciphered telegram")
+    deadline = time.monotonic() + 120
+    while not frame.locator("#study-list input").count() and time.monotonic() < deadline:
+        telegram.get_by_role("button", name=re.compile("Choose what students see")).click()
+        page.wait_for_timeout(2_000)  # the first time, the materials are being made
+    frame.locator("#study-list input").first.uncheck()
+    frame.get_by_role("button", name="Save what students see").click()
+    expect(frame.locator("#status")).to_have_text("Saved: 1 item hidden from students.")
     # From a module, the teacher places the telegram's quiz as a graded activity.
     page.goto(f"{platform.url}/course?{urlencode(course | {'as': 'teacher', 'kind': 'place'})}")
     frame = page.frame_locator("#tool")

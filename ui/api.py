@@ -44,7 +44,7 @@ from qa.library import (
     collection_name,
 )
 from qa.study import StudyPack, StudyQuestion
-from qa.study.edits import StudyEdits, apply_edits
+from qa.study.edits import StudyEdits, apply_edits, hideable
 from ui.asked import AskedLog
 from ui.courses import Course, Sessions, for_reader, kept_in, seen_by
 from ui.format import chicago, long_date
@@ -57,6 +57,7 @@ from ui.schemas import (
     CollectionChange,
     DocumentSummary,
     DocumentText,
+    StudyItem,
     sections_of,
     summary_of,
 )
@@ -365,6 +366,24 @@ def get_study_edits(
     return served.archive.study_edits(
         _document(served, request, document_id).id, served.edits_of(request, collection)
     )
+
+
+@router.get("/documents/{document_id}/study/items", response_model=list[StudyItem])
+def list_study_items(
+    request: Request, document_id: str, served: Served, collection: CourseCollection = None
+) -> Any:
+    """Every item of a document's study materials a teacher may hide, and whether it is hidden
+    (teachers only): the course page's choice of what its students see."""
+    served.check_teacher(request)
+    document = _document(served, request, document_id)
+    made = _study(served, document)
+    if isinstance(made, JSONResponse):
+        return made
+    edits = served.archive.study_edits(document.id, served.edits_of(request, collection))
+    return [
+        StudyItem(key=key, label=label, hidden=key in edits.hidden)
+        for label, key in hideable(made, edits)
+    ]
 
 
 @router.put("/documents/{document_id}/study/edits", response_model=StudyEdits)

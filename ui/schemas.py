@@ -125,3 +125,11 @@ class AddedQuestion(BaseModel):
 
     question: str = Field(max_length=MAX_QUESTION_CHARS, description="The question, as asked.")
     skill: Skill = Field(default="close reading", description="The skill it exercises.")
+
+
+class StudyItem(BaseModel):
+    """An item of a document's study materials a teacher may hide from its students."""
+
+    key: str
+    label: str
+    hidden: bool

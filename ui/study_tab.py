@@ -18,6 +18,7 @@ from qa.assembly import Archive
 from qa.errors import ArchiveQAError
 from qa.library import Document, Library
 from qa.study import SKILLS, Skill, StudyPack, timeline
+from qa.study.edits import hideable, short_label
 from ui.courses import Course, for_reader
 from ui.format import study_as_html, timeline_as_html, viewer_html
 from ui.guards import bears
@@ -200,12 +201,9 @@ def _show(archive: Archive, document_id: str | None) -> tuple[str, Any, Any]:
         return _CHOOSE, gr.skip(), gr.skip()
     made = archive.study(chosen)
     edits = archive.study_edits(chosen.id)
-    every = [*made.guide, *edits.added]
-    items = [(_label(q.question), q.key) for q in every]
-    items += [(f"Essay: {_label(q.question)}", q.key) for q in made.essays]
-    items += [(f"Quiz: {_label(i.prompt)}", i.key) for i in made.quiz]
+    items = hideable(made, edits)
     shown = archive.study_as_edited(chosen)
-    questions = [(_label(q.question), q.key) for q in shown.guide]
+    questions = [(short_label(q.question), q.key) for q in shown.guide]
     return (
         study_materials_html(shown),
         gr.CheckboxGroup(choices=items, value=edits.hidden),
@@ -222,11 +220,6 @@ def study_materials_html(pack: StudyPack) -> str:
         for kind, name in (("pdf", "PDF"), ("markdown", "Markdown"))
     )
     return f"<p class='aqa-downloads'>Student sheet to print: {links}</p>" + study_as_html(pack)
-
-
-def _label(text: str, width: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _document(archive: Archive, document_id: str | None) -> Document:

@@ -121,3 +121,18 @@ def _still_quoted(question: StudyQuestion, document: Document) -> bool:
     return all(
         c.document_id != document.id or document.text[c.start : c.end] == c.quote for c in cited
     )
+
+
+def hideable(made: StudyPack, edits: StudyEdits) -> list[tuple[str, str]]:
+    """The items of a document's study materials a teacher may hide, (label, key): the guide's
+    questions with the teacher's own, the essays and the quiz."""
+    items = [(short_label(q.question), q.key) for q in [*made.guide, *edits.added]]
+    items += [(f"Essay: {short_label(q.question)}", q.key) for q in made.essays]
+    items += [(f"Quiz: {short_label(i.prompt)}", i.key) for i in made.quiz]
+    return items
+
+
+def short_label(text: str, width: int = 90) -> str:
+    """`text` on one line, cut to `width` characters (a menu's label)."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
