@@ -53,7 +53,12 @@ class Score:
     @property
     def attempt(self) -> str:
         """The graded attempt's name: one per student and column."""
-        return hashlib.sha256(f"{self.lineitem.url}\n{self.lineitem.user}".encode()).hexdigest()
+        return graded_attempt(self.lineitem)
+
+
+def graded_attempt(lineitem: LineItem) -> str:
+    """The name of a student's graded attempt on a column: one per student and column."""
+    return hashlib.sha256(f"{lineitem.url}\n{lineitem.user}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,7 @@ class Gradebook:
 
     def graded(self, lineitem: LineItem) -> Recorded | None:
         """The graded attempt of `lineitem`'s student, if they have handed one in."""
-        attempt = Score(lineitem, 0, 0, "").attempt
-        record = self._records().get(attempt)
+        record = self._records().get(graded_attempt(lineitem))
         return _recorded(record) if record else None
 
     def resume(self) -> None:
