@@ -39,7 +39,7 @@ from bench.report import (  # noqa: E402
 from qa.assembly import BUNDLED_DOCUMENT_ID, bundled_document  # noqa: E402
 from qa.evaluation import load_questions  # noqa: E402
 from vectorstore.documents import load_document  # noqa: E402
-from vectorstore.embeddings import shared_encoder  # noqa: E402
+from vectorstore.encoders import shared_encoder  # noqa: E402
 from vectorstore.passages import split_document  # noqa: E402
 
 PLANTED = (

@@ -165,7 +165,7 @@ def fit_asking_fields(sets: Sequence[Path]) -> Reader:
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import GroupKFold, cross_val_predict
 
-    from vectorstore.embeddings import shared_encoder
+    from vectorstore.encoders import shared_encoder
 
     questions = [q for path in sets for q in load_questions(path)]
     vectors = shared_encoder().encode([q.question for q in questions])
@@ -194,7 +194,7 @@ def read_examples(sets: Sequence[Path], asking_fields: Reader) -> list[Example]:
     from qa.assembly import open_archive
     from qa.settings import Settings
     from vectorstore.documents import load_document
-    from vectorstore.embeddings import RememberingEncoder, shared_encoder
+    from vectorstore.encoders import RememberingEncoder, shared_encoder
 
     answerer = ExtractiveAnswerer(
         RememberingEncoder(shared_encoder()), asking_fields, read_closely=None

@@ -78,7 +78,7 @@ def ingest_figures(data_dir: Path) -> dict[str, object]:
     """Raw model throughput and archive-qa's ingest on the same passages (the 49 records)."""
     from qa.assembly import open_library
     from vectorstore.documents import load_document
-    from vectorstore.embeddings import shared_encoder
+    from vectorstore.encoders import shared_encoder
     from vectorstore.passages import split_document
 
     files = sorted(FRUS_1951.glob("*.txt"))

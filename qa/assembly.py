@@ -37,7 +37,7 @@ from qa.study import Skill, StructuralProposer, StudyPack, StudyQuestion, study_
 from qa.study.edits import StudyEdits, apply_edits, check_added, load_edits, save_edits
 from vectorstore.client import connect, reset
 from vectorstore.documents import Document, load_document
-from vectorstore.embeddings import RememberingEncoder, shared_encoder
+from vectorstore.encoders import RememberingEncoder, shared_encoder
 from vectorstore.owner import announce, owner_of, withdraw
 from vectorstore.passages import Passage
 from vectorstore.privacy import privacy_of

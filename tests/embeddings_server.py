@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.fake_openai import loopback_server
-from vectorstore.embeddings import shared_encoder
+from vectorstore.encoders import shared_encoder
 
 
 @dataclass

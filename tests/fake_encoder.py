@@ -17,7 +17,7 @@ from qa.offline import ExtractiveAnswerer
 from qa.retrieval import ArchiveRetriever
 from qa.sourcing import ProvenanceAnswerer
 from vectorstore.client import connect
-from vectorstore.embeddings import DIMENSION
+from vectorstore.encoders import DIMENSION
 from vectorstore.store import Store
 from vectorstore.text import terms
 

@@ -14,7 +14,8 @@ from tests.conftest import FRUS
 from tests.fake_encoder import HashingEncoder
 from vectorstore.client import connect
 from vectorstore.documents import Document, load_document
-from vectorstore.embeddings import EncoderEmbeddings, RememberingEncoder, shared_encoder
+from vectorstore.embeddings import EncoderEmbeddings
+from vectorstore.encoders import RememberingEncoder, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.passages import split_document
 from vectorstore.store import EF_SEARCH, PASSAGES, Store
@@ -90,6 +91,12 @@ def test_batched_and_single_embeddings_agree() -> None:
     batched = shared_encoder().encode(texts)
     single = np.stack([shared_encoder().encode([t])[0] for t in texts])
     assert np.allclose(batched, single, atol=1e-4)
+
+
+def test_a_process_loads_each_model_once_however_it_is_named() -> None:
+    # The store asks for the model by its setting's name, the reader for the default: one model.
+    assert shared_encoder() is shared_encoder("minilm")
+    assert shared_encoder("minilm") is not shared_encoder("e5")
 
 
 class _CountingEncoder:

@@ -28,9 +28,9 @@ def settings() -> Settings:
 
 
 def ask(args: argparse.Namespace) -> int:
+    archive = archive_or_its_server()  # first: it starts loading the model
     from ui.format import answer_as_text
 
-    archive = archive_or_its_server()
     scope = scope_of(args)
     if args.question != "-" and not args.json and sys.stdout.isatty():
         show_as_written(archive.stream(args.question, scope=scope))
@@ -104,6 +104,11 @@ def show_as_written(parts: Iterator[Streamed]) -> Answer:
 
 def archive_or_its_server() -> Asker:
     """The archive, or the server that has its folder open (the one way to ask beside it)."""
+    from vectorstore.encoders import shared_encoder, warm
+
+    # The reader's model (and by default the store's) loads on the other core while the store
+    # and the chain are imported, a second between them (bench/speed.py, cold ask).
+    warm(shared_encoder("minilm"))
     from qa.assembly import open_archive
 
     return here_or_its_server(lambda: open_archive(settings()))

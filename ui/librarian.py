@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 
 from qa.errors import ArchiveQAError
 from ui.asking import archive_or_its_server, here_or_its_server, settings
-from ui.format import counted
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used (ui.format too), so `ask` starts its model sooner
     from qa.library import Added, Library, Shelf
 
 
@@ -23,6 +22,7 @@ def ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from qa.library import collection_name, document_files
+    from ui.format import counted
 
     # A bad name is refused before any work.
     collection = collection_name(args.collection) if args.collection else None
@@ -100,6 +100,7 @@ def collection_list(args: argparse.Namespace) -> int:
 
 def collection_add(args: argparse.Namespace) -> int:
     from qa.assembly import open_library
+    from ui.format import counted
 
     members = open_library(settings()).add_to_collection(args.name, args.ids)
     print(f"Collection {args.name!r} now holds {counted(len(members))}.")
@@ -108,6 +109,7 @@ def collection_add(args: argparse.Namespace) -> int:
 
 def collection_remove(args: argparse.Namespace) -> int:
     from qa.assembly import open_library
+    from ui.format import counted
 
     left = open_library(settings()).remove_from_collection(args.name, args.ids or None)
     if args.ids:
@@ -118,6 +120,8 @@ def collection_remove(args: argparse.Namespace) -> int:
 
 
 def documents(args: argparse.Namespace) -> int:
+    from ui.format import counted
+
     listed = archive_or_its_server().documents()
     if args.json:
         rows = [

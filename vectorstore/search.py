@@ -12,20 +12,24 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence, Set
+from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Where
-from langchain_chroma import Chroma
 
 from vectorstore.catalogue import Catalogue
-from vectorstore.embeddings import Encoder, EncoderEmbeddings
+from vectorstore.embeddings import EncoderEmbeddings
+from vectorstore.encoders import Encoder
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
 from vectorstore.passages import Passage, document_of
 from vectorstore.rows import PAGE, get_all, get_pages
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
 
 # How many of the store's nearest passages a scoped search looks among before searching the
 # scope's own vectors, and how many scopes' vectors are kept (a course site asks in one
@@ -56,11 +60,8 @@ class PassageSearch:
         """`passage_rows` is the Chroma collection of the passages; `encoder` embeds questions
         as the passages were embedded; `word_index_dir` keeps the word index between runs (kept
         in memory without it, and built from Chroma, `page` rows at a time)."""
-        self.vectorstore = Chroma(
-            client=client, collection_name=passage_rows.name,
-            embedding_function=EncoderEmbeddings(encoder), create_collection_if_not_exists=False,
-        )  # fmt: skip
-        """The passages as a LangChain vector store (`.as_retriever()`, `similarity_search`)."""
+        self._client = client
+        self._encoder = encoder
         self._passage_rows = passage_rows
         self._catalogue = catalogue
         self._word_index_dir = word_index_dir
@@ -70,6 +71,18 @@ class PassageSearch:
         self._scopes: OrderedDict[tuple[int, frozenset[str]], tuple[list[str], np.ndarray]] = (
             OrderedDict()
         )
+
+    @cached_property
+    def vectorstore(self) -> Chroma:
+        """The passages as a LangChain vector store (`.as_retriever()`, `similarity_search`);
+        made when first asked for, as langchain_chroma takes half a second to import."""
+        from langchain_chroma import Chroma
+
+        return Chroma(
+            client=self._client, collection_name=self._passage_rows.name,
+            embedding_function=EncoderEmbeddings(self._encoder),
+            create_collection_if_not_exists=False,
+        )  # fmt: skip
 
     def by_meaning(
         self, vector: Sequence[float], *, k: int, within: Set[str] | None = None

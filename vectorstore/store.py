@@ -18,7 +18,8 @@ from chromadb.api.types import Documents, EmbeddingFunction
 
 from vectorstore.catalogue import Catalogue
 from vectorstore.documents import Document
-from vectorstore.embeddings import EMBEDDING_FUNCTIONS, Encoder, shared_encoder
+from vectorstore.embeddings import EMBEDDING_FUNCTIONS
+from vectorstore.encoders import Encoder, shared_encoder
 from vectorstore.errors import DocumentConflictError, ModelMismatchError
 from vectorstore.passages import Passage
 from vectorstore.rows import PAGE
@@ -48,7 +49,7 @@ class Store:
         page: int = PAGE,
     ) -> None:
         """`word_index_dir` keeps the word index between runs (in memory without it); `model`
-        names the embedding model (vectorstore.embeddings.MODELS) the passages are embedded
+        names the embedding model (vectorstore.encoders.MODELS) the passages are embedded
         with, and an index built with another is refused. `encoder` stands in for the named
         model (a server's, or a test's deterministic fake); questions must be embedded with it
         too. Whole collections are got from Chroma `page` rows at a time."""

@@ -16,7 +16,7 @@ from chromadb.api.types import Where
 
 from vectorstore.catalogue import Catalogue, same_origin, sha, stored_origin
 from vectorstore.documents import Document
-from vectorstore.embeddings import Encoder
+from vectorstore.encoders import Encoder
 from vectorstore.errors import DocumentConflictError
 from vectorstore.passages import Passage, document_of, split_document
 from vectorstore.rows import get_all

@@ -45,7 +45,7 @@ from qa.citations import SPEAKS_TO_READER, addressing_reader, find_quote, suppor
 from qa.llm.prompting import as_attribute, as_data
 from qa.llm.replies import Claim, Lines
 from qa.llm.slots import Slots
-from vectorstore.embeddings import Encoder
+from vectorstore.encoders import Encoder
 from vectorstore.passages import Passage
 
 log = logging.getLogger(__name__)

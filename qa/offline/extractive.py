@@ -27,7 +27,7 @@ from qa.offline.sentences import Candidate, candidate_sentences
 from qa.questions import Expectation, Question, read_question
 from qa.words import related
 from vectorstore.documents import Part, part_of
-from vectorstore.embeddings import Encoder
+from vectorstore.encoders import Encoder
 from vectorstore.passages import Passage
 from vectorstore.text import terms
 

@@ -26,7 +26,7 @@ import numpy as np
 from qa.offline.sentences import Candidate
 from qa.questions import Question
 from qa.words import related
-from vectorstore.embeddings import Encoder
+from vectorstore.encoders import Encoder
 from vectorstore.text import terms
 
 # What the reader weighs. Chosen by cross-validation by document over the tuned sets and the
