@@ -1,6 +1,6 @@
 """Load: many students asking at once over loopback, offline and in LLM mode.
 
-    .venv/bin/python bench/load.py [--students 50] [--seconds 60] [--out bench-results/load.json]
+    .venv/bin/python bench/load.py [--students 50] [--seconds 60] [--pack] [--out FILE]
 
 Serves the app on 127.0.0.1 over the bundled telegram, behind a pretend proxy (each student has
 an address of their own, so the per-client rate limit applies as it would in a class), and lets
@@ -8,10 +8,17 @@ each student ask, think for about a second, and ask a follow-up that carries the
 LLM mode the model is a local OpenAI-compatible fake that quotes its first passage after 0.2 s.
 Counts errors (any status but 200), and leaks (an answer that shows another student's mark),
 and reports latency percentiles. tests/test_load.py runs a short form of the same.
+
+With `--pack`, the throughput of one replica instead (issue 26): the 49 FRUS 1951 records (a
+course pack), offline, the rate limit off, and each client asking the questions of eval/ about
+them (varied, never the same twice in a row) one after another without pausing; answers a
+second, p50 and p95 (written to bench-results/load-pack.json unless --out says otherwise).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import random
 import re
@@ -20,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,7 +38,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import httpx  # noqa: E402
 
-from bench.report import bench_parser, write_figures  # noqa: E402
+from bench.report import EVAL, FRUS_1951, bench_parser, write_figures  # noqa: E402
 
 QUESTIONS = [
     "What did Stalin offer?",
@@ -67,6 +75,32 @@ class LoadReport:
         }
 
 
+def run_pack_load(url: str, questions: list[str], *, clients: int, seconds: float) -> LoadReport:
+    """`clients` threads asking `url`'s API `questions` for `seconds`, each from its own place in
+    the list and without pausing: how many answers a second one server gives."""
+    report = LoadReport(students=clients, seconds=seconds)
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(n: int) -> None:
+        with httpx.Client(base_url=url, timeout=300) as http:
+            asked = n * 7
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                response = http.post(
+                    "/api/ask", json={"question": questions[asked % len(questions)]}
+                )
+                took = time.perf_counter() - started
+                asked += 1
+                with lock:
+                    report.requests += 1
+                    report.latencies.append(took)
+                    report.errors += response.status_code != 200
+
+    _all_at_once(client, clients)
+    return report
+
+
 def run_load(url: str, *, students: int, seconds: float, seed: int = 1) -> LoadReport:
     """`students` threads asking `url`'s API for `seconds`; each pair of questions is a first
     question and a follow-up with the student's own mark in its history."""
@@ -97,19 +131,29 @@ def run_load(url: str, *, students: int, seconds: float, seed: int = 1) -> LoadR
                         report.leaks += bool(others)
                     time.sleep(rng.uniform(0.5, 1.5))  # reading the answer
 
-    threads = [threading.Thread(target=student, args=(n,)) for n in range(students)]
+    _all_at_once(student, students)
+    return report
+
+
+def _all_at_once(work: Callable[[int], None], count: int) -> None:
+    """`work(0)` to `work(count - 1)`, each in a thread of its own, until all have ended."""
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return report
 
 
 def main() -> None:
     parser = bench_parser(__doc__, "load")
     parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--pack", action="store_true", help="one replica's throughput on the "
+                        "49 FRUS 1951 records (issue 26)")  # fmt: skip
     args = parser.parse_args()
+    if args.pack:
+        pack_load(args)
+        return
 
     from functools import partial
 
@@ -131,6 +175,33 @@ def main() -> None:
             figures[mode] = report.summary()
             print(mode, figures[mode], flush=True)
     write_figures(figures, args.out)
+
+
+def pack_load(args: argparse.Namespace) -> None:
+    from qa.assembly import open_archive
+    from qa.settings import Settings
+    from tests.conftest import serving
+    from ui.app import build_app
+    from ui.guards import Limits
+
+    questions = [
+        json.loads(line)["question"]
+        for name in ("frus1951", "frus1951_heldout", "frus1951_heldout2")
+        for line in (EVAL / f"{name}.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    out = args.out if args.out.name != "load.json" else args.out.with_name("load-pack.json")
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(_env_file=None, archive_qa_data_dir=Path(tmp))  # type: ignore[call-arg]
+        archive = open_archive(settings)
+        list(archive.library.add_files(sorted(FRUS_1951.glob("*.txt"))))
+        with serving(build_app(archive, Limits(requests_per_minute=0))) as url:
+            httpx.post(f"{url}/api/ask", json={"question": "Who is Filippov?"}, timeout=300)
+            report = run_pack_load(url, questions, clients=args.students, seconds=args.seconds)
+    figures = report.summary()
+    figures["answers_per_second"] = figures.pop("requests_per_second")
+    print(figures, flush=True)
+    write_figures({"pack": figures}, out)
 
 
 if __name__ == "__main__":

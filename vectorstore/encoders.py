@@ -91,6 +91,20 @@ class MiniLMEncoder:
         """A question is embedded as any other text."""
         return np.asarray(self.encode([text])[0])
 
+    def token_states(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The model's last hidden state of each token of `text` (its vector is their mean,
+        normalised), each token's character span in `text`, and which tokens are [CLS] and
+        [SEP]."""
+        session, tokenizer = self._load()
+        encoding = tokenizer.encode(text)
+        ids = np.array([encoding.ids], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        states = np.asarray(session.run(None, feeds)[0][0], dtype=np.float64)
+        special = np.array(encoding.special_tokens_mask, dtype=bool)
+        return states, np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2), special
+
     def _load(self) -> tuple[onnxruntime.InferenceSession, Tokenizer]:
         with self._lock:
             if self._session is None or self._tokenizer is None:
