@@ -136,6 +136,18 @@ def test_asking_loads_only_what_a_question_uses(data_dir: Path) -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_a_command_that_goes_on_gets_the_cycle_collector_back_after_its_start(data_dir: Path) -> None:
+    # `archive-qa` pauses Python's cycle collector while a command imports and opens what it
+    # needs (ui.cli.run); a command that goes on (serve, chat) must have it back.
+    code = (
+        "import gc, sys, time; from ui.cli import run; sys.argv = ['archive-qa', 'documents'];"
+        "run(); time.sleep(4); print(gc.isenabled(), gc.get_freeze_count() > 0)"
+    )  # the objects of its start are kept out of the collector's passes
+    env = {**os.environ, "ARCHIVE_QA_DATA_DIR": str(data_dir)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.stdout.split()[-2:] == ["True", "True"], result.stderr
+
+
 def test_ingest_skips_a_bad_file_keeps_the_rest_and_fails_the_run(tmp_path: Path) -> None:
     folder = tmp_path / "pack"
     (folder / "week1").mkdir(parents=True)
