@@ -136,7 +136,9 @@ def test_asking_loads_only_what_a_question_uses(data_dir: Path) -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_a_command_that_goes_on_gets_the_cycle_collector_back_after_its_start(data_dir: Path) -> None:
+def test_a_command_that_goes_on_gets_the_cycle_collector_back_after_its_start(
+    data_dir: Path,
+) -> None:
     # `archive-qa` pauses Python's cycle collector while a command imports and opens what it
     # needs (ui.cli.run); a command that goes on (serve, chat) must have it back.
     code = (
