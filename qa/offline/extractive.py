@@ -35,10 +35,10 @@ from vectorstore.text import terms
 # stay a short answer (the median quote stays under 250 characters).
 MAX_SENTENCES = 3
 # Sentences read closely (embedded) per question: those the ranker puts first on everything but
-# meaning (reader.shortlist). Each costs about 10 ms. The smallest size that lost no tuned
-# question (181 right of 241 at 12 and 16, 180 at 64 with the old word count, 178 at 8; see
-# eval/README.md).
-SHORTLIST = 12
+# meaning (reader.shortlist). Each costs about 10 ms, most of an answer's time. The smallest size
+# that loses no question the reader is fitted on (2,079: 1,202 right at 6, 1,201 at 8, 12 and
+# all, 1,196 at 4; eval/README.md).
+SHORTLIST = 6
 # How an answer marks a quote from the editors' footnotes rather than the document.
 _EDITORS = "The editors' footnote: "
 
