@@ -158,6 +158,22 @@ def test_a_sentence_pointing_back_into_a_retrieved_passage_is_read_with_it(seed:
     assert holding.id in {p.id for p in split_document(seed)} and holding.score == 0.5
 
 
+def test_a_document_replaced_under_the_same_id_is_read_anew(seed: Document) -> None:
+    # Sections are read once and remembered; a new version of a document keeps its id, and its
+    # candidates must be its new sentences, not the remembered ones.
+    def sentences(document: Document) -> list[str]:
+        passages = [replace(p, score=0.5) for p in split_document(document)]
+        return [c.text for c in candidate_sentences(passages)]
+
+    before = sentences(seed)
+    changed = seed.text.replace("withdraws its troops", "withdraws its forces")
+    assert changed != seed.text
+    after = sentences(replace(seed, text=changed))
+    assert any("withdraws its forces" in s for s in after)
+    assert not any("withdraws its troops" in s for s in after)
+    assert sentences(seed) == before
+
+
 @pytest.mark.parametrize(
     "question",
     [

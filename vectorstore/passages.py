@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from vectorstore.documents import Document
+from vectorstore.documents import Document, Section
 from vectorstore.text import Span, paragraphs, split_sentences
 
 PASSAGE_CHARS = 350
@@ -53,17 +54,35 @@ def split_document(document: Document, *, most_chars: int = PASSAGE_CHARS) -> li
     """Split a document into passages of whole sentences within one paragraph run and one
     section."""
     return [
-        Passage(
-            id=_passage_id(document.id, section.name, span, document.text[span.start : span.end]),
-            document=document,
-            section=section.name,
-            start=span.start,
-            end=span.end,
-        )
-        for section in document.sections
-        if section.name not in SKIPPED_SECTIONS
-        for span in _pack(document.text, section.start, section.end, most_chars)
+        Passage(id=i, document=document, section=name, start=start, end=end)
+        for i, name, start, end in _split(document.id, document.text, document.sections, most_chars)
     ]
+
+
+def passage_at(document: Document, offset: int) -> Passage | None:
+    """The passage of `document` holding character `offset`, if one does."""
+    for i, name, start, end in _split(document.id, document.text, document.sections, PASSAGE_CHARS):
+        if start <= offset < end:
+            return Passage(id=i, document=document, section=name, start=start, end=end)
+    return None
+
+
+# The latest documents split, kept: an answer reads the passage after a retrieved one in the
+# same document, and the next question about it reads it again.
+_SPLITS_KEPT = 256
+
+
+@lru_cache(maxsize=_SPLITS_KEPT)
+def _split(
+    document_id: str, text: str, sections: tuple[Section, ...], most_chars: int
+) -> tuple[tuple[str, str, int, int], ...]:
+    return tuple(
+        (_passage_id(document_id, section.name, span, text[span.start : span.end]),
+         section.name, span.start, span.end)
+        for section in sections
+        if section.name not in SKIPPED_SECTIONS
+        for span in _pack(text, section.start, section.end, most_chars)
+    )  # fmt: skip
 
 
 def _pack(text: str, start: int, end: int, limit: int) -> Iterator[Span]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import NamedTuple
 
 from qa.words import MONTH_NAMES
 from vectorstore.documents import Document, Part
-from vectorstore.passages import Passage, split_document
+from vectorstore.passages import Passage, passage_at
 from vectorstore.text import LIST_LABEL, paragraphs, split_sentences, terms
 
 # Neighbouring sentences read with each sentence: enough for "such a demand" to find the demand
@@ -101,6 +102,9 @@ def candidate_sentences(
     back into it: "We consider such a demand ..." belongs with the passage that says what the
     demand was, even where the splitting put it in the next passage. With them, the field lines
     of the documents of `fields_of` (by default, of `passages`)."""
+    retrieved = passages if fields_of is None else fields_of
+    # How many other documents were found before each one.
+    order = {d: i for i, d in enumerate(dict.fromkeys(p.document_id for p in retrieved))}
     sections: dict[tuple[str, str], _Section] = {}
     read: list[tuple[Passage, _Section, list[int]]] = []
     for passage in passages:
@@ -115,19 +119,11 @@ def candidate_sentences(
         ]
         read.append((passage, section, within))
     candidates = [
-        _candidate(passage, section, i) for passage, section, within in read for i in within
+        _candidate(passage, section, i, order) for passage, section, within in read for i in within
     ]
-    candidates += _pointing_back(read, {(c.passage.document_id, c.start) for c in candidates})
-    candidates = [
-        replace(c, paragraph=bisect_right(sections[_place(c)].paragraphs, c.start))
-        for c in candidates
-    ]
-    retrieved = passages if fields_of is None else fields_of
-    order = {d: i for i, d in enumerate(dict.fromkeys(p.document_id for p in retrieved))}
-    return [
-        replace(c, found=order.get(c.passage.document_id, len(order)))
-        for c in _with_fields(candidates, retrieved)
-    ]
+    seen = {(c.passage.document_id, c.start) for c in candidates}
+    candidates += _pointing_back(read, seen, order)
+    return _with_fields(candidates, retrieved, order)
 
 
 class FieldLine(NamedTuple):
@@ -238,7 +234,9 @@ _PROSE = 8
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 
 
-def _with_fields(candidates: list[Candidate], passages: list[Passage]) -> list[Candidate]:
+def _with_fields(
+    candidates: list[Candidate], passages: list[Passage], order: dict[str, int]
+) -> list[Candidate]:
     """The candidates, those that are field lines marked, and the field lines of every document
     a passage was retrieved from that no passage brought, each in its section. A line whose
     words the document already has as a candidate is not read twice (the dateline is also the
@@ -267,9 +265,11 @@ def _with_fields(candidates: list[Candidate], passages: list[Passage]) -> list[C
             held = Passage("", document, section, start, end, score=top.score)
             own = frozenset(terms(text))
             label = _label(line, text)
-            added.append(
-                Candidate(held, start, end, text, own, about, "", about, field=True, label=label)
+            found = order.get(document_id, len(order))
+            line_read = Candidate(
+                held, start, end, text, own, about, "", about, field=True, label=label, found=found
             )
+            added.append(line_read)
     return candidates + added
 
 
@@ -278,10 +278,14 @@ class _Section:
     """A section of a document as a reader reads it: its sentences and where its paragraphs
     start, and what the document says about itself."""
 
+    text: str
+    """The whole text of its document."""
     sentences: list[tuple[int, int]]
     paragraphs: list[int]
     about: frozenset[str]
     paragraph_ends: list[int]
+    readings: dict[int, _Reading]
+    """The sentences read so far, by their place in the section."""
 
     def list_under(self, end: int) -> int | None:
         """Where the paragraph after the one ending at `end` ends, when it is short enough to
@@ -292,27 +296,47 @@ class _Section:
         close = self.paragraph_ends[i]
         return close if close - self.paragraphs[i] <= _LISTED else None
 
-    @classmethod
-    def of(cls, document: Document, name: str) -> _Section:
-        """The section called `name` of `document`, read."""
+    def reading(self, i: int) -> _Reading:
+        """Sentence `i` of the section, read with its neighbours (once: then remembered)."""
+        if i not in self.readings:
+            self.readings[i] = _read_sentence(self, i)
+        return self.readings[i]
+
+    @staticmethod
+    def of(document: Document, name: str) -> _Section:
+        """The section called `name` of `document`, read (or as read before: questions about
+        the same documents read the same sections again)."""
         section = next(s for s in document.sections if s.name == name)
-        spans = split_sentences(document.text, section.start, section.end)
-        runs = list(paragraphs(document.text, section.start, section.end))
-        return cls(
-            [(sp.start, sp.end) for sp in spans],
-            [p.start for p in runs],
-            frozenset(terms(document.self_description())),
-            [p.end for p in runs],
-        )
+        return _read_section(document.text, section.start, section.end, document.self_description())
+
+
+# Sections kept as read. Splitting and stemming their sentences was most of the time a warm
+# answer took (21 of 38 ms on the 49 FRUS records); a section kept holds its document's text.
+_SECTIONS_KEPT = 128
+
+
+@lru_cache(maxsize=_SECTIONS_KEPT)
+def _read_section(text: str, start: int, end: int, about: str) -> _Section:
+    spans = split_sentences(text, start, end)
+    runs = list(paragraphs(text, start, end))
+    return _Section(
+        text,
+        [(sp.start, sp.end) for sp in spans],
+        [p.start for p in runs],
+        frozenset(terms(about)),
+        [p.end for p in runs],
+        {},
+    )
 
 
 def _pointing_back(
-    read: list[tuple[Passage, _Section, list[int]]], seen: set[tuple[str, int]]
+    read: list[tuple[Passage, _Section, list[int]]],
+    seen: set[tuple[str, int]],
+    order: dict[str, int],
 ) -> list[Candidate]:
     """The sentences just after each passage that point back into it (not already read), each
     in the passage that holds it."""
     found: list[Candidate] = []
-    passages_of: dict[str, list[Passage]] = {}
     for passage, section, within in read:
         after = range(within[-1] + 1, within[-1] + 1 + _BEFORE) if within else range(0)
         for i in after:
@@ -321,28 +345,46 @@ def _pointing_back(
                 or (passage.document_id, section.sentences[i][0]) in seen
             ):
                 continue
-            following = _candidate(passage, section, i)
+            following = _candidate(passage, section, i, order)
             if not following.lead_in:
                 continue
             seen.add((passage.document_id, following.start))
-            document = passage.document
-            if document.id not in passages_of:
-                passages_of[document.id] = split_document(document)
-            holding = next(
-                p for p in passages_of[document.id] if p.start <= following.start < p.end
-            )
+            holding = passage_at(passage.document, following.start)
+            if holding is None:
+                continue
             held = replace(holding, score=passage.score)
             found.append(replace(following, passage=held, retrieved=False))
     return found
 
 
-def _place(candidate: Candidate) -> tuple[str, str]:
-    return candidate.passage.document.id, candidate.passage.section
+class _Reading(NamedTuple):
+    """What a candidate is besides its passage: a sentence read with its neighbours."""
+
+    start: int
+    end: int
+    text: str
+    own: frozenset[str]
+    context: frozenset[str]
+    lead_in: str
+    recent: frozenset[str]
+    grounds: int | None
+    listed: int | None
+    paragraph: int
 
 
-def _candidate(passage: Passage, section: _Section, i: int) -> Candidate:
-    """Sentence `i` of its section, read with its neighbours."""
-    text, sentences = passage.document.text, section.sentences
+def _candidate(passage: Passage, section: _Section, i: int, order: dict[str, int]) -> Candidate:
+    """Sentence `i` of its section, read with its neighbours, as a candidate of `passage`
+    (`order`: the documents' places in the order they were found)."""
+    r = section.reading(i)
+    return Candidate(
+        passage, r.start, r.end, r.text, r.own, r.context, r.lead_in, section.about, r.recent,
+        r.grounds, index=i, paragraph=r.paragraph, listed=r.listed,
+        found=order.get(passage.document_id, len(order)),
+    )  # fmt: skip
+
+
+def _read_sentence(section: _Section, i: int) -> _Reading:
+    text, sentences = section.text, section.sentences
     start, end = sentences[i]
     before = sentences[max(0, i - _BEFORE) : i]
     around = before + sentences[i + 1 : i + 1 + _AFTER]
@@ -353,7 +395,7 @@ def _candidate(passage: Passage, section: _Section, i: int) -> Candidate:
     first = sentences[bisect_left(sentences, (start - _RECENT,), hi=i)][0]
     recent = frozenset(terms(text[first:start]))
     grounds = sentences[i - 1][0] if i > 0 and _CONCLUDES.match(sentence) else None
-    return Candidate(
-        passage, start, end, sentence, frozenset(terms(sentence)), context, lead_in,
-        section.about, recent, grounds, index=i, listed=listed,
+    return _Reading(
+        start, end, sentence, frozenset(terms(sentence)), context, lead_in, recent, grounds, listed,
+        bisect_right(section.paragraphs, start),
     )  # fmt: skip
