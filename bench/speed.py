@@ -13,12 +13,14 @@ does with it, at three sizes (the bundled telegram, the 49 FRUS 1951 records, a 
 - **`serve`'s peak memory** (VmHWM) after its questions.
 
 With `--library`, the same answer figures for a store already built in DATA_DIR (the whole FRUS
-library: see README, Benchmarks). Prints a table, then each figure that has a target (`TARGETS`,
+library: see README, Benchmarks); without it, the library's rows of --out are kept as they were,
+with the date they were measured. Prints a table, then each figure that has a target (`TARGETS`,
 issue 26) beside it, and writes the figures as JSON, the targets with them.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import statistics
@@ -29,6 +31,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -80,9 +83,24 @@ def main() -> None:
         figures["library"] = answer_figures(args.library, mixed, cold=True)
         figures["library_hnsw"] = in_child(hnsw_recall, args.library)
         figures["library_one_document"] = in_child(one_document, args.library)
+        for row in ("library", "library_hnsw", "library_one_document"):
+            cast(dict[str, object], figures[row])["measured"] = time.strftime("%Y-%m-%d")
+    else:
+        figures |= _library_rows_kept(args.out)
     figures["targets"] = against_targets(figures)
     print_table(figures)
     write_figures(figures, args.out)
+
+
+def _library_rows_kept(out: Path) -> dict[str, object]:
+    """The library's rows of the figures last written to `out`, with the date each was measured
+    on: without --library they are not measured again (building the library takes an hour), and
+    are not to be lost."""
+    try:
+        before = json.loads(out.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in before.items() if k.startswith("library") and isinstance(v, dict)}
 
 
 def against_targets(figures: dict[str, object]) -> list[dict[str, object]]:

@@ -216,10 +216,12 @@ def serving(app: ASGIApp, port: int | None = None) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def base_url(archive: Archive) -> Iterator[str]:
-    """The app over the default archive, served on 127.0.0.1."""
+    """The app over the default archive, served on 127.0.0.1, with no rate limit: every test
+    using it asks from 127.0.0.1, one client to the limit (tests/test_limits.py tests it)."""
     from ui.app import build_app
+    from ui.guards import Limits
 
-    with serving(build_app(archive)) as url:
+    with serving(build_app(archive, Limits(requests_per_minute=0))) as url:
         yield url
 
 
