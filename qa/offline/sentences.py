@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from qa.words import MONTH_NAMES
-from vectorstore.documents import Document, Part
+from vectorstore.documents import Document, Part, Section
 from vectorstore.passages import Passage, passage_at
 from vectorstore.text import LIST_LABEL, paragraphs, split_sentences, terms
 
@@ -49,6 +49,10 @@ _FIELD_LINE = 100
 # quoted with the paragraph under it, when that is short enough to quote: the list it introduces.
 _LABEL = re.compile(r"^(?:[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,2}|.{1,80}:)$")  # noqa: RUF001
 _LISTED = 600
+# Sections (and documents' field lines) kept as read. Splitting and stemming their sentences was
+# most of the time a warm answer took (21 of 38 ms on the 49 FRUS records); each holds its
+# document's text.
+_SECTIONS_KEPT = 128
 
 
 @dataclass(frozen=True)
@@ -140,21 +144,35 @@ def field_lines(document: Document) -> list[FieldLine]:
     """The record's labelled and standing lines: the short lines that open and close the
     document's own text (a date and place, a classification, a number, a received line, a
     signature), then the archive's source note, dateline and document line."""
+    return [line for line, _ in _fields(document.text, document.sections)]
+
+
+@lru_cache(maxsize=_SECTIONS_KEPT)
+def _fields(text: str, sections: tuple[Section, ...]) -> tuple[tuple[FieldLine, _FieldRead], ...]:
+    """Each field line of a document, read (once: documents come back question after
+    question)."""
     found = []
-    for section in document.sections:
+    for section in sections:
         if section.part is not Part.DOCUMENT:
             continue
-        lines = [
-            span for span in _lines(document.text, section.start, section.end)
-            if document.text[span[0] : span[1]].strip("[]().,;: ")
-        ]  # fmt: skip
-        opening = _while_short(document.text, lines)
-        closing = _while_short(document.text, lines[len(opening) :][::-1])
+        lines = [span for span in _lines(text, section.start, section.end)
+                 if text[span[0] : span[1]].strip("[]().,;: ")]  # fmt: skip
+        opening = _while_short(text, lines)
+        closing = _while_short(text, lines[len(opening) :][::-1])
         found += [FieldLine(section.name, s, e) for s, e in opening]
         found += [FieldLine(section.name, s, e, closes=True) for s, e in closing]
-    return found + [
-        FieldLine(s.name, s.start, s.end) for s in document.sections if s.name in _FIELD_SECTIONS
-    ]
+    found += [FieldLine(s.name, s.start, s.end) for s in sections if s.name in _FIELD_SECTIONS]
+    return tuple((line, _read_field(line, text[line.start : line.end])) for line in found)
+
+
+class _FieldRead(NamedTuple):
+    text: str
+    own: frozenset[str]
+    label: frozenset[str]
+
+
+def _read_field(line: FieldLine, text: str) -> _FieldRead:
+    return _FieldRead(text, frozenset(terms(text)), _label(line, text))
 
 
 # "Copies: Stalin (2), Molotov": a label of at most three words before a colon.
@@ -250,21 +268,19 @@ def _with_fields(
     added = []
     for document_id, top in best.items():
         document = top.document
-        about = frozenset(terms(document.self_description()))
-        for line in field_lines(document):  # the document's own lines first
+        about = _about(document.self_description())
+        for line, read in _fields(document.text, document.sections):  # its own lines first
             section, start, end = line.section, line.start, line.end
             if (document_id, start) in seen:
                 i = seen[(document_id, start)]
                 label = _label(line, candidates[i].text)
                 candidates[i] = replace(candidates[i], field=True, label=label)
                 continue
-            text = document.text[start:end]
+            text, own, label = read
             if (document_id, text) in said:
                 continue
             said.add((document_id, text))
             held = Passage("", document, section, start, end, score=top.score)
-            own = frozenset(terms(text))
-            label = _label(line, text)
             found = order.get(document_id, len(order))
             line_read = Candidate(
                 held, start, end, text, own, about, "", about, field=True, label=label, found=found
@@ -310,9 +326,9 @@ class _Section:
         return _read_section(document.text, section.start, section.end, document.self_description())
 
 
-# Sections kept as read. Splitting and stemming their sentences was most of the time a warm
-# answer took (21 of 38 ms on the 49 FRUS records); a section kept holds its document's text.
-_SECTIONS_KEPT = 128
+@lru_cache(maxsize=_SECTIONS_KEPT)
+def _about(self_description: str) -> frozenset[str]:
+    return frozenset(terms(self_description))
 
 
 @lru_cache(maxsize=_SECTIONS_KEPT)
@@ -323,7 +339,7 @@ def _read_section(text: str, start: int, end: int, about: str) -> _Section:
         text,
         [(sp.start, sp.end) for sp in spans],
         [p.start for p in runs],
-        frozenset(terms(about)),
+        _about(about),
         [p.end for p in runs],
         {},
     )
