@@ -57,7 +57,7 @@ from bench.fit_reader import (  # noqa: E402
 from bench.report import FITTED_SETS, TRAINING_SETS, bench_parser, write_figures  # noqa: E402
 from qa.offline.sentences import Candidate  # noqa: E402
 from vectorstore.documents import Document  # noqa: E402
-from vectorstore.encoders import MiniLMEncoder, shared_encoder  # noqa: E402
+from vectorstore.encoders import DIMENSION, MiniLMEncoder, shared_encoder  # noqa: E402
 from vectorstore.passages import Passage, split_document  # noqa: E402
 from vectorstore.text import split_sentences  # noqa: E402
 
@@ -77,7 +77,7 @@ class Pooler:
     def span(self, document: Document, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
         """The sum of the token states of the tokens within [start, end) of `document`, and the
         sum of the [CLS] and [SEP] states of the passages they are in (zeros when none is)."""
-        total, ends = np.zeros(384, dtype=np.float64), np.zeros(384, dtype=np.float64)
+        total, ends = np.zeros(DIMENSION, dtype=np.float64), np.zeros(DIMENSION, dtype=np.float64)
         for p in self._passages_of(document):
             if p.end <= start or p.start >= end:
                 continue
@@ -117,7 +117,7 @@ class Pooler:
 def main() -> None:
     parser = bench_parser(__doc__, "sentence_vectors")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--variants", nargs="+", default=["A", *VARIANTS])
+    parser.add_argument("--variants", nargs="+", choices=["A", *VARIANTS], default=["A", *VARIANTS])
     args = parser.parse_args()
     sets = FITTED_SETS + TRAINING_SETS
     examples = read_examples(sets, fit_asking_fields(sets))
@@ -180,26 +180,30 @@ def _composed(c: Candidate, pooler: Pooler, *, titled: bool, lead: bool) -> np.n
         texts = [document.title, c.text]
     else:
         texts = [c.text]
-    total = sum((pooler.alone(t) for t in texts), np.zeros(384, dtype=np.float64))
+    total = sum((pooler.alone(t) for t in texts), np.zeros(DIMENSION, dtype=np.float64))
     return total / np.linalg.norm(total)
 
 
 def _lead_sentences(c: Candidate) -> list[str]:
-    """The sentences the candidate points back to (two before it in its section), each alone."""
-    document = c.passage.document
-    section = next(s for s in document.sections if s.name == c.passage.section)
-    spans = [(s.start, s.end) for s in split_sentences(document.text, section.start, section.end)]
-    i = next((k for k, (s, _) in enumerate(spans) if s == c.start), 0)
-    return [document.text[s:e] for s, e in spans[max(0, i - 2) : i]]
+    """The sentences the candidate points back to, each alone."""
+    text = c.passage.document.text
+    return [text[s:e] for s, e in _lead_spans(c)]
 
 
 def _lead_start(c: Candidate) -> int:
-    """Where the sentences the candidate points back to begin (two before it in its section)."""
+    """Where the sentences the candidate points back to begin."""
+    spans = _lead_spans(c)
+    return spans[0][0] if spans else c.start
+
+
+def _lead_spans(c: Candidate) -> list[tuple[int, int]]:
+    """The two sentences before the candidate in its section (none for one that is no sentence
+    of it: a field line)."""
     document = c.passage.document
     section = next(s for s in document.sections if s.name == c.passage.section)
     spans = [(s.start, s.end) for s in split_sentences(document.text, section.start, section.end)]
     i = next((k for k, (s, _) in enumerate(spans) if s == c.start), None)
-    return c.start if i is None else spans[max(0, i - 2)][0]
+    return [] if i is None else spans[max(0, i - 2) : i]
 
 
 if __name__ == "__main__":

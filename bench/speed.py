@@ -104,18 +104,20 @@ def _library_rows_kept(out: Path) -> dict[str, object]:
 
 
 def against_targets(figures: dict[str, object]) -> list[dict[str, object]]:
-    """Each figure that has a target, beside it, and whether it is met (figures of a store not
-    measured, the library without --library, are left out)."""
+    """Each figure that has a target, beside it, and whether it is met; a figure kept from an
+    earlier run (the library's, without --library) says when it was measured."""
     rows: list[dict[str, object]] = []
     for store, name, sense, target in TARGETS:
         measured: object = figures.get(store)
+        when = measured.get("measured") if isinstance(measured, dict) else None
         for key in name.split("."):
             measured = measured.get(key) if isinstance(measured, dict) else None
         if not isinstance(measured, int | float):
             continue
         met = measured <= target if sense == "at most" else measured >= target
-        rows.append({"figure": f"{store}.{name}", "measured": measured, "target": f"{sense} "
-                     f"{target}", "met": met})  # fmt: skip
+        figure = f"{store}.{name}" + (f" (measured {when})" if when else "")
+        rows.append({"figure": figure, "measured": measured, "target": f"{sense} {target}",
+                     "met": met})  # fmt: skip
     return rows
 
 

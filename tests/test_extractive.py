@@ -8,6 +8,7 @@ import pytest
 
 from qa.answer import cited_numbers
 from qa.assembly import Archive
+from qa.offline.remembered import Kept
 from qa.offline.sentences import candidate_sentences
 from tests.conftest import FRUS
 from vectorstore.documents import Document, load_document
@@ -156,6 +157,7 @@ def test_a_sentence_pointing_back_into_a_retrieved_passage_is_read_with_it(seed:
     holding = position.passage
     assert holding.start <= position.start and position.end <= holding.end
     assert holding.id in {p.id for p in split_document(seed)} and holding.score == 0.5
+    assert holding.document is seed
 
 
 def test_a_document_replaced_under_the_same_id_is_read_anew(seed: Document) -> None:
@@ -172,6 +174,33 @@ def test_a_document_replaced_under_the_same_id_is_read_anew(seed: Document) -> N
     assert any("withdraws its forces" in s for s in after)
     assert not any("withdraws its troops" in s for s in after)
     assert sentences(seed) == before
+    retitled = replace(seed, title="A telegram retitled")
+    (about,) = {
+        c.about
+        for c in candidate_sentences([replace(p, score=0.5) for p in split_document(retitled)])
+        if not c.field
+    }
+    assert "retitl" in about
+
+
+def test_what_the_reader_keeps_stays_within_its_bounds() -> None:
+    # Sections are weighed by the sentences read in them: a long document read far cannot
+    # hold the server's memory however few sections are kept.
+    made: list[str] = []
+    kept: Kept[list[int]] = Kept(3, budget=10, weight=len)
+
+    def get(key: str, weight: int) -> None:
+        kept.get(key, lambda: made.append(key) or [0] * weight)
+
+    for key in "abc":
+        get(key, 4)  # a weight of 12: the oldest goes
+    get("c", 4)
+    get("a", 4)
+    assert made == ["a", "b", "c", "a"]
+    for key in "xyz":
+        get(key, 0)  # at most three kept
+    get("c", 0)
+    assert made[-1] == "c"
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
-from vectorstore.documents import Document, Section
+from vectorstore.documents import Document
 from vectorstore.text import Span, paragraphs, split_sentences
 
 PASSAGE_CHARS = 350
@@ -54,35 +53,28 @@ def split_document(document: Document, *, most_chars: int = PASSAGE_CHARS) -> li
     """Split a document into passages of whole sentences within one paragraph run and one
     section."""
     return [
-        Passage(id=i, document=document, section=name, start=start, end=end)
-        for i, name, start, end in _split(document.id, document.text, document.sections, most_chars)
+        _passage(document, section.name, span)
+        for section in document.sections
+        if section.name not in SKIPPED_SECTIONS
+        for span in _pack(document.text, section.start, section.end, most_chars)
     ]
 
 
 def passage_at(document: Document, offset: int) -> Passage | None:
-    """The passage of `document` holding character `offset`, if one does."""
-    for i, name, start, end in _split(document.id, document.text, document.sections, PASSAGE_CHARS):
-        if start <= offset < end:
-            return Passage(id=i, document=document, section=name, start=start, end=end)
+    """The passage of `document` holding character `offset`, if one does (only the section
+    holding it is split)."""
+    for section in document.sections:
+        if section.start <= offset < section.end and section.name not in SKIPPED_SECTIONS:
+            for span in _pack(document.text, section.start, section.end, PASSAGE_CHARS):
+                if span.start <= offset < span.end:
+                    return _passage(document, section.name, span)
     return None
 
 
-# The latest documents split, kept: an answer reads the passage after a retrieved one in the
-# same document, and the next question about it reads it again.
-_SPLITS_KEPT = 256
-
-
-@lru_cache(maxsize=_SPLITS_KEPT)
-def _split(
-    document_id: str, text: str, sections: tuple[Section, ...], most_chars: int
-) -> tuple[tuple[str, str, int, int], ...]:
-    return tuple(
-        (_passage_id(document_id, section.name, span, text[span.start : span.end]),
-         section.name, span.start, span.end)
-        for section in sections
-        if section.name not in SKIPPED_SECTIONS
-        for span in _pack(text, section.start, section.end, most_chars)
-    )  # fmt: skip
+def _passage(document: Document, section: str, span: Span) -> Passage:
+    piece = document.text[span.start : span.end]
+    passage_id = _passage_id(document.id, section, span, piece)
+    return Passage(passage_id, document, section, span.start, span.end)
 
 
 def _pack(text: str, start: int, end: int, limit: int) -> Iterator[Span]:

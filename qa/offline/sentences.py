@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
+from qa.offline.remembered import Kept, text_key
 from qa.words import MONTH_NAMES
 from vectorstore.documents import Document, Part, Section
 from vectorstore.passages import Passage, passage_at
@@ -49,10 +50,10 @@ _FIELD_LINE = 100
 # quoted with the paragraph under it, when that is short enough to quote: the list it introduces.
 _LABEL = re.compile(r"^(?:[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,2}|.{1,80}:)$")  # noqa: RUF001
 _LISTED = 600
-# Sections (and documents' field lines) kept as read. Splitting and stemming their sentences was
-# most of the time a warm answer took (21 of 38 ms on the 49 FRUS records); each holds its
-# document's text.
+# Sections and documents' field lines kept as read (qa.offline.remembered), and sentences read in
+# the sections kept: about 9 KB each (mostly the words around them), so at most about 45 MB.
 _SECTIONS_KEPT = 128
+_SENTENCES_KEPT = 5000
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,18 @@ def field_lines(document: Document) -> list[FieldLine]:
     """The record's labelled and standing lines: the short lines that open and close the
     document's own text (a date and place, a classification, a number, a received line, a
     signature), then the archive's source note, dateline and document line."""
-    return [line for line, _ in _fields(document.text, document.sections)]
+    return [line for line, _ in _read_fields(document)]
 
 
-@lru_cache(maxsize=_SECTIONS_KEPT)
-def _fields(text: str, sections: tuple[Section, ...]) -> tuple[tuple[FieldLine, _FieldRead], ...]:
-    """Each field line of a document, read (once: documents come back question after
-    question)."""
+def _read_fields(document: Document) -> tuple[tuple[FieldLine, _FieldRead], ...]:
+    """Each field line of a document, read (or as read before)."""
+    key = (text_key(document), document.sections)
+    return _FIELDS.get(key, lambda: _field_lines(document.text, document.sections))
+
+
+def _field_lines(
+    text: str, sections: tuple[Section, ...]
+) -> tuple[tuple[FieldLine, _FieldRead], ...]:
     found = []
     for section in sections:
         if section.part is not Part.DOCUMENT:
@@ -269,7 +275,7 @@ def _with_fields(
     for document_id, top in best.items():
         document = top.document
         about = _about(document.self_description())
-        for line, read in _fields(document.text, document.sections):  # its own lines first
+        for line, read in _read_fields(document):  # the document's own lines first
             section, start, end = line.section, line.start, line.end
             if (document_id, start) in seen:
                 i = seen[(document_id, start)]
@@ -289,19 +295,18 @@ def _with_fields(
     return candidates + added
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _Section:
     """A section of a document as a reader reads it: its sentences and where its paragraphs
-    start, and what the document says about itself."""
+    start, what the document says about itself, and the sentences read in it so far."""
 
-    text: str
-    """The whole text of its document."""
     sentences: list[tuple[int, int]]
     paragraphs: list[int]
     about: frozenset[str]
     paragraph_ends: list[int]
-    readings: dict[int, _Reading]
-    """The sentences read so far, by their place in the section."""
+    readings: dict[int, _Reading] = field(default_factory=dict, repr=False)
+    holders: dict[int, tuple[str, str, int, int] | None] = field(default_factory=dict, repr=False)
+    """The passages found to hold sentences read after a retrieved one, by where they start."""
 
     def list_under(self, end: int) -> int | None:
         """Where the paragraph after the one ending at `end` ends, when it is short enough to
@@ -312,18 +317,40 @@ class _Section:
         close = self.paragraph_ends[i]
         return close if close - self.paragraphs[i] <= _LISTED else None
 
-    def reading(self, i: int) -> _Reading:
-        """Sentence `i` of the section, read with its neighbours (once: then remembered)."""
+    def reading(self, text: str, i: int) -> _Reading:
+        """Sentence `i` of the section (of a document whose text is `text`), read with its
+        neighbours (once: then kept while the section is)."""
         if i not in self.readings:
-            self.readings[i] = _read_sentence(self, i)
+            self.readings[i] = _read_sentence(self, text, i)
         return self.readings[i]
+
+    def passage_at(self, document: Document, offset: int) -> Passage | None:
+        """The passage of `document` holding `offset` (found once: then kept)."""
+        if offset not in self.holders:
+            found = passage_at(document, offset)
+            held = None if found is None else (found.id, found.section, found.start, found.end)
+            self.holders[offset] = held
+        kept = self.holders[offset]
+        return None if kept is None else Passage(kept[0], document, *kept[1:])
 
     @staticmethod
     def of(document: Document, name: str) -> _Section:
-        """The section called `name` of `document`, read (or as read before: questions about
-        the same documents read the same sections again)."""
+        """The section called `name` of `document`, read (or as read before)."""
         section = next(s for s in document.sections if s.name == name)
-        return _read_section(document.text, section.start, section.end, document.self_description())
+        about = document.self_description()
+        key = (text_key(document), section.start, section.end, about)
+        return _SECTIONS.get(key, lambda: _read_section(document.text, section, about))
+
+
+def _read_section(text: str, section: Section, about: str) -> _Section:
+    spans = split_sentences(text, section.start, section.end)
+    runs = list(paragraphs(text, section.start, section.end))
+    return _Section(
+        [(sp.start, sp.end) for sp in spans],
+        [p.start for p in runs],
+        _about(about),
+        [p.end for p in runs],
+    )
 
 
 @lru_cache(maxsize=_SECTIONS_KEPT)
@@ -331,18 +358,10 @@ def _about(self_description: str) -> frozenset[str]:
     return frozenset(terms(self_description))
 
 
-@lru_cache(maxsize=_SECTIONS_KEPT)
-def _read_section(text: str, start: int, end: int, about: str) -> _Section:
-    spans = split_sentences(text, start, end)
-    runs = list(paragraphs(text, start, end))
-    return _Section(
-        text,
-        [(sp.start, sp.end) for sp in spans],
-        [p.start for p in runs],
-        _about(about),
-        [p.end for p in runs],
-        {},
-    )
+_SECTIONS: Kept[_Section] = Kept(
+    _SECTIONS_KEPT, budget=_SENTENCES_KEPT, weight=lambda section: len(section.readings)
+)
+_FIELDS: Kept[tuple[tuple[FieldLine, _FieldRead], ...]] = Kept(_SECTIONS_KEPT)
 
 
 def _pointing_back(
@@ -365,7 +384,7 @@ def _pointing_back(
             if not following.lead_in:
                 continue
             seen.add((passage.document_id, following.start))
-            holding = passage_at(passage.document, following.start)
+            holding = section.passage_at(passage.document, following.start)
             if holding is None:
                 continue
             held = replace(holding, score=passage.score)
@@ -391,7 +410,7 @@ class _Reading(NamedTuple):
 def _candidate(passage: Passage, section: _Section, i: int, order: dict[str, int]) -> Candidate:
     """Sentence `i` of its section, read with its neighbours, as a candidate of `passage`
     (`order`: the documents' places in the order they were found)."""
-    r = section.reading(i)
+    r = section.reading(passage.document.text, i)
     return Candidate(
         passage, r.start, r.end, r.text, r.own, r.context, r.lead_in, section.about, r.recent,
         r.grounds, index=i, paragraph=r.paragraph, listed=r.listed,
@@ -399,8 +418,8 @@ def _candidate(passage: Passage, section: _Section, i: int, order: dict[str, int
     )  # fmt: skip
 
 
-def _read_sentence(section: _Section, i: int) -> _Reading:
-    text, sentences = section.text, section.sentences
+def _read_sentence(section: _Section, text: str, i: int) -> _Reading:
+    sentences = section.sentences
     start, end = sentences[i]
     before = sentences[max(0, i - _BEFORE) : i]
     around = before + sentences[i + 1 : i + 1 + _AFTER]
