@@ -306,7 +306,8 @@ class _Section:
     paragraph_ends: list[int]
     readings: dict[int, _Reading] = field(default_factory=dict, repr=False)
     holders: dict[int, tuple[str, str, int, int] | None] = field(default_factory=dict, repr=False)
-    """The passages found to hold sentences read after a retrieved one, by where they start."""
+    """The passages found to hold sentences read after a retrieved one, by where they start:
+    id, section and bounds, not the `Passage`, whose document would keep its text alive."""
 
     def list_under(self, end: int) -> int | None:
         """Where the paragraph after the one ending at `end` ends, when it is short enough to
@@ -324,7 +325,7 @@ class _Section:
             self.readings[i] = _read_sentence(self, text, i)
         return self.readings[i]
 
-    def passage_at(self, document: Document, offset: int) -> Passage | None:
+    def holding(self, document: Document, offset: int) -> Passage | None:
         """The passage of `document` holding `offset` (found once: then kept)."""
         if offset not in self.holders:
             found = passage_at(document, offset)
@@ -384,7 +385,7 @@ def _pointing_back(
             if not following.lead_in:
                 continue
             seen.add((passage.document_id, following.start))
-            holding = section.passage_at(passage.document, following.start)
+            holding = section.holding(passage.document, following.start)
             if holding is None:
                 continue
             held = replace(holding, score=passage.score)
