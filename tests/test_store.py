@@ -87,10 +87,26 @@ def test_embeddings_put_related_sentences_closer_than_unrelated_ones() -> None:
 
 
 def test_batched_and_single_embeddings_agree() -> None:
-    texts = ["Short.", "A somewhat longer sentence about the Security Council and Korea."]
+    texts = [
+        "Short.",
+        "A somewhat longer sentence about the Security Council and Korea.",
+        "A somewhat longer sentence about the Security Council and North Korea.",  # padded by 1
+    ]
     batched = shared_encoder().encode(texts)
     single = np.stack([shared_encoder().encode([t])[0] for t in texts])
     assert np.allclose(batched, single, atol=1e-4)
+
+
+def test_texts_are_batched_only_with_texts_of_nearly_their_length() -> None:
+    from vectorstore.encoders import _batches
+
+    lengths = [224, 41, 46, 47, 59, 44, 230, 43]
+    batches = _batches(lengths)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    assert batches[0] == [1, 7, 5]  # 41, 43, 44: then 46 would pad 41 by more than a tenth
+    for batch in batches:
+        assert len(batch) <= 4
+        assert max(lengths[i] for i in batch) <= 1.1 * min(lengths[i] for i in batch)
 
 
 def test_a_process_loads_each_model_once_however_it_is_named() -> None:
