@@ -7,6 +7,9 @@ chain.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LangChainDocument
 from langchain_core.retrievers import BaseRetriever
@@ -15,6 +18,7 @@ from pydantic import ConfigDict
 from qa.answer import Scope, documents_in
 from qa.questions import read_question
 from qa.words import widen
+from vectorstore.encoders import Encoder
 from vectorstore.passages import Passage
 from vectorstore.store import Store
 from vectorstore.text import terms
@@ -48,7 +52,7 @@ class ArchiveRetriever(BaseRetriever):
         """The passages most likely to answer `question` among the documents in `scope` (or in
         this retriever's own scope, when none is given)."""
         scope = scope or self.scope
-        vector = self.store.encoder.encode_query(question).tolist()
+        vector = _question_vector(self.store.encoder, question).tolist()
         within = documents_in(scope, self.store)
         for name in read_question(question).names:
             # A question that names someone is about the documents that mention them.
@@ -89,3 +93,13 @@ def _as_langchain(passage: Passage) -> LangChainDocument:
             "score": passage.score,
         },
     )
+
+
+@lru_cache(maxsize=2048)
+def _question_vector(encoder: Encoder, question: str) -> np.ndarray:
+    """`question` embedded by `encoder`, remembered (read-only): a class asks the same questions
+    of the same documents, and embedding one was a fifth of a repeated answer's time. At 384
+    floats a question, about 3 MB at most."""
+    vector = encoder.encode_query(question)
+    vector.flags.writeable = False
+    return vector

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from qa.answer import Scope
 from qa.assembly import Archive
 from qa.retrieval import fuse_rankings
+from tests.fake_encoder import HashingEncoder, quick_archive
 
 
 def test_fusion_rewards_agreement_and_keeps_first_places() -> None:
@@ -36,3 +39,15 @@ def test_a_question_naming_someone_searches_only_documents_that_mention_them(
     passages = eval_archive.retrieve("What happened to Dr. Wallace?")
     assert passages
     assert all("Wallace" in p.document.text for p in passages)
+
+
+def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path) -> None:
+    archive = quick_archive(tmp_path)
+    encoder = archive.store.encoder
+    assert isinstance(encoder, HashingEncoder)
+    first = [p.id for p in archive.retriever.find("Who would train the Chinese pilots?")]
+    embedded = encoder.texts
+    assert [p.id for p in archive.retriever.find("Who would train the Chinese pilots?")] == first
+    assert encoder.texts == embedded
+    archive.retriever.find("Who would train the Korean pilots?")
+    assert encoder.texts == embedded + 1

@@ -50,6 +50,8 @@ class Encoder(Protocol):
 
     def encode_query(self, text: str) -> np.ndarray: ...
 
+    def __hash__(self) -> int: ...  # by identity: what it embeds may be remembered by it
+
 
 class MiniLMEncoder:
     """Sentence embeddings: WordPiece, mean pooling over real tokens, L2 normalisation.
