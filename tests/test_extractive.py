@@ -8,9 +8,11 @@ import pytest
 
 from qa.answer import cited_numbers
 from qa.assembly import Archive
+from qa.offline import ExtractiveAnswerer
 from qa.offline.remembered import Kept
 from qa.offline.sentences import candidate_sentences
 from tests.conftest import FRUS
+from tests.fake_encoder import HashingEncoder
 from vectorstore.documents import Document, load_document
 from vectorstore.errors import QuestionError
 from vectorstore.passages import split_document
@@ -181,6 +183,19 @@ def test_a_document_replaced_under_the_same_id_is_read_anew(seed: Document) -> N
         if not c.field
     }
     assert "retitl" in about
+
+
+def test_a_name_added_to_a_document_under_the_same_id_is_found(seed: Document) -> None:
+    # Each document's words are remembered for the names a question asks about.
+    answerer = ExtractiveAnswerer(HashingEncoder())
+
+    def missing(document: Document) -> list[str]:
+        passages = [replace(p, score=0.5) for p in split_document(document)]
+        return answerer.weigh("What did Vyshinsky say?", passages).missing
+
+    assert missing(seed) == ["Vyshinsky"]
+    assert missing(replace(seed, text=seed.text.replace("Molotov", "Molotov, Vyshinsky"))) == []
+    assert missing(seed) == ["Vyshinsky"]
 
 
 def test_what_the_reader_keeps_stays_within_its_bounds() -> None:
