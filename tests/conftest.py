@@ -113,8 +113,8 @@ def eval_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     """The eval corpus, which the question sets in eval/ ask about: the telegram with the 49 FRUS
     1951 records and the older FRUS records of eval/corpus beside it, a realistic library."""
     archive = open_archive(make_settings(tmp_path_factory.mktemp("eval-corpus")))
-    for path in [*sorted(FRUS.glob("*.txt")), *sorted(FRUS_BULK_PICKS.glob("*.txt"))]:
-        archive.store.ingest(load_document(path))
+    paths = [*sorted(FRUS.glob("*.txt")), *sorted(FRUS_BULK_PICKS.glob("*.txt"))]
+    archive.store.ingest_many([(load_document(path), None) for path in paths])
     yield archive
 
 
