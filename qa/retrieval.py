@@ -7,8 +7,6 @@ chain.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LangChainDocument
@@ -20,6 +18,7 @@ from qa.questions import read_question
 from qa.words import widen
 from vectorstore.encoders import Encoder
 from vectorstore.passages import Passage
+from vectorstore.remembered import Kept
 from vectorstore.store import Store
 from vectorstore.text import terms
 
@@ -95,11 +94,19 @@ def _as_langchain(passage: Passage) -> LangChainDocument:
     )
 
 
-@lru_cache(maxsize=2048)
 def _question_vector(encoder: Encoder, question: str) -> np.ndarray:
-    """`question` embedded by `encoder`, remembered (read-only): a class asks the same questions
-    of the same documents, and embedding one was a fifth of a repeated answer's time. At 384
-    floats a question, about 3 MB at most."""
-    vector = encoder.encode_query(question)
-    vector.flags.writeable = False
-    return vector
+    """`question` embedded by `encoder`, remembered (read-only) by the model's name: a class asks
+    the same questions of the same documents, and embedding one was a fifth of a repeated
+    answer's time."""
+
+    def embedded() -> np.ndarray:
+        vector = encoder.encode_query(question)
+        vector.flags.writeable = False
+        return vector
+
+    return _ASKED.get((encoder.model_id, question), embedded)
+
+
+# Questions are at most 1,000 characters: with MiniLM's 384 floats, about 5 MB at most (25 MB
+# for a remote model of 3,072).
+_ASKED: Kept[np.ndarray] = Kept(2048)

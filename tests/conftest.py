@@ -114,7 +114,8 @@ def eval_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     1951 records and the older FRUS records of eval/corpus beside it, a realistic library."""
     archive = open_archive(make_settings(tmp_path_factory.mktemp("eval-corpus")))
     paths = [*sorted(FRUS.glob("*.txt")), *sorted(FRUS_BULK_PICKS.glob("*.txt"))]
-    archive.store.ingest_many([(load_document(path), None) for path in paths])
+    results = archive.store.ingest_many([(load_document(path), None) for path in paths])
+    assert not [r for r in results if isinstance(r, Exception)], results
     yield archive
 
 

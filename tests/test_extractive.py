@@ -9,13 +9,13 @@ import pytest
 from qa.answer import cited_numbers
 from qa.assembly import Archive
 from qa.offline import ExtractiveAnswerer
-from qa.offline.remembered import Kept
 from qa.offline.sentences import candidate_sentences
 from tests.conftest import FRUS
 from tests.fake_encoder import HashingEncoder
 from vectorstore.documents import Document, load_document
 from vectorstore.errors import QuestionError
 from vectorstore.passages import split_document
+from vectorstore.remembered import Kept
 
 
 def _assert_verbatim(archive: Archive, answer_citations: list) -> None:  # type: ignore[type-arg]

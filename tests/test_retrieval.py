@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from qa.answer import Scope
-from qa.assembly import Archive
-from qa.retrieval import fuse_rankings
+from qa.assembly import Archive, ensure_default_document
+from qa.retrieval import ArchiveRetriever, fuse_rankings
 from tests.fake_encoder import HashingEncoder, quick_archive
+from vectorstore.client import connect
+from vectorstore.store import Store
 
 
 def test_fusion_rewards_agreement_and_keeps_first_places() -> None:
@@ -51,3 +53,13 @@ def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path) -> None:
     assert encoder.texts == embedded
     archive.retriever.find("Who would train the Korean pilots?")
     assert encoder.texts == embedded + 1
+    # Remembered by model: another model embeds the question itself.
+    other = OtherModel()
+    store = Store(connect(data_dir=tmp_path / "other"), encoder=other)
+    ensure_default_document(store)
+    ArchiveRetriever(store=store).find("Who would train the Chinese pilots?")
+    assert other.texts == store.passage_count() + 1  # the telegram's passages, the question
+
+
+class OtherModel(HashingEncoder):
+    model_id = "hashing-test-other"

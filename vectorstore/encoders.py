@@ -34,8 +34,9 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 E5_MODEL_ID = "multilingual-e5-small-q4"
 DIMENSION = 384
 MAX_TOKENS = 256
+# A batch: at most this many texts, the longest at most this many times the shortest (`_batches`).
 _BATCH = 4
-_PADDED = 1.1
+_SPREAD = 1.1
 
 
 @runtime_checkable
@@ -49,8 +50,6 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
     def encode_query(self, text: str) -> np.ndarray: ...
-
-    def __hash__(self) -> int: ...  # by identity: what it embeds may be remembered by it
 
 
 class MiniLMEncoder:
@@ -202,7 +201,7 @@ class RememberingEncoder:
         return self._encoder.model_id
 
     def encode_query(self, text: str) -> np.ndarray:
-        """Questions are not remembered: each is new."""
+        """Questions are not remembered here (the retriever remembers those it embeds)."""
         return self._encoder.encode_query(text)
 
 
@@ -231,15 +230,15 @@ def _load_quietly(encoder: MiniLMEncoder | E5Encoder) -> None:
 
 def _batches(lengths: list[int]) -> list[list[int]]:
     """The texts' places (by their lengths in tokens), shortest first, in batches of at most
-    `_BATCH` whose longest is at most `_PADDED` times their shortest. The model reads a batch
+    `_BATCH` whose longest is at most `_SPREAD` times their shortest. The model reads a batch
     at about the speed of one text at a time (6,000 tokens a second on 2 cores, from 48 to 256
-    tokens a text), so batching saves only the per-call overhead of short texts, while padding
+    tokens a text), so batching saves little but the per-call overhead of short texts, while padding
     costs what the padded tokens would: a reader's 7 sentences of 41 to 224 tokens took 182 ms
     in batches of 4 padded to their longest, 100 ms one at a time."""
     batches: list[list[int]] = []
     for i in sorted(range(len(lengths)), key=lengths.__getitem__):
         last = batches[-1] if batches else []
-        if 0 < len(last) < _BATCH and lengths[i] <= _PADDED * lengths[last[0]]:
+        if 0 < len(last) < _BATCH and lengths[i] <= _SPREAD * lengths[last[0]]:
             last.append(i)
         else:
             batches.append([i])

@@ -218,7 +218,7 @@ class Writer:
 
     def _add_passages(self, passages: list[Passage], progress: Progress | None = None) -> None:
         """Embed and store passages in batches, saying how far it has got. Shortest first: the
-        encoder pads a batch to its longest text."""
+        encoder batches texts of nearly the same length together."""
         passages = sorted(passages, key=lambda p: p.end - p.start)
         for first in range(0, len(passages), _ADD_BATCH):
             batch = passages[first : first + _ADD_BATCH]

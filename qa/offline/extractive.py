@@ -23,13 +23,13 @@ import numpy as np
 
 from qa.answer import Answer, Citation, Standalone, abstention, as_claim, cite
 from qa.offline.reader import FEATURES, Reader, describe, shipped_reader, shortlist
-from qa.offline.remembered import Kept, text_key
 from qa.offline.sentences import Candidate, candidate_sentences
 from qa.questions import Expectation, Question, read_question
 from qa.words import related
 from vectorstore.documents import Document, Part, part_of
 from vectorstore.encoders import Encoder
 from vectorstore.passages import Passage
+from vectorstore.remembered import Kept, text_key
 from vectorstore.text import terms
 
 # At most this many sentences make an answer: enough for an offer in three parts, few enough to
@@ -110,8 +110,9 @@ class ExtractiveAnswerer:
         those of the passages where documents speak for themselves, and the fields of every
         document retrieved; with `summaries`, those of the archive's summaries instead."""
         asked = read_question(question)
-        # Only names are looked for.
-        vocabularies = {p.document.id: _vocabulary(p.document) for p in passages if asked.names}
+        vocabularies = (  # only names are looked for
+            {p.document.id: _vocabulary(p.document) for p in passages} if asked.names else {}
+        )
         missing = [n.text for n in asked.names if not any(map(n.found_in, vocabularies.values()))]
         if self._rescore:
             passages = self._rescored(asked.text, passages)
@@ -137,7 +138,7 @@ def _vocabulary(document: Document) -> frozenset[str]:
     return _VOCABULARIES.get(text_key(document), lambda: frozenset(terms(document.text)))
 
 
-# Vocabularies of the documents read latest: about 90 bytes a stem, so at most about 18 MB.
+# Vocabularies of the documents read latest: about 100 bytes a stem, so at most about 20 MB.
 _VOCABULARIES: Kept[frozenset[str]] = Kept(128, budget=200_000, weight=len)
 
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
-from qa.offline.remembered import Kept, text_key
 from qa.words import MONTH_NAMES
 from vectorstore.documents import Document, Part, Section
 from vectorstore.passages import Passage, passage_at
+from vectorstore.remembered import Kept, text_key
 from vectorstore.text import LIST_LABEL, paragraphs, split_sentences, terms
 
 # Neighbouring sentences read with each sentence: enough for "such a demand" to find the demand

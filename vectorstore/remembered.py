@@ -1,6 +1,5 @@
-"""What the reader has read lately, kept within bounds: questions about the same documents read
-the same sections and field lines again, and splitting and stemming them was most of the time a
-repeated answer took (21 of 38 ms on the 49 FRUS records)."""
+"""What is kept of recent work, within bounds: the reader's sections and field lines, documents'
+words and questions' vectors. Questions about the same documents meet the same texts again."""
 
 from __future__ import annotations
 
