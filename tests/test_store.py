@@ -242,3 +242,22 @@ def test_a_store_made_before_searches_as_widely_as_a_new_one(chroma_client: Clie
     Store(chroma_client, encoder=HashingEncoder())
     hnsw = chroma_client.get_collection(PASSAGES).configuration_json["hnsw"]
     assert hnsw["ef_search"] == EF_SEARCH and hnsw["space"] == "cosine"
+
+
+def test_the_list_of_documents_follows_changes_made_by_another_store_on_the_same_chroma(
+    chroma_client: ClientAPI, seed: Document
+) -> None:
+    # A replica lists the documents once per change (a sourcing question lists them all); a
+    # change by another replica must still show in its next listing.
+    here, other = (
+        Store(chroma_client, encoder=HashingEncoder()),
+        Store(chroma_client, encoder=HashingEncoder()),
+    )
+    here.ingest(seed)
+    assert [d.id for d in here.documents(with_text=False)] == [seed.id]
+    memo = load_document(FRUS / "0001.txt")
+    other.ingest(memo)
+    assert {d.id for d in here.documents(with_text=False)} == {seed.id, memo.id}
+    other.delete(seed.id)
+    assert [d.id for d in here.documents(with_text=False)] == [memo.id]
+    assert all(d.text == "" for d in here.documents(with_text=False))

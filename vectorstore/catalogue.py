@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any, cast
 
@@ -59,6 +60,8 @@ class Catalogue:
         # and among the processes sharing the store (replicas of a Chroma server).
         self.lease = WriterLease(self._documents)
         """Held by every write (vectorstore.lease)."""
+        self._listing: tuple[int, tuple[Document, ...]] | None = None
+        self._listing_lock = threading.Lock()
 
     # -- documents -------------------------------------------------------------------------
 
@@ -84,7 +87,21 @@ class Catalogue:
 
     def documents(self, *, with_text: bool = True) -> list[Document]:
         """Every stored document, ordered by date then title; `with_text=False` leaves texts empty
-        (a catalogue of a large collection without loading every document)."""
+        (a catalogue of a large collection without loading every document), and is listed again
+        only after a change: "Who signed the telegram?" lists the whole library, 1.8 s of
+        10,661 documents' rows here."""
+        if with_text:
+            return self._documents_as_stored(with_text=True)
+        generation = self.generation()  # first: a change while listing is seen next time
+        with self._listing_lock:
+            if self._listing is not None and self._listing[0] == generation:
+                return list(self._listing[1])
+        listed = self._documents_as_stored(with_text=False)
+        with self._listing_lock:
+            self._listing = (generation, tuple(listed))
+        return listed
+
+    def _documents_as_stored(self, *, with_text: bool) -> list[Document]:
         include = ["documents", "metadatas"] if with_text else ["metadatas"]
         rows = get_all(self._documents, include=include, page=self._page)
         metas = rows["metadatas"] or []
