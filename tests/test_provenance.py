@@ -10,7 +10,7 @@ import pytest
 from qa.answer import Answer, Scope
 from qa.assembly import Archive
 from qa.sourcing.fields import Aspect
-from qa.sourcing.provenance import answer_provenance, read_provenance
+from qa.sourcing.provenance import _kinds_of, answer_provenance, read_provenance
 from tests.conftest import FRUS, FRUS_BULK_PICKS
 from vectorstore.documents import Document, load_document, parse_document
 from vectorstore.passages import split_document
@@ -197,3 +197,11 @@ def _answer_from(document: Document, aspect: Aspect) -> Answer:
     assert asked is not None and asked.aspect is aspect
     passages = [replace(p, score=1.0) for p in split_document(document)[:1]]
     return answer_provenance(asked, question, passages, lambda: [document], lambda _: document)
+
+
+def test_a_document_retitled_under_the_same_id_is_weighed_as_its_new_kind(seed: Document) -> None:
+    # The kinds each document says it is are remembered; a new version must be read anew.
+    assert "telegram" in _kinds_of(seed)
+    retitled = replace(seed, title="Memorandum, Filippov to Zhou Enlai", summary="A memorandum.")
+    assert "telegram" not in _kinds_of(retitled) and "memorandum" in _kinds_of(retitled)
+    assert "telegram" in _kinds_of(seed)
