@@ -15,7 +15,6 @@ from tests.fake_encoder import HashingEncoder
 from vectorstore.documents import Document, load_document
 from vectorstore.errors import QuestionError
 from vectorstore.passages import split_document
-from vectorstore.remembered import Kept
 
 
 def _assert_verbatim(archive: Archive, answer_citations: list) -> None:  # type: ignore[type-arg]
@@ -196,26 +195,6 @@ def test_a_name_added_to_a_document_under_the_same_id_is_found(seed: Document) -
     assert missing(seed) == ["Vyshinsky"]
     assert missing(replace(seed, text=seed.text.replace("Molotov", "Molotov, Vyshinsky"))) == []
     assert missing(seed) == ["Vyshinsky"]
-
-
-def test_what_the_reader_keeps_stays_within_its_bounds() -> None:
-    # Sections are weighed by the sentences read in them: a long document read far cannot
-    # hold the server's memory however few sections are kept.
-    made: list[str] = []
-    kept: Kept[list[int]] = Kept(3, budget=10, weight=len)
-
-    def get(key: str, weight: int) -> None:
-        kept.get(key, lambda: made.append(key) or [0] * weight)
-
-    for key in "abc":
-        get(key, 4)  # a weight of 12: the oldest goes
-    get("c", 4)
-    get("a", 4)
-    assert made == ["a", "b", "c", "a"]
-    for key in "xyz":
-        get(key, 0)  # at most three kept
-    get("c", 0)
-    assert made[-1] == "c"
 
 
 @pytest.mark.parametrize(

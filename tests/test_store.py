@@ -18,6 +18,7 @@ from vectorstore.embeddings import EncoderEmbeddings
 from vectorstore.encoders import _SPREAD, RememberingEncoder, _batches, shared_encoder
 from vectorstore.errors import ModelMismatchError, StoreError
 from vectorstore.passages import split_document
+from vectorstore.remembered import Kept
 from vectorstore.store import EF_SEARCH, PASSAGES, Store
 from vectorstore.text import terms
 
@@ -261,3 +262,23 @@ def test_the_list_of_documents_follows_changes_made_by_another_store_on_the_same
     other.delete(seed.id)
     assert [d.id for d in here.documents(with_text=False)] == [memo.id]
     assert all(d.text == "" for d in here.documents(with_text=False))
+
+
+def test_what_the_reader_keeps_stays_within_its_bounds() -> None:
+    # Sections are weighed by the sentences read in them: a long document read far cannot
+    # hold the server's memory however few sections are kept.
+    made: list[str] = []
+    kept: Kept[list[int]] = Kept(3, budget=10, weight=len)
+
+    def get(key: str, weight: int) -> None:
+        kept.get(key, lambda: made.append(key) or [0] * weight)
+
+    for key in "abc":
+        get(key, 4)  # a weight of 12: the oldest goes
+    get("c", 4)
+    get("a", 4)
+    assert made == ["a", "b", "c", "a"]
+    for key in "xyz":
+        get(key, 0)  # at most three kept
+    get("c", 0)
+    assert made[-1] == "c"

@@ -89,7 +89,7 @@ class Catalogue:
         """Every stored document, ordered by date then title; `with_text=False` leaves texts empty
         (a catalogue of a large collection without loading every document), and is listed again
         only after a change: "Who signed the telegram?" lists the whole library, 1.8 s of
-        10,661 documents' rows here."""
+        10,661 documents' rows here (kept, they take 30 MB)."""
         if with_text:
             return self._documents_as_stored(with_text=True)
         generation = self.generation()  # first: a change while listing is seen next time

@@ -45,7 +45,9 @@ class Kept(Generic[V]):
         return sum(weight(v) for v in self._values.values()) > self._budget
 
 
-def text_key(document: Document) -> tuple[str, int, int]:
-    """A document's text in a key: its id, length and hash. The text itself in a key would keep
-    a copy of it alive for each question that brought it (each read from the store anew)."""
-    return document.id, len(document.text), hash(document.text)
+def text_key(document: Document, text: str | None = None) -> tuple[str, int, int]:
+    """A document's text (or another string of it, `text`) in a key: its id, length and hash.
+    The text itself in a key would keep a copy of it alive for each question that brought it
+    (each read from the store anew)."""
+    text = document.text if text is None else text
+    return document.id, len(text), hash(text)

@@ -50,7 +50,7 @@ _FIELD_LINE = 100
 # quoted with the paragraph under it, when that is short enough to quote: the list it introduces.
 _LABEL = re.compile(r"^(?:[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,2}|.{1,80}:)$")  # noqa: RUF001
 _LISTED = 600
-# Sections and documents' field lines kept as read (qa.offline.remembered), and sentences read in
+# Sections and documents' field lines kept as read (vectorstore.remembered), and sentences read in
 # the sections kept: about 9 KB each (mostly the words around them), so at most about 45 MB.
 _SECTIONS_KEPT = 128
 _SENTENCES_KEPT = 5000

@@ -33,7 +33,7 @@ from qa.sourcing.fields import Aspect, stated
 from qa.words import DOCUMENT_KINDS, PROVENANCE_WORDS
 from vectorstore.documents import Document
 from vectorstore.passages import Passage
-from vectorstore.remembered import Kept
+from vectorstore.remembered import Kept, text_key
 from vectorstore.store import Store
 from vectorstore.text import terms
 
@@ -279,10 +279,11 @@ def _kinds_of(document: Document) -> frozenset[str]:
         kinds = re.findall(rf"\b(?:{DOCUMENT_KINDS})\b", described, re.I)
         return frozenset(terms(" ".join(kinds)))
 
-    return _KINDS.get((document.id, len(described), hash(described)), found)
+    return _KINDS.get(text_key(document, described), found)
 
 
-# The kinds of the documents weighed latest: about 300 bytes each, so about 6 MB at most.
+# The kinds of the documents weighed latest: about 400 bytes each (4.1 MB for the 10,661 of
+# the FRUS library), so about 8 MB at most.
 _KINDS: Kept[frozenset[str]] = Kept(20_000)
 
 
