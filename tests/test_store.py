@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import chromadb
 import numpy as np
 import pytest
 from chromadb.api import ClientAPI
+from snowballstemmer.english_stemmer import EnglishStemmer
 
 from tests.conftest import FRUS
 from tests.fake_encoder import HashingEncoder
@@ -133,6 +135,16 @@ def test_a_remembering_encoder_encodes_each_text_once_and_forgets_the_oldest() -
     remembering.encode(["Nine divisions.", "Jet fighters."])
     assert counting.seen[2:] == ["Two to three months.", "Nine divisions."]
     assert remembering.encode([]).shape == (0, 384)
+
+
+def test_words_are_stemmed_as_the_word_indexes_on_disk_were() -> None:
+    # The C stemmer that snowballstemmer now picks (PyStemmer) must give the pure Python
+    # Snowball's stems, or indexes made before it would no longer find what they hold.
+    text = " ".join(path.read_text() for path in sorted(FRUS.parent.glob("*/*.txt")))
+    words = sorted(set(re.findall(r"[a-z0-9]+", text.lower())))
+    python = EnglishStemmer()
+    assert len(words) > 5_000
+    assert terms(" ".join(words)) == [python.stemWord(w) for w in words if terms(w)]
 
 
 def test_word_search_follows_edits_and_deletes(tmp_path: Path, chroma_client: ClientAPI) -> None:
