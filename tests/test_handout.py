@@ -11,7 +11,7 @@ import pytest
 
 from qa.answer import Answer, Citation, cite
 from qa.study import GlossaryEntry, QuizItem, StudyPack, StudyQuestion, TimelineEntry
-from ui.handout import handout_markdown, handout_pdf
+from ui.handout import handout_markdown, handout_pdf, key_files
 from vectorstore.documents import Document, load_document, parse_document
 
 TELEGRAM = Path("vectorstore/data/000_75e4e0694aac02d8.txt")
@@ -217,3 +217,13 @@ def test_pdf_wraps_a_long_url_onto_the_page(pack: StudyPack) -> None:
     page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
     assert "xxxxxxxx" in page.extract_text()
     assert url in [a.get_object()["/A"]["/URI"] for a in page.get("/Annots", [])]
+
+
+def test_a_key_downloaded_again_is_the_files_written_the_first_time(pack: StudyPack) -> None:
+    first = key_files(pack)
+    assert [f.name for f in first] == ["document-110692-key.pdf", "document-110692-key.md"]
+    assert first[1].read_text(encoding="utf-8") == handout_markdown(pack, key=True)
+    assert "Jet fighters [1]" in _pdf_text(first[0].read_bytes())
+    assert key_files(pack) == first
+    edited = key_files(pack.model_copy(update={"guide": pack.guide[1:]}))
+    assert edited[0].parent != first[0].parent and first[0].exists()

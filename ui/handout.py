@@ -3,7 +3,10 @@ student sheet or a teacher's key, in Markdown and as a PDF (fpdf2, set in Noto S
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -297,6 +300,30 @@ def handout_pdf(pack: StudyPack, *, key: bool) -> bytes:
     for block in handout_blocks(pack, key=key):
         _draw(pdf, block)
     return bytes(pdf.output())
+
+
+def key_files(pack: StudyPack) -> list[Path]:
+    """The teacher's key as a PDF and a Markdown file, for a download: in this process's folder
+    of keys (removed when it exits), one folder for each key's content, so that a key downloaded
+    again is the files written the first time (a folder per download was never removed)."""
+    markdown = handout_markdown(pack, key=True)
+    keys = Path(_key_folder().name)
+    folder = keys / hashlib.sha256(f"{pack.document_id}\n{markdown}".encode()).hexdigest()[:16]
+    names = f"{pack.document_id}-key.pdf", f"{pack.document_id}-key.md"
+    if not folder.exists():
+        fresh = Path(tempfile.mkdtemp(dir=keys))
+        (fresh / names[0]).write_bytes(handout_pdf(pack, key=True))
+        (fresh / names[1]).write_text(markdown, encoding="utf-8")
+        try:
+            fresh.rename(folder)  # whole, at once
+        except OSError:  # another download of the same key got there first
+            shutil.rmtree(fresh)
+    return [folder / name for name in names]
+
+
+@cache
+def _key_folder() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="aqa-keys-")
 
 
 class _Handout(FPDF):

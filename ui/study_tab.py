@@ -6,10 +6,8 @@ key), which ask for the server's admin token. Callbacks only call `qa` and forma
 from __future__ import annotations
 
 import html
-import tempfile
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -171,14 +169,10 @@ def _wire_teacher_tools(
             chosen = _document(archive, document_id)
         except ArchiveQAError as exc:
             return gr.File(visible=False), f"**No key.** {exc}"
-        from ui.handout import handout_markdown, handout_pdf  # the PDF library: only here
+        from ui.handout import key_files  # the PDF library: only here
 
-        pack = archive.study_as_edited(chosen)
-        folder = Path(tempfile.mkdtemp(prefix="aqa-key-"))
-        pdf, markdown = folder / f"{chosen.id}-key.pdf", folder / f"{chosen.id}-key.md"
-        pdf.write_bytes(handout_pdf(pack, key=True))
-        markdown.write_text(handout_markdown(pack, key=True), encoding="utf-8")
-        return gr.File(value=[str(pdf), str(markdown)], visible=True), "The key is ready."
+        files = [str(f) for f in key_files(archive.study_as_edited(chosen))]
+        return gr.File(value=files, visible=True), "The key is ready."
 
     t = teacher
     outputs = [out, t.items, t.question, t.status]
