@@ -161,6 +161,24 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path, chroma_client: Cl
     assert store.by_words(terms("Inchon"), k=5) == []
 
 
+def test_a_scoped_search_by_meaning_follows_an_edit_of_a_document_in_its_scope(
+    tmp_path: Path, chroma_client: ClientAPI
+) -> None:
+    # A scope of a few documents is searched over their vectors, kept for the next question.
+    store = Store(chroma_client, encoder=HashingEncoder())
+    path = tmp_path / "memo.md"
+    path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")
+    store.ingest(load_document(path), origin=str(path))
+    question = store.encoder.encode(["convoy"])[0]
+    before = store.by_meaning(question, k=5, within={"memo"})
+    path.write_text("# Memo\n\nThe convoy left Inchon on Tuesday.\n")
+    store.ingest(load_document(path), origin=str(path))
+    after = store.by_meaning(question, k=5, within={"memo"})
+    assert before and after and {i for i, _ in after}.isdisjoint(i for i, _ in before)
+    found = store.passages([i for i, _ in after], question)
+    assert [p.text for p in found] == ["# Memo\n\nThe convoy left Inchon on Tuesday."]
+
+
 def test_the_word_index_is_kept_on_disk_and_takes_in_only_the_documents_that_changed(
     tmp_path: Path, chroma_client: ClientAPI
 ) -> None:

@@ -10,7 +10,6 @@ changes), and the index takes in just those.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence, Set
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +25,7 @@ from vectorstore.embeddings import EncoderEmbeddings
 from vectorstore.encoders import Encoder
 from vectorstore.lexical import TERMS_VERSION, LexicalIndex
 from vectorstore.passages import Passage, document_of
+from vectorstore.remembered import Kept
 from vectorstore.rows import PAGE, get_all, get_pages
 
 if TYPE_CHECKING:
@@ -68,9 +68,7 @@ class PassageSearch:
         self._page = page
         self._lexical: LexicalIndex | None = None
         self._syncing = threading.Lock()
-        self._scopes: OrderedDict[tuple[int, frozenset[str]], tuple[list[str], np.ndarray]] = (
-            OrderedDict()
-        )
+        self._scopes: Kept[tuple[list[str], np.ndarray]] = Kept(_SCOPES_KEPT)
 
     @cached_property
     def vectorstore(self) -> Chroma:
@@ -124,19 +122,15 @@ class PassageSearch:
     def _exactly(self, vector: Sequence[float], k: int, within: frozenset[str]) -> Ranking:
         """The `k` nearest passages of the documents `within`, by comparing the vector with each
         of theirs."""
-        key = (self._catalogue.generation(), within)
-        with self._syncing:
-            scope = self._scopes.pop(key, None)
-        if scope is None:
+
+        def fetched() -> tuple[list[str], np.ndarray]:
             rows = get_all(
                 self._passage_rows, include=["embeddings"], where=_of_documents(within),
                 page=self._page,
             )  # fmt: skip
-            scope = (rows["ids"], np.asarray(rows["embeddings"], dtype=np.float32))
-        with self._syncing:
-            self._scopes[key] = scope
-            while len(self._scopes) > _SCOPES_KEPT:
-                self._scopes.popitem(last=False)
+            return rows["ids"], np.asarray(rows["embeddings"], dtype=np.float32)
+
+        scope = self._scopes.get((self._catalogue.generation(), within), fetched)
         ids, vectors = scope
         if not ids:
             return []
