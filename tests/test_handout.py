@@ -4,6 +4,8 @@ Markdown and in the PDF's own text."""
 from __future__ import annotations
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pypdf
@@ -224,6 +226,27 @@ def test_a_key_downloaded_again_is_the_files_written_the_first_time(pack: StudyP
     assert [f.name for f in first] == ["document-110692-key.pdf", "document-110692-key.md"]
     assert first[1].read_text(encoding="utf-8") == handout_markdown(pack, key=True)
     assert "Jet fighters [1]" in _pdf_text(first[0].read_bytes())
+    written = [(f.stat().st_ino, f.stat().st_mtime_ns) for f in first]
     assert key_files(pack) == first
+    assert [(f.stat().st_ino, f.stat().st_mtime_ns) for f in first] == written
     edited = key_files(pack.model_copy(update={"guide": pack.guide[1:]}))
     assert edited[0].parent != first[0].parent and first[0].exists()
+
+
+def test_downloads_of_one_new_key_at_once_get_whole_files_and_leave_one_folder(
+    pack: StudyPack,
+) -> None:
+    new = pack.model_copy(update={"title": "A key nobody has downloaded yet"})
+    start = threading.Barrier(8)
+
+    def download() -> list[Path]:
+        start.wait()
+        return key_files(new)
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: download(), range(8)))
+    assert all(files == got[0] for files in got)
+    assert got[0][1].read_text(encoding="utf-8") == handout_markdown(new, key=True)
+    assert "A key nobody has downloaded yet" in _pdf_text(got[0][0].read_bytes())
+    keys = got[0][0].parent.parent
+    assert [f for f in keys.iterdir() if f.name.startswith("tmp")] == []  # no copy left behind

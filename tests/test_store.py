@@ -140,7 +140,7 @@ def test_a_remembering_encoder_encodes_each_text_once_and_forgets_the_oldest() -
 def test_words_are_stemmed_as_the_word_indexes_on_disk_were() -> None:
     # The C stemmer that snowballstemmer now picks (PyStemmer) must give the pure Python
     # Snowball's stems, or indexes made before it would no longer find what they hold.
-    text = " ".join(path.read_text() for path in sorted(FRUS.parent.glob("*/*.txt")))
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(FRUS.parent.glob("*/*.txt")))
     words = sorted(set(re.findall(r"[a-z0-9]+", text.lower())))
     python = EnglishStemmer()
     assert len(words) > 5_000
@@ -164,7 +164,8 @@ def test_word_search_follows_edits_and_deletes(tmp_path: Path, chroma_client: Cl
 def test_a_scoped_search_by_meaning_follows_an_edit_of_a_document_in_its_scope(
     tmp_path: Path, chroma_client: ClientAPI
 ) -> None:
-    # A scope of a few documents is searched over their vectors, kept for the next question.
+    # A scope of a few documents is searched over their vectors, kept for the next question:
+    # exactly, since the memo has fewer passages than the k=5 asked for.
     store = Store(chroma_client, encoder=HashingEncoder())
     path = tmp_path / "memo.md"
     path.write_text("# Memo\n\nThe convoy left Pusan on Monday.\n")

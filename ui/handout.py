@@ -7,6 +7,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -305,25 +306,39 @@ def handout_pdf(pack: StudyPack, *, key: bool) -> bytes:
 def key_files(pack: StudyPack) -> list[Path]:
     """The teacher's key as a PDF and a Markdown file, for a download: in this process's folder
     of keys (removed when it exits), one folder for each key's content, so that a key downloaded
-    again is the files written the first time (a folder per download was never removed)."""
+    again is the files written the first time and the folder grows only as keys are edited."""
     markdown = handout_markdown(pack, key=True)
-    keys = Path(_key_folder().name)
+    keys = _key_folder()
     folder = keys / hashlib.sha256(f"{pack.document_id}\n{markdown}".encode()).hexdigest()[:16]
     names = f"{pack.document_id}-key.pdf", f"{pack.document_id}-key.md"
-    if not folder.exists():
+    if not folder.is_dir():
         fresh = Path(tempfile.mkdtemp(dir=keys))
-        (fresh / names[0]).write_bytes(handout_pdf(pack, key=True))
-        (fresh / names[1]).write_text(markdown, encoding="utf-8")
         try:
-            fresh.rename(folder)  # whole, at once
-        except OSError:  # another download of the same key got there first
+            (fresh / names[0]).write_bytes(handout_pdf(pack, key=True))
+            (fresh / names[1]).write_text(markdown, encoding="utf-8")
+        except BaseException:
             shutil.rmtree(fresh)
+            raise
+        try:
+            fresh.rename(folder)  # whole, at once: Gradio never copies a half-written key
+        except OSError:
+            shutil.rmtree(fresh)
+            if not folder.is_dir():  # else another download of the same key got there first
+                raise
     return [folder / name for name in names]
 
 
+def _key_folder() -> Path:
+    with _MAKING_KEY_FOLDER:  # two first downloads at once must not make two
+        return Path(_kept_key_folder().name)
+
+
 @cache
-def _key_folder() -> tempfile.TemporaryDirectory[str]:
+def _kept_key_folder() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="aqa-keys-")
+
+
+_MAKING_KEY_FOLDER = threading.Lock()
 
 
 class _Handout(FPDF):
