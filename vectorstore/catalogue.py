@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any, cast
 
@@ -24,6 +23,7 @@ from chromadb.api.types import Where
 from vectorstore.documents import Document, Section
 from vectorstore.errors import StoreError
 from vectorstore.lease import WriterLease
+from vectorstore.remembered import Kept
 from vectorstore.rows import PAGE, get_all, put_row, put_rows
 
 DOCUMENTS = "archive_qa_documents"
@@ -60,8 +60,7 @@ class Catalogue:
         # and among the processes sharing the store (replicas of a Chroma server).
         self.lease = WriterLease(self._documents)
         """Held by every write (vectorstore.lease)."""
-        self._listing: tuple[int, tuple[Document, ...]] | None = None
-        self._listing_lock = threading.Lock()
+        self._listing: Kept[tuple[Document, ...]] = Kept(1)  # by change counter
 
     # -- documents -------------------------------------------------------------------------
 
@@ -92,14 +91,11 @@ class Catalogue:
         10,661 documents' rows here (kept, they take 30 MB)."""
         if with_text:
             return self._documents_as_stored(with_text=True)
-        generation = self.generation()  # first: a change while listing is seen next time
-        with self._listing_lock:
-            if self._listing is not None and self._listing[0] == generation:
-                return list(self._listing[1])
-        listed = self._documents_as_stored(with_text=False)
-        with self._listing_lock:
-            self._listing = (generation, tuple(listed))
-        return listed
+        # The counter is read first: a change made while listing is seen next time.
+        listing = self._listing.get(
+            self.generation(), lambda: tuple(self._documents_as_stored(with_text=False))
+        )
+        return list(listing)
 
     def _documents_as_stored(self, *, with_text: bool) -> list[Document]:
         include = ["documents", "metadatas"] if with_text else ["metadatas"]

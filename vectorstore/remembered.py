@@ -1,6 +1,6 @@
 """What is kept of recent work, within bounds: the reader's sections and field lines, documents'
-words and kinds, questions' vectors and the passage vectors of small scopes. Questions about the
-same documents meet the same texts again."""
+words and kinds, the list of documents, questions' vectors and the passage vectors of small
+scopes. Questions about the same documents meet the same texts again."""
 
 from __future__ import annotations
 
